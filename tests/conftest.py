@@ -1,0 +1,114 @@
+"""Shared fixtures: a database per test on SQLite, or on PostgreSQL when WSS_TEST_DATABASE_URL is set.
+
+On PostgreSQL the whole run works in one schema of its own (`wss_test_<random>`), dropped at the end,
+so a run never touches anything else in the database and always cleans up after itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from datetime import datetime
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from wss_tui.store import clock, db
+from wss_tui.store.clock import IST
+
+PG_URL = os.environ.get("WSS_TEST_DATABASE_URL")
+
+# Every test runs at this instant unless it moves the clock itself: demo data, snapshots and
+# relative date filters then come out the same on every run.
+FIXED_NOW = datetime(2026, 11, 28, 11, 0, 0, tzinfo=IST)
+DEMO_SEED = 7
+DEMO_ACCOUNTS = 60
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setenv("WSS_NOW", FIXED_NOW.isoformat())
+    clock.set_clock(None)
+    yield FIXED_NOW
+    clock.set_clock(None)
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url():
+    """A URL whose connections work in a schema made for this run (None on SQLite)."""
+    if not PG_URL:
+        yield None
+        return
+    schema = f"wss_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(tmp_path_factory, pg_schema_url):
+    """A small demo database built once per run; each SQLite test gets its own copy."""
+    if pg_schema_url:
+        return None
+    path = tmp_path_factory.mktemp("template") / "demo.db"
+    _build_demo(f"sqlite:///{path}")
+    return path
+
+
+def _build_demo(url: str) -> None:
+    from wss_tui.store import demo
+
+    clock.set_clock(lambda: FIXED_NOW)
+    try:
+        engine = db.make_engine(url)
+        demo.build(engine, seed=DEMO_SEED, accounts=DEMO_ACCOUNTS, reset=True)
+        engine.dispose()
+    finally:
+        clock.set_clock(None)
+
+
+@pytest.fixture
+def db_url(tmp_path, pg_schema_url):
+    """URL of an empty database (no tables) for this test."""
+    if pg_schema_url:
+        engine = db.make_engine(pg_schema_url)
+        db.drop_all(engine)
+        engine.dispose()
+        return pg_schema_url
+    return f"sqlite:///{tmp_path / 'wss.db'}"
+
+
+@pytest.fixture
+def empty_engine(db_url):
+    """Schema made by the migrations, no rows."""
+    engine = db.make_engine(db_url)
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def demo_url(tmp_path, pg_schema_url, sqlite_demo_template):
+    """URL of a database holding the small demo data set (seed 7, 60 accounts), private to this test."""
+    if pg_schema_url:
+        _build_demo(pg_schema_url)
+        return pg_schema_url
+    path = tmp_path / "wss.db"
+    shutil.copyfile(sqlite_demo_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def engine(demo_url):
+    engine = db.make_engine(demo_url)
+    yield engine
+    engine.dispose()

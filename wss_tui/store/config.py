@@ -1,0 +1,132 @@
+"""Shipped configuration (data/*.toml) read into plain, frozen objects.
+
+The files live in `data/` of the source tree and are packaged as `wss_tui/_data` in the wheel;
+`WSS_DATA_DIR` points elsewhere (an office's own copy).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .errors import Invalid
+
+OFFICE_LEVELS = ("discom", "zone", "circle", "division", "subdivision")
+
+
+def data_dir() -> Path:
+    explicit = os.environ.get("WSS_DATA_DIR")
+    if explicit:
+        return Path(explicit)
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "_data"
+    return packaged if packaged.is_dir() else here.parent / "data"
+
+
+def _load(name: str) -> dict:
+    with open(data_dir() / name, "rb") as fh:
+        return tomllib.load(fh)
+
+
+@dataclass(frozen=True)
+class OfficeSpec:
+    code: str
+    name: str
+    level: str
+    parent: str | None
+    town: str
+    area: str | None
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    description: str
+    scope: str
+    works_todos: bool
+
+
+@dataclass(frozen=True)
+class RequestType:
+    code: str
+    name: str
+    case_type: str
+    initial_status: str
+    needs_bill: bool
+    todo_type: str
+    todo_description: str
+    message: str
+    role: str
+    priority: int
+    sla_days: int
+
+
+@dataclass(frozen=True)
+class IntakeRules:
+    max_attachment_bytes: int
+    min_reason_chars: int
+    max_reason_chars: int
+    max_attachments: int
+    attachment_types: tuple[str, ...]
+
+
+@cache
+def offices() -> tuple[OfficeSpec, ...]:
+    specs = tuple(
+        OfficeSpec(
+            code=o["code"],
+            name=o["name"],
+            level=o["level"],
+            parent=o.get("parent"),
+            town=o["town"],
+            area=o.get("area"),
+        )
+        for o in _load("offices.toml")["office"]
+    )
+    seen: set[str] = set()
+    for spec in specs:
+        if spec.level not in OFFICE_LEVELS:
+            raise Invalid("offices.toml", f"office {spec.code} has unknown level {spec.level!r}")
+        if spec.parent is not None and spec.parent not in seen:
+            raise Invalid("offices.toml", f"office {spec.code} names parent {spec.parent} before it is defined")
+        seen.add(spec.code)
+    return specs
+
+
+@cache
+def roles() -> dict[str, Role]:
+    return {
+        code: Role(code=code, description=r["description"], scope=r["scope"], works_todos=r["works_todos"])
+        for code, r in _load("roles.toml")["role"].items()
+    }
+
+
+@cache
+def request_types() -> dict[str, RequestType]:
+    return {code: RequestType(code=code, **r) for code, r in _load("request_types.toml")["request"].items()}
+
+
+def request_type(code: str) -> RequestType:
+    try:
+        return request_types()[code]
+    except KeyError:
+        known = ", ".join(request_types())
+        raise Invalid("type", f"unknown request type {code!r}; use one of: {known}") from None
+
+
+@cache
+def intake_rules() -> IntakeRules:
+    raw = dict(_load("request_types.toml")["intake"])
+    override = os.environ.get("WSS_MAX_ATTACHMENT_BYTES")
+    if override:
+        raw["max_attachment_bytes"] = int(override)
+    raw["attachment_types"] = tuple(raw["attachment_types"])
+    return IntakeRules(**raw)
+
+
+@cache
+def sms_templates() -> dict[str, dict[str, str]]:
+    return _load("sms.toml")

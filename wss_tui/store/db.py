@@ -1,0 +1,124 @@
+"""Engines and units of work.
+
+SQLite is the embedded default (a file in the user's data directory); `WSS_DATABASE_URL` or `--db`
+names any SQLAlchemy URL, PostgreSQL where a whole discom runs.
+
+On SQLite a unit of work that reads and then writes must start with `BEGIN IMMEDIATE`: under a plain
+`BEGIN` two such transactions both read, then one fails at once with "database is locked" whatever the
+busy timeout. `write()` asks for that; `read()` keeps the cheap deferred `BEGIN`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from .errors import WssError
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def default_url() -> str:
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("wss-tui", appauthor=False))
+    return f"sqlite:///{folder / 'wss.db'}"
+
+
+def database_url(explicit: str | None = None) -> str:
+    return explicit or os.environ.get("WSS_DATABASE_URL") or default_url()
+
+
+def make_engine(url: str | None = None, **kwargs) -> Engine:
+    url = database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, **kwargs)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own would be deferred).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:
+        immediate = conn.get_execution_options().get("wss_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def write(engine: Engine) -> Iterator[Session]:
+    """One unit of work that changes data: committed whole, or rolled back whole."""
+    with Session(engine.execution_options(wss_write=True), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def read(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+        session.rollback()
+
+
+# --- schema -----------------------------------------------------------------------------------
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` with the Alembic migrations (the one way a schema is made)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)
+
+
+def drop_all(engine: Engine) -> None:
+    """Remove every table of ours and Alembic's version table (for `wss demo --reset` and tests)."""
+    from sqlmodel import SQLModel
+
+    from . import models  # noqa: F401  (registers the tables)
+
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def require_schema(engine: Engine) -> None:
+    """A clear error instead of "no such table" when the database was never set up."""
+    try:
+        present = inspect(engine).has_table("alembic_version")
+    except Exception as exc:  # the server is down, the file is unreadable …
+        raise WssError("db", f"cannot open the database ({exc.__class__.__name__}: {exc}); check --db / WSS_DATABASE_URL") from None
+    if not present:
+        raise WssError("db", "the database has no tables yet; run `wss demo` (demo data) or `wss db upgrade`")
