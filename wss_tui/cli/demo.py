@@ -1,3 +1,65 @@
-"""Placeholder: filled in by its own change."""
+"""`wss demo`: build the demo database and say how to use it."""
 
-from .base import app  # noqa: F401
+from __future__ import annotations
+
+import typer
+
+from .base import app, engine, print_json
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    seed: int = typer.Option(1, help="Seed of the generator: the same seed gives the same data."),
+    accounts: int = typer.Option(5000, min=1, max=2_000_000, help="How many consumer accounts to make."),
+    reset: bool = typer.Option(False, "--reset", help="Drop everything in the database first."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+) -> None:
+    """Create a demo database: offices, staff with known passwords, accounts, bills and complaints."""
+    import time
+
+    from wss_tui.store import demo as demo_store
+
+    started = time.perf_counter()
+    summary = demo_store.build(engine(ctx, require_schema=False), seed=seed, accounts=accounts, reset=reset)
+    elapsed = time.perf_counter() - started
+    if as_json:
+        print_json(
+            dict(
+                db=summary.db,
+                logins=summary.logins,
+                sample_accounts=[dict(account_id=s["account_id"], bill_no=s["bill_no"]) for s in summary.sample_accounts],
+            )
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(
+        f"Demo database ready in {elapsed:.1f} s: {summary.db}\n"
+        f"{summary.accounts:,} accounts, {summary.bills:,} bills, {summary.cases:,} complaints, "
+        f"{summary.todos:,} To Dos, {summary.staff:,} staff."
+    )
+    logins = Table(title="Logins (one per role; each office has its own)", title_justify="left")
+    for column in ("user ID", "password", "role", "office"):
+        logins.add_column(column)
+    shown: set[str] = set()
+    for login in summary.logins:
+        if login["role"] not in shown:
+            shown.add(login["role"])
+            logins.add_row(login["user_id"], login["password"], login["role"], login["office"])
+    console.print(logins)
+    samples = Table(title="Accounts and bills to try", title_justify="left")
+    for column in ("account", "system", "bill", "person"):
+        samples.add_column(column)
+    for s in summary.sample_accounts:
+        samples.add_row(s["account_id"], s["system"], s["bill_no"], s["person"])
+    console.print(samples)
+    first = summary.sample_accounts[0] if summary.sample_accounts else None
+    console.print("Next: [bold]wss tui[/bold] and log in as a clerk above.")
+    if first:
+        console.print(
+            f'Or file a complaint: wss request new --account {first["account_id"]} --bill {first["bill_no"]} '
+            '--reason "Reading on the meter is lower than billed"'
+        )

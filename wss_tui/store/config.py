@@ -26,7 +26,7 @@ def data_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "data"
 
 
-def _load(name: str) -> dict:
+def load(name: str) -> dict:
     with open(data_dir() / name, "rb") as fh:
         return tomllib.load(fh)
 
@@ -84,7 +84,7 @@ def offices() -> tuple[OfficeSpec, ...]:
             town=o["town"],
             area=o.get("area"),
         )
-        for o in _load("offices.toml")["office"]
+        for o in load("offices.toml")["office"]
     )
     seen: set[str] = set()
     for spec in specs:
@@ -100,13 +100,13 @@ def offices() -> tuple[OfficeSpec, ...]:
 def roles() -> dict[str, Role]:
     return {
         code: Role(code=code, description=r["description"], scope=r["scope"], works_todos=r["works_todos"])
-        for code, r in _load("roles.toml")["role"].items()
+        for code, r in load("roles.toml")["role"].items()
     }
 
 
 @cache
 def request_types() -> dict[str, RequestType]:
-    return {code: RequestType(code=code, **r) for code, r in _load("request_types.toml")["request"].items()}
+    return {code: RequestType(code=code, **r) for code, r in load("request_types.toml")["request"].items()}
 
 
 def request_type(code: str) -> RequestType:
@@ -119,7 +119,7 @@ def request_type(code: str) -> RequestType:
 
 @cache
 def intake_rules() -> IntakeRules:
-    raw = dict(_load("request_types.toml")["intake"])
+    raw = dict(load("request_types.toml")["intake"])
     override = os.environ.get("WSS_MAX_ATTACHMENT_BYTES")
     if override:
         raw["max_attachment_bytes"] = int(override)
@@ -129,4 +129,4 @@ def intake_rules() -> IntakeRules:
 
 @cache
 def sms_templates() -> dict[str, dict[str, str]]:
-    return _load("sms.toml")
+    return load("sms.toml")

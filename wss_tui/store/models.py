@@ -83,7 +83,7 @@ class Account(SQLModel, table=True):
     premise_address: str = Field(max_length=200)
     town: str = Field(max_length=60)
     tariff_category: str = Field(max_length=10)
-    supply_type: str = Field(max_length=20)
+    supply_type: str = Field(max_length=40)
     sanctioned_load_kw: float
     subdivision_code: str = Field(foreign_key="office.code", index=True, max_length=16)
     area: str = Field(max_length=8)  # URBAN | RURAL

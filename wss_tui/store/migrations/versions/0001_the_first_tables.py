@@ -46,7 +46,7 @@ def upgrade() -> None:
     sa.Column('premise_address', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('town', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
     sa.Column('tariff_category', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
-    sa.Column('supply_type', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('supply_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('sanctioned_load_kw', sa.Float(), nullable=False),
     sa.Column('subdivision_code', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('area', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
