@@ -1,0 +1,143 @@
+"""`wss demo`: reproducible, realistic, and never overwrites a database by accident."""
+
+import json
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from wss_tui.store import auth, config, db, demo
+from wss_tui.store.errors import Invalid
+from wss_tui.store.models import Account, Bill, Case, Office, Staff, ToDo, ToDoCharacteristic, ToDoLog
+
+from .conftest import DEMO_ACCOUNTS
+
+
+def _count(session, model, *where):
+    return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_offices_follow_the_configured_hierarchy(engine):
+    with db.read(engine) as s:
+        levels = dict(s.execute(select(Office.level, func.count()).group_by(Office.level)).all())
+        assert levels["discom"] == 5
+        discoms = set(s.scalars(select(Office.code).where(Office.level == "discom")))
+        assert discoms == {"MVVNL", "PVVNL", "DVVNL", "PUVVNL", "KESCO"}
+        sub = s.get(Office, "ESD-INR-1")
+        assert sub.path == "/MVVNL/LKO/LKO-C1/EDD-INR/ESD-INR-1/" and sub.discom == "MVVNL"
+
+
+def test_every_subdivision_has_its_staff_and_logins_work(engine):
+    with db.read(engine) as s:
+        subdivisions = s.scalars(select(Office.code).where(Office.level == "subdivision")).all()
+        for code in subdivisions:
+            roles = set(s.scalars(select(Staff.role).where(Staff.office_code == code)))
+            assert {"TR-SDC", "TR-SDO", "TR-OPR"} <= roles, code
+    for role, (_, _, password) in demo.STAFF_PLAN.items():
+        with db.read(engine) as s:
+            user = s.scalars(select(Staff.user_id).where(Staff.role == role)).first()
+        who = auth.attempt_login(engine, user, password)
+        assert who.role == role
+
+
+def test_accounts_of_both_systems_with_a_year_of_bills(engine):
+    with db.read(engine) as s:
+        assert _count(s, Account) == DEMO_ACCOUNTS
+        for acc in s.scalars(select(Account)).all():
+            expected = 10 if acc.system == "CCB" else 12
+            assert len(acc.account_id) == expected and acc.account_id.isdigit()
+            assert (acc.area == "URBAN") == (acc.system == "CCB")
+        assert _count(s, Bill) == DEMO_ACCOUNTS * 12
+        bases = set(s.scalars(select(Bill.basis).distinct()))
+        assert {"ACT", "ASS", "PROV"} <= bases
+        categories = set(s.scalars(select(Account.tariff_category).distinct()))
+        assert {"LMV-1", "LMV-2", "LMV-5"} <= categories
+        # A bill's amount is its charges plus the arrear carried in.
+        for bill in s.scalars(select(Bill).limit(50)):
+            assert bill.amount_paise == bill.fixed_charge_paise + bill.energy_charge_paise + bill.duty_paise + bill.arrear_paise
+
+
+def test_complaints_in_every_state_with_their_logs(engine):
+    with db.read(engine) as s:
+        statuses = set(s.scalars(select(Case.status).distinct()))
+        assert {"Initiate Bill Complaint", "Bill Revision Required", "Case Completed", "Reject the Case"} <= statuses
+        todo_statuses = set(s.scalars(select(ToDo.status).distinct()))
+        assert todo_statuses == {"Open", "Being Worked On", "Complete"}
+        # Every To Do has a Created log, its CASE and ACCOUNT keys; a worked one was assigned.
+        todos = _count(s, ToDo)
+        assert _count(s, ToDoLog, ToDoLog.log_type == "Created") == todos
+        assert _count(s, ToDoCharacteristic, ToDoCharacteristic.char_type == "CASE") == todos
+        worked = s.scalars(select(ToDo).where(ToDo.status == "Being Worked On")).all()
+        assert worked and all(t.assigned_to for t in worked)
+        open_bills = s.scalars(select(Case.bill_no).where(Case.closed_at.is_(None), Case.bill_no.is_not(None))).all()
+        assert len(open_bills) == len(set(open_bills))
+        for case in s.scalars(select(Case).limit(30)):
+            rtype = config.request_types()[case.request_type]
+            assert case.due_at - case.created_at == timedelta(days=rtype.sla_days)
+
+
+def test_same_seed_same_data_other_seed_other_data(tmp_path):
+    def ids(seed, name):
+        engine = db.make_engine(f"sqlite:///{tmp_path / name}")
+        summary = demo.build(engine, seed=seed, accounts=40)
+        with db.read(engine) as s:
+            found = (
+                s.scalars(select(Account.account_id).order_by(Account.account_id)).all(),
+                s.scalars(select(Case.case_id).order_by(Case.case_id)).all(),
+            )
+        engine.dispose()
+        return found, summary.sample_accounts
+
+    assert ids(3, "a.db") == ids(3, "b.db")
+    assert ids(3, "a2.db")[0] != ids(4, "c.db")[0]
+
+
+def test_refuses_a_database_with_data_unless_reset(demo_url):
+    engine = db.make_engine(demo_url)
+    with pytest.raises(Invalid, match="--reset"):
+        demo.build(engine, seed=1, accounts=10)
+    summary = demo.build(engine, seed=1, accounts=10, reset=True)
+    with db.read(engine) as s:
+        assert _count(s, Account) == 10
+    assert summary.accounts == 10
+    engine.dispose()
+
+
+def test_sample_accounts_are_ready_for_a_complaint(engine):
+    with db.read(engine) as s:
+        samples = s.execute(
+            select(Account.account_id, Bill.bill_no, Account.status, Bill.state)
+            .join(Bill, Bill.account_id == Account.account_id)
+            .where(Bill.state == "ISSUED", Account.status == "ACTIVE")
+            .limit(1)
+        ).all()
+    assert samples
+
+
+def test_cli_json_shape(db_url):
+    out = subprocess.run(
+        [sys.executable, "-m", "wss_tui", "--db", db_url, "demo", "--accounts", "30", "--seed", "2", "--reset", "--json"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    payload = json.loads(out.stdout)
+    assert set(payload) == {"db", "logins", "sample_accounts"}
+    assert {"user_id", "password", "role", "office"} == set(payload["logins"][0])
+    assert {"account_id", "bill_no"} == set(payload["sample_accounts"][0])
+    engine = db.make_engine(db_url)
+    with db.read(engine) as s:
+        for sample in payload["sample_accounts"]:
+            bill = s.get(Bill, sample["bill_no"])
+            assert bill.account_id == sample["account_id"] and bill.state == "ISSUED"
+    engine.dispose()
+
+
+def test_cli_refusal_is_one_error_line(demo_url):
+    out = subprocess.run(
+        [sys.executable, "-m", "wss_tui", "--db", demo_url, "demo", "--accounts", "5"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == ["error: db: the database already holds data; add --reset to replace it with demo data"]
