@@ -1,3 +1,95 @@
-"""Placeholder: filled in by its own change."""
+"""`wss account show`: what a counter operator looks up before entering a request."""
 
-from .base import app  # noqa: F401
+from __future__ import annotations
+
+import typer
+
+from .base import app, engine, print_json
+
+account_app = typer.Typer(help="Consumer accounts.", no_args_is_help=True)
+app.add_typer(account_app, name="account")
+
+
+@account_app.command("show")
+def show(
+    ctx: typer.Context,
+    account: str = typer.Argument(..., metavar="ACCOUNT", help="Account ID: 10 digits (CC&B) or 12 (mPower)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the account as one JSON object."),
+) -> None:
+    """The account, its person and premise, balances, activity, open To Dos and latest bills."""
+    from dataclasses import asdict
+
+    from wss_tui.store import accounts, db
+
+    with db.read(engine(ctx)) as session:
+        ctx_ = accounts.account_context(session, account)
+    if as_json:
+        payload = asdict(ctx_)
+        # The CC&B one-line description of each activity, as the screens show it.
+        for plain, activity in zip(payload["activity"], ctx_.activity):
+            plain["description"] = activity.description
+        print_json(payload)
+        return
+    _print(ctx_)
+
+
+def _print(a) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from wss_tui.store.timefmt import rupees, show, show_date
+
+    console = Console(highlight=False)
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    for label, value in (
+        ("Person", a.person_name),
+        ("Account ID", f"{a.account_id} ({a.system_label})"),
+        ("Status", "Permanently disconnected" if a.status == "PD" else a.status.title()),
+        ("Tariff", f"{a.tariff_category}, {a.supply_type}, {a.sanctioned_load_kw:g} kW"),
+        ("Current Balance", rupees(a.current_balance_paise)),
+        ("Payoff Balance", rupees(a.payoff_balance_paise)),
+        ("Premise", a.premise_address),
+        ("Discom", f"{a.discom_name} ({a.discom})"),
+        ("Town", a.town),
+        ("Office", f"{a.office_name} ({a.office_code})"),
+        ("Urban / Rural", a.area.title()),
+        ("Smart Meter", "Installed" if a.smart_meter else "Not installed"),
+        ("Mobile", a.mobile or "none registered"),
+    ):
+        head.add_row(label, str(value))
+    console.print(head)
+
+    todos = Table(title=f"Open To Dos: {a.open_todo_count}", title_justify="left", show_edge=False)
+    for column in ("To Do ID", "Type", "Status", "Created"):
+        todos.add_column(column)
+    for t in a.open_todos:
+        todos.add_row(t.todo_id, t.todo_type, t.status, show(t.created_at))
+    if a.open_todos:
+        console.print(todos)
+    else:
+        console.print(f"Open To Dos: {a.open_todo_count}")
+
+    history = Table(title="Account Activity History", title_justify="left", show_edge=False)
+    for column in ("Date", "Activity", "Description"):
+        history.add_column(column)
+    for item in a.activity:
+        history.add_row(show_date(item.at), item.activity, item.description)
+    console.print(history)
+
+    bills = Table(title="Bills", title_justify="left", show_edge=False)
+    for column in ("Bill No", "Month", "Due", "Units", "Basis", "Amount", "State", "Open Request"):
+        bills.add_column(column, justify="right" if column in ("Units", "Amount") else "left")
+    for b in a.bills:
+        bills.add_row(
+            b.bill_no,
+            b.bill_month.strftime("%b %Y"),
+            show_date(b.due_date),
+            f"{b.units:g}",
+            b.basis,
+            rupees(b.amount_paise),
+            b.state,
+            b.open_case_id or "",
+        )
+    console.print(bills)

@@ -1,3 +1,111 @@
-"""Placeholder: filled in by its own change."""
+"""`wss request new` and `wss request status`: a consumer's request in, and what the consumer sees of it.
 
-from .base import app  # noqa: F401
+Store modules are imported inside the commands: `wss request new` is one short process per request
+and should not pay for the rest of the application at start-up.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import typer
+
+from .base import app, engine, print_json
+
+request_app = typer.Typer(help="Consumer requests: register one, or look up its status.", no_args_is_help=True)
+app.add_typer(request_app, name="request")
+
+
+class Channel(str, Enum):
+    wss = "wss"
+    walk_in = "walk-in"
+    helpline = "1912"
+    csc = "csc"
+
+
+@request_app.command("new")
+def new(
+    ctx: typer.Context,
+    account: str = typer.Option(..., "--account", help="Account ID: 10 digits (CC&B) or 12 (mPower)."),
+    bill: str = typer.Option(None, "--bill", help="Number of the disputed bill (needed for bill correction)."),
+    reason: str = typer.Option(..., "--reason", help="What is wrong, in the consumer's words."),
+    request_type: str = typer.Option("bill-correction", "--type", help="Request type, as in data/request_types.toml."),
+    channel: Channel = typer.Option(Channel.wss, "--channel", help="Where the request came in."),
+    attach: list[str] = typer.Option(None, "--attach", metavar="FILE", help="A PDF, JPEG or PNG document; repeatable."),
+    operator: str = typer.Option(None, "--operator", metavar="USER_ID", help="Staff entering it (walk-in, 1912, CSC)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the receipt as one JSON object."),
+) -> None:
+    """Register a consumer's request; prints the request ID the consumer is given."""
+    from wss_tui.store import attachments, db, intake
+
+    docs = [attachments.read(path) for path in attach or ()]
+    eng = engine(ctx)
+    with db.write(eng) as session:
+        receipt = intake.submit_request(
+            session,
+            account_id=account,
+            bill_no=bill,
+            reason=reason,
+            request_type=request_type,
+            channel=channel.value,
+            attachments=docs,
+            operator_id=operator,
+        )
+    if as_json:
+        print_json(
+            dict(
+                request_id=receipt.request_id,
+                todo_id=receipt.todo_id,
+                status=receipt.status,
+                office=receipt.office,
+                role=receipt.role,
+            )
+        )
+        return
+    from wss_tui.store import timefmt
+
+    typer.echo(f"Request ID: {receipt.request_id}")
+    typer.echo(f"Status: {receipt.status}; due by {timefmt.show(receipt.due_at)}")
+    typer.echo(f"To Do {receipt.todo_id} for {receipt.role} at {receipt.office} ({receipt.office_name})")
+    if receipt.sms_mobile:
+        typer.echo(f"SMS with the request ID queued to ******{receipt.sms_mobile[-4:]}")
+    else:
+        typer.echo("No registered mobile: no SMS; give the consumer the request ID yourself")
+
+
+@request_app.command("status")
+def status(
+    ctx: typer.Context,
+    request_id: str = typer.Argument(..., metavar="REQUEST_ID", help="The 10-digit request ID."),
+    as_json: bool = typer.Option(False, "--json", help="Print the status as one JSON object."),
+) -> None:
+    """Show a request as the consumer sees it in WSS: type, open date, status, comments, case log."""
+    from dataclasses import asdict
+
+    from wss_tui.store import cases, db, timefmt
+
+    with db.read(engine(ctx)) as session:
+        st = cases.request_status(session, request_id)
+    if as_json:
+        print_json(asdict(st))
+        return
+    rows = [
+        ("Request ID", st.request_id),
+        ("Open Date", timefmt.show_date(st.open_date)),
+        ("Request Type", st.request_type),
+        ("Status", f"{st.status} ({'open' if st.is_open else 'closed ' + timefmt.show(st.closed_at)})"),
+        ("Comments", st.comments or "-"),
+        ("Account", st.account_id),
+    ]
+    if st.bill_no:
+        rows.append(("Disputed Bill", st.bill_no))
+    if st.is_open:
+        rows.append(("Due By", timefmt.show(st.due_at)))
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        typer.echo(f"{label:<{width}}  {value}")
+    typer.echo("")
+    typer.echo("Case Log")
+    kind = max((len(line.log_type) for line in st.log), default=0)
+    for line in st.log:
+        typer.echo(f"  {timefmt.show(line.at)}  {line.log_type:<{kind}}  {line.details}".rstrip())

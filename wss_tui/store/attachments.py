@@ -1,0 +1,109 @@
+"""Documents a consumer attaches to a request: read from disk, judged by their content, hashed.
+
+The type is read from the first bytes, never trusted from the name: a scan saved as `bill.pdf` that is
+really a PNG is kept as a PNG, and a text file renamed `.pdf` is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import config
+from .errors import Invalid
+
+FIELD = "attach"
+MAX_FILENAME_CHARS = 255
+
+# (signature at offset 0, content type, what a clerk calls it)
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf", "PDF"),
+    (b"\xff\xd8\xff", "image/jpeg", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "PNG"),
+)
+
+
+@dataclass(frozen=True)
+class AttachmentIn:
+    filename: str
+    content_type: str
+    content: bytes
+    size: int
+    sha256: str
+
+
+def sniff(content: bytes) -> str | None:
+    """The content type the bytes themselves declare, or None for anything we do not accept."""
+    for signature, content_type, _ in _SIGNATURES:
+        if content.startswith(signature):
+            return content_type
+    return None
+
+
+def _accepted_names() -> str:
+    allowed = config.intake_rules().attachment_types
+    return ", ".join(name for _, ctype, name in _SIGNATURES if ctype in allowed)
+
+
+def _size_text(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n:,} bytes"
+
+
+def _too_big(name: str, size: int, limit: int) -> Invalid:
+    shown, cap = _size_text(size), _size_text(limit)
+    if shown == cap:  # 5.0 MB over a 5.0 MB limit reads as nonsense: give the bytes
+        shown, cap = f"{size:,} bytes", f"{limit:,} bytes"
+    return Invalid(FIELD, f"{name} is {shown}, over the {cap} limit; scan at a lower resolution or attach fewer pages")
+
+
+def judge(filename: str, content: bytes) -> AttachmentIn:
+    """Check one document already in memory and describe it; raises Invalid naming what to do."""
+    rules = config.intake_rules()
+    name = Path(filename).name or filename
+    if not name.strip():
+        raise Invalid(FIELD, "an attachment has no file name; give each document a name")
+    if len(name) > MAX_FILENAME_CHARS:
+        raise Invalid(FIELD, f"file name of {name[:40]}… is longer than {MAX_FILENAME_CHARS} characters; rename it")
+    size = len(content)
+    if size == 0:
+        raise Invalid(FIELD, f"{name} is empty; attach the scanned bill or document itself")
+    if size > rules.max_attachment_bytes:
+        raise _too_big(name, size, rules.max_attachment_bytes)
+    content_type = sniff(content)
+    if content_type is None or content_type not in rules.attachment_types:
+        raise Invalid(
+            FIELD,
+            f"{name} is not a {_accepted_names().replace(', ', ' / ')} document (judged by its content, "
+            "not its name); attach a scan or photo of the document",
+        )
+    return AttachmentIn(
+        filename=name,
+        content_type=content_type,
+        content=content,
+        size=size,
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+
+
+def read(path: str | os.PathLike[str]) -> AttachmentIn:
+    """Read and judge a file named by the user (the CLI's --attach, the walk-in screen's file field)."""
+    shown = os.fspath(path)
+    limit = config.intake_rules().max_attachment_bytes
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            # Refuse a huge file without reading it; read one byte past the limit in case it grew.
+            content = b"" if size > limit else fh.read(limit + 1)
+    except FileNotFoundError:
+        raise Invalid(FIELD, f"{shown}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise Invalid(FIELD, f"{shown} is a directory; name the document file inside it") from None
+    except PermissionError:
+        raise Invalid(FIELD, f"{shown} cannot be read (permission denied); copy it somewhere readable") from None
+    except OSError as exc:
+        raise Invalid(FIELD, f"{shown} cannot be read ({exc.strerror or exc}); check the file") from None
+    if size > limit:
+        raise _too_big(Path(shown).name, size, limit)
+    return judge(shown, content)

@@ -1,0 +1,58 @@
+"""Messages to a consumer's registered mobile, queued in the same transaction as their cause.
+
+Queuing only: a row in `sms_outbox` with status QUEUED, due at once. Whoever delivers them later reads
+that table; a request is never lost because a gateway was down when it was registered.
+"""
+
+from __future__ import annotations
+
+import string
+
+from sqlmodel import Session
+
+from . import clock, config
+from .errors import Invalid
+from .models import SmsOutbox
+
+QUEUED = "QUEUED"
+FALLBACK_LANGUAGES = ("hi", "en")
+
+
+def render(template: str, language: str, **fields: object) -> tuple[str, str]:
+    """(language actually used, text) for a template of data/sms.toml.
+
+    An account whose language has no text gets Hindi, then English, rather than no message at all.
+    """
+    texts = config.sms_templates().get(template)
+    if not isinstance(texts, dict):
+        raise Invalid("sms.toml", f"no SMS text {template!r}; add a [{template}] table with en/hi texts")
+    for lang in (language, *FALLBACK_LANGUAGES):
+        if lang in texts:
+            break
+    else:
+        raise Invalid("sms.toml", f"[{template}] has no text in {language!r}, 'hi' or 'en'; add one")
+    wanted = {name for _, name, _, _ in string.Formatter().parse(texts[lang]) if name}
+    missing = wanted - fields.keys()
+    if missing:
+        raise Invalid("sms.toml", f"[{template}].{lang} uses {', '.join(sorted(missing))}, which this message does not have")
+    return lang, texts[lang].format(**fields)
+
+
+def queue(session: Session, *, case_id: str | None, mobile: str, template: str, language: str, **fields: object) -> SmsOutbox:
+    """Add one QUEUED message for `mobile` (10 digits) to the caller's unit of work."""
+    if not (len(mobile) == 10 and mobile.isascii() and mobile.isdigit()):
+        raise Invalid("mobile", f"{mobile!r} is not a 10-digit mobile number; correct the account's registered mobile")
+    lang, text = render(template, language, **fields)
+    now = clock.now()
+    row = SmsOutbox(
+        case_id=case_id,
+        mobile=mobile,
+        template=template,
+        language=lang,
+        text=text,
+        created_at=now,
+        status=QUEUED,
+        next_try_at=now,
+    )
+    session.add(row)
+    return row
