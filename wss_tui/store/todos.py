@@ -30,6 +30,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import Connection, and_, case, func, insert, literal, or_, select, tuple_, union_all, update
+from sqlmodel import Session
+
+from . import clock, config, offices, timefmt
+from .errors import Denied, Invalid, NotFound, Stale
+from .models import (
+    BEING_WORKED_ON,
+    COMPLETE,
+    OPEN,
+    TODO_STATUSES,
+    Account,
+    Case,
+    Office,
+    Staff,
+    ToDo,
+    ToDoCharacteristic,
+    ToDoLog,
+)
+
 
 @dataclass(frozen=True)
 class SearchFilter:
@@ -114,3 +133,576 @@ class TodoDetail:
     # Keys/Values pane: ("Account ID", "4952790000"), ("Case ID", …), ("Bill Number", …),
     # ("Person", name), ("Premise", address)
     keys: list[tuple[str, str]] = field(default_factory=list)
+
+
+# --- rules shared by the search and the actions --------------------------------------------------
+
+PRIORITIES = (10, 20, 30, 40, 50)  # 10 is the highest, as in CC&B
+STATUS_OPEN = "open"  # the search's "Open + Being Worked On"
+USER_FILTERS = ("user", "role")
+MAX_TEXT = 1000  # a note, a log entry or a completion comment
+MAX_PAGE = 500
+
+_todo = ToDo.__table__
+_log = ToDoLog.__table__
+_staff = Staff.__table__
+_office = Office.__table__
+_chars = ToDoCharacteristic.__table__
+_account = Account.__table__
+_case = Case.__table__
+
+# The page order. Each page index (models.ToDo) ends in these columns after its equality columns, so
+# one page is a range scan of one index run, never a sort of every matching row.
+_KEY = (_todo.c.priority, _todo.c.created_at, _todo.c.todo_id)
+_ROW_COLUMNS = (
+    _todo.c.todo_id,
+    _todo.c.todo_type,
+    _todo.c.priority,
+    _todo.c.created_at,
+    _todo.c.last_assigned_at,
+    _todo.c.message,
+    _todo.c.status,
+    _todo.c.completed_at,
+    _todo.c.assigned_to,
+    _todo.c.case_id,
+    _todo.c.account_id,
+)
+_CHAR_ORDER = {"CASE": 0, "ACCOUNT": 1, "BILL": 2}
+
+
+@dataclass(frozen=True)
+class _Actor:
+    user_id: str
+    name: str
+    role: str
+    scope: str  # path prefix of every office this person may see
+
+
+def _actor(session: Session, actor_id: str) -> _Actor:
+    staff = session.get(Staff, actor_id)
+    if staff is None or not staff.active:
+        raise Denied("user", f"{actor_id} is not an active staff member; log in again")
+    role = config.roles().get(staff.role)
+    if role is None or not role.works_todos:
+        what = role.description if role else "an unknown role"
+        raise Denied("role", f"{staff.role} ({what}) does not work To Dos")
+    return _Actor(staff.user_id, staff.name, staff.role, offices.scope_path(session, staff))
+
+
+def _scope_codes(conn: Connection, actor: _Actor) -> list[str]:
+    return list(conn.scalars(offices.subtree_codes(actor.scope)))
+
+
+def _type_description(code: str) -> str:
+    for rtype in config.request_types().values():
+        if rtype.todo_type == code:
+            return rtype.todo_description
+    return code
+
+
+def _role_description(code: str) -> str:
+    role = config.roles().get(code)
+    return role.description if role else code
+
+
+def _text(value: str | None, field_name: str, what: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise Invalid(field_name, f"{what}; it cannot be empty")
+    if len(text) > MAX_TEXT:
+        raise Invalid(field_name, f"keep it to {MAX_TEXT} characters; it has {len(text)}")
+    return text
+
+
+def _names(conn: Connection, user_ids: set[str | None]) -> dict[str, str]:
+    wanted = [u for u in user_ids if u]
+    if not wanted:
+        return {}
+    return dict(conn.execute(select(_staff.c.user_id, _staff.c.name).where(_staff.c.user_id.in_(wanted))).all())
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+def todo_types(session: Session) -> list[tuple[str, str]]:
+    """(code, description) of every To Do type present, for the type filter."""
+    present = session.connection().scalars(select(_todo.c.todo_type).distinct().order_by(_todo.c.todo_type))
+    return [(code, _type_description(code)) for code in present]
+
+
+def search(
+    session: Session,
+    actor_id: str,
+    flt: SearchFilter,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    limit: int = 50,
+) -> Page:
+    """One page of the actor's To Do Search, always inside the actor's offices."""
+    if after is not None and before is not None:
+        raise Invalid("page", "ask for the page after a row or the page before it, not both")
+    if not 1 <= limit <= MAX_PAGE:
+        raise Invalid("limit", f"a page holds 1 to {MAX_PAGE} rows")
+    actor = _actor(session, actor_id)
+    conn = session.connection()
+    where, arms = _search_filter(conn, actor, flt)
+    if before is not None:
+        rows = _page_rows(conn, arms, before, backward=True, limit=limit)[::-1]
+        if len(rows) < limit:
+            # Rows came and went since the cursor was taken: show a full first page rather than a
+            # short one that claims to be the start.
+            rows = _page_rows(conn, arms, None, backward=False, limit=limit)
+    else:
+        rows = _page_rows(conn, arms, after, backward=False, limit=limit)
+    if not rows:
+        total = conn.scalar(select(func.count()).select_from(_todo).where(*where))
+        return Page([], total, 0, has_next=False, has_prev=after is not None and total > 0)
+    # The total and the rows ahead of this page in one pass over the filter's index range.
+    total, earlier = conn.execute(
+        select(func.count(), func.count(case((tuple_(*_KEY) < _key_values(rows[0]), 1))))
+        .select_from(_todo)
+        .where(*where)
+    ).one()
+    related = _related(conn, [r.todo_id for r in rows])
+    return Page(
+        rows=[
+            TodoRow(
+                todo_id=r.todo_id,
+                todo_type=r.todo_type,
+                priority=r.priority,
+                created_at=r.created_at,
+                related=related.get(r.todo_id, 0),
+                last_assigned_at=r.last_assigned_at,
+                message=r.message,
+                status=r.status,
+                completed_at=r.completed_at,
+                assigned_to=r.assigned_to,
+                case_id=r.case_id,
+                account_id=r.account_id,
+            )
+            for r in rows
+        ],
+        total=total,
+        first=earlier + 1,
+        has_next=earlier + len(rows) < total,
+        has_prev=earlier > 0,
+    )
+
+
+def _search_filter(conn: Connection, actor: _Actor, flt: SearchFilter):
+    """(where, arms): the whole filter for counting, and the same filter split into arms that each
+    pin every equality column of one page index, so each arm is one ordered index range."""
+    if flt.status is None:
+        statuses = TODO_STATUSES
+    elif flt.status == STATUS_OPEN:
+        statuses = (OPEN, BEING_WORKED_ON)
+    elif flt.status in TODO_STATUSES:
+        statuses = (flt.status,)
+    else:
+        raise Invalid("status", f"unknown status {flt.status!r}; use {STATUS_OPEN}, {', '.join(TODO_STATUSES)} or all")
+    if flt.start and flt.end and flt.start > flt.end:
+        raise Invalid("end", "the end date is before the start date; swap them")
+    common = []
+    if flt.todo_type:
+        common.append(_todo.c.todo_type == flt.todo_type)
+    if flt.start:
+        common.append(_todo.c.created_at >= flt.start)
+    if flt.end:
+        common.append(_todo.c.created_at <= flt.end)
+    codes = _scope_codes(conn, actor)
+    if flt.user_filter == "user":
+        user_id = (flt.user_id or actor.user_id).strip().upper()
+        if user_id != actor.user_id and conn.scalar(select(_staff.c.user_id).where(_staff.c.user_id == user_id)) is None:
+            raise NotFound("user ID", f"no staff member {user_id}; check the user ID")
+        # Whoever the user is, only the actor's own offices: the scope is the actor's, not theirs.
+        base = [_todo.c.assigned_to == user_id, _todo.c.office_code.in_(codes)]
+        where = [*base, _todo.c.status.in_(statuses), *common]
+        arms = [[*base, _todo.c.status == status, *common] for status in statuses]
+    elif flt.user_filter == "role":
+        role = (flt.role or actor.role).strip().upper()
+        if role not in config.roles():
+            raise Invalid("role", f"unknown role {role}; use one of: {', '.join(config.roles())}")
+        where = [_todo.c.role == role, _todo.c.office_code.in_(codes), _todo.c.status.in_(statuses), *common]
+        arms = [
+            [_todo.c.role == role, _todo.c.office_code == code, _todo.c.status == status, *common]
+            for code in codes
+            for status in statuses
+        ]
+    else:
+        raise Invalid("user filter", f"unknown user filter {flt.user_filter!r}; use user or role")
+    return where, arms
+
+
+def _key_values(row) -> tuple:
+    return tuple_(
+        literal(row.priority, _todo.c.priority.type),
+        literal(row.created_at, _todo.c.created_at.type),
+        literal(row.todo_id, _todo.c.todo_id.type),
+    )
+
+
+def _page_rows(conn: Connection, arms, cursor: Cursor | None, *, backward: bool, limit: int) -> list:
+    """Up to `limit` rows after (or before) `cursor`, in page order (reversed when backward).
+
+    With several arms each takes its own first `limit` rows from its index run, and only those few are
+    merged: the sort is of at most arms x limit rows, never of the whole result.
+    """
+    order = [c.desc() for c in _KEY] if backward else list(_KEY)
+
+    def arm(conds):
+        stmt = select(*_ROW_COLUMNS).where(*conds)
+        if cursor is not None:
+            keys, at = tuple_(*_KEY), _key_values(cursor)
+            stmt = stmt.where(keys < at if backward else keys > at)
+        return stmt.order_by(*order).limit(limit)
+
+    if len(arms) == 1:
+        return conn.execute(arm(arms[0])).all()
+    merged = union_all(*(select(arm(conds).subquery()) for conds in arms)).subquery()
+    outer = [merged.c[c.name].desc() if backward else merged.c[c.name] for c in _KEY]
+    return conn.execute(select(merged).order_by(*outer).limit(limit)).all()
+
+
+def _related(conn: Connection, todo_ids: list[str]) -> dict[str, int]:
+    """For each To Do, how many other To Dos share its case or its account: one grouped query."""
+    mine, other = _todo.alias("mine"), _todo.alias("other")
+    same = or_(other.c.case_id == mine.c.case_id, other.c.account_id == mine.c.account_id)
+    stmt = (
+        select(mine.c.todo_id, func.count(other.c.todo_id))
+        .select_from(mine.join(other, and_(other.c.todo_id != mine.c.todo_id, same)))
+        .where(mine.c.todo_id.in_(todo_ids))
+        .group_by(mine.c.todo_id)
+    )
+    return dict(conn.execute(stmt).all())
+
+
+# --- one To Do -----------------------------------------------------------------------------------
+
+
+def get(session: Session, actor_id: str, todo_id: str) -> TodoDetail:
+    actor = _actor(session, actor_id)
+    conn = session.connection()
+    return _detail(conn, _load(conn, actor, todo_id))
+
+
+def _load(conn: Connection, actor: _Actor, todo_id: str):
+    todo_id = (todo_id or "").strip()
+    row = conn.execute(
+        select(_todo, _office.c.path, _office.c.name.label("office_name"))
+        .select_from(_todo.join(_office, _office.c.code == _todo.c.office_code))
+        .where(_todo.c.todo_id == todo_id)
+    ).one_or_none()
+    # Outside the actor's offices looks the same as not there at all.
+    if row is None or not row.path.startswith(actor.scope):
+        raise NotFound("To Do", f"no To Do {todo_id} in your offices; check the To Do ID")
+    return row
+
+
+def _detail(conn: Connection, row) -> TodoDetail:
+    names = _names(conn, {row.assigned_to, row.sent_by})
+    chars = sorted(
+        conn.execute(select(_chars.c.char_type, _chars.c.value).where(_chars.c.todo_id == row.todo_id)).all(),
+        key=lambda c: (_CHAR_ORDER.get(c.char_type, len(_CHAR_ORDER)), c.char_type),
+    )
+    log = conn.execute(
+        select(_log.c.at, _log.c.log_type, _log.c.details, _log.c.user_id, _staff.c.name, _log.c.assigned_to)
+        .select_from(_log.outerjoin(_staff, _staff.c.user_id == _log.c.user_id))
+        .where(_log.c.todo_id == row.todo_id)
+        .order_by(_log.c.at, _log.c.id)
+    ).all()
+    return TodoDetail(
+        todo_id=row.todo_id,
+        todo_type=row.todo_type,
+        todo_type_description=_type_description(row.todo_type),
+        role=row.role,
+        role_description=_role_description(row.role),
+        office_code=row.office_code,
+        office_name=row.office_name,
+        message=row.message,
+        status=row.status,
+        priority=row.priority,
+        assigned_to=row.assigned_to,
+        assigned_to_name=names.get(row.assigned_to),
+        sent_by=row.sent_by,
+        sent_by_name=names.get(row.sent_by),
+        comment=row.comment,
+        created_at=row.created_at,
+        last_assigned_at=row.last_assigned_at,
+        completed_at=row.completed_at,
+        version=row.version,
+        characteristics=[(c.char_type, c.value) for c in chars],
+        log=[LogEntry(e.at, e.log_type, e.details, e.user_id, e.name, e.assigned_to) for e in log],
+        keys=_keys(conn, row, dict(chars)),
+    )
+
+
+def _keys(conn: Connection, row, chars: dict[str, str]) -> list[tuple[str, str]]:
+    account_id = row.account_id or chars.get("ACCOUNT")
+    case_id = row.case_id or chars.get("CASE")
+    bill_no = chars.get("BILL")
+    if bill_no is None and case_id:
+        bill_no = conn.scalar(select(_case.c.bill_no).where(_case.c.case_id == case_id))
+    keys = []
+    if account_id:
+        keys.append(("Account ID", account_id))
+    if case_id:
+        keys.append(("Case ID", case_id))
+    if bill_no:
+        keys.append(("Bill Number", bill_no))
+    if account_id:
+        account = conn.execute(
+            select(_account.c.person_name, _account.c.premise_address).where(_account.c.account_id == account_id)
+        ).first()
+        if account is not None:
+            keys += [("Person", account.person_name), ("Premise", account.premise_address)]
+    return keys
+
+
+# --- actions -------------------------------------------------------------------------------------
+
+
+def _begin(session: Session, actor_id: str, todo_id: str, version: int):
+    """The actor, a connection in the caller's unit of work, and the To Do as it is now — refused
+    when it is out of scope, changed since the caller read it, or already Complete."""
+    actor = _actor(session, actor_id)
+    conn = session.connection()
+    row = _load(conn, actor, todo_id)
+    if row.version != version:
+        raise _stale(conn, row.todo_id)
+    if row.status == COMPLETE:
+        raise Invalid(
+            "status",
+            f"To Do {row.todo_id} was completed on {timefmt.show(row.completed_at)}; a Complete To Do cannot be changed",
+        )
+    return actor, conn, row
+
+
+def _stale(conn: Connection, todo_id: str) -> Stale:
+    last = conn.execute(
+        select(_log.c.at, _log.c.user_id, _staff.c.name)
+        .select_from(_log.outerjoin(_staff, _staff.c.user_id == _log.c.user_id))
+        .where(_log.c.todo_id == todo_id)
+        .order_by(_log.c.at.desc(), _log.c.id.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        who = "someone else"
+    else:
+        who = last.name or last.user_id or "the system"
+    when = f" at {timefmt.show(last.at)}" if last is not None else ""
+    return Stale("", f"To Do {todo_id} was changed by {who}{when}; reloaded — look again and retry")
+
+
+def _apply(conn: Connection, actor: _Actor, row, log_type: str, details: str, **values) -> TodoDetail:
+    """Write the change only if nobody else wrote since `row` was read, log it, return the result."""
+    done = conn.execute(
+        update(_todo)
+        .where(_todo.c.todo_id == row.todo_id, _todo.c.version == row.version)
+        .values(version=_todo.c.version + 1, **values)
+    )
+    if done.rowcount != 1:
+        raise _stale(conn, row.todo_id)
+    conn.execute(
+        insert(_log).values(
+            todo_id=row.todo_id,
+            at=clock.now(),
+            log_type=log_type,
+            details=details,
+            user_id=actor.user_id,
+            assigned_to=values.get("assigned_to", row.assigned_to),
+        )
+    )
+    return _detail(conn, _load(conn, actor, row.todo_id))
+
+
+def _holder_name(conn: Connection, row) -> str:
+    return _names(conn, {row.assigned_to}).get(row.assigned_to, row.assigned_to)
+
+
+def _require_holder(conn: Connection, actor: _Actor, row, doing: str) -> None:
+    """An Open To Do is anyone's in scope; one being worked on is its assignee's alone."""
+    if row.status == BEING_WORKED_ON and row.assigned_to != actor.user_id:
+        raise Denied(
+            "assigned to",
+            f"To Do {row.todo_id} is being worked on by {_holder_name(conn, row)}; only they can {doing} it",
+        )
+
+
+def _colleague(session: Session, user_id: str | None, row, field_name: str) -> Staff:
+    """A staff member who can be handed this To Do: active, works To Dos, covers its office."""
+    user_id = (user_id or "").strip().upper()
+    if not user_id:
+        raise Invalid(field_name, "give the user ID of the person to send it to")
+    staff = session.get(Staff, user_id)
+    if staff is None:
+        raise NotFound(field_name, f"no staff member {user_id}; check the user ID")
+    if not staff.active:
+        raise Invalid(field_name, f"{user_id} ({staff.name}) is no longer active; choose someone else")
+    role = config.roles().get(staff.role)
+    if role is None or not role.works_todos:
+        raise Invalid(field_name, f"{user_id} ({staff.name}) is {staff.role} and does not work To Dos; choose someone else")
+    if not offices.in_scope(session, staff, row.office_code):
+        raise Invalid(
+            field_name,
+            f"{user_id} ({staff.name}) does not cover {row.office_code}, the To Do's office; choose someone who does",
+        )
+    return staff
+
+
+def take(session: Session, actor_id: str, todo_id: str, version: int) -> TodoDetail:
+    """Open → Being Worked On, assigned to the actor."""
+    actor, conn, row = _begin(session, actor_id, todo_id, version)
+    return _take(conn, actor, row, "Taken from the queue")
+
+
+def _take(conn: Connection, actor: _Actor, row, details: str) -> TodoDetail:
+    if row.status == BEING_WORKED_ON:
+        if row.assigned_to == actor.user_id:
+            return _detail(conn, row)  # already the actor's: nothing to change
+        raise Denied(
+            "assigned to",
+            f"To Do {row.todo_id} is being worked on by {_holder_name(conn, row)}; ask them to forward it or send it back",
+        )
+    now = clock.now()
+    return _apply(
+        conn, actor, row, "Assigned", details, status=BEING_WORKED_ON, assigned_to=actor.user_id, last_assigned_at=now
+    )
+
+
+def forward(
+    session: Session,
+    actor_id: str,
+    todo_id: str,
+    version: int,
+    *,
+    to_user: str | None = None,
+    to_role: str | None = None,
+    note: str,
+) -> TodoDetail:
+    """Hand the To Do to a colleague (Being Worked On, theirs) or to a role (Open, unassigned)."""
+    if bool(to_user) == bool(to_role):
+        raise Invalid("to", "forward to a user ID or to a role, one of the two")
+    note = _text(note, "note", "say why you forward it")
+    actor, conn, row = _begin(session, actor_id, todo_id, version)
+    _require_holder(conn, actor, row, "forward")
+    if to_user:
+        target = _colleague(session, to_user, row, "to user")
+        if target.user_id == actor.user_id:
+            raise Invalid("to user", "you cannot forward a To Do to yourself; take it instead")
+        return _apply(
+            conn,
+            actor,
+            row,
+            "Forwarded",
+            f"To {target.user_id} ({target.name}): {note}",
+            status=BEING_WORKED_ON,
+            assigned_to=target.user_id,
+            role=target.role,
+            sent_by=actor.user_id,
+            last_assigned_at=clock.now(),
+        )
+    code = to_role.strip().upper()
+    role = config.roles().get(code)
+    if role is None or not role.works_todos:
+        known = ", ".join(c for c, r in config.roles().items() if r.works_todos)
+        raise Invalid("to role", f"{code} is not a role that works To Dos; use one of: {known}")
+    return _apply(
+        conn,
+        actor,
+        row,
+        "Forwarded",
+        f"To role {code}: {note}",
+        status=OPEN,
+        assigned_to=None,
+        role=code,
+        sent_by=actor.user_id,
+    )
+
+
+def send_back(session: Session, actor_id: str, todo_id: str, version: int, note: str) -> TodoDetail:
+    """Return the To Do to whoever last forwarded it."""
+    note = _text(note, "note", "say why you send it back")
+    actor, conn, row = _begin(session, actor_id, todo_id, version)
+    _require_holder(conn, actor, row, "send back")
+    if row.sent_by is None:
+        raise Invalid("sent by", f"nobody forwarded To Do {row.todo_id}, so there is no one to send it back to; forward it instead")
+    if row.sent_by == actor.user_id:
+        raise Invalid("sent by", f"you forwarded To Do {row.todo_id} last; forward it to someone else instead")
+    target = _colleague(session, row.sent_by, row, "sent by")
+    return _apply(
+        conn,
+        actor,
+        row,
+        "Sent Back",
+        f"To {target.user_id} ({target.name}): {note}",
+        status=BEING_WORKED_ON,
+        assigned_to=target.user_id,
+        role=target.role,
+        sent_by=actor.user_id,
+        last_assigned_at=clock.now(),
+    )
+
+
+def add_log(session: Session, actor_id: str, todo_id: str, version: int, details: str) -> TodoDetail:
+    """A "User Details" entry: what the actor found or did."""
+    details = _text(details, "details", "type what you found or did")
+    actor, conn, row = _begin(session, actor_id, todo_id, version)
+    return _apply(conn, actor, row, "User Details", details)
+
+
+def change_priority(
+    session: Session, actor_id: str, todo_id: str, version: int, priority: int, note: str = ""
+) -> TodoDetail:
+    if isinstance(priority, bool) or priority not in PRIORITIES:
+        raise Invalid("priority", f"{priority!r} is not a priority; use 10 (highest), 20, 30, 40 or 50")
+    note = (note or "").strip()
+    if len(note) > MAX_TEXT:
+        raise Invalid("note", f"keep it to {MAX_TEXT} characters; it has {len(note)}")
+    actor, conn, row = _begin(session, actor_id, todo_id, version)
+    if priority == row.priority:
+        raise Invalid("priority", f"To Do {row.todo_id} is already priority {priority}")
+    details = f"Priority {row.priority} -> {priority}" + (f": {note}" if note else "")
+    return _apply(conn, actor, row, "Priority Changed", details, priority=priority)
+
+
+def complete(session: Session, actor_id: str, todo_id: str, version: int, comment: str) -> TodoDetail:
+    """Being Worked On (by the actor) → Complete, with the comment saying what was done."""
+    comment = _text(comment, "comment", "say what was done")
+    actor, conn, row = _begin(session, actor_id, todo_id, version)
+    if row.status == OPEN:
+        raise Denied("status", f"To Do {row.todo_id} is Open; take it before completing it")
+    if row.assigned_to != actor.user_id:
+        raise Denied(
+            "assigned to",
+            f"To Do {row.todo_id} is being worked on by {_holder_name(conn, row)}; only they can complete it",
+        )
+    now = clock.now()
+    return _apply(conn, actor, row, "Completed", comment, status=COMPLETE, completed_at=now, comment=comment)
+
+
+def assign_next(session: Session, actor_id: str) -> TodoDetail | None:
+    """Take the highest-priority, oldest Open To Do of the actor's role in their offices; None when
+    there is none left.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` makes two clerks asking at once get different To Dos (the
+    second skips the row the first holds); SQLite renders no FOR UPDATE, and needs none: write()'s
+    BEGIN IMMEDIATE already runs one writer at a time.
+    """
+    actor = _actor(session, actor_id)
+    conn = session.connection()
+    pick = (
+        select(_todo.c.todo_id)
+        .where(
+            _todo.c.role == actor.role,
+            _todo.c.office_code.in_(_scope_codes(conn, actor)),
+            _todo.c.status == OPEN,
+            _todo.c.assigned_to.is_(None),
+        )
+        .order_by(*_KEY)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    todo_id = conn.scalar(pick)
+    if todo_id is None:
+        return None
+    return _take(conn, actor, _load(conn, actor, todo_id), "Assigned as the next To Do")
