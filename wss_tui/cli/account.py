@@ -34,6 +34,7 @@ def show(
 
 
 def _print(a) -> None:
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
@@ -61,7 +62,7 @@ def _print(a) -> None:
         head.add_row(label, str(value))
     console.print(head)
 
-    todos = Table(title=f"Open To Dos: {a.open_todo_count}", title_justify="left", show_edge=False)
+    todos = Table(title=f"Open To Dos: {a.open_todo_count}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("To Do ID", "Type", "Status", "Created"):
         todos.add_column(column)
     for t in a.open_todos:
@@ -71,21 +72,22 @@ def _print(a) -> None:
     else:
         console.print(f"Open To Dos: {a.open_todo_count}")
 
-    history = Table(title="Account Activity History", title_justify="left", show_edge=False)
+    history = Table(title="Account Activity History", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("Date", "Activity", "Description"):
-        history.add_column(column)
+        history.add_column(column, no_wrap=column != "Description")
     for item in a.activity:
         history.add_row(show_date(item.at), item.activity, item.description)
     console.print(history)
 
-    bills = Table(title="Bills", title_justify="left", show_edge=False)
-    for column in ("Bill No", "Month", "Due", "Units", "Basis", "Amount", "State", "Open Request"):
-        bills.add_column(column, justify="right" if column in ("Units", "Amount") else "left")
+    # Fits 80 columns (the clerks' SSH terminals): no box, no due date, IDs never cut short.
+    bills = Table(title="Bills", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("Bill No", "Month", "Units", "Basis", "Amount", "State", "Open Request"):
+        numeric = column in ("Units", "Amount")
+        bills.add_column(column, justify="right" if numeric else "left", no_wrap=column in ("Bill No", "Open Request", "Amount"))
     for b in a.bills:
         bills.add_row(
             b.bill_no,
             b.bill_month.strftime("%b %Y"),
-            show_date(b.due_date),
             f"{b.units:g}",
             b.basis,
             rupees(b.amount_paise),

@@ -48,7 +48,9 @@ def _accepted_names() -> str:
 
 
 def _size_text(n: int) -> str:
-    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n:,} bytes"
+    if n >= 1 << 30:
+        return f"{n / (1 << 30):.1f} GB"
+    return f"{n / (1 << 20):.1f} MB" if n >= 1 << 20 else f"{n:,} bytes"
 
 
 def _too_big(name: str, size: int, limit: int) -> Invalid:
