@@ -1,0 +1,58 @@
+"""Helpers for the Pilot and snapshot tests of `wss tui` (the shared fixtures are in conftest.py)."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
+
+from wss_tui.app import WssApp, make_app
+from wss_tui.store import auth, db
+from wss_tui.store.models import Staff
+
+CLERK = "INR1-SDC1"  # a billing clerk of ESD-INR-1 in the seed-7 demo data
+CLERK2 = "INR1-SDC2"  # the other clerk of the same sub-division
+OTHER_CLERK = "INR2-SDC1"  # a clerk of the neighbouring sub-division ESD-INR-2
+SDO = "INR1-SDO"
+ADMIN = "MVVNL-ADM"  # sees the whole discom
+PASSWORDS = {"TR-SDC": "clerk@123", "TR-SDO": "sdo@123", "TR-ADM": "admin@123", "TR-EE": "ee@123"}
+
+
+def who_of(engine, user_id: str) -> auth.Who:
+    with db.read(engine) as session:
+        return auth.who(session, session.get(Staff, user_id))
+
+
+def app_as(engine, user_id: str | None = CLERK, **kwargs) -> WssApp:
+    """The app, already logged in as `user_id` (None: at the login screen)."""
+    return make_app(engine, who=who_of(engine, user_id) if user_id else None, **kwargs)
+
+
+async def settle(pilot: Pilot, rounds: int = 4) -> None:
+    """Let workers finish and the messages they post be handled, however many hops that takes."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def table(app: WssApp, selector: str) -> DataTable:
+    return app.screen.query_one(selector, DataTable)
+
+
+def text_of(app: WssApp, selector: str) -> str:
+    widget = app.screen.query_one(selector)
+    if isinstance(widget, Input):
+        return widget.value
+    return str(widget.content)
+
+
+def column(app: WssApp, selector: str, key: str) -> list[str]:
+    t = table(app, selector)
+    return [str(t.get_cell(row, key)) for row in t.rows]
+
+
+def row_keys(app: WssApp, selector: str) -> list[str]:
+    return [str(k.value) for k in table(app, selector).rows]
+
+
+def notifications(app: WssApp) -> list[str]:
+    return [n.message for n in app._notifications]

@@ -1,0 +1,145 @@
+"""The To Do app: login, then To Do Search → To Do Entry → account context, all on the keyboard.
+
+`make_app(engine, ...)` builds it for `wss tui` and for tests (which pass a prepared database and,
+to skip the login screen, the logged-in user).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sqlalchemy import Engine
+from textual.app import App
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.theme import Theme
+
+from wss_tui.store.auth import Who
+
+DEFAULT_THEME = "textual-dark"
+HIGH_CONTRAST = "wss-high-contrast"
+THEME_ALIASES = {"default": DEFAULT_THEME, "high-contrast": HIGH_CONTRAST}
+
+HIGH_CONTRAST_THEME = Theme(
+    name=HIGH_CONTRAST,
+    primary="#FFFF00",
+    secondary="#00FFFF",
+    accent="#FFFF00",
+    foreground="#FFFFFF",
+    background="#000000",
+    surface="#000000",
+    panel="#202020",
+    boost="#303030",
+    success="#00FF00",
+    warning="#FFB000",
+    error="#FF4040",
+    dark=True,
+    variables={
+        "block-cursor-background": "#FFFF00",
+        "block-cursor-foreground": "#000000",
+        "block-cursor-text-style": "bold",
+        "footer-key-foreground": "#FFFF00",
+        "input-selection-background": "#FFFF00 50%",
+        "border": "#FFFF00",
+        "border-blurred": "#A0A0A0",
+    },
+)
+
+
+class ScreenCommands(Provider):
+    """Every described key of the screen the palette was opened on, findable by name."""
+
+    def _commands(self) -> list[tuple[str, str, object]]:
+        found = []
+        seen: set[str] = set()
+        screen = self.screen
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.action in seen or binding.action in ("command_palette",):
+                continue
+            if active.node not in (screen, self.app):
+                continue
+            seen.add(binding.action)
+            key_text = self.app.get_key_display(binding)
+            found.append((binding.description, key_text, partial(self._run, active.node, binding.action)))
+        return found
+
+    async def _run(self, node, action: str) -> None:
+        await node.run_action(action)
+
+    async def discover(self) -> Hits:
+        for name, key, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=f"key: {key}")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, key, callback in self._commands():
+            if (score := matcher.match(name)) > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=f"key: {key}")
+
+
+class WssApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "WSS To Do"
+    COMMANDS = App.COMMANDS | {ScreenCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Keys", key_display="?", show=False),
+        Binding("ctrl+t", "toggle_contrast", "High contrast", show=False),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(self, engine: Engine, *, who: Who | None = None, theme: str | None = None) -> None:
+        super().__init__()
+        self.engine = engine
+        self.who: Who | None = None
+        self.todos_changed = 0  # bumped by every action, so a search seen again re-reads its page
+        self._start_as = who
+        self._start_theme = THEME_ALIASES.get(theme or "default", theme or DEFAULT_THEME)
+
+    def on_mount(self) -> None:
+        self.register_theme(HIGH_CONTRAST_THEME)
+        self.theme = self._start_theme
+        if self._start_as is not None:
+            self.logged_in(self._start_as)
+        else:
+            from wss_tui.screens.login import LoginScreen
+
+            self.push_screen(LoginScreen())
+
+    def logged_in(self, who: Who) -> None:
+        from wss_tui.screens.todo_search import TodoSearchScreen
+
+        self.who = who
+        self.sub_title = f"{who.name} · {who.role} · {who.office_code}"
+        search = TodoSearchScreen()
+        if len(self.screen_stack) > 1:
+            self.switch_screen(search)
+        else:
+            self.push_screen(search)
+
+    def open_todo(self, todo_id: str) -> None:
+        from wss_tui.screens.todo_entry import TodoEntryScreen
+
+        self.push_screen(TodoEntryScreen(todo_id))
+
+    def open_account(self, account_id: str) -> None:
+        from wss_tui.screens.account import AccountScreen
+
+        self.push_screen(AccountScreen(account_id))
+
+    def action_help(self) -> None:
+        from wss_tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.pop_screen()
+            return
+        self.push_screen(HelpScreen.for_screen(self.screen))
+
+    def action_toggle_contrast(self) -> None:
+        self.theme = DEFAULT_THEME if self.theme == HIGH_CONTRAST else HIGH_CONTRAST
+        self.notify(f"Theme: {'high contrast' if self.theme == HIGH_CONTRAST else 'default'}", timeout=2)
+
+
+def make_app(engine: Engine, *, who: Who | None = None, theme: str | None = None) -> WssApp:
+    return WssApp(engine, who=who, theme=theme)

@@ -1,0 +1,1 @@
+"""One module per screen; dialogs are ModalScreens that return a value."""

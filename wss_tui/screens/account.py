@@ -1,0 +1,180 @@
+"""The account context (CC&B's Current Context / Control Central): who, what, where, what they owe,
+the account's activity history, its bills, and the To Dos still open on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Label, TabbedContent, TabPane
+
+from wss_tui.messages import LoadFailed
+from wss_tui.screens.base import WssScreen
+from wss_tui.store import db, timefmt
+from wss_tui.store.accounts import AccountContext, Activity, account_context
+from wss_tui.store.errors import WssError
+from wss_tui.widgets.fields import FieldGrid
+from wss_tui.widgets.header import UserHeader
+from wss_tui.widgets.todo_table import WIDE_AT, medium_time
+
+FLAG = "⚑"
+
+# (field id, label, spans the whole row)
+FIELDS = [
+    ("person", "Person", False), ("account", "Account ID", False),
+    ("system", "System", False), ("tariff", "Tariff", False),
+    ("current", "Current Bal", False), ("payoff", "Payoff Bal", False),
+    ("premise", "Premise", True),
+    ("discom", "Discom", True),
+    ("office", "Office", True),
+    ("town", "Town", False), ("area", "Urban/Rural", False),
+    ("smart", "Smart meter", False), ("open", "Open To Dos", False),
+]
+
+
+@dataclass
+class ContextLoaded(Message):
+    context: AccountContext
+
+
+def field_values(c: AccountContext) -> dict[str, str | Content]:
+    open_text = Content.styled(f"{FLAG} {c.open_todo_count} open", "bold $text-warning") if c.open_todo_count else "none"
+    return {
+        "person": c.person_name,
+        "account": c.account_id + ("" if c.status == "ACTIVE" else f" ({c.status})"),
+        "system": c.system_label,
+        "tariff": f"{c.tariff_category} {c.supply_type}",
+        "current": timefmt.rupees(c.current_balance_paise),
+        "payoff": timefmt.rupees(c.payoff_balance_paise),
+        "premise": c.premise_address,
+        "discom": f"{c.discom} {c.discom_name}",
+        "office": f"{c.office_code} {c.office_name}",
+        "town": c.town,
+        "area": c.area.title(),
+        "smart": "Installed" if c.smart_meter else "Not installed",
+        "open": open_text,
+    }
+
+
+def short_description(a: Activity) -> str:
+    """CC&B's description less what the row already says (the time, the consumer's name)."""
+    if a.activity == "Case":
+        return f"{'Open' if a.is_open else 'Closed'} - {a.status}, {a.case_type} ({a.case_id})"
+    return f"{a.contact_class} / {a.contact_type}"
+
+
+class AccountScreen(WssScreen):
+    CSS_PATH = "account.tcss"
+    HELP_TITLE = "Account context"
+    BINDINGS = [
+        Binding("h", "tab('activity-tab')", "Activity"),
+        Binding("b", "tab('bills-tab')", "Bills"),
+        Binding("o", "tab('todos-tab')", "Open To Dos"),
+        Binding("r,f5", "reload", "Reload"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__()
+        self.account_id = account_id
+        self.context: AccountContext | None = None
+
+    def compose(self) -> ComposeResult:
+        yield UserHeader("Account · Current Context", self.who)
+        yield FieldGrid(FIELDS, prefix="c", id="context")
+        with TabbedContent(id="account-tabs", initial="activity-tab"):
+            with TabPane("Activity History", id="activity-tab"):
+                yield DataTable(id="activity", cursor_type="row", zebra_stripes=True)
+            with TabPane("Bills", id="bills-tab"):
+                yield DataTable(id="bills", cursor_type="row", zebra_stripes=True)
+            with TabPane("Open To Dos", id="todos-tab"):
+                yield DataTable(id="open-todos", cursor_type="row", zebra_stripes=True)
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#activity", DataTable).focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, group="account", exit_on_error=False)
+    def _load(self) -> None:
+        try:
+            with db.read(self.engine) as session:
+                context = account_context(session, self.account_id, self.who.user_id)
+        except WssError as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        self.post_message(ContextLoaded(context))
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.notify(message.text, severity="error", timeout=8)
+        if self.context is None:
+            self.dismiss()
+
+    def on_context_loaded(self, message: ContextLoaded) -> None:
+        self.context = message.context
+        self.query_one(FieldGrid).set_values(field_values(self.context))
+        count = self.context.open_todo_count
+        self.query_one("#account-tabs", TabbedContent).get_tab("todos-tab").label = (
+            f"{FLAG} Open To Dos ({count})" if count else "Open To Dos (0)")
+        self._fill_tables()
+
+    def on_resize(self) -> None:
+        if self.context is not None:
+            self._fill_tables()
+
+    def _fill_tables(self) -> None:
+        """Long descriptions wrap in a column as wide as the screen allows, so none is cut off."""
+        c = self.context
+        assert c is not None
+        room = max(self.size.width - 4, 40)
+        wide = self.app.size.width >= WIDE_AT
+        date_width = 18 if wide else 10
+        activity = self._reset("#activity", [("date", "Date", date_width), ("activity", "Activity", 16),
+                                             ("description", "Description", room - date_width - 16 - 6)])
+        for n, a in enumerate(c.activity):
+            flag = f"{FLAG} " if a.activity == "Case" and a.is_open else ""
+            when = medium_time(a.at) if wide else timefmt.show_date(a.at)
+            activity.add_row(when, flag + a.activity, short_description(a), key=str(n), height=None)
+        bills = self._reset("#bills", [("bill", "Bill Number", 12), ("month", "Month", 7), ("due", "Due Date", 10),
+                                       ("units", "Units", 6), ("basis", "Basis", 5), ("amount", "Amount", 14),
+                                       ("state", "State", 8), ("case", "Open Case", 12)])
+        for b in c.bills:
+            bills.add_row(
+                b.bill_no, b.bill_month.strftime("%m-%Y"), timefmt.show_date(b.due_date),
+                Text(f"{b.units:,.0f}", justify="right"), b.basis,
+                Text(timefmt.rupees(b.amount_paise), justify="right"), b.state,
+                f"{FLAG} {b.open_case_id}" if b.open_case_id else "", key=b.bill_no,
+            )
+        todos = self._reset("#open-todos", [("todo", "To Do ID", 14), ("status", "Status", 15),
+                                            ("created", "Created", 10), ("message", "Message", room - 14 - 15 - 10 - 8)])
+        for t in c.open_todos:
+            todos.add_row(t.todo_id, t.status, timefmt.show_date(t.created_at), t.message, key=t.todo_id, height=None)
+
+    def _reset(self, selector: str, columns: list[tuple[str, str, int]]) -> DataTable:
+        table = self.query_one(selector, DataTable)
+        keep = table.cursor_row
+        table.clear(columns=True)
+        for key, label, width in columns:
+            table.add_column(label, key=key, width=max(width, 5))
+        table.call_after_refresh(lambda: table.move_cursor(row=max(keep, 0)))
+        return table
+
+    @on(DataTable.RowSelected, "#open-todos")
+    def _open_todo(self, event: DataTable.RowSelected) -> None:
+        self.wss.open_todo(str(event.row_key.value))
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one("#account-tabs", TabbedContent).active = tab
+        table = {"activity-tab": "#activity", "bills-tab": "#bills", "todos-tab": "#open-todos"}[tab]
+        self.query_one(table, DataTable).focus()
+
+    def action_reload(self) -> None:
+        self._load()
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,56 @@
+"""What every screen after login shares: the user header, the footer, and one place for worker errors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from wss_tui.store.errors import WssError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from wss_tui.app import WssApp
+    from wss_tui.store.auth import Who
+
+
+def describe_error(exc: BaseException | None) -> str:
+    """The one line a user sees for a failed worker; never a traceback."""
+    if isinstance(exc, WssError):
+        return str(exc)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if isinstance(exc, SQLAlchemyError):
+        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        return f"db: {detail}; try again, or tell the administrator"
+    return f"unexpected error ({exc.__class__.__name__}: {exc}); tell the administrator"
+
+
+class WssScreen(Screen):
+    """A screen of the logged-in app."""
+
+    # First, so the footer always has room for the key that lists all the others.
+    BINDINGS = [Binding("question_mark,f1", "app.help", "Keys", key_display="?")]
+
+    @property
+    def wss(self) -> WssApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def engine(self) -> Engine:
+        return self.wss.engine
+
+    @property
+    def who(self) -> Who:
+        assert self.wss.who is not None, "screen used before login"
+        return self.wss.who
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.worker_failed(event.worker.error)
+
+    def worker_failed(self, exc: BaseException | None) -> None:
+        self.notify(describe_error(exc), severity="error", timeout=10)

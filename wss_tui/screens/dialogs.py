@@ -1,0 +1,196 @@
+"""The action dialogs: each a ModalScreen that checks its fields before it dismisses with a value.
+
+The store still has the last word (unknown user, out of scope …); these checks only stop an empty or
+malformed form from going that far.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from wss_tui.store.todos import PRIORITIES
+
+T = TypeVar("T")
+
+PRIORITY_LABELS = {10: "10 – Highest", 50: "50 – Lowest"}
+
+
+@dataclass(frozen=True)
+class ForwardTo:
+    to_user: str | None
+    to_role: str | None
+    note: str
+
+
+class Dialog(ModalScreen[T | None], Generic[T]):
+    """Escape cancels (dismisses with None); ctrl+s, the OK button or Enter on the last field submits
+    through `action_submit`, which each dialog defines."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "submit", "OK"),
+    ]
+
+    def buttons(self, ok: str) -> ComposeResult:
+        yield Label("", classes="dialog-error", markup=False)
+        with Horizontal(classes="dialog-buttons"):
+            yield Button(ok, id="ok", variant="primary")
+            yield Button("Cancel", id="cancel")
+
+    def refuse(self, text: str, field: str | None = None) -> None:
+        self.query_one(".dialog-error", Label).update(text)
+        if field:
+            self.query_one(field).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.action_submit()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        # Enter moves to the next field; on the last one it submits.
+        event.stop()
+        inputs = list(self.query(Input))
+        if event.input is inputs[-1]:
+            self.action_submit()
+        else:
+            self.focus_next()
+
+
+class TextDialog(Dialog[str]):
+    """One line of text: a note, a log entry, a completion comment, a To Do ID."""
+
+    def __init__(self, title: str, label: str, *, hint: str = "", placeholder: str = "", ok: str = "OK",
+                 max_length: int = 500, min_length: int = 1) -> None:
+        super().__init__()
+        self.title_text, self.label, self.hint = title, label, hint
+        self.placeholder, self.ok, self.max_length, self.min_length = placeholder, ok, max_length, min_length
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            if self.hint:
+                yield Static(self.hint, classes="dialog-hint")
+            yield Label(self.label)
+            yield Input(id="text", placeholder=self.placeholder, max_length=self.max_length)
+            yield from self.buttons(self.ok)
+
+    def action_submit(self) -> None:
+        text = self.query_one("#text", Input).value.strip()
+        if len(text) < self.min_length:
+            need = "something" if self.min_length == 1 else f"at least {self.min_length} characters"
+            self.refuse(f"{self.label}: type {need}", "#text")
+            return
+        self.dismiss(text)
+
+
+class ForwardDialog(Dialog[ForwardTo]):
+    """Forward to a user or a role (in the To Do's office), with a note saying why."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Forward To Do", classes="dialog-title")
+            with Horizontal(classes="dialog-row"):
+                yield Label("To", classes="dialog-label")
+                yield Select([("User", "user"), ("Role", "role")], value="user", allow_blank=False,
+                             compact=True, id="to-kind")
+            with Horizontal(classes="dialog-row"):
+                yield Label("User ID", classes="dialog-label", id="target-label")
+                yield Input(id="target", placeholder="e.g. INR1-SDO", max_length=20, compact=True)
+            yield Label("Note")
+            yield Input(id="note", placeholder="why it goes there", max_length=500)
+            yield from self.buttons("Forward")
+
+    def on_mount(self) -> None:
+        self.query_one("#target", Input).focus()
+
+    @on(Select.Changed, "#to-kind")
+    def _kind(self, event: Select.Changed) -> None:
+        by_role = event.value == "role"
+        self.query_one("#target-label", Label).update("Role" if by_role else "User ID")
+        self.query_one("#target", Input).placeholder = "e.g. TR-SDO" if by_role else "e.g. INR1-SDO"
+
+    def action_submit(self) -> None:
+        target = self.query_one("#target", Input).value.strip().upper()
+        note = self.query_one("#note", Input).value.strip()
+        by_role = self.query_one("#to-kind", Select).value == "role"
+        if not target:
+            self.refuse(f"{'Role' if by_role else 'User ID'}: type who it goes to", "#target")
+            return
+        if not note:
+            self.refuse("Note: say why it is forwarded", "#note")
+            return
+        self.dismiss(ForwardTo(None if by_role else target, target if by_role else None, note))
+
+
+class PriorityDialog(Dialog[tuple[int, str]]):
+    def __init__(self, current: int) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("Change priority", classes="dialog-title")
+            yield Static(f"Now: {self.current}. 10 is worked first.", classes="dialog-hint")
+            with Horizontal(classes="dialog-row"):
+                yield Label("Priority", classes="dialog-label")
+                choices = [(PRIORITY_LABELS.get(p, str(p)), p) for p in sorted({*PRIORITIES, self.current})]
+                yield Select(choices, value=self.current, allow_blank=False, compact=True, id="priority")
+            yield Label("Note")
+            yield Input(id="note", placeholder="why (logged)", max_length=500)
+            yield from self.buttons("Change")
+
+    def action_submit(self) -> None:
+        priority = self.query_one("#priority", Select).value
+        if priority == self.current:
+            self.refuse(f"Priority: it is {self.current} already; pick another", "#priority")
+            return
+        self.dismiss((int(priority), self.query_one("#note", Input).value.strip()))
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question; `y` or Enter on Yes confirms, `n` or Escape declines."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, title: str, question: str, yes: str = "Yes") -> None:
+        super().__init__()
+        self.title_text, self.question, self.yes = title, question, yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.question, classes="dialog-question", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes} (y)", id="yes", variant="warning")
+                yield Button("No (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")

@@ -1,0 +1,70 @@
+"""`?`: every key of the screen it was opened on, including the ones the footer has no room for."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Static
+
+
+# What Textual gives every screen (focus moves, copy): listed with the app-wide keys, not the screen's.
+SCREEN_DEFAULTS = {binding.action for binding in Screen.BINDINGS if isinstance(binding, Binding)}
+
+
+class HelpScreen(ModalScreen[None]):
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [
+        Binding("escape,question_mark,f1,q", "close", "Close", key_display="esc"),
+    ]
+
+    def __init__(self, title: str, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.sections = sections
+
+    @classmethod
+    def for_screen(cls, screen: Screen) -> HelpScreen:
+        """The screen's own keys first, then the app's, then those of the field or list in focus."""
+        app = screen.app
+        groups: dict[str, list[tuple[str, str]]] = {"This screen": [], "Everywhere": [], "In the focused list or field": []}
+        seen: set[tuple[str, str]] = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description:
+                continue
+            entry = (app.get_key_display(binding), binding.description)
+            if entry in seen:
+                continue
+            seen.add(entry)
+            if active.node is screen and binding.action not in SCREEN_DEFAULTS:
+                group = "This screen"
+            elif active.node in (screen, app):
+                group = "Everywhere"
+            else:
+                group = "In the focused list or field"
+            groups[group].append(entry)
+        groups["Everywhere"].append(("ctrl+p", "Find any action by name (command palette)"))
+        name = getattr(screen, "HELP_TITLE", None) or screen.__class__.__name__
+        return cls(f"Keys: {name}", [(title, rows) for title, rows in groups.items() if rows])
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box", classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=False)
+            yield Static("esc: close", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("Key", key="key", width=12)
+        table.add_column("What it does", key="what")
+        for title, rows in self.sections:
+            table.add_row(Text(title, style="bold"), "", key=f"section {title}")
+            for key, what in rows:
+                table.add_row(key, what, key=f"{title} {key} {what}")
+        table.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,253 @@
+"""To Do Entry: one To Do as CC&B shows it (fields, characteristics, log, Keys/Values) and its actions.
+
+Every action runs in a thread worker inside one `db.write` unit of work with the version the clerk was
+looking at; when someone else got there first the store raises `Stale`, the screen says so and shows
+the To Do as it is now.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import Footer, Label, TabbedContent, TabPane
+
+from wss_tui.messages import DetailLoaded, LoadFailed
+from wss_tui.screens.base import WssScreen
+from wss_tui.screens.dialogs import ConfirmDialog, ForwardDialog, ForwardTo, PriorityDialog, TextDialog
+from wss_tui.screens.next_todo import AssignNext
+from wss_tui.store import db, timefmt, todos
+from wss_tui.store.errors import Stale, WssError
+from wss_tui.store.models import COMPLETE
+from wss_tui.store.todos import TodoDetail
+from wss_tui.widgets.fields import FieldGrid
+from wss_tui.widgets.header import UserHeader
+from wss_tui.widgets.keys_values import Drill, KeysValues
+from wss_tui.widgets.log_table import LogTable, user_text
+
+# (field id, label, spans the whole row)
+FIELDS = [
+    ("todo-id", "To Do ID", False), ("status", "Status", False),
+    ("type", "Type", True),
+    ("role", "Role", True),
+    ("message", "Message", True),
+    ("priority", "Priority", False), ("office", "Office", False),
+    ("assigned", "Assigned To", False), ("sent-by", "Sent By", False),
+    ("created", "Created", False), ("last-assigned", "Last Assigned", False),
+    ("comment", "Comment", True),
+    ("chars", "Chars", True),
+]
+ACTIONS = {"take", "forward", "send_back", "user_details", "priority", "complete"}
+
+
+def field_values(d: TodoDetail) -> dict[str, str]:
+    completed = f" · completed {timefmt.show(d.completed_at)}" if d.completed_at else ""
+    return {
+        "todo-id": d.todo_id,
+        "status": d.status + completed,
+        "type": f"{d.todo_type} - {d.todo_type_description}",
+        "role": f"{d.role} - {d.role_description}",
+        "message": d.message,
+        "priority": f"Priority {d.priority}" + (" -- Highest" if d.priority <= 10 else ""),
+        "office": d.office_code,
+        "assigned": user_text(d.assigned_to, d.assigned_to_name, wide=True),
+        "sent-by": user_text(d.sent_by, d.sent_by_name, wide=True),
+        "created": timefmt.show(d.created_at),
+        "last-assigned": timefmt.show(d.last_assigned_at),
+        "comment": d.comment,
+        "chars": " · ".join(f"{kind} {value}" for kind, value in d.characteristics),
+    }
+
+
+class TodoEntryScreen(AssignNext, WssScreen):
+    CSS_PATH = "todo_entry.tcss"
+    HELP_TITLE = "To Do Entry"
+    BINDINGS = [
+        Binding("t", "take", "Take"),
+        Binding("f", "forward", "Forward"),
+        Binding("b", "send_back", "Send back"),
+        Binding("u", "user_details", "Add log"),
+        Binding("p", "priority", "Priority"),
+        Binding("c", "complete", "Complete"),
+        Binding("n", "assign_next", "Next To Do"),
+        Binding("k", "keys", "Keys/Values"),
+        Binding("g", "log", "Log"),
+        Binding("a", "account", "Account"),
+        Binding("r,f5", "reload", "Reload"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, todo_id: str, *, detail: TodoDetail | None = None, notice: str = "") -> None:
+        super().__init__()
+        self.todo_id = todo_id
+        self.detail: TodoDetail | None = detail
+        self.busy = False
+        self._notice = notice
+
+    def compose(self) -> ComposeResult:
+        yield UserHeader("To Do Entry", self.who)
+        yield FieldGrid(FIELDS, prefix="f", id="fields")
+        with TabbedContent(id="tabs", initial="log-tab"):
+            with TabPane("Log", id="log-tab"):
+                yield LogTable(id="log")
+            with TabPane("Keys/Values", id="keys-tab"):
+                yield KeysValues(id="keys")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        if self.detail is not None:
+            self.show(self.detail)
+            if self._notice:
+                self.notify(self._notice, timeout=4)
+        else:
+            self._load()
+        self.query_one(LogTable).focus()
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="todo-load", exit_on_error=False)
+    def _load(self, notice: str = "") -> None:
+        try:
+            with db.read(self.engine) as session:
+                detail = todos.get(session, self.who.user_id, self.todo_id)
+        except WssError as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        self.post_message(DetailLoaded(detail, notice=notice))
+
+    def on_load_failed(self, message: LoadFailed) -> None:
+        self.notify(message.text, severity="error", timeout=8)
+        if self.detail is None:
+            self.dismiss()
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        self.busy = False
+        if message.detail.todo_id != self.todo_id:
+            # "Assign me the next To Do" from here: the next one replaces this one.
+            self.app.switch_screen(TodoEntryScreen(message.detail.todo_id, detail=message.detail,
+                                                   notice=message.notice))
+            return
+        self.show(message.detail)
+        if message.notice:
+            self.notify(message.notice, severity=message.severity, timeout=6)
+
+    def show(self, detail: TodoDetail) -> None:
+        self.detail = detail
+        self.query_one(FieldGrid).set_values(field_values(detail))
+        self.query_one(LogTable).show(detail.log)
+        self.query_one(KeysValues).show(detail.keys)
+        self.refresh_bindings()
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ACTIONS:
+            if self.detail is None:
+                return None
+            # A completed To Do has nothing left to do; the keys go from the footer.
+            return self.detail.status != COMPLETE
+        return True
+
+    @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
+    def _act(self, verb: str, version: int, done: str, *args, **kwargs) -> None:
+        action = getattr(todos, verb)
+        try:
+            with db.write(self.engine) as session:
+                detail = action(session, self.who.user_id, self.todo_id, version, *args, **kwargs)
+        except Stale as exc:
+            with db.read(self.engine) as session:
+                detail = todos.get(session, self.who.user_id, self.todo_id)
+            self.post_message(DetailLoaded(detail, notice=str(exc), severity="warning"))
+            return
+        self.wss.todos_changed += 1
+        self.post_message(DetailLoaded(detail, notice=done))
+
+    def _start(self, verb: str, done: str, *args, **kwargs) -> None:
+        if self.detail is None or self.busy:
+            return
+        self.busy = True
+        self._act(verb, self.detail.version, done, *args, **kwargs)
+
+    def worker_failed(self, exc: BaseException | None) -> None:
+        self.busy = False
+        super().worker_failed(exc)
+
+    def action_take(self) -> None:
+        self._start("take", "Taken: it is yours, Being Worked On")
+
+    def action_forward(self) -> None:
+        def chosen(to: ForwardTo | None) -> None:
+            if to:
+                self._start("forward", f"Forwarded to {to.to_user or to.to_role}",
+                            to_user=to.to_user, to_role=to.to_role, note=to.note)
+
+        self.app.push_screen(ForwardDialog(), chosen)
+
+    def action_send_back(self) -> None:
+        def noted(note: str | None) -> None:
+            if note:
+                self._start("send_back", "Sent back", note)
+
+        self.app.push_screen(TextDialog("Send back", "Note", hint="Goes back to whoever forwarded it.",
+                                        ok="Send back"), noted)
+
+    def action_user_details(self) -> None:
+        def noted(details: str | None) -> None:
+            if details:
+                self._start("add_log", "Log entry added", details)
+
+        self.app.push_screen(TextDialog("Add log entry (User Details)", "Details",
+                                        placeholder="what you found or did", ok="Add"), noted)
+
+    def action_priority(self) -> None:
+        def chosen(result: tuple[int, str] | None) -> None:
+            if result:
+                priority, note = result
+                self._start("change_priority", f"Priority is now {priority}", priority, note=note)
+
+        assert self.detail is not None
+        self.app.push_screen(PriorityDialog(self.detail.priority), chosen)
+
+    def action_complete(self) -> None:
+        def commented(comment: str | None) -> None:
+            if comment:
+                question = f"Complete To Do {self.todo_id}?\nComment: {comment}\nA completed To Do cannot be reopened."
+                self.app.push_screen(ConfirmDialog("Complete To Do", question, yes="Complete"),
+                                     lambda yes: yes and self._start("complete", "Completed", comment))
+
+        self.app.push_screen(TextDialog("Complete To Do", "Comment", hint="Say how it was resolved.",
+                                        ok="Next"), commented)
+
+    def action_reload(self) -> None:
+        self._load("Reloaded")
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_keys(self) -> None:
+        self.query_one(TabbedContent).active = "keys-tab"
+        self.query_one(KeysValues).focus()
+
+    def action_log(self) -> None:
+        self.query_one(TabbedContent).active = "log-tab"
+        self.query_one(LogTable).focus()
+
+    def action_account(self) -> None:
+        account = self._account_id()
+        if account:
+            self.wss.open_account(account)
+        else:
+            self.notify("This To Do names no account.", timeout=4)
+
+    def _account_id(self) -> str | None:
+        if self.detail is None:
+            return None
+        for label, value in self.detail.keys:
+            if label == "Account ID":
+                return value
+        return dict(self.detail.characteristics).get("ACCOUNT")
+
+    @on(Drill)
+    def _drill(self, event: Drill) -> None:
+        # Person and premise belong to the account, and its context lists the case and the bills.
+        self.action_account()

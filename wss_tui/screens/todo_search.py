@@ -1,0 +1,180 @@
+"""To Do Search, the first screen after login: CC&B's filters and columns, a page at a time from SQL."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Footer, Label, Static
+from textual.worker import get_current_worker
+
+from wss_tui.messages import DetailLoaded, PageLoaded, TypesLoaded
+from wss_tui.screens.base import WssScreen
+from wss_tui.screens.dialogs import TextDialog
+from wss_tui.screens.next_todo import AssignNext
+from wss_tui.store import db, todos
+from wss_tui.store.models import COMPLETE
+from wss_tui.store.todos import Cursor, SearchFilter
+from wss_tui.widgets.filter_bar import FilterBar
+from wss_tui.widgets.header import UserHeader
+from wss_tui.widgets.todo_table import TodoTable, page_label
+
+PAGE_SIZE = 50
+
+
+class TodoSearchScreen(AssignNext, WssScreen):
+    CSS_PATH = "todo_search.tcss"
+    HELP_TITLE = "To Do Search"
+    AUTO_FOCUS = "#todos"
+    BINDINGS = [
+        Binding("enter", "open", "Open", show=False),
+        Binding("right_square_bracket", "next_page", "Next page", key_display="]"),
+        Binding("left_square_bracket", "prev_page", "Prev page", key_display="["),
+        Binding("n", "assign_next", "Next To Do"),
+        Binding("o", "open_id", "Open ID"),
+        Binding("f5,ctrl+r", "refresh", "Refresh"),
+        Binding("slash", "filters", "Filters", key_display="/"),
+        Binding("escape", "to_table", "To the list", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter: SearchFilter | None = None
+        self.after: Cursor | None = None
+        self.before: Cursor | None = None
+        self.seen_changes = 0
+
+    def compose(self) -> ComposeResult:
+        yield UserHeader("To Do Search", self.who)
+        yield FilterBar(self.who, id="filters")
+        yield TodoTable(id="todos")
+        with Horizontal(id="status-line"):
+            yield Label("searching…", id="page-label")
+            yield Label("", id="preview-keys", markup=False)
+        yield Static("", id="preview-message", markup=False)
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.seen_changes = self.wss.todos_changed
+        self._load_types()
+        self.query_one(FilterBar).apply()
+
+    def on_screen_resume(self) -> None:
+        if self.wss.todos_changed != self.seen_changes and self.filter is not None:
+            self.seen_changes = self.wss.todos_changed
+            self._load(self.filter, self.after, self.before)
+
+    # --- loading --------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="todo-types", exit_on_error=False)
+    def _load_types(self) -> None:
+        with db.read(self.engine) as session:
+            types = todos.todo_types(session)
+        self.post_message(TypesLoaded(types))
+
+    @work(thread=True, exclusive=True, group="todo-search", exit_on_error=False)
+    def _load(self, filter: SearchFilter, after: Cursor | None = None, before: Cursor | None = None) -> None:
+        worker = get_current_worker()
+        with db.read(self.engine) as session:
+            page = todos.search(session, self.who.user_id, filter, after=after, before=before, limit=PAGE_SIZE)
+        if not worker.is_cancelled:
+            self.post_message(PageLoaded(page, filter, after, before))
+
+    def on_types_loaded(self, message: TypesLoaded) -> None:
+        self.query_one(FilterBar).set_types(message.types)
+
+    @on(FilterBar.Changed)
+    def _filter_changed(self, event: FilterBar.Changed) -> None:
+        self.filter, self.after, self.before = event.filter, None, None
+        self.query_one("#page-label", Label).update("searching…")
+        self._load(event.filter)
+
+    def on_page_loaded(self, message: PageLoaded) -> None:
+        if message.filter != self.filter:
+            return  # an answer to a filter the user has already changed
+        page = message.page
+        if not page.rows and (message.after or message.before):
+            # The page emptied under us (its To Dos were worked); start again from the top.
+            self.after = self.before = None
+            self._load(message.filter)
+            return
+        self.after, self.before = message.after, message.before
+        table = self.query_one(TodoTable)
+        show_completed = message.filter.status in (COMPLETE, None)
+        table.show_page(page, show_completed=show_completed)
+        self.query_one("#page-label", Label).update(page_label(page))
+        self._preview()
+
+    # --- the row under the cursor, whole ------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#todos")
+    def _preview(self) -> None:
+        row = self.query_one(TodoTable).current()
+        keys = self.query_one("#preview-keys", Label)
+        message = self.query_one("#preview-message", Static)
+        if row is None:
+            keys.update("")
+            message.update("No To Dos match these filters." if self.filter else "")
+            return
+        parts = [row.todo_id, row.todo_type]
+        if row.account_id:
+            parts.append(f"A/c {row.account_id}")
+        if row.case_id:
+            parts.append(f"Case {row.case_id}")
+        if row.assigned_to:
+            parts.append(f"→ {row.assigned_to}")
+        keys.update(" ".join(parts))
+        message.update(row.message)
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#todos")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.wss.open_todo(str(event.row_key.value))
+
+    def action_open(self) -> None:
+        row = self.query_one(TodoTable).current()
+        if row is not None:
+            self.wss.open_todo(row.todo_id)
+
+    def action_next_page(self) -> None:
+        page = self.query_one(TodoTable).page
+        if self.filter is None or page is None or not page.has_next:
+            self.notify("This is the last page.", timeout=2)
+            return
+        self._load(self.filter, after=page.rows[-1].cursor)
+
+    def action_prev_page(self) -> None:
+        page = self.query_one(TodoTable).page
+        if self.filter is None or page is None or not page.has_prev:
+            self.notify("This is the first page.", timeout=2)
+            return
+        self._load(self.filter, before=page.rows[0].cursor)
+
+    def action_refresh(self) -> None:
+        self.query_one(FilterBar).apply(force=True)
+
+    def action_filters(self) -> None:
+        self.query_one("#todo-type").focus()
+
+    def action_to_table(self) -> None:
+        self.query_one(TodoTable).focus()
+
+    def action_open_id(self) -> None:
+        def opened(todo_id: str | None) -> None:
+            if todo_id:
+                self.wss.open_todo(todo_id)
+
+        self.app.push_screen(
+            TextDialog("Open a To Do", "To Do ID", hint="The 14-digit ID, as on the To Do Entry.",
+                       placeholder="e.g. 63872731933049", ok="Open", max_length=14),
+            opened,
+        )
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        # From "assign me the next To Do": open what the store assigned.
+        from wss_tui.screens.todo_entry import TodoEntryScreen
+
+        self.app.push_screen(TodoEntryScreen(message.detail.todo_id, detail=message.detail, notice=message.notice))

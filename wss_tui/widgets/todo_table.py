@@ -1,0 +1,134 @@
+"""The To Do Search result: one page of rows from SQL in the built-in DataTable, keyed by To Do ID.
+
+CC&B's seven columns need about 150 columns of screen. "Completion" is left out while only open To Dos
+are listed (it would be empty); at 80 columns "Last Assigned" gives way to it when completed To Dos are
+listed, dates and statuses are shortened, and the rest goes to the message. The row under the cursor is
+shown in full by the screen's preview line.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from wss_tui.store.clock import IST
+from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN
+from wss_tui.store.todos import Page, TodoRow
+
+WIDE_AT = 120  # columns of terminal from which every CC&B column fits
+
+SHORT_STATUS = {OPEN: "Open", BEING_WORKED_ON: "Working", COMPLETE: "Complete"}
+
+
+def short_time(at: datetime | None) -> str:
+    return at.astimezone(IST).strftime("%d-%m-%y %H:%M") if at else ""
+
+
+def medium_time(at: datetime | None) -> str:
+    return at.astimezone(IST).strftime("%d-%m-%Y %I:%M%p") if at else ""
+
+
+def priority_text(priority: int) -> Text:
+    style = "bold red" if priority <= 10 else ("bold" if priority <= 20 else "")
+    return Text(str(priority), style=style, justify="right")
+
+
+def page_label(page: Page | None) -> str:
+    """`1–50 of 1,234`, as the issue asks."""
+    if page is None:
+        return "searching…"
+    if not page.rows:
+        return f"0 of {page.total:,}"
+    last = page.first + len(page.rows) - 1
+    return f"{page.first:,}–{last:,} of {page.total:,}"
+
+
+class TodoTable(DataTable):
+    """A page of To Dos; the row key is the To Do ID."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open")]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        self.page: Page | None = None
+        self.show_completed = False  # the narrow layout's last column: completion or last-assigned time
+        self._layout: tuple | None = None
+
+    @property
+    def wide(self) -> bool:
+        return self.app.size.width >= WIDE_AT
+
+    def show_page(self, page: Page, *, show_completed: bool) -> None:
+        keep = self.cursor_row if self.page and page.first == self.page.first else 0
+        self.page = page
+        self.show_completed = show_completed
+        self._rebuild(keep)
+
+    def on_resize(self) -> None:
+        if self.page is not None and self._layout != self._wanted_layout():
+            self._rebuild(self.cursor_row)
+
+    def _wanted_layout(self) -> tuple:
+        return (self.wide, self.show_completed, self.size.width)
+
+    def _columns(self) -> list[tuple[str, str, int | None]]:
+        """(key, label, width); the message takes what the others leave."""
+        if self.wide:
+            fixed = [
+                ("priority", "Priority", 8),
+                ("created", "Create Date/Time", 18),
+                ("related", "Related", 7),
+                ("assigned", "Last Assigned", 18),
+                ("message", "Message", None),
+                ("status", "Status", 15),
+            ]
+            if self.show_completed:
+                fixed.append(("completed", "Completion", 18))
+        else:
+            last = ("completed", "Completed", 14) if self.show_completed else ("assigned", "Assigned", 14)
+            fixed = [
+                ("priority", "Pri", 3),
+                ("created", "Created", 14),
+                ("related", "Rel", 3),
+                ("message", "Message", None),
+                ("status", "Status", 8),
+                last,
+            ]
+        used = sum(w for _, _, w in fixed if w) + 2 * self.cell_padding * len(fixed)
+        room = max(self.size.width or self.app.size.width, 40) - used - 2  # vertical scrollbar
+        return [(k, label, w if w else max(room, 12)) for k, label, w in fixed]
+
+    def _cells(self, row: TodoRow) -> list:
+        when = medium_time if self.wide else short_time
+        status = row.status if self.wide else SHORT_STATUS.get(row.status, row.status)
+        cells = {
+            "priority": priority_text(row.priority),
+            "created": when(row.created_at),
+            "related": Text(str(row.related), justify="right"),
+            "assigned": when(row.last_assigned_at),
+            "message": row.message,
+            "status": status,
+            "completed": when(row.completed_at),
+        }
+        return [cells[key] for key in self._keys]
+
+    def _rebuild(self, cursor_row: int) -> None:
+        self._layout = self._wanted_layout()
+        columns = self._columns()
+        self._keys = [key for key, _, _ in columns]
+        self.clear(columns=True)
+        for key, label, width in columns:
+            self.add_column(label, key=key, width=width)
+        assert self.page is not None
+        for row in self.page.rows:
+            self.add_row(*self._cells(row), key=row.todo_id)
+        if self.page.rows:
+            self.move_cursor(row=min(cursor_row, len(self.page.rows) - 1))
+
+    def current(self) -> TodoRow | None:
+        if not self.page or not self.page.rows or self.cursor_row < 0:
+            return None
+        return self.page.rows[min(self.cursor_row, len(self.page.rows) - 1)]
