@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from ._intake_data import JPEG, PDF, counts, execute, free_bill, open_case_bill
+from ._intake_data import JPEG, PDF, counts, execute, free_bill, open_case_bill, staff_of
 
 REASON = "Meter reads 4512 but the bill charges for 5120 units"
 
@@ -68,8 +68,6 @@ def test_json_receipt_and_json_status(engine, demo_url):
 
 def test_walk_in_with_operator(engine, demo_url):
     account_id, bill_no, sub = free_bill(engine)
-    from ._intake_data import staff_of
-
     operator = staff_of(engine, sub, "TR-OPR")
     result = wss(demo_url, "request", "new", "--account", account_id, "--bill", bill_no, "--reason", REASON, "--channel", "walk-in", "--operator", operator, "--json")
     assert result.returncode == 0, result.stderr
@@ -196,15 +194,18 @@ def test_attachment_over_the_limit_set_by_environment(engine, demo_url, tmp_path
 @pytest.mark.parametrize(
     "args, words",
     [
-        (["--channel", "fax"], "Invalid value for '--channel'"),
+        (["--reason", REASON, "--channel", "fax"], "Invalid value for '--channel'"),
         (["--reason"], "Option '--reason' requires an argument"),
+        (["--reason", REASON, "--colour", "red"], "No such option: --colour"),
     ],
 )
 def test_usage_errors_keep_typers_exit_2(engine, demo_url, args, words):
     account_id, bill_no, _ = free_bill(engine)
-    result = wss(demo_url, "request", "new", "--account", account_id, "--bill", bill_no, *(["--reason", REASON] if args[0] != "--reason" else []), *args)
+    before = counts(engine)
+    result = wss(demo_url, "request", "new", "--account", account_id, "--bill", bill_no, *args)
     assert result.returncode == 2
     assert words in result.stderr and "Traceback" not in result.stderr
+    assert counts(engine) == before
 
 
 def test_missing_reason_option_is_a_usage_error(engine, demo_url):
