@@ -1,0 +1,289 @@
+"""To Do Entry: every action through its key and dialog, checked in the store; conflicts and scope."""
+
+from __future__ import annotations
+
+from textual.widgets import Select
+
+from wss_tui.screens.account import AccountScreen
+from wss_tui.screens.dialogs import ConfirmDialog, ForwardDialog, PriorityDialog, TextDialog
+from wss_tui.screens.todo_entry import TodoEntryScreen
+from wss_tui.screens.todo_search import TodoSearchScreen
+from wss_tui.store import db, todos
+from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN
+from wss_tui.store.todos import SearchFilter
+
+from .tui_helpers import (CLERK, CLERK2, OTHER_CLERK, SDO, app_as, column, notifications, row_keys, settle,
+                          table, text_of)
+
+
+def first_id(engine, actor: str, flt: SearchFilter) -> str:
+    with db.read(engine) as session:
+        return todos.search(session, actor, flt).rows[0].todo_id
+
+
+def stored(engine, todo_id: str, actor: str = CLERK) -> todos.TodoDetail:
+    with db.read(engine) as session:
+        return todos.get(session, actor, todo_id)
+
+
+def an_open_one(engine) -> str:
+    return first_id(engine, CLERK, SearchFilter(user_filter="role", status=OPEN))
+
+
+def one_of_mine(engine) -> str:
+    return first_id(engine, CLERK, SearchFilter(status=BEING_WORKED_ON))
+
+
+async def open_entry(pilot, todo_id: str) -> TodoEntryScreen:
+    await settle(pilot)
+    pilot.app.open_todo(todo_id)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, TodoEntryScreen)
+    assert text_of(pilot.app, "#f-todo-id") == todo_id
+    return pilot.app.screen
+
+
+async def fill(pilot, **fields) -> None:
+    for field_id, value in fields.items():
+        widget = pilot.app.screen.query_one(f"#{field_id.replace('_', '-')}")
+        widget.value = value
+    await pilot.pause()
+
+
+async def test_entry_shows_the_fields_log_and_keys(engine):
+    todo_id = one_of_mine(engine)
+    detail = stored(engine, todo_id)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        assert text_of(app, "#f-status") == BEING_WORKED_ON
+        assert text_of(app, "#f-type").startswith(f"{detail.todo_type} - Start Investigation")
+        assert text_of(app, "#f-role") == "TR-SDC - To Do Role for Sub Divisional Clerk"
+        assert text_of(app, "#f-assigned") == f"{app.who.name} ({CLERK})"
+        assert text_of(app, "#f-message") == detail.message
+        assert table(app, "#log").row_count == len(detail.log)
+        assert column(app, "#log", "type")[-1] == "Created"  # newest first, so Created is last
+        assert column(app, "#keys", "key")[:2] == ["Account ID", "Case ID"]
+        assert column(app, "#keys", "value") == [value for _, value in detail.keys]
+
+
+async def test_take_makes_it_mine_and_the_search_shows_it_on_return(engine):
+    todo_id = an_open_one(engine)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#user-filter", Select).value = "role"
+        await settle(pilot)
+        await open_entry(pilot, todo_id)
+        await pilot.press("t")
+        await settle(pilot)
+        assert text_of(app, "#f-status") == BEING_WORKED_ON
+        assert column(app, "#log", "type")[0] == "Assigned"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoSearchScreen)
+        t = table(app, "#todos")
+        assert t.get_cell(todo_id, "status") == "Working"  # refreshed after the action
+    after = stored(engine, todo_id)
+    assert (after.status, after.assigned_to) == (BEING_WORKED_ON, CLERK)
+
+
+async def test_forward_to_a_user_with_a_note(engine):
+    todo_id = one_of_mine(engine)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        await pilot.press("f")
+        await settle(pilot)
+        assert isinstance(app.screen, ForwardDialog)
+        await pilot.press("ctrl+s")  # nothing filled in: the dialog says what is missing and stays
+        await pilot.pause()
+        assert isinstance(app.screen, ForwardDialog)
+        assert text_of(app, ".dialog-error") == "User ID: type who it goes to"
+        await fill(pilot, target="inr1-sdo", note="Meter reading photo attached; please approve")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoEntryScreen)
+        assert text_of(app, "#f-assigned").endswith(f"({SDO})")
+        assert text_of(app, "#f-sent-by").endswith(f"({CLERK})")
+    after = stored(engine, todo_id)
+    assert after.assigned_to == SDO and after.sent_by == CLERK and after.role == "TR-SDO"
+    assert after.log[-1].log_type == "Forwarded" and "please approve" in after.log[-1].details
+
+
+async def test_forward_to_a_role_puts_it_back_in_the_queue(engine):
+    todo_id = one_of_mine(engine)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        await pilot.press("f")
+        await settle(pilot)
+        await fill(pilot, to_kind="role", target="TR-SDO", note="Needs the SDO's site visit")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(app, "#f-status") == OPEN
+    after = stored(engine, todo_id)
+    assert (after.status, after.role, after.assigned_to) == (OPEN, "TR-SDO", None)
+
+
+async def test_a_store_refusal_is_one_line_and_nothing_changes(engine):
+    todo_id = one_of_mine(engine)
+    before = stored(engine, todo_id)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        await pilot.press("f")
+        await settle(pilot)
+        await fill(pilot, target="NOBODY-1", note="x")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoEntryScreen)
+        assert "to user: no staff member NOBODY-1; check the user ID" in notifications(app)
+    assert stored(engine, todo_id).version == before.version
+
+
+async def test_send_back_returns_it_to_whoever_forwarded_it(engine):
+    todo_id = first_id(engine, CLERK2, SearchFilter(status=BEING_WORKED_ON))
+    with db.write(engine) as session:
+        version = todos.get(session, CLERK2, todo_id).version
+        todos.forward(session, CLERK2, todo_id, version, to_user=CLERK, note="Your area; please check")
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog)
+        await fill(pilot, text="Consumer is in ward 12, not mine")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert text_of(app, "#f-assigned").endswith(f"({CLERK2})")
+    after = stored(engine, todo_id)
+    assert after.assigned_to == CLERK2 and after.log[-1].log_type == "Sent Back"
+
+
+async def test_add_log_entry_user_details(engine):
+    todo_id = one_of_mine(engine)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        rows = table(app, "#log").row_count
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press(*"Site visited", "enter")
+        await settle(pilot)
+        assert table(app, "#log").row_count == rows + 1
+        assert column(app, "#log", "type")[0] == "User Details"
+        assert column(app, "#log", "details")[0] == "Site visited"
+    assert stored(engine, todo_id).log[-1].details == "Site visited"
+
+
+async def test_change_priority_is_logged(engine):
+    todo_id = one_of_mine(engine)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        await pilot.press("p")
+        await settle(pilot)
+        assert isinstance(app.screen, PriorityDialog)
+        await fill(pilot, priority=10, note="Consumer is a hospital")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(app, "#f-priority") == "Priority 10 -- Highest"
+    after = stored(engine, todo_id)
+    assert after.priority == 10
+    assert after.log[-1].log_type == "Priority Changed" and "hospital" in after.log[-1].details
+
+
+async def test_complete_asks_first_and_no_leaves_it_open(engine):
+    todo_id = one_of_mine(engine)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        await pilot.press("c")
+        await settle(pilot)
+        await fill(pilot, text="Bill revised after site check")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert stored(engine, todo_id).status == BEING_WORKED_ON
+        await pilot.press("c")
+        await settle(pilot)
+        await fill(pilot, text="Bill revised after site check")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert text_of(app, "#f-status").startswith(COMPLETE)
+        assert text_of(app, "#f-comment") == "Bill revised after site check"
+        # Nothing is left to do on a completed To Do: its action keys leave the footer.
+        assert app.screen.check_action("take", ()) is False
+    after = stored(engine, todo_id)
+    assert after.status == COMPLETE and after.comment == "Bill revised after site check"
+
+
+async def test_assign_me_the_next_to_do_from_the_search(engine):
+    expected = an_open_one(engine)
+    with db.read(engine) as session:
+        queue = todos.search(session, CLERK, SearchFilter(user_filter="role", status=OPEN)).rows
+    expected = min((r for r in queue if r.status == OPEN and r.assigned_to is None),
+                   key=lambda r: (r.priority, r.created_at, r.todo_id)).todo_id
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoEntryScreen)
+        assert text_of(app, "#f-todo-id") == expected
+        assert text_of(app, "#f-status") == BEING_WORKED_ON
+    assert stored(engine, expected).assigned_to == CLERK
+
+
+async def test_someone_else_changed_it_first(engine):
+    todo_id = an_open_one(engine)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        # Another clerk takes it between our read and our action.
+        with db.write(engine) as session:
+            todos.take(session, CLERK2, todo_id, todos.get(session, CLERK2, todo_id).version)
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press(*"My note", "enter")
+        await settle(pilot)
+        said = notifications(app)
+        assert any("was changed by" in n and "reloaded" in n for n in said), said
+        # The screen now shows the To Do as the other clerk left it.
+        assert text_of(app, "#f-assigned").endswith(f"({CLERK2})")
+        assert "My note" not in column(app, "#log", "details")
+    assert all(entry.details != "My note" for entry in stored(engine, todo_id).log)
+
+
+async def test_a_clerk_cannot_open_another_sub_divisions_to_do(engine):
+    theirs = first_id(engine, OTHER_CLERK, SearchFilter(status=None))
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        await pilot.press(*theirs, "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoSearchScreen)  # back where they were
+        assert any(f"no To Do {theirs} in your offices" in n for n in notifications(app))
+
+
+async def test_keys_values_drill_to_the_account_context(engine):
+    todo_id = one_of_mine(engine)
+    account_id = dict(stored(engine, todo_id).keys)["Account ID"]
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        await pilot.press("k")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        assert text_of(app, "#c-account").startswith(account_id)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoEntryScreen)

@@ -1,0 +1,181 @@
+"""To Do Search: each filter reaches the store, pages of 50 with a count, bad dates stop the query."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.widgets import Input, Select
+
+from wss_tui.screens.todo_entry import TodoEntryScreen
+from wss_tui.store import db, todos
+from wss_tui.store.clock import IST
+from wss_tui.store.models import BEING_WORKED_ON, COMPLETE
+from wss_tui.store.todos import SearchFilter
+
+from .tui_helpers import ADMIN, CLERK, OTHER_CLERK, app_as, column, row_keys, settle, table, text_of
+
+
+def store_ids(engine, actor: str, flt: SearchFilter) -> list[str]:
+    with db.read(engine) as session:
+        return [row.todo_id for row in todos.search(session, actor, flt).rows]
+
+
+async def choose(pilot, selector: str, value) -> None:
+    pilot.app.screen.query_one(selector, Select).value = value
+    await settle(pilot)
+
+
+async def type_into(pilot, selector: str, text: str) -> None:
+    field = pilot.app.screen.query_one(selector, Input)
+    field.focus()
+    field.value = text
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_first_screen_lists_my_open_to_dos_with_ccb_columns(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        mine = store_ids(engine, CLERK, SearchFilter())
+        assert mine, "the demo gives the clerk open To Dos"
+        assert row_keys(app, "#todos") == mine
+        labels = [str(c.label) for c in table(app, "#todos").columns.values()]
+        assert labels == ["Priority", "Create Date/Time", "Related", "Last Assigned", "Message", "Status"]
+        assert set(column(app, "#todos", "status")) <= {"Open", BEING_WORKED_ON}
+        assert text_of(app, "#page-label") == f"1–{len(mine)} of {len(mine)}"
+
+
+async def test_status_filter(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await choose(pilot, "#status", COMPLETE)
+        done = store_ids(engine, CLERK, SearchFilter(status=COMPLETE))
+        assert done and row_keys(app, "#todos") == done
+        assert set(column(app, "#todos", "status")) == {"Complete"}
+        # At 80 columns the last column is the completion time when completed To Dos are listed.
+        assert "Completed" in [str(c.label) for c in table(app, "#todos").columns.values()]
+        await choose(pilot, "#status", "*")
+        every = store_ids(engine, CLERK, SearchFilter(status=None))
+        assert row_keys(app, "#todos") == every and len(every) > len(done)
+
+
+async def test_role_filter_and_type_filter(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await choose(pilot, "#user-filter", "role")
+        assert text_of(app, "#user-id") == "TR-SDC"
+        await choose(pilot, "#status", "*")
+        everyone = store_ids(engine, CLERK, SearchFilter(user_filter="role", status=None))
+        assert row_keys(app, "#todos") == everyone
+        assert len(everyone) > len(store_ids(engine, CLERK, SearchFilter(status=None)))
+
+
+async def test_type_filter(engine):
+    app = app_as(engine, ADMIN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await choose(pilot, "#user-filter", "role")
+        await type_into(pilot, "#user-id", "TR-SDC")
+        await choose(pilot, "#status", "*")
+        await choose(pilot, "#todo-type", "IMDCCASE")
+        flt = SearchFilter(user_filter="role", role="TR-SDC", status=None, todo_type="IMDCCASE")
+        data = store_ids(engine, ADMIN, flt)
+        assert row_keys(app, "#todos") == data and 0 < len(data) < 50
+        assert all("Correction" in m or "Mobile" in m for m in app.screen.query_one("#todos").page and
+                   [r.message for r in app.screen.query_one("#todos").page.rows])
+
+
+async def test_date_range_accepts_dates_and_relative_forms(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await choose(pilot, "#user-filter", "role")
+        await choose(pilot, "#status", "*")
+        everyone = row_keys(app, "#todos")
+        await type_into(pilot, "#start", "01-11-2026")
+        await type_into(pilot, "#end", "20-11-2026")
+        november = SearchFilter(user_filter="role", status=None, start=datetime(2026, 11, 1, tzinfo=IST),
+                                end=datetime(2026, 11, 20, 23, 59, 59, 999999, tzinfo=IST))
+        expected = store_ids(engine, CLERK, november)
+        assert row_keys(app, "#todos") == expected and 0 < len(expected) < len(everyone)
+        assert all(c[2:8] in ("-11-26",) and "01" <= c[:2] <= "20" for c in column(app, "#todos", "created"))
+        await type_into(pilot, "#end", "")
+        await type_into(pilot, "#start", "-7d")  # the fixed clock says 28-11-2026, so from 21-11-2026
+        last_week = SearchFilter(user_filter="role", status=None, start=datetime(2026, 11, 21, tzinfo=IST))
+        expected = store_ids(engine, CLERK, last_week)
+        assert row_keys(app, "#todos") == expected and 0 < len(expected) < len(everyone)
+
+
+async def test_a_bad_date_is_named_under_the_fields_and_nothing_is_queried(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        before = app.screen.filter
+        shown = row_keys(app, "#todos")
+        await type_into(pilot, "#start", "31-02-2026")
+        assert text_of(app, "#filter-error").startswith("From: cannot read '31-02-2026'")
+        assert app.screen.query_one("#start").has_class("-invalid")
+        assert app.screen.filter is before and row_keys(app, "#todos") == shown
+        await type_into(pilot, "#start", "20-11-2026")
+        assert text_of(app, "#filter-error") == ""
+        applied = app.screen.filter
+        assert applied is not before and applied.start is not None
+        await type_into(pilot, "#end", "10-11-2026")
+        assert text_of(app, "#filter-error").startswith("To: '10-11-2026' is before From")
+        assert app.screen.filter is applied
+
+
+async def test_pages_of_fifty_with_the_count(engine):
+    app = app_as(engine, ADMIN)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await choose(pilot, "#user-filter", "role")
+        await type_into(pilot, "#user-id", "TR-SDC")
+        await choose(pilot, "#status", "*")
+        flt = SearchFilter(user_filter="role", role="TR-SDC", status=None)
+        with db.read(engine) as session:
+            first = todos.search(session, ADMIN, flt)
+            second = todos.search(session, ADMIN, flt, after=first.rows[-1].cursor)
+        total = first.total
+        assert total > 50, "the demo's discom has more than a page of clerk To Dos"
+        assert table(app, "#todos").row_count == 50
+        assert text_of(app, "#page-label") == f"1–50 of {total:,}"
+        table(app, "#todos").focus()
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert text_of(app, "#page-label") == f"51–{min(100, total)} of {total:,}"
+        assert row_keys(app, "#todos") == [r.todo_id for r in second.rows]
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert text_of(app, "#page-label") == f"1–50 of {total:,}"
+        assert row_keys(app, "#todos") == [r.todo_id for r in first.rows]
+
+
+async def test_enter_opens_the_to_do_under_the_cursor(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        first = row_keys(app, "#todos")[0]
+        assert first in text_of(app, "#preview-keys")
+        table(app, "#todos").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoEntryScreen)
+        assert text_of(app, "#f-todo-id") == first
+        await pilot.press("escape")
+        await settle(pilot)
+        assert row_keys(app, "#todos")[0] == first
+
+
+async def test_another_sub_divisions_clerk_finds_nothing(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await choose(pilot, "#status", "*")
+        await type_into(pilot, "#user-id", OTHER_CLERK)
+        assert table(app, "#todos").row_count == 0
+        assert text_of(app, "#page-label") == "0 of 0"
+        assert store_ids(engine, OTHER_CLERK, SearchFilter(status=None)), "they do have To Dos of their own"
