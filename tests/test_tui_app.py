@@ -1,0 +1,87 @@
+"""What every screen shares: `?` lists the keys, the themes, the command palette, `wss tui` itself."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from wss_tui.app import DEFAULT_THEME, HIGH_CONTRAST
+from wss_tui.cli.base import app as cli
+from wss_tui.screens.help import HelpScreen
+from wss_tui.screens.todo_entry import TodoEntryScreen
+from wss_tui.screens.todo_search import TodoSearchScreen
+
+from .tui_helpers import CLERK, app_as, column, settle
+
+
+async def test_question_mark_lists_every_key_of_the_screen(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        listed = column(app, "#help-keys", "what")
+        for what in ("Next page", "Prev page", "Next To Do", "Open ID", "Refresh", "Filters", "Open",
+                     "High contrast", "Quit"):
+            assert what in listed, what
+        await pilot.press("escape")
+        assert isinstance(app.screen, TodoSearchScreen)
+
+
+async def test_help_on_the_entry_lists_its_actions(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoEntryScreen)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        listed = column(app, "#help-keys", "what")
+        for what in ("Take", "Forward", "Send back", "Add log", "Priority", "Complete", "Next To Do",
+                     "Keys/Values", "Account", "Back"):
+            assert what in listed, what
+
+
+async def test_high_contrast_theme_by_key_and_by_option(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == DEFAULT_THEME
+        await pilot.press("ctrl+t")
+        assert app.theme == HIGH_CONTRAST
+        await pilot.press("ctrl+t")
+        assert app.theme == DEFAULT_THEME
+    app = app_as(engine, theme="high-contrast")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.theme == HIGH_CONTRAST
+
+
+async def test_command_palette_runs_the_screens_actions_by_name(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Add log")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "TextDialog"
+        assert "User Details" in str(app.screen.title_text)
+
+
+def test_wss_tui_without_a_schema_is_one_error_line(empty_engine, tmp_path):
+    url = f"sqlite:///{tmp_path / 'nothing-here.db'}"
+    result = CliRunner().invoke(cli, ["--db", url, "tui"])
+    assert result.exit_code != 0
+    assert "the database has no tables yet" in str(result.exception)
+
+
+def test_wss_tui_refuses_an_unknown_theme(demo_url):
+    result = CliRunner().invoke(cli, ["--db", demo_url, "tui", "--theme", "purple"])
+    assert result.exit_code == 1
+    assert "theme: unknown theme 'purple'" in result.output
