@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
@@ -56,3 +57,11 @@ def row_keys(app: WssApp, selector: str) -> list[str]:
 
 def notifications(app: WssApp) -> list[str]:
     return [n.message for n in app._notifications]
+
+
+@pytest.fixture
+def no_blink(monkeypatch):
+    """A steady text cursor, so a screenshot never catches it mid-blink."""
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "cursor_blink", False)

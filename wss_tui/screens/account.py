@@ -131,11 +131,11 @@ class AccountScreen(WssScreen):
         """Long descriptions wrap in a column as wide as the screen allows, so none is cut off."""
         c = self.context
         assert c is not None
-        room = max(self.size.width - 4, 40)
+        room = max(self.size.width - 2, 40)  # less the scrollbar and a column of slack
         wide = self.app.size.width >= WIDE_AT
         date_width = 18 if wide else 10
         activity = self._reset("#activity", [("date", "Date", date_width), ("activity", "Activity", 16),
-                                             ("description", "Description", room - date_width - 16 - 6)])
+                                             ("description", "Description", room - date_width - 16 - 2 * 3)])
         for n, a in enumerate(c.activity):
             flag = f"{FLAG} " if a.activity == "Case" and a.is_open else ""
             when = medium_time(a.at) if wide else timefmt.show_date(a.at)
@@ -151,7 +151,7 @@ class AccountScreen(WssScreen):
                 f"{FLAG} {b.open_case_id}" if b.open_case_id else "", key=b.bill_no,
             )
         todos = self._reset("#open-todos", [("todo", "To Do ID", 14), ("status", "Status", 15),
-                                            ("created", "Created", 10), ("message", "Message", room - 14 - 15 - 10 - 8)])
+                                            ("created", "Created", 10), ("message", "Message", room - 14 - 15 - 10 - 2 * 4)])
         for t in c.open_todos:
             todos.add_row(t.todo_id, t.status, timefmt.show_date(t.created_at), t.message, key=t.todo_id, height=None)
 
