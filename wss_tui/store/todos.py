@@ -29,8 +29,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import Connection, and_, case, func, insert, literal, or_, select, tuple_, union_all, update
+from sqlalchemy import Connection, bindparam, case, func, insert, or_, select, tuple_, union_all, update
 from sqlmodel import Session
 
 from . import clock, config, offices, timefmt
@@ -178,19 +179,43 @@ class _Actor:
     scope: str  # path prefix of every office this person may see
 
 
+# One Core query: the search runs on every keystroke of a filter, and two ORM session.get() calls
+# (staff, office) cost more than the whole page query.
+_ACTOR_QUERY = (
+    select(_staff.c.user_id, _staff.c.name, _staff.c.role, _staff.c.active, _office.c.path)
+    .select_from(_staff.join(_office, _office.c.code == _staff.c.office_code))
+    .where(_staff.c.user_id == bindparam("user_id"))
+)
+
+
 def _actor(session: Session, actor_id: str) -> _Actor:
-    staff = session.get(Staff, actor_id)
-    if staff is None or not staff.active:
+    row = session.connection().execute(_ACTOR_QUERY, {"user_id": actor_id}).first()
+    if row is None or not row.active:
         raise Denied("user", f"{actor_id} is not an active staff member; log in again")
-    role = config.roles().get(staff.role)
+    role = config.roles().get(row.role)
     if role is None or not role.works_todos:
         what = role.description if role else "an unknown role"
-        raise Denied("role", f"{staff.role} ({what}) does not work To Dos")
-    return _Actor(staff.user_id, staff.name, staff.role, offices.scope_path(session, staff))
+        raise Denied("role", f"{row.role} ({what}) does not work To Dos")
+    return _Actor(row.user_id, row.name, row.role, _scope_prefix(row.path, role.scope))
+
+
+def _scope_prefix(office_path: str, scope_level: str) -> str:
+    """offices.scope_path without its two ORM reads: an office's path names its ancestors in level
+    order (offices.office_rows), so the ancestor at the scope level is a prefix of it.
+    tests/test_todo_scope.py holds the two to the same answer for every staff member."""
+    codes = office_path.strip("/").split("/")
+    depth = config.OFFICE_LEVELS.index(scope_level) + 1
+    return "/" + "/".join(codes[:depth]) + "/" if depth < len(codes) else office_path
+
+
+# offices.subtree_codes() as one prepared statement: building that select (autoescaped LIKE) on every
+# search costs four times what running it does.
+_SCOPE_CODES = select(_office.c.code).where(_office.c.path.like(bindparam("pattern"), escape="/"))
 
 
 def _scope_codes(conn: Connection, actor: _Actor) -> list[str]:
-    return list(conn.scalars(offices.subtree_codes(actor.scope)))
+    pattern = actor.scope.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    return list(conn.scalars(_SCOPE_CODES, {"pattern": pattern}))
 
 
 def _type_description(code: str) -> str:
@@ -245,43 +270,25 @@ def search(
         raise Invalid("limit", f"a page holds 1 to {MAX_PAGE} rows")
     actor = _actor(session, actor_id)
     conn = session.connection()
-    where, arms = _search_filter(conn, actor, flt)
+    shape, params = _search_filter(conn, actor, flt)
     if before is not None:
-        rows = _page_rows(conn, arms, before, backward=True, limit=limit)[::-1]
+        rows = _page_rows(conn, shape, params, before, "before", limit)[::-1]
         if len(rows) < limit:
             # Rows came and went since the cursor was taken: show a full first page rather than a
             # short one that claims to be the start.
-            rows = _page_rows(conn, arms, None, backward=False, limit=limit)
+            rows = _page_rows(conn, shape, params, None, None, limit)
     else:
-        rows = _page_rows(conn, arms, after, backward=False, limit=limit)
+        rows = _page_rows(conn, shape, params, after, "after" if after else None, limit)
     if not rows:
-        total = conn.scalar(select(func.count()).select_from(_todo).where(*where))
+        total = conn.scalar(_count_statement(shape, position=False), params)
         return Page([], total, 0, has_next=False, has_prev=after is not None and total > 0)
     # The total and the rows ahead of this page in one pass over the filter's index range.
-    total, earlier = conn.execute(
-        select(func.count(), func.count(case((tuple_(*_KEY) < _key_values(rows[0]), 1))))
-        .select_from(_todo)
-        .where(*where)
-    ).one()
-    related = _related(conn, [r.todo_id for r in rows])
+    total, earlier = conn.execute(_count_statement(shape, position=True), {**params, **_key_params("first", rows[0])}).one()
+    related = dict(conn.execute(_RELATED, {"ids": [r[0] for r in rows]}).all())
     return Page(
-        rows=[
-            TodoRow(
-                todo_id=r.todo_id,
-                todo_type=r.todo_type,
-                priority=r.priority,
-                created_at=r.created_at,
-                related=related.get(r.todo_id, 0),
-                last_assigned_at=r.last_assigned_at,
-                message=r.message,
-                status=r.status,
-                completed_at=r.completed_at,
-                assigned_to=r.assigned_to,
-                case_id=r.case_id,
-                account_id=r.account_id,
-            )
-            for r in rows
-        ],
+        # Positional: _ROW_COLUMNS is TodoRow's fields without `related`; named Row access costs
+        # more than the page query on a 50-row page.
+        rows=[TodoRow(*r[:4], related.get(r[0], 0), *r[4:]) for r in rows],
         total=total,
         first=earlier + 1,
         has_next=earlier + len(rows) < total,
@@ -289,9 +296,20 @@ def search(
     )
 
 
-def _search_filter(conn: Connection, actor: _Actor, flt: SearchFilter):
-    """(where, arms): the whole filter for counting, and the same filter split into arms that each
-    pin every equality column of one page index, so each arm is one ordered index range."""
+@dataclass(frozen=True)
+class _Shape:
+    """What decides the SQL of a search (its values go in as parameters), so each shape's statements
+    are built once: building a union of subqueries costs more than running it."""
+
+    by_role: bool
+    offices: int  # arms per status when by role (one per office); 1 for a user
+    statuses: int
+    todo_type: bool
+    start: bool
+    end: bool
+
+
+def _search_filter(conn: Connection, actor: _Actor, flt: SearchFilter) -> tuple[_Shape, dict]:
     if flt.status is None:
         statuses = TODO_STATUSES
     elif flt.status == STATUS_OPEN:
@@ -302,35 +320,26 @@ def _search_filter(conn: Connection, actor: _Actor, flt: SearchFilter):
         raise Invalid("status", f"unknown status {flt.status!r}; use {STATUS_OPEN}, {', '.join(TODO_STATUSES)} or all")
     if flt.start and flt.end and flt.start > flt.end:
         raise Invalid("end", "the end date is before the start date; swap them")
-    common = []
-    if flt.todo_type:
-        common.append(_todo.c.todo_type == flt.todo_type)
-    if flt.start:
-        common.append(_todo.c.created_at >= flt.start)
-    if flt.end:
-        common.append(_todo.c.created_at <= flt.end)
     codes = _scope_codes(conn, actor)
+    params: dict = {"codes": codes, "statuses": list(statuses), "todo_type": flt.todo_type, "start": flt.start, "end": flt.end}
+    params.update({f"status_{j}": status for j, status in enumerate(statuses)})
     if flt.user_filter == "user":
         user_id = (flt.user_id or actor.user_id).strip().upper()
         if user_id != actor.user_id and conn.scalar(select(_staff.c.user_id).where(_staff.c.user_id == user_id)) is None:
             raise NotFound("user ID", f"no staff member {user_id}; check the user ID")
-        # Whoever the user is, only the actor's own offices: the scope is the actor's, not theirs.
-        base = [_todo.c.assigned_to == user_id, _not_an_index_key(_todo.c.office_code).in_(codes)]
-        where = [*base, _todo.c.status.in_(statuses), *common]
-        arms = [[*base, _todo.c.status == status, *common] for status in statuses]
+        params["user"] = user_id
+        by_role, n_offices = False, 1
     elif flt.user_filter == "role":
         role = (flt.role or actor.role).strip().upper()
         if role not in config.roles():
             raise Invalid("role", f"unknown role {role}; use one of: {', '.join(config.roles())}")
-        where = [_todo.c.role == role, _todo.c.office_code.in_(codes), _todo.c.status.in_(statuses), *common]
-        arms = [
-            [_todo.c.role == role, _todo.c.office_code == code, _todo.c.status == status, *common]
-            for code in codes
-            for status in statuses
-        ]
+        params["role"] = role
+        params.update({f"office_{i}": code for i, code in enumerate(codes)})
+        by_role, n_offices = True, len(codes)
     else:
         raise Invalid("user filter", f"unknown user filter {flt.user_filter!r}; use user or role")
-    return where, arms
+    shape = _Shape(by_role, n_offices, len(statuses), bool(flt.todo_type), flt.start is not None, flt.end is not None)
+    return shape, params
 
 
 def _not_an_index_key(column):
@@ -340,47 +349,99 @@ def _not_an_index_key(column):
     return column + ""
 
 
-def _key_values(row) -> tuple:
-    return tuple_(
-        literal(row.priority, _todo.c.priority.type),
-        literal(row.created_at, _todo.c.created_at.type),
-        literal(row.todo_id, _todo.c.todo_id.type),
-    )
+def _key_bind(prefix: str):
+    return tuple_(*(bindparam(f"{prefix}_{c.name}", type_=c.type) for c in _KEY))
 
 
-def _page_rows(conn: Connection, arms, cursor: Cursor | None, *, backward: bool, limit: int) -> list:
-    """Up to `limit` rows after (or before) `cursor`, in page order (reversed when backward).
+def _key_params(prefix: str, row) -> dict:
+    return {f"{prefix}_priority": row.priority, f"{prefix}_created_at": row.created_at, f"{prefix}_todo_id": row.todo_id}
+
+
+def _common_terms(shape: _Shape) -> list:
+    terms = []
+    if shape.todo_type:
+        terms.append(_todo.c.todo_type == bindparam("todo_type"))
+    if shape.start:
+        terms.append(_todo.c.created_at >= bindparam("start", type_=_todo.c.created_at.type))
+    if shape.end:
+        terms.append(_todo.c.created_at <= bindparam("end", type_=_todo.c.created_at.type))
+    return terms
+
+
+def _arms(shape: _Shape) -> list[list]:
+    """The filter split into arms that each pin every equality column of one page index, so each
+    arm is one ordered index range: (assigned_to, status) or (role, office_code, status)."""
+    common = _common_terms(shape)
+    statuses = [_todo.c.status == bindparam(f"status_{j}") for j in range(shape.statuses)]
+    if not shape.by_role:
+        # Whoever the user is, only the actor's own offices: the scope is the actor's, not theirs.
+        mine = [_todo.c.assigned_to == bindparam("user"), _not_an_index_key(_todo.c.office_code).in_(bindparam("codes", expanding=True))]
+        return [[*mine, status, *common] for status in statuses]
+    role = _todo.c.role == bindparam("role")
+    return [
+        [role, _todo.c.office_code == bindparam(f"office_{i}"), status, *common]
+        for i in range(shape.offices)
+        for status in statuses
+    ]
+
+
+@lru_cache(maxsize=512)
+def _page_statement(shape: _Shape, direction: str | None, limit: int):
+    """Up to `limit` rows after (or before) the cursor, in page order (reversed when "before").
 
     With several arms each takes its own first `limit` rows from its index run, and only those few are
     merged: the sort is of at most arms x limit rows, never of the whole result.
     """
+    backward = direction == "before"
     order = [c.desc() for c in _KEY] if backward else list(_KEY)
 
     def arm(conds):
         stmt = select(*_ROW_COLUMNS).where(*conds)
-        if cursor is not None:
-            keys, at = tuple_(*_KEY), _key_values(cursor)
-            stmt = stmt.where(keys < at if backward else keys > at)
+        if direction is not None:
+            keys, cursor = tuple_(*_KEY), _key_bind("cursor")
+            stmt = stmt.where(keys < cursor if backward else keys > cursor)
         return stmt.order_by(*order).limit(limit)
 
+    arms = _arms(shape)
     if len(arms) == 1:
-        return conn.execute(arm(arms[0])).all()
+        return arm(arms[0])
     merged = union_all(*(select(arm(conds).subquery()) for conds in arms)).subquery()
     outer = [merged.c[c.name].desc() if backward else merged.c[c.name] for c in _KEY]
-    return conn.execute(select(merged).order_by(*outer).limit(limit)).all()
+    return select(merged).order_by(*outer).limit(limit)
 
 
-def _related(conn: Connection, todo_ids: list[str]) -> dict[str, int]:
-    """For each To Do, how many other To Dos share its case or its account: one grouped query."""
-    mine, other = _todo.alias("mine"), _todo.alias("other")
-    same = or_(other.c.case_id == mine.c.case_id, other.c.account_id == mine.c.account_id)
-    stmt = (
-        select(mine.c.todo_id, func.count(other.c.todo_id))
-        .select_from(mine.join(other, and_(other.c.todo_id != mine.c.todo_id, same)))
-        .where(mine.c.todo_id.in_(todo_ids))
-        .group_by(mine.c.todo_id)
+@lru_cache(maxsize=256)
+def _count_statement(shape: _Shape, *, position: bool):
+    """count(*) of the whole filter; with `position`, also how many rows sort before the page."""
+    if shape.by_role:
+        where = [_todo.c.role == bindparam("role"), _todo.c.office_code.in_(bindparam("codes", expanding=True))]
+    else:
+        where = [_todo.c.assigned_to == bindparam("user"), _not_an_index_key(_todo.c.office_code).in_(bindparam("codes", expanding=True))]
+    where += [_todo.c.status.in_(bindparam("statuses", expanding=True)), *_common_terms(shape)]
+    columns = [func.count()]
+    if position:
+        columns.append(func.count(case((tuple_(*_KEY) < _key_bind("first"), 1))))
+    return select(*columns).select_from(_todo).where(*where)
+
+
+def _page_rows(conn: Connection, shape: _Shape, params: dict, cursor: Cursor | None, direction: str | None, limit: int):
+    if cursor is not None:
+        params = {**params, **_key_params("cursor", cursor)}
+    return conn.execute(_page_statement(shape, direction, limit), params).all()
+
+
+# For each To Do, how many other To Dos share its case or its account: one grouped query per page.
+# A To Do with a case or an account matches itself, hence "- 1"; counting the index entries alone
+# (no `other.todo_id != mine.todo_id`) spares a table read per match.
+_mine, _other = _todo.alias("mine"), _todo.alias("other")
+_RELATED = (
+    select(_mine.c.todo_id, func.count() - 1)
+    .select_from(
+        _mine.join(_other, or_(_other.c.case_id == _mine.c.case_id, _other.c.account_id == _mine.c.account_id))
     )
-    return dict(conn.execute(stmt).all())
+    .where(_mine.c.todo_id.in_(bindparam("ids", expanding=True)))
+    .group_by(_mine.c.todo_id)
+)
 
 
 # --- one To Do -----------------------------------------------------------------------------------
