@@ -275,6 +275,8 @@ def test_date_range_includes_both_ends(engine):
     assert only_start == expect(engine, MVVNL, role="TR-SDC", statuses=todos.TODO_STATUSES, start=start)
     with pytest.raises(Invalid, match="end: the end date is before the start date"):
         search(engine, DIRC, SearchFilter(start=end, end=start))
+    with pytest.raises(Invalid, match="start: give the time with its zone"):
+        search(engine, DIRC, SearchFilter(start=start.replace(tzinfo=None)))
 
 
 def test_type_filter_and_the_types_offered(engine):

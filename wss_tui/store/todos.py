@@ -202,7 +202,7 @@ def _actor(session: Session, actor_id: str) -> _Actor:
 def _scope_prefix(office_path: str, scope_level: str) -> str:
     """offices.scope_path without its two ORM reads: an office's path names its ancestors in level
     order (offices.office_rows), so the ancestor at the scope level is a prefix of it.
-    tests/test_todo_scope.py holds the two to the same answer for every staff member."""
+    tests/test_todo_scope.py holds the two to the same answer for every role at every office."""
     codes = office_path.strip("/").split("/")
     depth = config.OFFICE_LEVELS.index(scope_level) + 1
     return "/" + "/".join(codes[:depth]) + "/" if depth < len(codes) else office_path
@@ -318,26 +318,29 @@ def _search_filter(conn: Connection, actor: _Actor, flt: SearchFilter) -> tuple[
         statuses = (flt.status,)
     else:
         raise Invalid("status", f"unknown status {flt.status!r}; use {STATUS_OPEN}, {', '.join(TODO_STATUSES)} or all")
+    for name, when in (("start", flt.start), ("end", flt.end)):
+        if when is not None and when.tzinfo is None:
+            raise Invalid(name, "give the time with its zone (timefmt.parse_when does)")
     if flt.start and flt.end and flt.start > flt.end:
         raise Invalid("end", "the end date is before the start date; swap them")
     codes = _scope_codes(conn, actor)
     params: dict = {"codes": codes, "statuses": list(statuses), "todo_type": flt.todo_type, "start": flt.start, "end": flt.end}
     params.update({f"status_{j}": status for j, status in enumerate(statuses)})
+    if flt.user_filter not in USER_FILTERS:
+        raise Invalid("user filter", f"unknown user filter {flt.user_filter!r}; use {' or '.join(USER_FILTERS)}")
     if flt.user_filter == "user":
         user_id = (flt.user_id or actor.user_id).strip().upper()
         if user_id != actor.user_id and conn.scalar(select(_staff.c.user_id).where(_staff.c.user_id == user_id)) is None:
             raise NotFound("user ID", f"no staff member {user_id}; check the user ID")
         params["user"] = user_id
         by_role, n_offices = False, 1
-    elif flt.user_filter == "role":
+    else:
         role = (flt.role or actor.role).strip().upper()
         if role not in config.roles():
             raise Invalid("role", f"unknown role {role}; use one of: {', '.join(config.roles())}")
         params["role"] = role
         params.update({f"office_{i}": code for i, code in enumerate(codes)})
         by_role, n_offices = True, len(codes)
-    else:
-        raise Invalid("user filter", f"unknown user filter {flt.user_filter!r}; use user or role")
     shape = _Shape(by_role, n_offices, len(statuses), bool(flt.todo_type), flt.start is not None, flt.end is not None)
     return shape, params
 
