@@ -18,6 +18,14 @@ from .e2e.tmux import WSS, Terminal, require_tmux_and_wss
 from .tui_helpers import CLERK, SDO
 
 
+def at_a_persons_pace(term: Terminal, *keys: str) -> None:
+    """Keys that move focus, each given time to land: text typed at once after a Tab can otherwise
+    reach the field being left."""
+    for key in keys:
+        term.keys(key)
+        time.sleep(0.4)
+
+
 def test_a_clerks_morning_in_a_real_terminal(demo_url, engine):
     require_tmux_and_wss()
     november = SearchFilter(user_filter="role", status=OPEN, start=datetime(2026, 11, 1, tzinfo=IST),
@@ -29,27 +37,22 @@ def test_a_clerks_morning_in_a_real_terminal(demo_url, engine):
     try:
         term.wait_for("staff login")
         term.type(CLERK)
-        term.keys("Enter")
+        at_a_persons_pace(term, "Enter")
         term.type("clerk@123")
         term.keys("Enter")
         term.wait_for("To Do Search")
         # Filters: "/" to the type; Tab to the user filter, which becomes "Role"; Tab to the user ID
         # (now the role); Tab to From and To.
-        for key in ("/", "Tab", "Enter", "Down", "Enter"):
-            term.keys(key)
-            time.sleep(0.3)  # a person's pace: each focus move lands before the next key
+        at_a_persons_pace(term, "/", "Tab", "Enter", "Down", "Enter")
         term.wait_for("Role TR-SDC")
-        for key in ("Tab", "Tab"):
-            term.keys(key)
-            time.sleep(0.3)
+        at_a_persons_pace(term, "Tab", "Tab")
         term.type("01-11-2026")
-        term.keys("Tab")
+        at_a_persons_pace(term, "Tab")
         term.type("30-11-2026")
         term.keys("Enter")
         term.wait_for(f"1–{expected.total} of {expected.total}")
-        term.keys("Escape")
-        time.sleep(0.5)  # a lone Escape is told from an escape sequence by the pause after it
-        term.keys("Enter")
+        # A lone Escape is told from the start of an escape sequence by the pause after it.
+        at_a_persons_pace(term, "Escape", "Enter")
         todo_id = expected.rows[0].todo_id
         term.wait_for(f"To Do ID      {todo_id}")
         term.wait_for("Status        Open")
@@ -63,7 +66,7 @@ def test_a_clerks_morning_in_a_real_terminal(demo_url, engine):
         term.keys("f")
         term.wait_for("Forward To Do")
         term.type(SDO)
-        term.keys("Tab")
+        at_a_persons_pace(term, "Tab")
         term.type("Reading confirmed on site; please approve")
         term.keys("Enter")
         term.wait_for(f"({SDO})")

@@ -55,7 +55,7 @@ class ScreenCommands(Provider):
         screen = self.screen
         for active in screen.active_bindings.values():
             binding = active.binding
-            if not binding.description or binding.action in seen or binding.action in ("command_palette",):
+            if not binding.description or not active.enabled or binding.action in seen | {"command_palette"}:
                 continue
             if active.node not in (screen, self.app):
                 continue

@@ -40,6 +40,7 @@ class DetailLoaded(Message):
     detail: TodoDetail
     notice: str = ""
     severity: str = "information"
+    changed: bool = False  # written to the store: searches seen again must re-read their page
 
 
 @dataclass

@@ -22,8 +22,8 @@ class AssignNext:
         if detail is None:
             self.post_message(NothingNext("no open To Do is waiting in your role and office"))
         else:
-            self.wss.todos_changed += 1
-            self.post_message(DetailLoaded(detail, notice=f"To Do {detail.todo_id} is now assigned to you"))
+            self.post_message(DetailLoaded(detail, notice=f"To Do {detail.todo_id} is now assigned to you",
+                                           changed=True))
 
     def on_nothing_next(self, message: NothingNext) -> None:
         self.notify(message.text, title="Next To Do", timeout=5)

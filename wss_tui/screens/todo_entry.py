@@ -122,6 +122,8 @@ class TodoEntryScreen(AssignNext, WssScreen):
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         self.busy = False
+        if message.changed:
+            self.wss.todos_changed += 1
         if message.detail.todo_id != self.todo_id:
             # "Assign me the next To Do" from here: the next one replaces this one.
             self.app.switch_screen(TodoEntryScreen(message.detail.todo_id, detail=message.detail,
@@ -157,10 +159,9 @@ class TodoEntryScreen(AssignNext, WssScreen):
         except Stale as exc:
             with db.read(self.engine) as session:
                 detail = todos.get(session, self.who.user_id, self.todo_id)
-            self.post_message(DetailLoaded(detail, notice=str(exc), severity="warning"))
+            self.post_message(DetailLoaded(detail, notice=str(exc), severity="warning", changed=True))
             return
-        self.wss.todos_changed += 1
-        self.post_message(DetailLoaded(detail, notice=done))
+        self.post_message(DetailLoaded(detail, notice=done, changed=True))
 
     def _start(self, verb: str, done: str, *args, **kwargs) -> None:
         if self.detail is None or self.busy:

@@ -177,4 +177,7 @@ class TodoSearchScreen(AssignNext, WssScreen):
         # From "assign me the next To Do": open what the store assigned.
         from wss_tui.screens.todo_entry import TodoEntryScreen
 
+        if message.changed:
+            self.wss.todos_changed += 1
+
         self.app.push_screen(TodoEntryScreen(message.detail.todo_id, detail=message.detail, notice=message.notice))
