@@ -287,3 +287,18 @@ async def test_keys_values_drill_to_the_account_context(engine):
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, TodoEntryScreen)
+
+
+async def test_assign_me_the_next_to_do_from_an_entry_replaces_it(engine):
+    mine = one_of_mine(engine)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, mine)
+        depth = len(app.screen_stack)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoEntryScreen)
+        taken = text_of(app, "#f-todo-id")
+        assert taken != mine and len(app.screen_stack) == depth  # replaced, not stacked
+        assert text_of(app, "#f-assigned").endswith(f"({CLERK})")
+    assert stored(engine, taken).assigned_to == CLERK
