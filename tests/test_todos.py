@@ -317,9 +317,10 @@ def test_rows_carry_what_the_columns_show(engine):
             assert row.cursor == todos.Cursor(todo.priority, todo.created_at, todo.todo_id)
 
 
-def _page_plan(engine, actor, flt):
-    """EXPLAIN QUERY PLAN of the page query a second-page search sends, with its own parameters."""
-    first = search(engine, actor, flt, limit=2)
+def _second_page_plans(engine, actor, flt):
+    """EXPLAIN QUERY PLAN of the page query and of the count a second-page search sends."""
+    first = search(engine, actor, flt, limit=1)
+    assert first.has_next, "the filter needs two rows to have a second page"
     sent = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
@@ -327,13 +328,14 @@ def _page_plan(engine, actor, flt):
 
     event.listen(engine, "before_cursor_execute", record)
     try:
-        search(engine, actor, flt, after=first.rows[-1].cursor, limit=2)
+        search(engine, actor, flt, after=first.rows[-1].cursor, limit=1)
     finally:
         event.remove(engine, "before_cursor_execute", record)
-    [(sql, params)] = [(q, p) for q, p in sent if "LIMIT" in q and "count(" not in q and "FROM todo" in q]
+    [page] = [(q, p) for q, p in sent if "LIMIT" in q and "count(" not in q and "FROM todo" in q]
+    [count] = [(q, p) for q, p in sent if "count(*)" in q and " mine" not in q]
     raw = engine.raw_connection()
     try:
-        return raw.cursor().execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
+        return [raw.cursor().execute("EXPLAIN QUERY PLAN " + sql, params).fetchall() for sql, params in (page, count)]
     finally:
         raw.close()
 
@@ -342,14 +344,18 @@ def _page_plan(engine, actor, flt):
 @pytest.mark.parametrize(
     "actor, flt, index, arms",
     [
-        (CLERK, SearchFilter(status=BEING_WORKED_ON), "ix_todo_assigned_page", 1),
+        (CLERK, SearchFilter(status=COMPLETE), "ix_todo_assigned_page", 1),
         (CLERK, SearchFilter(user_filter="role", status=COMPLETE), "ix_todo_role_page", 1),
         (CLERK, SearchFilter(status=None), "ix_todo_assigned_page", 3),
         (EE, SearchFilter(user_filter="role", role="TR-SDC"), "ix_todo_role_page", 6),
     ],
 )
 def test_a_page_is_an_index_range_scan_not_a_sort_of_the_result(engine, actor, flt, index, arms):
-    plan = _page_plan(engine, actor, flt)
+    plan, count_plan = _second_page_plans(engine, actor, flt)
+    # The position of page 2 counts the index range before it, not the whole filter.
+    counts = [row[3] for row in count_plan if row[3].startswith("SEARCH todo")]
+    assert len(counts) == 2 and f"INDEX {index} (" in counts[1], counts
+    assert counts[1].endswith("AND (priority,created_at,todo_id)<(?,?,?))"), counts
     details = {node_id: (parent, detail) for node_id, parent, _, detail in plan}
     lines = [d for _, d in details.values()]
     assert not [d for d in lines if d.startswith("SCAN todo")], lines

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Connection, bindparam, case, func, insert, or_, select, tuple_, union_all, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, tuple_, union_all, update
 from sqlmodel import Session
 
 from . import clock, config, offices, timefmt
@@ -271,19 +271,22 @@ def search(
     actor = _actor(session, actor_id)
     conn = session.connection()
     shape, params = _search_filter(conn, actor, flt)
+    at_start = after is None
     if before is not None:
         rows = _page_rows(conn, shape, params, before, "before", limit)[::-1]
-        if len(rows) < limit:
+        at_start = len(rows) < limit
+        if at_start:
             # Rows came and went since the cursor was taken: show a full first page rather than a
             # short one that claims to be the start.
             rows = _page_rows(conn, shape, params, None, None, limit)
     else:
         rows = _page_rows(conn, shape, params, after, "after" if after else None, limit)
-    if not rows:
-        total = conn.scalar(_count_statement(shape, position=False), params)
-        return Page([], total, 0, has_next=False, has_prev=after is not None and total > 0)
-    # The total and the rows ahead of this page in one pass over the filter's index range.
-    total, earlier = conn.execute(_count_statement(shape, position=True), {**params, **_key_params("first", rows[0])}).one()
+    if at_start or not rows:
+        total, earlier = conn.scalar(_count_statement(shape, position=False), params), 0
+        if not rows:
+            return Page([], total, 0, has_next=False, has_prev=after is not None and total > 0)
+    else:
+        total, earlier = conn.execute(_count_statement(shape, position=True), {**params, **_key_params("first", rows[0])}).one()
     related = dict(conn.execute(_RELATED, {"ids": [r[0] for r in rows]}).all())
     return Page(
         # Positional: _ROW_COLUMNS is TodoRow's fields without `related`; named Row access costs
@@ -415,16 +418,18 @@ def _page_statement(shape: _Shape, direction: str | None, limit: int):
 
 @lru_cache(maxsize=256)
 def _count_statement(shape: _Shape, *, position: bool):
-    """count(*) of the whole filter; with `position`, also how many rows sort before the page."""
+    """count(*) of the whole filter; with `position`, also how many rows sort before the page's
+    first — a count of the index range before it, so page 2 counts 50 rows, not the whole filter."""
     if shape.by_role:
         where = [_todo.c.role == bindparam("role"), _todo.c.office_code.in_(bindparam("codes", expanding=True))]
     else:
         where = [_todo.c.assigned_to == bindparam("user"), _not_an_index_key(_todo.c.office_code).in_(bindparam("codes", expanding=True))]
     where += [_todo.c.status.in_(bindparam("statuses", expanding=True)), *_common_terms(shape)]
-    columns = [func.count()]
-    if position:
-        columns.append(func.count(case((tuple_(*_KEY) < _key_bind("first"), 1))))
-    return select(*columns).select_from(_todo).where(*where)
+    total = select(func.count()).select_from(_todo).where(*where)
+    if not position:
+        return total
+    earlier = select(func.count()).select_from(_todo).where(*where, tuple_(*_KEY) < _key_bind("first"))
+    return select(total.scalar_subquery(), earlier.scalar_subquery())
 
 
 def _page_rows(conn: Connection, shape: _Shape, params: dict, cursor: Cursor | None, direction: str | None, limit: int):
