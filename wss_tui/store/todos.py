@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, tuple_, union_all, update
+from sqlalchemy import Connection, bindparam, func, insert, null, or_, select, tuple_, union_all, update
 from sqlmodel import Session
 
 from . import clock, config, offices, timefmt
@@ -168,6 +168,7 @@ _ROW_COLUMNS = (
     _todo.c.case_id,
     _todo.c.account_id,
 )
+_N_ROW_COLUMNS = len(_ROW_COLUMNS)
 _CHAR_ORDER = {"CASE": 0, "ACCOUNT": 1, "BILL": 2}
 
 
@@ -271,27 +272,28 @@ def search(
     actor = _actor(session, actor_id)
     conn = session.connection()
     shape, params = _search_filter(conn, actor, flt)
-    at_start = after is None
     if before is not None:
         rows = _page_rows(conn, shape, params, before, "before", limit)[::-1]
-        at_start = len(rows) < limit
-        if at_start:
+        if len(rows) == limit:
+            earlier = rows[0].counted - limit  # counted: every row before the cursor
+        else:
             # Rows came and went since the cursor was taken: show a full first page rather than a
             # short one that claims to be the start.
-            rows = _page_rows(conn, shape, params, None, None, limit)
+            rows, earlier = _page_rows(conn, shape, params, None, None, limit), 0
+    elif after is not None:
+        rows = _page_rows(conn, shape, params, after, "after", limit)
+        earlier = rows[0].counted if rows else 0  # counted: the rows up to and including the cursor
     else:
-        rows = _page_rows(conn, shape, params, after, "after" if after else None, limit)
-    if at_start or not rows:
-        total, earlier = conn.scalar(_count_statement(shape, position=False), params), 0
-        if not rows:
-            return Page([], total, 0, has_next=False, has_prev=after is not None and total > 0)
-    else:
-        total, earlier = conn.execute(_count_statement(shape, position=True), {**params, **_key_params("first", rows[0])}).one()
+        rows, earlier = _page_rows(conn, shape, params, None, None, limit), 0
+    if not rows:
+        total = conn.scalar(_count_statement(shape), params)
+        return Page([], total, 0, has_next=False, has_prev=after is not None and total > 0)
+    total = rows[0].total
     related = dict(conn.execute(_RELATED, {"ids": [r[0] for r in rows]}).all())
     return Page(
         # Positional: _ROW_COLUMNS is TodoRow's fields without `related`; named Row access costs
         # more than the page query on a 50-row page.
-        rows=[TodoRow(*r[:4], related.get(r[0], 0), *r[4:]) for r in rows],
+        rows=[TodoRow(*r[:4], related.get(r[0], 0), *r[4:_N_ROW_COLUMNS]) for r in rows],
         total=total,
         first=earlier + 1,
         has_next=earlier + len(rows) < total,
@@ -393,43 +395,57 @@ def _arms(shape: _Shape) -> list[list]:
 
 @lru_cache(maxsize=512)
 def _page_statement(shape: _Shape, direction: str | None, limit: int):
-    """Up to `limit` rows after (or before) the cursor, in page order (reversed when "before").
+    """Up to `limit` rows after (or before) the cursor, in page order (reversed when "before"), each
+    with `total`, the filter's count, and `counted`, the rows up to the cursor ("after": through it,
+    "before": short of it) — counted in the same statement, so rows and counts agree.
 
     With several arms each takes its own first `limit` rows from its index run, and only those few are
-    merged: the sort is of at most arms x limit rows, never of the whole result.
+    merged: the sort is of at most arms x limit rows, never of the whole result. `counted` is a count
+    of the index range before the cursor, so page 2 counts 50 rows, not the whole filter.
     """
     backward = direction == "before"
     order = [c.desc() for c in _KEY] if backward else list(_KEY)
+    keys, cursor = tuple_(*_KEY), _key_bind("cursor")
+    where = _count_terms(shape)
+    counts = [select(func.count()).select_from(_todo).where(*where).scalar_subquery().label("total")]
+    if direction is not None:
+        upto = keys < cursor if backward else keys <= cursor
+        counts.append(select(func.count()).select_from(_todo).where(*where, upto).scalar_subquery().label("counted"))
+    else:
+        counts.append(null().label("counted"))
 
-    def arm(conds):
-        stmt = select(*_ROW_COLUMNS).where(*conds)
+    def arm(conds, *extra):
+        stmt = select(*_ROW_COLUMNS, *extra).where(*conds)
         if direction is not None:
-            keys, cursor = tuple_(*_KEY), _key_bind("cursor")
             stmt = stmt.where(keys < cursor if backward else keys > cursor)
         return stmt.order_by(*order).limit(limit)
 
     arms = _arms(shape)
     if len(arms) == 1:
-        return arm(arms[0])
+        return arm(arms[0], *counts)
     merged = union_all(*(select(arm(conds).subquery()) for conds in arms)).subquery()
-    outer = [merged.c[c.name].desc() if backward else merged.c[c.name] for c in _KEY]
-    return select(merged).order_by(*outer).limit(limit)
+    # The counts go outside the page's own subquery: beside the union SQLite would copy them into
+    # every arm and count the filter once per arm.
+    page = select(merged).order_by(*_page_order(merged, backward)).limit(limit).subquery("page")
+    return select(page, *counts).order_by(*_page_order(page, backward))
 
 
-@lru_cache(maxsize=256)
-def _count_statement(shape: _Shape, *, position: bool):
-    """count(*) of the whole filter; with `position`, also how many rows sort before the page's
-    first — a count of the index range before it, so page 2 counts 50 rows, not the whole filter."""
+def _page_order(subquery, backward: bool) -> list:
+    return [subquery.c[c.name].desc() if backward else subquery.c[c.name] for c in _KEY]
+
+
+def _count_terms(shape: _Shape) -> list:
+    """The whole filter in one WHERE, for counting (the arms' equalities as IN lists)."""
     if shape.by_role:
         where = [_todo.c.role == bindparam("role"), _todo.c.office_code.in_(bindparam("codes", expanding=True))]
     else:
         where = [_todo.c.assigned_to == bindparam("user"), _not_an_index_key(_todo.c.office_code).in_(bindparam("codes", expanding=True))]
-    where += [_todo.c.status.in_(bindparam("statuses", expanding=True)), *_common_terms(shape)]
-    total = select(func.count()).select_from(_todo).where(*where)
-    if not position:
-        return total
-    earlier = select(func.count()).select_from(_todo).where(*where, tuple_(*_KEY) < _key_bind("first"))
-    return select(total.scalar_subquery(), earlier.scalar_subquery())
+    return [*where, _todo.c.status.in_(bindparam("statuses", expanding=True)), *_common_terms(shape)]
+
+
+@lru_cache(maxsize=256)
+def _count_statement(shape: _Shape):
+    return select(func.count()).select_from(_todo).where(*_count_terms(shape))
 
 
 def _page_rows(conn: Connection, shape: _Shape, params: dict, cursor: Cursor | None, direction: str | None, limit: int):
