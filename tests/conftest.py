@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from wss_tui.store import clock, db
@@ -35,29 +36,69 @@ def fixed_clock(monkeypatch):
     clock.set_clock(None)
 
 
+@dataclass
+class PgRun:
+    url: str  # connections work in the run's schema
+    schema: str
+    template: str  # schema holding the small demo data set, copied into `schema` per test
+
+
+def _schema_url(schema: str) -> str:
+    return make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def pg_schema_url():
-    """A URL whose connections work in a schema made for this run (None on SQLite)."""
+def pg_run():
+    """Two schemas made for this run (None on SQLite): the tests' own, and a demo template."""
     if not PG_URL:
         yield None
         return
     schema = f"wss_test_{uuid.uuid4().hex[:10]}"
+    run = PgRun(url=_schema_url(schema), schema=schema, template=f"{schema}_tmpl")
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        conn.execute(text(f'CREATE SCHEMA "{run.schema}"'))
+        conn.execute(text(f'CREATE SCHEMA "{run.template}"'))
     try:
-        yield url.render_as_string(hide_password=False)
+        _build_demo(_schema_url(run.template))
+        yield run
     finally:
         with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'DROP SCHEMA "{run.schema}" CASCADE'))
+            conn.execute(text(f'DROP SCHEMA "{run.template}" CASCADE'))
         admin.dispose()
 
 
 @pytest.fixture(scope="session")
-def sqlite_demo_template(tmp_path_factory, pg_schema_url):
+def pg_schema_url(pg_run):
+    return pg_run.url if pg_run else None
+
+
+def _copy_pg_template(run: PgRun) -> None:
+    """Make the run's schema an exact copy of the demo template: far faster than building it anew."""
+    from sqlmodel import SQLModel
+
+    from wss_tui.store import models  # noqa: F401
+
+    engine = db.make_engine(run.url)
+    if not inspect(engine).has_table("alembic_version"):
+        db.upgrade(engine)
+    tables = SQLModel.metadata.sorted_tables
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        for table in tables:
+            conn.execute(text(f'INSERT INTO "{table.name}" SELECT * FROM "{run.template}"."{table.name}"'))
+            if "id" in table.c and table.c.id.autoincrement is not False and table.c.id.primary_key:
+                conn.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM \"{table.name}\"")
+                )
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo_template(tmp_path_factory, pg_run):
     """A small demo database built once per run; each SQLite test gets its own copy."""
-    if pg_schema_url:
+    if pg_run:
         return None
     path = tmp_path_factory.mktemp("template") / "demo.db"
     _build_demo(f"sqlite:///{path}")
@@ -97,11 +138,11 @@ def empty_engine(db_url):
 
 
 @pytest.fixture
-def demo_url(tmp_path, pg_schema_url, sqlite_demo_template):
+def demo_url(tmp_path, pg_run, sqlite_demo_template):
     """URL of a database holding the small demo data set (seed 7, 60 accounts), private to this test."""
-    if pg_schema_url:
-        _build_demo(pg_schema_url)
-        return pg_schema_url
+    if pg_run:
+        _copy_pg_template(pg_run)
+        return pg_run.url
     path = tmp_path / "wss.db"
     shutil.copyfile(sqlite_demo_template, path)
     return f"sqlite:///{path}"

@@ -105,15 +105,13 @@ def test_refuses_a_database_with_data_unless_reset(demo_url):
     engine.dispose()
 
 
-def test_sample_accounts_are_ready_for_a_complaint(engine):
+def test_bills_under_an_open_complaint_are_disputed(engine):
     with db.read(engine) as s:
-        samples = s.execute(
-            select(Account.account_id, Bill.bill_no, Account.status, Bill.state)
-            .join(Bill, Bill.account_id == Account.account_id)
-            .where(Bill.state == "ISSUED", Account.status == "ACTIVE")
-            .limit(1)
+        states = s.scalars(
+            select(Bill.state).join(Case, Case.bill_no == Bill.bill_no).where(Case.closed_at.is_(None))
         ).all()
-    assert samples
+        assert states and set(states) == {"DISPUTED"}
+        assert _count(s, Account, Account.status == "PD") >= 1
 
 
 def test_cli_json_shape(db_url):
@@ -131,6 +129,7 @@ def test_cli_json_shape(db_url):
         for sample in payload["sample_accounts"]:
             bill = s.get(Bill, sample["bill_no"])
             assert bill.account_id == sample["account_id"] and bill.state == "ISSUED"
+            assert not _count(s, Case, Case.bill_no == bill.bill_no, Case.closed_at.is_(None))
     engine.dispose()
 
 

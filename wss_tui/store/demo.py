@@ -15,7 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine, func, insert, select
 
-from . import auth, clock, config, db, tariff
+from . import auth, clock, config, db, sms, tariff
+from .intake import contact_kind
 from .clock import IST
 from .errors import Invalid
 from .models import (
@@ -159,14 +160,15 @@ class _Generator:
         accounts = self._accounts(subdivisions, n_accounts)
         yield Account, accounts
         self.bills = self._bills(accounts)
+        # Complaints mark their bills DISPUTED, so they are made before the bills are written.
+        cases, case_logs, todos, chars, todo_logs, outbox, contacts = self._complaints(accounts, subdivisions)
         yield Bill, self.bills
-        cases, case_logs, todos, chars, todo_logs, sms, contacts = self._complaints(accounts, subdivisions)
         yield Case, cases
         yield CaseLog, case_logs
         yield ToDo, todos
         yield ToDoCharacteristic, chars
         yield ToDoLog, todo_logs
-        yield SmsOutbox, sms
+        yield SmsOutbox, outbox
         yield CustomerContact, contacts
         self._pick_samples(accounts)
 
@@ -223,7 +225,7 @@ class _Generator:
                     subdivision_code=sub["code"],
                     area=area,
                     smart_meter=area == "URBAN" and self.rng.random() < 0.3,
-                    status="PD" if self.rng.random() < 0.01 else "ACTIVE",
+                    status="PD" if i % 97 == 5 else "ACTIVE",  # about 1%, and one even in a small demo
                     connected_on=self.today - timedelta(days=self.rng.randrange(400, 9000)),
                     current_balance_paise=0,
                     payoff_balance_paise=0,
@@ -299,7 +301,7 @@ class _Generator:
         type_codes = list(rtypes)
         type_weights = [70 if c == "bill-correction" else 30 / (len(type_codes) - 1) for c in type_codes]
         disputed: set[str] = set()
-        cases, case_logs, todos, chars, todo_logs, sms, contacts = [], [], [], [], [], [], []
+        cases, case_logs, todos, chars, todo_logs, outbox, contacts = [], [], [], [], [], [], []
         for i in range(n_cases):
             acc = active[i % len(active)] if i < len(active) else self.rng.choice(active)
             rtype = rtypes[self.rng.choices(type_codes, type_weights)[0]]
@@ -368,7 +370,8 @@ class _Generator:
                 todo.update(completed_at=t, comment=comment, version=todo["version"] + 1)
                 todo_logs.append(dict(todo_id=todo_id, at=t, log_type="Completed", details=comment, user_id=clerk, assigned_to=clerk))
                 case_logs.append(dict(case_id=case_id, at=t, log_type="Status Changed", details=status, user_id=clerk))
-                contacts.append(dict(account_id=acc["account_id"], at=t, contact_class="Bill Revision", contact_type="Bill Revision Complete" if stage == "completed" else "Bill Revision Rejected", user_id=clerk))
+                kind = contact_kind(rtype, "Complete" if stage == "completed" else "Rejected")
+                contacts.append(dict(account_id=acc["account_id"], at=t, contact_class=kind[0], contact_type=kind[1], user_id=clerk))
             cases.append(
                 dict(
                     case_id=case_id, request_type=rtype.code, case_type=rtype.case_type, channel=channel,
@@ -384,36 +387,37 @@ class _Generator:
             chars.append(dict(todo_id=todo_id, char_type="ACCOUNT", value=acc["account_id"]))
             if bill:
                 chars.append(dict(todo_id=todo_id, char_type="BILL", value=bill["bill_no"]))
-            contacts.append(dict(account_id=acc["account_id"], at=created, contact_class="Request and Complaint", contact_type=f"{rtype.name} Registered", user_id=None))
+            kind = contact_kind(rtype, "Initiate")
+            contacts.append(dict(account_id=acc["account_id"], at=created, contact_class=kind[0], contact_type=kind[1], user_id=None))
             if acc["mobile"]:
-                text = config.sms_templates()["registered"][acc["language"]].format(
-                    request_name=rtype.name, account_id=acc["account_id"], request_id=case_id
+                language, text = sms.render(
+                    "registered", acc["language"], request_name=rtype.name, account_id=acc["account_id"], request_id=case_id
                 )
-                sms.append(
+                outbox.append(
                     dict(
-                        case_id=case_id, mobile=acc["mobile"], template="registered", language=acc["language"],
+                        case_id=case_id, mobile=acc["mobile"], template="registered", language=language,
                         text=text, created_at=created, status="SENT", tries=1, next_try_at=None,
                         sent_at=created + timedelta(seconds=20), gateway_id=hashlib.sha1(case_id.encode()).hexdigest()[:16],
                         last_error=None,
                     )
                 )
         self.cases, self.todos = cases, todos
-        return cases, case_logs, todos, chars, todo_logs, sms, contacts
+        return cases, case_logs, todos, chars, todo_logs, outbox, contacts
 
     def _pick_samples(self, accounts: list[dict]) -> None:
-        """A few accounts of each system whose latest bill is free to complain about."""
-        latest = {}
-        for bill in self.bills:
-            latest[bill["account_id"]] = bill
+        """A few accounts of each system with a recent bill that is free to complain about."""
+        free: dict[str, dict] = {}
+        for bill in self.bills:  # in month order, so the last one kept is the latest
+            if bill["state"] == "ISSUED":
+                free[bill["account_id"]] = bill
         for system in ("CCB", "MPOWER"):
-            picked = 0
-            for acc in accounts:
-                bill = latest.get(acc["account_id"])
-                if acc["system"] == system and acc["status"] == "ACTIVE" and acc["mobile"] and bill["state"] == "ISSUED":
-                    self.samples.append(dict(account_id=acc["account_id"], bill_no=bill["bill_no"], system=system, person=acc["person_name"]))
-                    picked += 1
-                    if picked == 3:
-                        break
+            ready = [
+                acc for acc in accounts
+                if acc["system"] == system and acc["status"] == "ACTIVE" and acc["mobile"] and acc["account_id"] in free
+            ]
+            for acc in ready[:3]:
+                bill = free[acc["account_id"]]
+                self.samples.append(dict(account_id=acc["account_id"], bill_no=bill["bill_no"], system=system, person=acc["person_name"]))
 
 
 def _add_months(day: date, months: int) -> date:

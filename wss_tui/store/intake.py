@@ -51,6 +51,13 @@ class Receipt:
     sms_mobile: str | None  # None: the account has no registered mobile, so no SMS was queued
 
 
+def contact_kind(rtype: config.RequestType, stage: str) -> tuple[str, str]:
+    """CC&B's customer-contact class and type for a request at `stage` (Initiate, Complete, Rejected)."""
+    if rtype.code == "bill-correction":
+        return "Bill Revision", f"Bill Revision {stage}"
+    return "Request and Complaint", f"{rtype.name} {stage}"[:60]
+
+
 def submit_request(
     session: Session,
     *,
@@ -236,13 +243,13 @@ def _write(session, rtype, channel, account, bill, reason, docs, operator) -> Re
         names = ", ".join(f"{d.filename} ({d.content_type}, {d.size:,} bytes)" for d in docs)
         log.append(CaseLog(case_id=case_id, at=now, log_type="Attachment", details=names, user_id=user_id))
 
-    bill_revision = rtype.code == "bill-correction"
+    contact_class, contact_type = contact_kind(rtype, "Initiate")
     session.add(
         CustomerContact(
             account_id=account.account_id,
             at=now,
-            contact_class="Bill Revision" if bill_revision else "Request and Complaint",
-            contact_type=f"{'Bill Revision' if bill_revision else rtype.name} Initiate"[:60],
+            contact_class=contact_class,
+            contact_type=contact_type,
             user_id=user_id,
         )
     )
