@@ -635,6 +635,7 @@ def test_a_complete_to_do_refuses_every_action(engine, action, args, kw):
 
 
 def test_assign_next_takes_the_highest_priority_oldest_open_to_do_of_my_role(engine):
+    _open_queue(engine, 4)
     queue = expect(engine, INR1, role="TR-SDC", statuses=(OPEN,))
     with db.read(engine) as s:
         queue = [t for t in queue if s.get(ToDo, t).assigned_to is None]
