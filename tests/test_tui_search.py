@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from textual.widgets import Input, Select
 
 from wss_tui.screens.todo_entry import TodoEntryScreen
-from wss_tui.store import db, todos
+from wss_tui.store import db, timefmt, todos
 from wss_tui.store.clock import IST
 from wss_tui.store.models import BEING_WORKED_ON, COMPLETE
 from wss_tui.store.todos import SearchFilter
 
+from .conftest import FIXED_NOW
 from .tui_helpers import ADMIN, CLERK, OTHER_CLERK, app_as, column, row_keys, settle, table, text_of
 
 
@@ -89,24 +88,32 @@ async def test_type_filter(engine):
 
 
 async def test_date_range_accepts_dates_and_relative_forms(engine):
+    role_view = SearchFilter(user_filter="role", status=None)
+    with db.read(engine) as session:
+        days = sorted({r.created_at.astimezone(IST).date() for r in todos.search(session, CLERK, role_view).rows})
+    assert len(days) >= 4, "the demo spreads the sub-division's To Dos over several days"
+    start, end = days[1].strftime("%d-%m-%Y"), days[-2].strftime("%d-%m-%Y")
+    back = (FIXED_NOW.date() - days[-2]).days  # "-Nd" from the fixed clock reaches back to days[-2]
+
+    def expected(first: str, last: str = "") -> list[str]:
+        flt = SearchFilter(user_filter="role", status=None, start=timefmt.parse_when(first),
+                           end=timefmt.parse_when(last, end_of_day=True))
+        return store_ids(engine, CLERK, flt)
+
     app = app_as(engine)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await choose(pilot, "#user-filter", "role")
         await choose(pilot, "#status", "*")
         everyone = row_keys(app, "#todos")
-        await type_into(pilot, "#start", "01-11-2026")
-        await type_into(pilot, "#end", "20-11-2026")
-        november = SearchFilter(user_filter="role", status=None, start=datetime(2026, 11, 1, tzinfo=IST),
-                                end=datetime(2026, 11, 20, 23, 59, 59, 999999, tzinfo=IST))
-        expected = store_ids(engine, CLERK, november)
-        assert row_keys(app, "#todos") == expected and 0 < len(expected) < len(everyone)
-        assert all(c[2:8] in ("-11-26",) and "01" <= c[:2] <= "20" for c in column(app, "#todos", "created"))
+        await type_into(pilot, "#start", start)
+        await type_into(pilot, "#end", end)
+        between = expected(start, end)
+        assert row_keys(app, "#todos") == between and 0 < len(between) < len(everyone)
         await type_into(pilot, "#end", "")
-        await type_into(pilot, "#start", "-7d")  # the fixed clock says 28-11-2026, so from 21-11-2026
-        last_week = SearchFilter(user_filter="role", status=None, start=datetime(2026, 11, 21, tzinfo=IST))
-        expected = store_ids(engine, CLERK, last_week)
-        assert row_keys(app, "#todos") == expected and 0 < len(expected) < len(everyone)
+        await type_into(pilot, "#start", f"-{back}d")
+        recent = expected(f"-{back}d")
+        assert row_keys(app, "#todos") == recent and 0 < len(recent) < len(everyone)
 
 
 async def test_a_bad_date_is_named_under_the_fields_and_nothing_is_queried(engine):
