@@ -1,0 +1,69 @@
+"""Drive a real terminal: the installed `wss` in tmux, typed at with send-keys, read with capture-pane."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+WSS = Path(sys.executable).parent / "wss"
+
+
+def require_tmux_and_wss() -> None:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (.ci/run installs it)")
+    if not WSS.exists():
+        pytest.skip(f"the wss command is not installed beside {sys.executable}")
+
+
+class Terminal:
+    """One tmux server of its own (private socket), one window of `width` x `height`."""
+
+    def __init__(self, command: list[str], env: dict[str, str], width: int = 80, height: int = 24) -> None:
+        self.socket = f"wss-e2e-{uuid.uuid4().hex[:8]}"
+        self.env = {**os.environ, "TERM": "xterm-256color", **env}
+        self._tmux("new-session", "-d", "-s", "main", "-x", str(width), "-y", str(height), " ".join(map(_quote, command)))
+
+    def _tmux(self, *args: str) -> str:
+        out = subprocess.run(["tmux", "-L", self.socket, *args], env=self.env, capture_output=True, text=True, timeout=20)
+        if out.returncode != 0:
+            raise RuntimeError(f"tmux {' '.join(args)}: {out.stderr.strip()}")
+        return out.stdout
+
+    def keys(self, *keys: str) -> None:
+        """Named keys (Enter, Tab, Escape, C-n …), one send-keys each, with a breath between."""
+        for key in keys:
+            self._tmux("send-keys", "-t", "main", key)
+            time.sleep(0.05)
+
+    def type(self, text: str) -> None:
+        self._tmux("send-keys", "-t", "main", "-l", text)
+        time.sleep(0.05)
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-t", "main", "-p")
+
+    def wait_for(self, text: str, timeout: float = 15.0) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} did not appear within {timeout}s; the screen shows:\n{shown}")
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], env=self.env, capture_output=True)
+
+
+def _quote(arg: str) -> str:
+    import shlex
+
+    return shlex.quote(arg)
