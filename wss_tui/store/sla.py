@@ -1,0 +1,224 @@
+"""The SLA: when a complaint falls due, and the compensation owed for each day it stays open after.
+
+UPERC's Standards of Performance: a billing complaint is due `sla_days` (data/request_types.toml)
+after it is registered; after that the consumer is owed Rs 50 (escalation.toml [compensation]) for
+every full day — 24 hours — until the complaint is closed, capped per complaint at 30% of the
+account's fixed charges over its 12 latest bills up to the complaint's month.
+
+The rule lives here twice, in the same words: as plain functions for one case (screens, tests) and as
+SQL expressions that the MIS sums over many cases without loading them. Whole seconds on both sides,
+so the two never disagree by a rounding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from sqlalchemy import BigInteger, Table, case, func, literal, literal_column, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+from sqlmodel import Session
+
+from . import calendar, clock, config
+from .errors import Invalid, NotFound
+from .models import Bill, Case
+
+SECONDS_PER_DAY = 86_400
+
+
+@dataclass(frozen=True)
+class CompensationRule:
+    paise_per_day: int
+    cap_percent: int
+    cap_bills: int
+
+
+@cache
+def rule() -> CompensationRule:
+    raw = calendar.load_settings().get("compensation", {})
+    values = {}
+    for key, low in (("rupees_per_day", 0), ("cap_percent_of_fixed_charges", 0), ("cap_bills", 1)):
+        value = raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise Invalid(f"escalation.toml compensation.{key}", f"give a whole number of at least {low}")
+        values[key] = value
+    return CompensationRule(
+        paise_per_day=values["rupees_per_day"] * 100,
+        cap_percent=values["cap_percent_of_fixed_charges"],
+        cap_bills=values["cap_bills"],
+    )
+
+
+@cache
+def warn_before() -> timedelta:
+    hours = calendar.load_settings().get("sla", {}).get("warn_before_hours", 48)
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or hours < 0:
+        raise Invalid("escalation.toml sla.warn_before_hours", "give a number of hours, 0 or more")
+    return timedelta(hours=hours)
+
+
+# --- one case --------------------------------------------------------------------------------
+
+
+def due_at(created_at: datetime, request_type: str) -> datetime:
+    """When a request of this type, registered at `created_at`, falls due (calendar days)."""
+    return (created_at + timedelta(days=config.request_type(request_type).sla_days)).astimezone(UTC)
+
+
+def days_late(due: datetime, until: datetime) -> int:
+    """Full days from the due time to `until` (closing, or now); 0 while not yet due."""
+    seconds = int(until.timestamp() // 1) - int(due.timestamp() // 1)
+    return seconds // SECONDS_PER_DAY if seconds > 0 else 0
+
+
+def cap_paise(year_fixed_paise: int) -> int:
+    return year_fixed_paise * rule().cap_percent // 100
+
+
+def compensation_paise(due: datetime, until: datetime, year_fixed_paise: int) -> int:
+    """What is owed for a complaint due at `due` and open until `until`, with the cap."""
+    return min(days_late(due, until) * rule().paise_per_day, cap_paise(year_fixed_paise))
+
+
+@dataclass(frozen=True)
+class Compensation:
+    case_id: str
+    due_at: datetime
+    until: datetime  # the closing time, or now for a pending case
+    closed: bool
+    days_late: int
+    accrued_paise: int  # days late x the daily amount, before the cap
+    cap_paise: int
+    owed_paise: int
+
+    @property
+    def capped(self) -> bool:
+        return self.accrued_paise > self.cap_paise
+
+
+def for_case(session: Session, case_id: str, now: datetime | None = None) -> Compensation:
+    """The compensation of one case as its screens show it: days late, accrued, cap, owed."""
+    c = Case.__table__
+    row = session.connection().execute(
+        select(c.c.case_id, c.c.due_at, c.c.closed_at, year_fixed_sql(c).label("year_fixed")).where(c.c.case_id == case_id)
+    ).first()
+    if row is None:
+        raise NotFound("case", f"no case {case_id}; check the request ID")
+    until = row.closed_at or (now or clock.now())
+    late = days_late(row.due_at, until)
+    cap = cap_paise(row.year_fixed)
+    accrued = late * rule().paise_per_day
+    return Compensation(
+        case_id=row.case_id,
+        due_at=row.due_at,
+        until=until,
+        closed=row.closed_at is not None,
+        days_late=late,
+        accrued_paise=accrued,
+        cap_paise=cap,
+        owed_paise=min(accrued, cap),
+    )
+
+
+# --- the same rule in SQL ----------------------------------------------------------------------
+
+
+class _epoch(FunctionElement):
+    """A stored time as whole seconds since 1970 (what `days_late` counts on)."""
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "epoch"
+
+
+@compiles(_epoch, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(_epoch, "postgresql")
+def _epoch_postgresql(element, compiler, **kw):
+    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
+
+
+def _seconds(value) -> ColumnElement:
+    # A time known in Python goes in as its number: no per-row conversion of a constant.
+    if isinstance(value, datetime):
+        return literal(int(value.timestamp() // 1), BigInteger)
+    return _epoch(value)
+
+
+def days_between_sql(start, end) -> ColumnElement:
+    """Full days from `start` to `end` (columns or aware datetimes), as `days_late` counts them;
+    only meaningful when positive (SQL truncates a negative quotient towards zero)."""
+    return (_seconds(end) - _seconds(start)) // SECONDS_PER_DAY
+
+
+class _least(FunctionElement):
+    type = BigInteger()
+    inherit_cache = True
+    name = "least"
+
+
+@compiles(_least, "sqlite")
+def _least_sqlite(element, compiler, **kw):
+    # SQLite's two-argument min() is its LEAST; a CASE would evaluate a subquery argument twice.
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_least)
+def _least_default(element, compiler, **kw):
+    return f"LEAST({compiler.process(element.clauses, **kw)})"
+
+
+class _percent_of(FunctionElement):
+    """`value * percent // 100` on integers (PostgreSQL's sum() of bigint is numeric: divide exactly)."""
+
+    type = BigInteger()
+    inherit_cache = True
+    name = "percent_of"
+
+
+@compiles(_percent_of, "sqlite")
+def _percent_of_sqlite(element, compiler, **kw):
+    value, percent = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(({value}) * {percent} / 100)"
+
+
+@compiles(_percent_of, "postgresql")
+def _percent_of_postgresql(element, compiler, **kw):
+    value, percent = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(div(({value}) * {percent}, 100) AS BIGINT)"
+
+
+def days_late_sql(due, until) -> ColumnElement:
+    days = days_between_sql(due, until)
+    return case((days > 0, days), else_=0)
+
+
+def year_fixed_sql(case_table: Table) -> ColumnElement:
+    """The account's fixed charges over its `cap_bills` latest bills up to the case's month, for each
+    row of `case_table` (a correlated subquery: one index range of `ix_bill_account_month`)."""
+    bill = Bill.__table__
+    latest = (
+        select(bill.c.fixed_charge_paise.label("fixed"))
+        .where(bill.c.account_id == case_table.c.account_id, bill.c.bill_month <= case_table.c.created_at)
+        .order_by(bill.c.bill_month.desc())
+        .limit(rule().cap_bills)
+        .correlate(case_table)
+        .subquery()
+    )
+    return select(func.coalesce(func.sum(latest.c.fixed), 0)).scalar_subquery()
+
+
+def compensation_sql(case_table: Table, until) -> ColumnElement:
+    """Per row of `case_table`: the compensation owed if the case is (or was) open until `until`
+    (a bound time, or a column such as closed_at). The cap's subquery runs only for cases a full day
+    late: CASE evaluates its result only when its condition holds."""
+    days = days_between_sql(case_table.c.due_at, until)
+    cap = _percent_of(year_fixed_sql(case_table), literal_column(str(rule().cap_percent)))
+    owed = _least(days * literal_column(str(rule().paise_per_day)), cap)
+    return case((days > 0, owed), else_=0)
