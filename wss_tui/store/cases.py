@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from . import config
+from . import clock, config, sms
 from .errors import Invalid, NotFound
-from .models import Case, CaseLog
+from .models import Account, Case, CaseLog
 
 REQUEST_ID_DIGITS = 10
 
@@ -75,3 +75,50 @@ def request_status(session: Session, request_id: str) -> RequestStatus:
         closed_at=case.closed_at,
         log=[CaseLogLine(at=r.at, log_type=r.log_type, details=r.details) for r in log],
     )
+
+
+# --- status changes (bill revision and closure) ------------------------------------------------
+
+REVISION_REQUIRED = "Bill Revision Required"
+CASE_COMPLETED = "Case Completed"
+CASE_REJECTED = "Reject the Case"
+CLOSED_STATUSES = (CASE_COMPLETED, CASE_REJECTED)
+OFFICER_CHANNEL = "officer"  # an officer's own revision case: no consumer complaint behind it
+
+
+def change_status(session: Session, case: Case, status: str, *, user_id: str | None, details: str = "") -> bool:
+    """Move `case` to `status`, log it, and tell the consumer by SMS, all in the caller's unit of work.
+
+    False (and nothing written) when the case is already in that status.
+    """
+    if case.status == status:
+        return False
+    now = clock.now()
+    case.status = status
+    session.add(case)
+    session.add(
+        CaseLog(case_id=case.case_id, at=now, log_type="Status Changed", details=f"{status}: {details}" if details else status, user_id=user_id)
+    )
+    account = session.get(Account, case.account_id)
+    if account is not None and account.mobile:
+        sms.queue(
+            session,
+            case_id=case.case_id,
+            mobile=account.mobile,
+            template="status_changed",
+            language=account.language,
+            request_id=case.case_id,
+            account_id=case.account_id,
+            status=status,
+        )
+    else:
+        session.add(
+            CaseLog(
+                case_id=case.case_id,
+                at=now,
+                log_type="SMS Not Sent",
+                details=f"no registered mobile on the account; tell the consumer the status ({status}) in person",
+                user_id=user_id,
+            )
+        )
+    return True

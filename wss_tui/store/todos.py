@@ -49,6 +49,7 @@ from .models import (
     ToDoCharacteristic,
     ToDoLog,
 )
+from .revision_rules import todo_type_description
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,7 @@ def _type_description(code: str) -> str:
     for rtype in config.request_types().values():
         if rtype.todo_type == code:
             return rtype.todo_description
-    return code
+    return todo_type_description(code) or code  # the revision work's own types (data/revision.toml)
 
 
 def _role_description(code: str) -> str:

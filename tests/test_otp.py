@@ -1,0 +1,243 @@
+"""Closing a complaint with the consumer's OTP: hashed, limited tries and lifetime, and the EE's
+closure without it, recorded and counted. A refused closure changes nothing but the try count."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from wss_tui.store import clock, closure, db, otp, revision, todos
+from wss_tui.store.errors import Denied, Invalid, Stale
+from wss_tui.store.models import COMPLETE, Case, CaseClosure, CaseLog, CustomerContact, SmsOutbox
+from wss_tui.store.revision_calc import Correction
+
+from ._revision_data import (CLERK, CLERK2, EE, OTHER_EE, SDO, Complaint, approve, bill_of, complaint, counts, detail,
+                             execute, forward_to, free_bill, one, propose, version)
+from .test_revision import reading_less
+
+COMPLETED, REJECTED = "Case Completed", "Reject the Case"
+
+
+def revised(engine):
+    """A complaint whose revision the SDO has approved: ready to close as Case Completed."""
+    c = complaint(engine)
+    approve(engine, SDO, propose(engine, c, reading_less(engine, c)))
+    return c
+
+
+def send(engine, c, outcome=COMPLETED, actor=CLERK, comment="Bill revised on the actual reading"):
+    with db.write(engine) as s:
+        return otp.send(s, actor, c.todo_id, version(engine, actor, c.todo_id), outcome, comment)
+
+
+def code_sent(engine, case_id: str) -> str:
+    with db.read(engine) as s:
+        text = s.scalars(
+            select(SmsOutbox.text).where(SmsOutbox.case_id == case_id, SmsOutbox.template == "otp").order_by(SmsOutbox.id.desc())
+        ).first()
+    return re.search(r"\b(\d{6})\b", text).group(1)
+
+
+def wrong(code: str) -> str:
+    return f"{(int(code) + 1) % 10**6:06d}"
+
+
+def close(engine, c, code, actor=CLERK):
+    return otp.close_with_otp(engine, actor, c.todo_id, version(engine, actor, c.todo_id), code)
+
+
+def otp_row(engine, case_id):
+    return one(engine, "SELECT * FROM case_otp WHERE case_id = :c ORDER BY id DESC LIMIT 1", c=case_id)
+
+
+def test_the_otp_goes_by_sms_and_only_its_hash_is_kept(engine, fixed_clock):
+    c = revised(engine)
+    sent = send(engine, c)
+    code = code_sent(engine, c.case_id)
+    row = otp_row(engine, c.case_id)
+    assert sent.outcome == COMPLETED and sent.tries == 3 and sent.mobile.startswith("******")
+    assert sent.expires_at == fixed_clock + timedelta(minutes=15)
+    assert row.code_hash.startswith("$argon2") and code not in row.code_hash
+    assert (row.status, row.tries, row.outcome) == ("LIVE", 0, COMPLETED)
+    with db.read(engine) as s:
+        log = s.scalars(select(CaseLog).where(CaseLog.case_id == c.case_id).order_by(CaseLog.id.desc())).first()
+        assert log.log_type == "OTP Sent" and code not in log.details
+        sms = s.scalars(select(SmsOutbox).where(SmsOutbox.case_id == c.case_id).order_by(SmsOutbox.id.desc())).first()
+        assert sms.template == "otp" and c.case_id in sms.text and COMPLETED in sms.text
+
+
+def test_the_right_otp_closes_the_case_and_tells_the_consumer(engine):
+    c = revised(engine)
+    send(engine, c)
+    closed = close(engine, c, code_sent(engine, c.case_id))
+    assert (closed.status, closed.method) == (COMPLETED, "OTP")
+    with db.read(engine) as s:
+        case = s.get(Case, c.case_id)
+        assert case.status == COMPLETED and case.closed_at is not None
+        assert case.comments == "Bill revised on the actual reading"
+        record = s.scalars(select(CaseClosure).where(CaseClosure.case_id == c.case_id)).one()
+        assert (record.method, record.closed_by, record.reason) == ("OTP", CLERK, "")
+        last_sms = s.scalars(select(SmsOutbox).where(SmsOutbox.case_id == c.case_id).order_by(SmsOutbox.id.desc())).first()
+        assert last_sms.template == "status_changed" and COMPLETED in last_sms.text
+        contact = s.scalars(select(CustomerContact).where(CustomerContact.account_id == c.account_id)
+                            .order_by(CustomerContact.id.desc())).first()
+        assert contact.contact_type == "Bill Revision Complete"
+    assert otp_row(engine, c.case_id).status == "USED"
+    assert detail(engine, CLERK, c.todo_id).status == COMPLETE
+
+
+@pytest.mark.parametrize("typed", ["12345", "1234567", "abcdef", "", "12 34 5"])
+def test_an_otp_of_the_wrong_shape_changes_nothing_not_even_the_tries(engine, typed):
+    c = revised(engine)
+    send(engine, c)
+    before = counts(engine)
+    with pytest.raises(Invalid, match="the OTP has 6 digits"):
+        close(engine, c, typed)
+    assert counts(engine) == before and otp_row(engine, c.case_id).tries == 0
+
+
+def test_wrong_otps_are_counted_and_the_third_spends_it(engine):
+    c = revised(engine)
+    send(engine, c)
+    code = code_sent(engine, c.case_id)
+    with pytest.raises(Invalid, match="wrong OTP; 2 more tries"):
+        close(engine, c, wrong(code))
+    with pytest.raises(Invalid, match="wrong OTP; 1 more try"):
+        close(engine, c, wrong(code))
+    with pytest.raises(Invalid, match="wrong OTP 3 times; it no longer works"):
+        close(engine, c, wrong(code))
+    assert (otp_row(engine, c.case_id).tries, otp_row(engine, c.case_id).status) == (3, "VOID")
+    with pytest.raises(Invalid, match="no OTP is waiting"):
+        close(engine, c, code)
+    with db.read(engine) as s:
+        assert s.get(Case, c.case_id).closed_at is None
+    send(engine, c)  # a new one works
+    assert close(engine, c, code_sent(engine, c.case_id)).status == COMPLETED
+
+
+def test_an_expired_otp_is_refused(engine, fixed_clock):
+    c = revised(engine)
+    send(engine, c)
+    code = code_sent(engine, c.case_id)
+    clock.freeze(fixed_clock + timedelta(minutes=15))
+    with pytest.raises(Invalid, match="expired at"):
+        close(engine, c, code)
+    assert otp_row(engine, c.case_id).status == "VOID"
+    with db.read(engine) as s:
+        assert s.get(Case, c.case_id).closed_at is None
+
+
+def test_a_new_otp_replaces_the_old_one(engine):
+    c = revised(engine)
+    send(engine, c)
+    first = code_sent(engine, c.case_id)
+    send(engine, c)
+    second = code_sent(engine, c.case_id)
+    if first != second:
+        with pytest.raises(Invalid, match="wrong OTP"):
+            close(engine, c, first)
+    assert close(engine, c, second).status == COMPLETED
+
+
+def test_otps_per_day_are_limited(engine):
+    c = revised(engine)
+    for _ in range(5):
+        send(engine, c)
+    before = counts(engine)
+    with pytest.raises(Invalid, match="5 OTPs were sent"):
+        send(engine, c)
+    assert counts(engine) == before
+
+
+def test_a_bill_complaint_is_completed_only_by_an_approved_revision(engine):
+    c = complaint(engine)
+    before = counts(engine)
+    with pytest.raises(Invalid, match="no revision of bill .* has been approved"):
+        send(engine, c)
+    assert counts(engine) == before
+    propose(engine, c, reading_less(engine, c))
+    with pytest.raises(Invalid, match="waits for approval"):
+        send(engine, c, REJECTED)
+
+
+def test_a_rejected_complaint_leaves_the_bill_issued(engine):
+    c = complaint(engine)
+    send(engine, c, REJECTED, comment="Meter checked on site; the bill is right")
+    closed = close(engine, c, code_sent(engine, c.case_id))
+    assert closed.status == REJECTED
+    assert bill_of(engine, c.bill_no).state == "ISSUED"
+
+
+def test_only_the_one_working_the_todo_closes_it(engine):
+    c = revised(engine)
+    with pytest.raises(Denied, match="take To Do"):
+        send(engine, c, actor=CLERK2)
+    send(engine, c)
+    with pytest.raises(Denied):
+        close(engine, c, code_sent(engine, c.case_id), actor=CLERK2)
+    with pytest.raises(Stale), db.write(engine) as s:
+        otp.send(s, CLERK, c.todo_id, version(engine, CLERK, c.todo_id) - 1, COMPLETED, "Revised")
+
+
+def test_no_mobile_no_otp_and_only_an_ee_closes_without_one(engine):
+    c = revised(engine)
+    execute(engine, "UPDATE account SET mobile = NULL WHERE account_id = :a", a=c.account_id)
+    with pytest.raises(Invalid, match="no registered mobile, so no OTP can be sent; forward the To Do to the TR-EE"):
+        send(engine, c)
+    with pytest.raises(Denied, match="only an Executive Engineer"), db.write(engine) as s:
+        otp.close_without_otp(s, CLERK, c.todo_id, version(engine, CLERK, c.todo_id), COMPLETED, "Revised",
+                              "Consumer has no phone at all")
+    c = forward_to(engine, c, EE)
+    before = counts(engine)
+    with pytest.raises(Invalid, match="at least 15"), db.write(engine) as s:
+        otp.close_without_otp(s, EE, c.todo_id, c.version, COMPLETED, "Revised", "no phone")
+    assert counts(engine) == before
+    with db.read(engine) as s:
+        assert closure.closures_without_otp(s, EE) == 0
+    with db.write(engine) as s:
+        closed = otp.close_without_otp(s, EE, c.todo_id, c.version, COMPLETED, "Bill revised on actual reading",
+                                       "Consumer has no mobile; confirmed in person at the office")
+    assert closed.method == "NO-OTP"
+    with db.read(engine) as s:
+        record = s.scalars(select(CaseClosure).where(CaseClosure.case_id == c.case_id)).one()
+        assert record.reason == "Consumer has no mobile; confirmed in person at the office"
+        assert s.scalars(select(CaseLog.log_type).where(CaseLog.case_id == c.case_id, CaseLog.log_type == "Closed Without OTP")).one()
+        assert "SMS Not Sent" in s.scalars(select(CaseLog.log_type).where(CaseLog.case_id == c.case_id)).all()
+        assert closure.closures_without_otp(s, EE) == 1
+        assert closure.closures_without_otp(s, OTHER_EE) == 0  # counted in the offices it happened in
+        assert closure.closures_without_otp(s, EE, since=clock.now() + timedelta(seconds=1)) == 0
+
+
+def test_an_officers_own_case_closes_without_otp(engine):
+    account_id, bill_no = free_bill(engine)
+    with db.write(engine) as s:
+        info = revision.open_officer_case(s, SDO, account_id, bill_no, "bill-on-hold",
+                                          Correction("HOLD", "Bill on hold released after check", units=42))
+    approve(engine, EE, info)
+    with db.read(engine) as s:
+        own = revision.revision_of_todo(s, todos.get(s, EE, info.approval_todo_id)).source_todo_id
+    with pytest.raises(Invalid, match="officer's own case"):
+        send(engine, Complaint(own, 0, info.case_id, bill_no, account_id), actor=SDO)
+    with db.write(engine) as s:
+        closed = closure.close_officer_case(s, SDO, own, version(engine, SDO, own), COMPLETED, "Bill revised and issued")
+    assert closed.method == "OFFICER"
+    with db.read(engine) as s:
+        sms = s.scalars(select(SmsOutbox).where(SmsOutbox.case_id == info.case_id)).all()
+        assert [m.template for m in sms] == ["status_changed"] and COMPLETED in sms[0].text
+
+
+def test_what_a_todo_offers(engine):
+    c = complaint(engine)
+    with db.read(engine) as s:
+        work = closure.todo_work(s, CLERK, c.todo_id)
+    assert (work.kind, work.can_revise, work.closes_case, work.needs_otp, work.may_skip_otp) == (
+        "case", True, True, True, False)
+    info = propose(engine, c, reading_less(engine, c))
+    with db.read(engine) as s:
+        approval = closure.todo_work(s, SDO, info.approval_todo_id)
+        assert (approval.kind, approval.can_revise, approval.closes_case) == ("approval", True, False)
+        assert approval.revision_status == "PROPOSED"
+        assert closure.todo_work(s, EE, c.todo_id).may_skip_otp is True

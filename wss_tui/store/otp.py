@@ -1,0 +1,173 @@
+"""The consumer's OTP that closes their complaint, so no complaint is marked resolved behind their back.
+
+Closing asks the store to send a 6-digit OTP by SMS to the registered mobile, naming the outcome it
+confirms; the officer types the code the consumer reads out. The code is kept only as an argon2 hash,
+lives `valid_minutes`, and allows `max_tries` wrong entries before a new one must be sent. Only an
+Executive Engineer may close without it, giving a reason that is recorded (closure.WITHOUT_OTP) and
+counted (closure.closures_without_otp).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, func, select, update
+from sqlmodel import Session
+
+from . import cases, clock, db, sms, timefmt
+from .closure import (
+    BY_OTP,
+    WITHOUT_OTP,
+    Closed,
+    check_closable,
+    check_comment,
+    check_outcome,
+    close,
+    held_case,
+    mask,
+)
+from .errors import Denied, Invalid
+from .models import Account, CaseLog, CaseOtp
+from .revision_rules import rules
+
+LIVE, USED, VOID = "LIVE", "USED", "VOID"
+
+# Cheaper than a password's hash (a code lives minutes, not years), still far too slow to try all
+# million codes against a copied table before the code expires.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+
+
+@dataclass(frozen=True)
+class OtpSent:
+    case_id: str
+    mobile: str  # masked
+    outcome: str
+    expires_at: datetime
+    tries: int  # wrong entries allowed
+
+
+def check_code(text: str | None) -> str:
+    """The code as typed, or Invalid before anything is read or written (a try is not used up)."""
+    digits = rules().otp.digits
+    code = "".join((text or "").split())
+    if not (len(code) == digits and code.isascii() and code.isdigit()):
+        raise Invalid("OTP", f"the OTP has {digits} digits; type the {digits} digits the consumer reads from the SMS")
+    return code
+
+
+def _void_live(session: Session, case_id: str) -> None:
+    session.execute(update(CaseOtp).where(CaseOtp.case_id == case_id, CaseOtp.status == LIVE).values(status=VOID))
+
+
+def send(session: Session, actor_id: str, todo_id: str, version: int, outcome: str, comment: str) -> OtpSent:
+    """A new OTP to the consumer's registered mobile, confirming the case closes as `outcome`
+    (any earlier one stops working)."""
+    outcome, comment = check_outcome(outcome), check_comment(comment)
+    actor, detail, case = held_case(session, actor_id, todo_id, version)
+    if case.channel == cases.OFFICER_CHANNEL:
+        raise Invalid("OTP", f"case {case.case_id} is an officer's own case; close it without an OTP")
+    check_closable(session, case, outcome)
+    account = session.get(Account, case.account_id)
+    if not account.mobile:
+        raise Invalid(
+            "mobile",
+            f"account {account.account_id} has no registered mobile, so no OTP can be sent; "
+            f"forward the To Do to the {rules().otp.override_role} to close it without one",
+        )
+    r = rules().otp
+    now = clock.now()
+    sent_today = session.scalar(
+        select(func.count()).select_from(CaseOtp).where(CaseOtp.case_id == case.case_id,
+                                                        CaseOtp.created_at > now - timedelta(days=1))
+    )
+    if sent_today >= r.max_sends_per_day:
+        raise Invalid("OTP", f"{sent_today} OTPs were sent for case {case.case_id} in the last 24 hours; try again tomorrow")
+    _void_live(session, case.case_id)
+    code = f"{secrets.randbelow(10**r.digits):0{r.digits}d}"
+    expires = now + timedelta(minutes=r.valid_minutes)
+    session.add(
+        CaseOtp(case_id=case.case_id, todo_id=detail.todo_id, mobile=account.mobile, code_hash=_hasher.hash(code),
+                outcome=outcome, comment=comment, created_by=actor.user_id, created_at=now, expires_at=expires)
+    )
+    sms.queue(session, case_id=case.case_id, mobile=account.mobile, template="otp", language=account.language,
+              otp=code, request_id=case.case_id, account_id=account.account_id, status=outcome,
+              minutes=r.valid_minutes)
+    session.add(
+        CaseLog(case_id=case.case_id, at=now, log_type="OTP Sent", user_id=actor.user_id,
+                details=f"to {mask(account.mobile)} to confirm {outcome}; valid till {timefmt.show(expires)}")
+    )
+    session.flush()
+    return OtpSent(case.case_id, mask(account.mobile), outcome, expires, r.max_tries)
+
+
+def _matches(code_hash: str, code: str) -> bool:
+    try:
+        return _hasher.verify(code_hash, code)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def close_with_otp(engine: Engine, actor_id: str, todo_id: str, version: int, code: str) -> Closed:
+    """Close the case with the OTP the consumer read out.
+
+    Takes the engine, not a session, for the same reason as auth.attempt_login: a wrong code must be
+    counted (and a spent or expired one voided) even though the closing itself is refused.
+    """
+    code = check_code(code)
+    failure: Invalid | None = None
+    with db.write(engine) as session:
+        actor, detail, case = held_case(session, actor_id, todo_id, version)
+        row = session.scalar(
+            select(CaseOtp).where(CaseOtp.case_id == case.case_id, CaseOtp.status == LIVE).order_by(CaseOtp.id.desc()).limit(1)
+        )
+        if row is None:
+            raise Invalid("OTP", f"no OTP is waiting for case {case.case_id}; send one first")
+        now = clock.now()
+        max_tries = rules().otp.max_tries
+        if now >= row.expires_at:
+            row.status = VOID
+            failure = Invalid("OTP", f"the OTP sent at {timefmt.show(row.created_at)} expired at {timefmt.show(row.expires_at)}; send a new one")
+        elif not _matches(row.code_hash, code):
+            row.tries += 1
+            left = max_tries - row.tries
+            if left <= 0:
+                row.status = VOID
+                failure = Invalid("OTP", f"wrong OTP {max_tries} times; it no longer works — send a new one")
+            else:
+                failure = Invalid("OTP", f"wrong OTP; {left} more {'try' if left == 1 else 'tries'} before a new one must be sent")
+        else:
+            check_closable(session, case, row.outcome)
+            row.status, row.used_at = USED, now
+            session.add(row)
+            session.flush()
+            result = close(session, actor=actor, detail=detail, case=case, outcome=row.outcome, comment=row.comment,
+                           method=BY_OTP, otp_id=row.id)
+        session.add(row)
+    if failure is not None:
+        raise failure
+    return result
+
+
+def close_without_otp(session: Session, actor_id: str, todo_id: str, version: int, outcome: str, comment: str,
+                      reason: str) -> Closed:
+    """An Executive Engineer closes a complaint without the consumer's OTP, for a recorded reason."""
+    r = rules().otp
+    outcome, comment = check_outcome(outcome), check_comment(comment)
+    reason = (reason or "").strip()
+    actor, detail, case = held_case(session, actor_id, todo_id, version)
+    if actor.role != r.override_role:
+        raise Denied("OTP", f"only an Executive Engineer ({r.override_role}) may close a complaint without the consumer's OTP; send the OTP")
+    if case.channel == cases.OFFICER_CHANNEL:
+        raise Invalid("OTP", f"case {case.case_id} is an officer's own case; it needs no OTP")
+    if len(reason) < r.min_override_reason_chars:
+        raise Invalid("reason", f"say why the consumer cannot give the OTP, in at least {r.min_override_reason_chars} characters")
+    if len(reason) > 500:
+        raise Invalid("reason", f"keep the reason to 500 characters; it has {len(reason)}")
+    check_closable(session, case, outcome)
+    _void_live(session, case.case_id)
+    return close(session, actor=actor, detail=detail, case=case, outcome=outcome, comment=comment,
+                 method=WITHOUT_OTP, reason=reason)
