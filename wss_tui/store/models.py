@@ -131,6 +131,28 @@ class Case(SQLModel, table=True):
             sqlite_where=text("closed_at IS NULL AND bill_no IS NOT NULL"),
             postgresql_where=text("closed_at IS NULL AND bill_no IS NOT NULL"),
         ),
+        # The MIS's pending figures (store/mis.py) read this index alone, never the table: every
+        # column they count on is in it, and it holds only the open cases.
+        Index(
+            "ix_case_pending",
+            "office_code",
+            "created_at",
+            "due_at",
+            "escalation_level",
+            "compensation_cap_paise",
+            "account_id",
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+        # The MIS's disposal in a period: the cases received in it (counted from this index alone),
+        # and those closed in it (only closed cases: open ones are ix_case_pending's).
+        Index("ix_case_received", "created_at", "office_code", "account_id"),
+        Index(
+            "ix_case_closed_at",
+            "closed_at",
+            sqlite_where=text("closed_at IS NOT NULL"),
+            postgresql_where=text("closed_at IS NOT NULL"),
+        ),
     )
     case_id: str = Field(primary_key=True, max_length=10)
     request_type: str = Field(max_length=30)
@@ -146,6 +168,15 @@ class Case(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     escalation_level: int = 0
+    # The sub-division the case belongs to (its account's when registered), so the MIS counts by
+    # office without joining every case to its account. NULL where a writer has not set it yet:
+    # the MIS then asks the account, and `wss escalate` fills it in for open cases. No foreign key:
+    # it copies account.subdivision_code, which has one, and SQLite can add or drop a column with a
+    # foreign key only by copying the table, which the tables that point at "case" refuse.
+    office_code: str | None = Field(default=None, max_length=16)
+    # The compensation cap (store/sla.py), recorded by `wss escalate` once the case is due; NULL:
+    # not recorded yet, and computed from the bills when asked.
+    compensation_cap_paise: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class CaseLog(SQLModel, table=True):
