@@ -89,10 +89,13 @@ class WssApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
-    def __init__(self, engine: Engine, *, who: Who | None = None, theme: str | None = None) -> None:
+    def __init__(
+        self, engine: Engine, *, who: Who | None = None, theme: str | None = None, login_as: str | None = None
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.who: Who | None = None
+        self.login_as = login_as  # `wss tui --ssh-user`: the user ID sshd fixed; only the password is asked
         self.todos_changed = 0  # bumped by every action, so a search seen again re-reads its page
         self._start_as = who
         self._start_theme = THEME_ALIASES.get(theme or "default", theme or DEFAULT_THEME)
@@ -105,7 +108,7 @@ class WssApp(App[None]):
         else:
             from wss_tui.screens.login import LoginScreen
 
-            self.push_screen(LoginScreen())
+            self.push_screen(LoginScreen(fixed_user_id=self.login_as))
 
     def logged_in(self, who: Who) -> None:
         from wss_tui.screens.todo_search import TodoSearchScreen
@@ -141,5 +144,5 @@ class WssApp(App[None]):
         self.notify(f"Theme: {'high contrast' if self.theme == HIGH_CONTRAST else 'default'}", timeout=2)
 
 
-def make_app(engine: Engine, *, who: Who | None = None, theme: str | None = None) -> WssApp:
-    return WssApp(engine, who=who, theme=theme)
+def make_app(engine: Engine, *, who: Who | None = None, theme: str | None = None, login_as: str | None = None) -> WssApp:
+    return WssApp(engine, who=who, theme=theme, login_as=login_as)

@@ -17,13 +17,26 @@ class LoginScreen(WssScreen):
     CSS_PATH = "login.tcss"
     AUTO_FOCUS = "#user-id"
 
+    def __init__(self, fixed_user_id: str | None = None) -> None:
+        super().__init__()
+        # Over SSH the account decides who logs in: the user ID is shown, locked, and never read back.
+        self.fixed_user_id = fixed_user_id
+        if fixed_user_id:
+            self.AUTO_FOCUS = "#password"
+
     def compose(self) -> ComposeResult:
         with Center():
             with Vertical(id="login-box"):
                 yield Static("WSS · Bill Correction To Dos", id="login-title")
                 yield Static("Uttar Pradesh discoms · staff login", id="login-subtitle")
                 yield Label("User ID")
-                yield Input(id="user-id", placeholder="e.g. INR1-SDC1", max_length=20)
+                yield Input(
+                    self.fixed_user_id or "",
+                    id="user-id",
+                    placeholder="e.g. INR1-SDC1",
+                    max_length=20,
+                    disabled=bool(self.fixed_user_id),
+                )
                 yield Label("Password")
                 yield Input(id="password", password=True, max_length=128)
                 yield Label("", id="login-error", markup=False)
@@ -37,7 +50,7 @@ class LoginScreen(WssScreen):
     @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#login")
     def submit(self) -> None:
-        user_id = self.query_one("#user-id", Input).value.strip()
+        user_id = self.fixed_user_id or self.query_one("#user-id", Input).value.strip()
         password = self.query_one("#password", Input).value
         if not user_id:
             self._fail("User ID: type your user ID")
