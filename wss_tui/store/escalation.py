@@ -16,7 +16,27 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import Connection, and_, bindparam, case, insert, or_, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlmodel import Session
 
 from . import calendar, clock, config, sla, timefmt
@@ -26,6 +46,7 @@ from .models import COMPLETE, OPEN, Account, Case, CaseLog, Office, ToDo, ToDoCh
 
 SOURCE = "escalation.toml"
 ESCALATED = "Escalated"
+CLOSED_CAPS_WINDOW = timedelta(days=7)  # how far back the sweep records caps of cases closed late
 _ID_CHUNK = 5_000  # IDs per "is this To Do ID taken" query: well inside SQLite's bound-parameter limit
 
 _case = Case.__table__
@@ -218,6 +239,8 @@ class SweepReport:
     escalated: dict[int, int] = field(default_factory=dict)  # level reached -> cases, every level listed
     todos_created: int = 0
     priorities_raised: int = 0  # open To Dos whose priority went up
+    offices_filled: int = 0  # open cases given their sub-division (written without one)
+    caps_recorded: int = 0  # open cases past due whose compensation cap was recorded
 
     @property
     def cases(self) -> int:
@@ -258,13 +281,9 @@ def _due_cases(cut: dict[int, datetime], mx: Matrix):
             reached.label("reached"),
             _office.c.path,
         )
-        .select_from(
-            _case.join(_account, _account.c.account_id == _case.c.account_id).join(
-                _office, _office.c.code == _account.c.subdivision_code
-            )
-        )
+        # Every open case has its office by now: _record_mis_columns() ran first.
+        .select_from(_case.join(_office, _office.c.code == _case.c.office_code))
         .where(_case.c.closed_at.is_(None), _case.c.request_type.in_(mx.applies_to), or_(*behind))
-        .order_by(_case.c.case_id)
         # PostgreSQL: a second sweep at the same moment waits here, then re-reads these cases at their
         # new level and passes them by; SQLite's BEGIN IMMEDIATE already runs one writer at a time.
         .with_for_update(of=_case)
@@ -279,82 +298,171 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
         raise Invalid("at", "give the time with its zone (timefmt.parse_when does)")
     mx = matrix()
     conn = session.connection()
+    offices_filled, caps_recorded = _record_mis_columns(conn, at)
     cut = cutoffs(at, mx)
     stmt, params = _due_cases(cut, mx)
-    due = conn.execute(stmt, params).all()
+    # No ORDER BY in SQL: on SQLite it would walk the whole table in case ID order to avoid a sort.
+    due = sorted(conn.execute(stmt, params).all(), key=lambda r: r.case_id)
     counts = {lv.number: 0 for lv in mx.levels}
+    report = SweepReport(at=at, escalated=counts, offices_filled=offices_filled, caps_recorded=caps_recorded)
     if not due:
-        return SweepReport(at=at, escalated=counts)
+        return report
 
-    open_todos = _open_todos(conn, [r.case_id for r in due])
-    todo_ids = _new_todo_ids(conn, len(due))
-    case_rows, new_todos, chars, todo_logs, case_logs, raises = [], [], [], [], [], []
-    for row, todo_id in zip(due, todo_ids):
+    # Each decision is made here, once per case, into a temporary table; the writes are then a few
+    # INSERT … SELECT and UPDATE … FROM statements over it, whatever the number of cases.
+    decisions = []
+    for row, todo_id in zip(due, _new_todo_ids(conn, len(due))):
         level = mx.level(row.reached)
         office_code = _ancestor(row.path, level.office_level)
         counts[level.number] += 1
         pending = _pending_days(row.created_at, at)
         what = (
-            f"Level {level.number}{_passed(row.escalation_level, level.number)}: pending {pending} since {timefmt.show(row.created_at)}, "
-            f"due {timefmt.show(row.due_at)}; escalated to {level.role} of {office_code}"
+            f"Level {level.number}{_passed(row.escalation_level, level.number)}: pending {pending} since "
+            f"{timefmt.show(row.created_at)}, due {timefmt.show(row.due_at)}; escalated to {level.role} of {office_code}"
         )
-        case_rows.append({"b_case_id": row.case_id, "b_from": row.escalation_level, "b_to": level.number})
-        case_logs.append(dict(case_id=row.case_id, at=at, log_type=ESCALATED, details=f"{what} (To Do {todo_id})", user_id=None))
         related = f"{row.account_id}, {row.bill_no}" if row.bill_no else row.account_id
         rtype = config.request_types().get(row.request_type)
-        new_todos.append(
+        decisions.append(
             dict(
-                todo_id=todo_id, todo_type=mx.todo_type, role=level.role, office_code=office_code,
+                case_id=row.case_id, todo_id=todo_id, from_level=row.escalation_level, level=level.number,
+                office_code=office_code, role=level.role, priority=level.priority,
+                account_id=row.account_id, bill_no=row.bill_no, details=what,
                 message=f"Escalated L{level.number}: {rtype.name if rtype else row.request_type} pending {pending} ({related})"[:200],
-                status=OPEN, priority=level.priority, assigned_to=None, sent_by=None, comment="",
-                created_at=at, last_assigned_at=None, completed_at=None,
-                case_id=row.case_id, account_id=row.account_id, version=1,
             )
         )
-        chars += [dict(todo_id=todo_id, char_type="CASE", value=row.case_id), dict(todo_id=todo_id, char_type="ACCOUNT", value=row.account_id)]
-        if row.bill_no:
-            chars.append(dict(todo_id=todo_id, char_type="BILL", value=row.bill_no))
-        todo_logs.append(dict(todo_id=todo_id, at=at, log_type="Created", details=what, user_id=None, assigned_to=None))
-        for todo in open_todos.get(row.case_id, ()):
-            if todo.priority > level.priority:
-                raises.append({"b_todo_id": todo.todo_id, "b_from": todo.priority, "b_to": level.priority})
-                details = f"{what}; priority {todo.priority} -> {level.priority}"
-            else:
-                details = what
-            todo_logs.append(dict(todo_id=todo.todo_id, at=at, log_type=ESCALATED, details=details, user_id=None, assigned_to=todo.assigned_to))
-
-    conn.execute(
-        update(_case)
-        .where(_case.c.case_id == bindparam("b_case_id"), _case.c.escalation_level == bindparam("b_from"))
-        .values(escalation_level=bindparam("b_to")),
-        case_rows,
+    _DUE.create(conn)
+    try:
+        conn.execute(insert(_DUE), decisions)
+        # Without statistics the planners take the temporary table for a big one and walk todo and
+        # case in full to join it, instead of looking up each decision's rows by their indexes.
+        conn.execute(text(f"ANALYZE {_DUE.name}"))
+        raised = _apply(conn, mx, at)
+    finally:
+        _DUE.drop(conn)
+    return SweepReport(
+        at=at,
+        escalated=counts,
+        todos_created=len(decisions),
+        priorities_raised=raised,
+        offices_filled=offices_filled,
+        caps_recorded=caps_recorded,
     )
-    if raises:
-        # Bumping the version makes a clerk's stale screen reload before it writes over the change.
-        conn.execute(
-            update(_todo)
-            .where(_todo.c.todo_id == bindparam("b_todo_id"), _todo.c.priority == bindparam("b_from"))
-            .values(priority=bindparam("b_to"), version=_todo.c.version + 1),
-            raises,
-        )
-    conn.execute(insert(_todo), new_todos)
-    conn.execute(insert(_chars), chars)
-    conn.execute(insert(_todo_log), todo_logs)
-    conn.execute(insert(_case_log), case_logs)
-    return SweepReport(at=at, escalated=counts, todos_created=len(new_todos), priorities_raised=len(raises))
 
 
-def _open_todos(conn: Connection, case_ids: list[str]) -> dict[str, list]:
-    found: dict[str, list] = {}
-    for start in range(0, len(case_ids), _ID_CHUNK):
-        rows = conn.execute(
-            select(_todo.c.todo_id, _todo.c.case_id, _todo.c.priority, _todo.c.assigned_to)
-            .where(_todo.c.case_id.in_(case_ids[start : start + _ID_CHUNK]), _todo.c.status != COMPLETE)
-            .order_by(_todo.c.case_id, _todo.c.created_at, _todo.c.todo_id)
+# The sweep's decisions, one row per case escalated; private to the sweep's connection.
+_DUE = Table(
+    "wss_escalation_due",
+    MetaData(),
+    Column("case_id", String(10), primary_key=True),
+    Column("todo_id", String(14), nullable=False),
+    Column("from_level", Integer, nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("office_code", String(16), nullable=False),
+    Column("role", String(10), nullable=False),
+    Column("priority", Integer, nullable=False),
+    Column("account_id", String(12), nullable=False),
+    Column("bill_no", String(14)),
+    Column("details", Text, nullable=False),
+    Column("message", String(200), nullable=False),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+
+
+def _apply(conn: Connection, mx: Matrix, at: datetime) -> int:
+    """Write the decisions in _DUE; returns how many open To Dos had their priority raised."""
+    d, t = _DUE.c, _todo.c
+    when = bindparam("at", at, type_=_todo.c.created_at.type)
+    # 1. The case's open To Dos: an "Escalated" log entry each (saying the priority change, if any),
+    #    then the raise. Before the escalation To Do exists, so it is not among them.
+    raise_note = case(
+        (t.priority > d.priority, literal("; priority ") + cast(t.priority, String) + literal(" -> ") + cast(d.priority, String)),
+        else_=literal(""),
+    )
+    conn.execute(
+        insert(_todo_log).from_select(
+            ["todo_id", "at", "log_type", "details", "user_id", "assigned_to"],
+            select(t.todo_id, when, literal(ESCALATED), d.details + raise_note, null(), t.assigned_to)
+            .select_from(_todo.join(_DUE, d.case_id == t.case_id))
+            .where(t.status != COMPLETE),
         )
-        for r in rows:
-            found.setdefault(r.case_id, []).append(r)
-    return found
+    )
+    # Bumping the version makes a clerk's stale screen reload before it writes over the change.
+    raised = conn.execute(
+        update(_todo)
+        .where(t.case_id == d.case_id, t.status != COMPLETE, t.priority > d.priority)
+        .values(priority=d.priority, version=t.version + 1)
+    ).rowcount
+    # 2. The escalation To Do, its characteristics and its "Created" entry — each in To Do ID order,
+    #    so the inserts walk their indexes once from end to end instead of hopping about them.
+    conn.execute(
+        insert(_todo).from_select(
+            ["todo_id", "todo_type", "role", "office_code", "message", "status", "priority", "comment",
+             "created_at", "case_id", "account_id", "version"],
+            select(d.todo_id, literal(mx.todo_type), d.role, d.office_code, d.message, literal(OPEN), d.priority,
+                   literal(""), when, d.case_id, d.account_id, literal(1)).order_by(d.todo_id),
+        )
+    )
+    chars = union_all(
+        *(
+            select(d.todo_id.label("todo_id"), literal(char_type).label("char_type"), column.label("value")).where(column.is_not(None))
+            for char_type, column in (("CASE", d.case_id), ("ACCOUNT", d.account_id), ("BILL", d.bill_no))
+        )
+    ).subquery()
+    conn.execute(
+        insert(_chars).from_select(
+            ["todo_id", "char_type", "value"], select(chars).order_by(chars.c.todo_id, chars.c.char_type)
+        )
+    )
+    conn.execute(
+        insert(_todo_log).from_select(
+            ["todo_id", "at", "log_type", "details"],
+            select(d.todo_id, when, literal("Created"), d.details).order_by(d.todo_id),
+        )
+    )
+    # 3. The case: its log, then its level — only from the level it was read at, so a sweep running
+    #    alongside (PostgreSQL) cannot take it twice.
+    conn.execute(
+        insert(_case_log).from_select(
+            ["case_id", "at", "log_type", "details"],
+            select(d.case_id, when, literal(ESCALATED), d.details + literal(" (To Do ") + d.todo_id + literal(")")),
+        )
+    )
+    conn.execute(
+        update(_case).where(_case.c.case_id == d.case_id, _case.c.escalation_level == d.from_level).values(escalation_level=d.level)
+    )
+    return raised
+
+
+def _record_mis_columns(conn: Connection, at: datetime) -> tuple[int, int]:
+    """What the MIS reads from ix_case_pending alone: each open case's office (for those a writer
+    left without one) and, once it is due, its compensation cap. Two set-based UPDATEs; a second run
+    finds nothing left to fill."""
+    of_account = select(_account.c.subdivision_code).where(_account.c.account_id == _case.c.account_id).scalar_subquery()
+    offices_filled = conn.execute(
+        update(_case).where(_case.c.closed_at.is_(None), _case.c.office_code.is_(None)).values(office_code=of_account)
+    ).rowcount
+    when = _case.c.due_at.type
+    caps_recorded = conn.execute(
+        update(_case)
+        .where(
+            _case.c.closed_at.is_(None),
+            _case.c.compensation_cap_paise.is_(None),
+            _case.c.due_at <= bindparam("at", at, type_=when),
+        )
+        .values(compensation_cap_paise=sla.cap_sql(_case))
+    ).rowcount
+    # And those closed late since a recent sweep, so the MIS's disposal finds their caps too.
+    caps_recorded += conn.execute(
+        update(_case)
+        .where(
+            _case.c.closed_at.between(bindparam("since", at - CLOSED_CAPS_WINDOW, type_=when), bindparam("at", at, type_=when)),
+            _case.c.compensation_cap_paise.is_(None),
+            _case.c.closed_at > _case.c.due_at,
+        )
+        .values(compensation_cap_paise=sla.cap_sql(_case))
+    ).rowcount
+    return offices_filled, caps_recorded
 
 
 def _new_todo_ids(conn: Connection, n: int) -> list[str]:

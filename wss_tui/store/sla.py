@@ -103,13 +103,13 @@ def for_case(session: Session, case_id: str, now: datetime | None = None) -> Com
     """The compensation of one case as its screens show it: days late, accrued, cap, owed."""
     c = Case.__table__
     row = session.connection().execute(
-        select(c.c.case_id, c.c.due_at, c.c.closed_at, year_fixed_sql(c).label("year_fixed")).where(c.c.case_id == case_id)
+        select(c.c.case_id, c.c.due_at, c.c.closed_at, cap_sql(c).label("cap")).where(c.c.case_id == case_id)
     ).first()
     if row is None:
         raise NotFound("case", f"no case {case_id}; check the request ID")
     until = row.closed_at or (now or clock.now())
     late = days_late(row.due_at, until)
-    cap = cap_paise(row.year_fixed)
+    cap = int(row.cap)
     accrued = late * rule().paise_per_day
     return Compensation(
         case_id=row.case_id,
@@ -214,11 +214,31 @@ def year_fixed_sql(case_table: Table) -> ColumnElement:
     return select(func.coalesce(func.sum(latest.c.fixed), 0)).scalar_subquery()
 
 
+def cap_sql(case_table: Table) -> ColumnElement:
+    """The cap of each case: as the sweep recorded it once the case fell due, or from the bills."""
+    computed = _percent_of(year_fixed_sql(case_table), literal_column(str(rule().cap_percent)))
+    # COALESCE evaluates its second argument only when the first is NULL, on both databases.
+    return func.coalesce(case_table.c.compensation_cap_paise, computed)
+
+
+def late_by_a_day(until: datetime) -> datetime:
+    """The latest due time of a case owed at least one day's compensation at `until`: with whole
+    seconds, floor(due) <= floor(until) - 1 day, i.e. due < floor(until) - 1 day + 1 s."""
+    whole = until.replace(microsecond=0)
+    return whole - timedelta(days=1) + timedelta(seconds=1) - timedelta(microseconds=1)
+
+
+def owed_sql(case_table: Table, until: datetime) -> ColumnElement:
+    """The compensation of each row *already known to be a full day late* at `until` (a time known
+    in Python); callers pick those rows with `due_at <= late_by_a_day(until)`."""
+    days = days_between_sql(case_table.c.due_at, until)
+    return _least(days * literal_column(str(rule().paise_per_day)), cap_sql(case_table))
+
+
 def compensation_sql(case_table: Table, until) -> ColumnElement:
     """Per row of `case_table`: the compensation owed if the case is (or was) open until `until`
     (a bound time, or a column such as closed_at). The cap's subquery runs only for cases a full day
     late: CASE evaluates its result only when its condition holds."""
     days = days_between_sql(case_table.c.due_at, until)
-    cap = _percent_of(year_fixed_sql(case_table), literal_column(str(rule().cap_percent)))
-    owed = _least(days * literal_column(str(rule().paise_per_day)), cap)
+    owed = _least(days * literal_column(str(rule().paise_per_day)), cap_sql(case_table))
     return case((days > 0, owed), else_=0)

@@ -1,0 +1,377 @@
+"""The MIS and the escalation sweep at 1,000,000 cases (400,000 pending), against hand-written SQL.
+
+    /work/venv/bin/python bench/mis_escalation.py              # build (or --reuse) and measure
+    /work/venv/bin/python bench/mis_escalation.py --reuse --runs 10
+
+It builds a SQLite file of generated data (SQLAlchemy Core executemany in batches): the offices, a few
+staff per sub-division, 200,000 accounts with a year of monthly bills each (the compensation cap reads
+them), 1,000,000 cases — 600,000 closed over two years, 400,000 pending registered over the last 60
+days, 70% of them bill-correction complaints — each with its To Do, and the escalation levels the
+cases held after yesterday's sweep. Then, in one run:
+
+1. MIS: `mis.report(session, None)` — the administrator's top, every figure, by discom — inside
+   `db.read(engine)` as the screen's worker and `wss mis` call it, against the same figures by
+   hand-written SQL through the `sqlite3` module, and against the bare "pending by office and age"
+   query the issue names (count and four ageing buckets per sub-division).
+2. Sweep: `escalation.sweep()` at the bench's "now" in `db.write(engine)` — a day's escalations —
+   then again at the same time (nothing left to do), on a copy of the file.
+
+Targets (issue 5): the MIS ≤ 1 s and ≤ 1.5x the hand-written SQL; the sweep ≤ 5 s, the second ≤ 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, func, insert, select, update
+
+from wss_tui.store import db, escalation, mis, sla
+from wss_tui.store.clock import IST
+from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN, Account, Bill, Case, CaseLog, Office, Staff, ToDo
+from wss_tui.store.offices import office_rows
+
+BATCH = 20_000
+NOW = datetime(2026, 11, 28, 5, 30, tzinfo=UTC)  # 28-11-2026 11:00 IST, the tests' clock
+N_ACCOUNTS = 200_000
+N_CASES = 1_000_000
+N_PENDING = 400_000
+PENDING_DAYS = 60
+BILL_MONTHS = 12
+
+
+# --- building the data ---------------------------------------------------------------------------
+
+
+def _month(day: date, back: int) -> date:
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _sqlite_text(at: datetime) -> str:
+    """A time as UTCDateTime stores it on SQLite (naive UTC text), for the hand-written SQL."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def build(engine: Engine, *, seed: int = 1) -> None:
+    rng = random.Random(seed)
+    db.drop_all(engine)
+    db.upgrade(engine)
+    offices = office_rows()
+    subdivisions = [o for o in offices if o["level"] == "subdivision"]
+    staff = []
+    for o in subdivisions:
+        short = o["code"].removeprefix("ESD-").replace("-", "")
+        for role, n in (("TR-SDC", 2), ("TR-SDO", 1)):
+            for k in range(1, n + 1):
+                staff.append(dict(user_id=f"{short}-{role[3:]}{k}", name=f"STAFF,{short}{k}", office_code=o["code"], role=role,
+                                  password_hash="-", active=True, failed_logins=0))
+    holders = {o["code"]: [s["user_id"] for s in staff if s["office_code"] == o["code"]] for o in subdivisions}
+    account_sub = [subdivisions[i % len(subdivisions)]["code"] for i in range(N_ACCOUNTS)]
+    this_month = NOW.date().replace(day=1)
+
+    def accounts() -> Iterator[dict]:
+        for i in range(N_ACCOUNTS):
+            sub = account_sub[i]
+            yield dict(account_id=str(1_000_000_000 + i), system="CCB", person_name=f"CONSUMER {i}", premise_address=f"{i % 900 + 1}/A Ward {i % 40}",
+                       town="Lucknow", tariff_category="LMV-1", supply_type="Residential / Domestic", sanctioned_load_kw=2.0,
+                       subdivision_code=sub, area="URBAN", smart_meter=False, status="ACTIVE", connected_on=date(2010, 1, 1),
+                       current_balance_paise=0, payoff_balance_paise=0, language="hi")
+
+    def bills() -> Iterator[dict]:
+        for i in range(N_ACCOUNTS):
+            load = rng.choice((1, 2, 2, 3, 5))
+            for back in range(BILL_MONTHS, 0, -1):
+                month = _month(this_month, back)
+                yield dict(bill_no=str(100_000_000_000 + i * BILL_MONTHS + back), account_id=str(1_000_000_000 + i), bill_month=month,
+                           period_from=month, period_to=month + timedelta(days=27), bill_date=month + timedelta(days=32),
+                           due_date=month + timedelta(days=47), units=float(150 * load), basis="ACT", tariff_category="LMV-1",
+                           sanctioned_load_kw=float(load), fixed_charge_paise=11_000 * load, energy_charge_paise=90_000 * load,
+                           duty_paise=4_500 * load, arrear_paise=0, amount_paise=105_500 * load, state="ISSUED")
+
+    # Cases go in as they would arrive: in registration order, on any account, with random IDs.
+    registered = sorted(
+        [(NOW - timedelta(seconds=rng.randrange(PENDING_DAYS * 86400)), True) for _ in range(N_PENDING)]
+        + [
+            (NOW - timedelta(seconds=rng.randrange(PENDING_DAYS * 86400 if rng.random() < 0.1 else 730 * 86400)), False)
+            for _ in range(N_CASES - N_PENDING)
+        ]
+    )
+    ids = rng.sample(range(10**9, 10**10), N_CASES)
+    disputed: dict[int, int] = {}  # account -> bills of it under an open complaint (uq_case_open_bill)
+    case_logs: list[dict] = []
+
+    def cases_and_todos() -> Iterator[tuple[dict, dict]]:
+        for i, (created, pending) in enumerate(registered):
+            account = rng.randrange(N_ACCOUNTS)
+            bill_correction = rng.random() < 0.7
+            bill_no = None
+            if pending and bill_correction:
+                back = disputed.get(account, 0) + 1
+                if back > BILL_MONTHS:
+                    bill_correction = False
+                else:
+                    disputed[account] = back
+                    bill_no = str(100_000_000_000 + account * BILL_MONTHS + back)
+            closed_at = None if pending else min(created + timedelta(hours=rng.randrange(24, 24 * 20)), NOW - timedelta(minutes=1))
+            rejected = not pending and rng.random() < 0.25
+            sub = account_sub[account]
+            case_id = str(ids[i])
+            status = OPEN if pending and rng.random() < 0.4 else (BEING_WORKED_ON if pending else COMPLETE)
+            holder = None if status == OPEN else rng.choice(holders[sub])
+            request_type = "bill-correction" if bill_correction else "mobile-email"
+            if closed_at is not None:
+                case_logs.append(dict(case_id=case_id, at=closed_at, log_type="Status Changed", details="closed", user_id=holder))
+            yield (
+                dict(case_id=case_id, request_type=request_type,
+                     case_type="Bill Revision Through WSS" if bill_correction else "Data Correction Through WSS", channel="wss",
+                     account_id=str(1_000_000_000 + account), bill_no=bill_no, reason="Reading in bill is higher than on the meter.",
+                     status=("Reject the Case" if rejected else "Case Completed") if closed_at else "Initiate Bill Complaint",
+                     comments="", created_at=created, due_at=sla.due_at(created, request_type),
+                     closed_at=closed_at, escalation_level=0, office_code=sub),
+                dict(todo_id=str(10**13 + i), todo_type="IMITCASE", role="TR-SDC", office_code=sub, message="Please Investigate Disputed Bill",
+                     status=status, priority=30, assigned_to=holder, sent_by=None, comment="", created_at=created,
+                     last_assigned_at=None if holder is None else created + timedelta(hours=2), completed_at=closed_at,
+                     case_id=case_id, account_id=str(1_000_000_000 + account), version=1),
+            )
+
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(insert(Office), offices)
+        conn.execute(insert(Staff), staff)
+
+    def load(table, rows: Iterator[dict], what: str) -> None:
+        done = 0
+        while batch := [row for _, row in zip(range(BATCH), rows)]:
+            with engine.begin() as conn:
+                conn.execute(insert(table), batch)
+            done += len(batch)
+        print(f"  {what}: {done:,} rows, {time.perf_counter() - started:.0f} s so far", file=sys.stderr)
+
+    load(Account, accounts(), "accounts")
+    load(Bill, bills(), "bills")
+    pairs = cases_and_todos()
+    done = 0
+    while batch := [pair for _, pair in zip(range(BATCH), pairs)]:
+        with engine.begin() as conn:
+            conn.execute(insert(Case), [c for c, _ in batch])
+            conn.execute(insert(ToDo), [t for _, t in batch])
+        done += len(batch)
+    print(f"  cases and To Dos: {done:,} each, {time.perf_counter() - started:.0f} s so far", file=sys.stderr)
+    load(CaseLog, iter(case_logs), "case logs")
+    # The state the nightly sweeps left: each case's cap recorded while it was open and past due
+    # (done here for the closed cases at once), then yesterday's sweep — levels reached, escalation
+    # To Dos, caps of the open cases then due.
+    case_t = Case.__table__
+    with db.write(engine) as session:
+        session.connection().execute(
+            update(case_t)
+            .where(case_t.c.closed_at.is_not(None), case_t.c.closed_at > case_t.c.due_at)
+            .values(compensation_cap_paise=sla.cap_sql(case_t))
+        )
+    with db.write(engine) as session:
+        done = escalation.sweep(session, NOW - timedelta(days=1))
+    print(f"  yesterday's sweep: {done.cases:,} cases escalated, {time.perf_counter() - started:.0f} s so far", file=sys.stderr)
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE")
+
+
+def ready(engine: Engine) -> bool:
+    try:
+        with engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(Case)) == N_CASES
+    except Exception:
+        return False
+
+
+# --- hand-written SQL ----------------------------------------------------------------------------
+
+# The issue's reference: pending complaints by sub-division and age, nothing else.
+PENDING_BY_AGE = """
+SELECT c.office_code, count(*),
+       sum(c.created_at > :d8), sum(c.created_at <= :d8 AND c.created_at > :d16),
+       sum(c.created_at <= :d16 AND c.created_at > :d31), sum(c.created_at <= :d31)
+FROM "case" c
+WHERE c.closed_at IS NULL
+GROUP BY c.office_code
+"""
+
+# The same, as it had to be written before migration 0002 gave cases their office: through the account.
+PENDING_BY_AGE_JOINED = """
+SELECT a.subdivision_code, count(*),
+       sum(c.created_at > :d8), sum(c.created_at <= :d8 AND c.created_at > :d16),
+       sum(c.created_at <= :d16 AND c.created_at > :d31), sum(c.created_at <= :d31)
+FROM "case" c CROSS JOIN account a ON a.account_id = c.account_id
+WHERE c.closed_at IS NULL
+GROUP BY a.subdivision_code
+"""
+
+_CAP = """coalesce(c.compensation_cap_paise,
+           (SELECT coalesce(sum(f), 0) FROM (SELECT b.fixed_charge_paise AS f FROM bill b
+             WHERE b.account_id = c.account_id AND b.bill_month <= c.created_at
+             ORDER BY b.bill_month DESC LIMIT :bills)) * :pct / 100)"""
+
+# Every figure the store's report gives, by discom, as one would write it by hand for SQLite over the
+# same schema: one pass over the open cases, one over those received, one over those closed.
+ALL_PENDING = f"""
+SELECT o.discom, count(*),
+    sum(c.created_at > :d8), sum(c.created_at <= :d8 AND c.created_at > :d16),
+    sum(c.created_at <= :d16 AND c.created_at > :d31), sum(c.created_at <= :d31),
+    sum(c.due_at >= :now AND c.due_at < :midnight), sum(c.due_at < :now),
+    sum(c.escalation_level = 0), sum(c.escalation_level = 1), sum(c.escalation_level = 2),
+    sum(c.escalation_level = 3), sum(c.escalation_level >= 4),
+    sum(CASE WHEN c.due_at <= :late THEN min((:now_s - CAST(strftime('%s', c.due_at) AS INTEGER)) / 86400 * :per_day, {_CAP}) END)
+FROM "case" c JOIN office o ON o.code = c.office_code
+WHERE c.closed_at IS NULL
+GROUP BY o.discom ORDER BY o.discom
+"""
+
+RECEIVED = """
+SELECT o.discom, count(*)
+FROM "case" c JOIN office o ON o.code = c.office_code
+WHERE c.created_at BETWEEN :start AND :end
+GROUP BY o.discom ORDER BY o.discom
+"""
+
+CLOSED = f"""
+SELECT o.discom, count(*), sum(c.closed_at <= c.due_at), sum(c.status = 'Reject the Case'),
+    sum(NOT EXISTS (SELECT 1 FROM case_log l WHERE l.case_id = c.case_id AND l.log_type = 'OTP Verified')),
+    sum(CASE WHEN (CAST(strftime('%s', c.closed_at) AS INTEGER) - CAST(strftime('%s', c.due_at) AS INTEGER)) / 86400 > 0
+        THEN min((CAST(strftime('%s', c.closed_at) AS INTEGER) - CAST(strftime('%s', c.due_at) AS INTEGER)) / 86400 * :per_day,
+                 {_CAP}) ELSE 0 END)
+FROM "case" c JOIN office o ON o.code = c.office_code
+WHERE c.closed_at BETWEEN :start AND :end
+GROUP BY o.discom ORDER BY o.discom
+"""
+
+
+def hand_params(now: datetime) -> dict:
+    start, end = mis.this_month(now)
+    midnight = datetime.combine(now.astimezone(IST).date() + timedelta(days=1), datetime.min.time(), tzinfo=IST)
+    rule = sla.rule()
+    return {
+        "d8": _sqlite_text(now - timedelta(days=8)), "d16": _sqlite_text(now - timedelta(days=16)),
+        "d31": _sqlite_text(now - timedelta(days=31)), "now": _sqlite_text(now), "midnight": _sqlite_text(midnight),
+        "now_s": int(now.timestamp()), "per_day": rule.paise_per_day, "bills": rule.cap_bills, "pct": rule.cap_percent,
+        "late": _sqlite_text(sla.late_by_a_day(now)),
+        "start": _sqlite_text(start), "end": _sqlite_text(end),
+    }
+
+
+# --- measuring -----------------------------------------------------------------------------------
+
+
+def _interleaved(fns: list[Callable[[], object]], runs: int, warmup: int = 1) -> list[list[float]]:
+    """Seconds of each fn, run in turn sample by sample, so a busy machine slows them all alike."""
+    out: list[list[float]] = [[] for _ in fns]
+    for i in range(warmup + runs):
+        for fn, samples in zip(fns, out):
+            t0 = time.perf_counter()
+            fn()
+            if i >= warmup:
+                samples.append(time.perf_counter() - t0)
+    return out
+
+
+def measure_mis(engine: Engine, path: Path, runs: int) -> list[str]:
+    raw = sqlite3.connect(path, isolation_level=None)
+    params = hand_params(NOW)
+
+    def store():
+        with db.read(engine) as s:
+            return mis.report(s, None, now=NOW)
+
+    def hand_all():
+        pending, received, closed = (raw.execute(sql, params).fetchall() for sql in (ALL_PENDING, RECEIVED, CLOSED))
+        return [(*p[:-1], p[-1] or 0, *r[1:], *c[1:]) for p, r, c in zip(pending, received, closed)]
+
+    def hand_pending():
+        return raw.execute(PENDING_BY_AGE, params).fetchall()
+
+    def hand_pending_joined():
+        return raw.execute(PENDING_BY_AGE_JOINED, params).fetchall()
+
+    report, by_hand = store(), hand_all()
+    # The same figures, or the comparison means nothing.
+    store_rows = [(r.key, r.figures.pending, *r.figures.ageing, r.figures.due_today, r.figures.breached, *r.figures.levels,
+                   r.figures.compensation_paise, r.figures.received, r.figures.closed, r.figures.closed_within_sla,
+                   r.figures.rejected, r.figures.closed_without_otp, r.figures.closed_compensation_paise) for r in report.rows]
+    assert store_rows == [tuple(row) for row in by_hand], (store_rows, by_hand)
+    store_s, all_s, pending_s, joined_s = _interleaved([store, hand_all, hand_pending, hand_pending_joined], runs)
+    raw.close()
+    med = statistics.median
+    t = report.total
+    lines = [
+        f"MIS over {N_CASES:,} cases, {t.pending:,} pending ({t.breached:,} breached, Rs {t.compensation_paise // 100:,} compensation accrued), "
+        f"{len(report.rows)} discom rows; median of {runs} runs, seconds:",
+        f"  store mis.report() in db.read()              {med(store_s):6.3f}   (max {max(store_s):.3f})",
+        f"  hand-written SQL, the same figures (sqlite3) {med(all_s):6.3f}   store / hand = {med(store_s) / med(all_s):.2f}x",
+        f"  hand-written pending by sub-division and age {med(pending_s):6.3f}   store / this = {med(store_s) / med(pending_s):.2f}x",
+        f"  the same through the account (before 0002)   {med(joined_s):6.3f}",
+        "  targets: ≤ 1 s; ≤ 1.5x the hand-written SQL",
+    ]
+    return lines
+
+
+def measure_sweep(path: Path) -> list[str]:
+    work = path.with_name(path.stem + "-sweep.db")
+    shutil.copyfile(path, work)
+    for suffix in ("-wal", "-shm"):
+        Path(str(work) + suffix).unlink(missing_ok=True)
+    engine = db.make_engine(f"sqlite:///{work}")
+    try:
+        times, reports = [], []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            with db.write(engine) as s:
+                reports.append(escalation.sweep(s, NOW))
+            times.append(time.perf_counter() - t0)
+    finally:
+        engine.dispose()
+        work.unlink(missing_ok=True)
+        for suffix in ("-wal", "-shm"):
+            Path(str(work) + suffix).unlink(missing_ok=True)
+    first, second = reports
+    per_level = ", ".join(f"L{n} {c:,}" for n, c in first.escalated.items())
+    return [
+        f"Sweep at {NOW:%d-%m-%Y %H:%M} UTC, a day after the last (on a copy of the file), seconds:",
+        f"  first run   {times[0]:6.3f}   {first.cases:,} cases escalated ({per_level}), "
+        f"{first.todos_created:,} To Dos created, {first.priorities_raised:,} priorities raised",
+        f"  second run  {times[1]:6.3f}   {second.cases:,} cases escalated",
+        "  targets: ≤ 5 s; second run ≤ 1 s",
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sqlite", type=Path, default=Path(tempfile.gettempdir()) / "wss-bench" / "mis.db", help="SQLite file to build or reuse")
+    parser.add_argument("--reuse", action="store_true", help="reuse the file when it already holds the data set")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs of each MIS query (after one warm-up)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+
+    engine = db.make_engine(f"sqlite:///{args.sqlite}")
+    if args.reuse and ready(engine):
+        print(f"reusing {args.sqlite}", file=sys.stderr)
+    else:
+        print(f"building {args.sqlite} …", file=sys.stderr)
+        t0 = time.perf_counter()
+        build(engine, seed=args.seed)
+        print(f"built in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    lines = measure_mis(engine, args.sqlite, args.runs)
+    engine.dispose()
+    lines += measure_sweep(args.sqlite)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

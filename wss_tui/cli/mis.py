@@ -1,0 +1,135 @@
+"""`wss mis`: pending complaints and their disposal by office — the MIS screen's figures, from the same
+store query (`mis.report`), as tables that fit 80 columns, CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import typer
+
+from .base import app, engine, print_json
+
+LEVEL_HELP = "discom, zone, circle, division, subdivision or officer (default: the level below --office)"
+
+
+@app.command("mis")
+def mis_command(
+    ctx: typer.Context,
+    office: str = typer.Option(None, "--office", metavar="CODE", help="Report this office's subtree (default: every discom)."),
+    level: str = typer.Option(None, "--level", metavar="LEVEL", help=f"One row per office at this level: {LEVEL_HELP}."),
+    start: str = typer.Option(None, "--from", metavar="DATE", help="Disposal period start (IST): 01-11-2026, -30d. Default: the 1st of this month."),
+    end: str = typer.Option(None, "--to", metavar="DATE", help="Disposal period end, the whole day included. Default: now."),
+    csv_file: Path = typer.Option(None, "--csv", metavar="FILE", help="Also write the rows and the total to FILE as CSV."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object instead of tables."),
+) -> None:
+    """Pending complaints by office (ageing, due today, breached, escalation level, compensation owed)
+    and their disposal in a period (received, closed, within SLA, rejected, without OTP)."""
+    from wss_tui.store import db, mis, timefmt
+
+    period_start = timefmt.parse_when(start, field="from") if start else None
+    period_end = timefmt.parse_when(end, field="to", end_of_day=True) if end else None
+    with db.read(engine(ctx)) as session:
+        report = mis.report(session, None, office=office, level=level, start=period_start, end=period_end)
+    if csv_file is not None:
+        _write_csv(report, csv_file)
+    if as_json:
+        print_json(_as_json(report))
+        return
+    _print(report)
+    if csv_file is not None:
+        typer.echo(f"wrote {len(report.rows) + 1} rows to {csv_file}")
+
+
+def _lines(report) -> list[tuple[str, str, str, object]]:
+    """(level, key, name, figures) of every row, then the total."""
+    top = report.office_code or "ALL"
+    return [(r.level, r.key, r.name, r.figures) for r in report.rows] + [("total", top, report.office_name, report.total)]
+
+
+def _write_csv(report, path: Path) -> None:
+    from wss_tui.store import mis
+
+    columns = mis.export_columns(report.escalation_levels)
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            out = csv.writer(fh)
+            out.writerow(["level", "key", "name", *columns, "period_from", "period_to", "as_of"])
+            for level, key, name, figures in _lines(report):
+                values = mis.export_row(figures)
+                out.writerow([level, key, name, *("" if values[c] is None else values[c] for c in columns),
+                              report.period_start.isoformat(), report.period_end.isoformat(), report.as_of.isoformat()])
+    except OSError as exc:
+        from wss_tui.store.errors import Invalid
+
+        raise Invalid("csv", f"cannot write {path}: {exc.strerror}; give a writable file") from None
+
+
+def _as_json(report) -> dict:
+    from wss_tui.store import mis
+
+    return {
+        "office": report.office_code,
+        "office_name": report.office_name,
+        "office_level": report.office_level,
+        "row_level": report.row_level,
+        "period": {"from": report.period_start.isoformat(), "to": report.period_end.isoformat()},
+        "as_of": report.as_of.isoformat(),
+        "age_buckets_days": list(mis.AGE_BUCKETS),
+        "rows": [{"key": r.key, "name": r.name, "level": r.level, **mis.export_row(r.figures)} for r in report.rows],
+        "total": mis.export_row(report.total),
+    }
+
+
+def _rs(paise: int) -> str:
+    """Whole rupees in Indian grouping, for a table cell."""
+    from wss_tui.store import timefmt
+
+    whole = abs(paise) // 100 * 100
+    return timefmt.rupees(whole if paise >= 0 else -whole).removesuffix(".00INR")
+
+
+def _print(report) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from wss_tui.store import timefmt
+
+    console = Console(highlight=False)
+    where = " › ".join(name if code is None else code for code, name in report.breadcrumb)
+    console.print(f"[bold]MIS · {report.office_name}[/bold] · by {report.row_level}", markup=True)
+    console.print(f"{where} · as of {timefmt.show(report.as_of)}", markup=False)
+    lines = _lines(report)
+
+    def table(title: str, columns: list[str]) -> Table:
+        t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+        t.add_column("Office" if report.row_level != "officer" else "Officer", no_wrap=True, max_width=12)
+        for c in columns:
+            t.add_column(c, justify="right", no_wrap=True)
+        return t
+
+    pending = table("Pending", ["Pending", "0-7", "8-15", "16-30", ">30", "Due tdy", "Breached", "Comp Rs"])
+    levels = table("Pending by escalation level", [f"L{k}" for k in range(report.escalation_levels + 1)])
+    disposal = table(
+        f"Disposal {timefmt.show_date(report.period_start)} to {timefmt.show_date(report.period_end)}",
+        ["Recd", "Closed", "In SLA", "Rej", "No OTP", "Comp Rs", "Revs", "Rev Rs"],
+    )
+    for level, key, _name, f in lines:
+        label, style = (key or "(not taken)", None) if level != "total" else ("Total", "bold")
+        if level == "total":
+            for t in (pending, levels, disposal):
+                t.add_section()
+        pending.add_row(label, *(f"{n:,}" for n in (f.pending, *f.ageing, f.due_today, f.breached)),
+                        _rs(f.compensation_paise), style=style)
+        levels.add_row(label, *(f"{n:,}" for n in f.levels), style=style)
+        disposal.add_row(label, *(f"{n:,}" for n in (f.received, f.closed, f.closed_within_sla, f.rejected, f.closed_without_otp)),
+                         _rs(f.closed_compensation_paise), f"{f.revisions_approved:,}", _rs(f.revision_amount_paise), style=style)
+    console.print(pending)
+    console.print(levels)
+    console.print(disposal)
+    console.print(
+        "Ages: full days since registration. Comp Rs: accrued on the pending, owed on\n"
+        "the closed. Rej: rejected. Revs, Rev Rs: bill revisions approved, net change.\n"
+        "No OTP: closed without the consumer's OTP (by an EE, or before OTPs were kept)."
+    )
