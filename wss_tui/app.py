@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.theme import Theme
 
+from wss_tui.store import config
 from wss_tui.store.auth import Who
 
 DEFAULT_THEME = "textual-dark"
@@ -115,11 +116,17 @@ class WssApp(App[None]):
 
         self.who = who
         self.sub_title = f"{who.name} · {who.role} · {who.office_code}"
-        search = TodoSearchScreen()
-        if len(self.screen_stack) > 1:
-            self.switch_screen(search)
+        role = config.roles().get(who.role)
+        if role is not None and not role.works_todos:
+            from wss_tui.screens.intake import IntakeScreen
+
+            first = IntakeScreen()  # a counter operator has no To Dos: the walk-in counter is their work
         else:
-            self.push_screen(search)
+            first = TodoSearchScreen()
+        if len(self.screen_stack) > 1:
+            self.switch_screen(first)
+        else:
+            self.push_screen(first)
 
     def open_todo(self, todo_id: str) -> None:
         from wss_tui.screens.todo_entry import TodoEntryScreen
