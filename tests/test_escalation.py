@@ -397,3 +397,59 @@ def test_the_shipped_file_is_valid():
     assert [lv.role for lv in mx.levels] == ["TR-EE", "TR-SE", "TR-CE", "TR-DIRC"]
     assert len(mx.calendar.holidays) > 40
     assert {d.year for d in mx.calendar.holidays} == {2026, 2027}
+
+
+# --- wss escalate -------------------------------------------------------------------------------
+
+
+def wss(demo_url, *args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "wss_tui", "--db", demo_url, *args], capture_output=True, text=True, timeout=60)
+
+
+def test_wss_escalate_prints_counts_and_a_second_run_finds_nothing(engine, demo_url):
+    import json
+
+    first = wss(demo_url, "escalate", "--json")
+    assert first.returncode == 0, first.stderr
+    counts = json.loads(first.stdout)
+    assert counts["at"] == "2026-11-28T05:30:00+00:00"  # the tests' clock, 11:00 IST
+    assert counts["cases"] == sum(counts["escalated"].values()) == counts["todos_created"] > 0
+    with engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM todo WHERE todo_type = 'ESCLCASE'")) == counts["cases"]
+    again = wss(demo_url, "escalate")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == [
+        "Escalation sweep at 28-11-2026 11:00:00AM",
+        "  level 1 (TR-EE of the division): 0 cases",
+        "  level 2 (TR-SE of the circle): 0 cases",
+        "  level 3 (TR-CE of the zone): 0 cases",
+        "  level 4 (TR-DIRC of the discom): 0 cases",
+        "  0 cases escalated, 0 To Dos created, 0 priorities raised",
+    ]
+
+
+@pytest.mark.parametrize("typed", ["30-11-2026 10:00", "2026-11-30T10:00:00+05:30", "2026-11-30T04:30:00+00:00"])
+def test_wss_escalate_at_a_time(engine, demo_url, typed):
+    import json
+
+    out = wss(demo_url, "escalate", "--at", typed, "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["at"] == "2026-11-30T04:30:00+00:00"
+
+
+def test_wss_escalate_refuses_a_time_it_cannot_read(engine, demo_url):
+    out = wss(demo_url, "escalate", "--at", "next tuesday")
+    assert (out.returncode, out.stdout) == (1, "")
+    assert out.stderr == "error: at: cannot read 'next tuesday'; type DD-MM-YYYY HH:MM (IST), -1d, or ISO 8601\n"
+
+
+def test_wss_escalate_check_prints_the_matrix(demo_url):
+    out = wss(demo_url, "escalate", "--check")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[1] == "  level 1: after 7 days pending, TR-EE of the division (priority 20); warning 24 h before"
+    assert lines[4].startswith("  level 4: after 30 working days pending, TR-DIRC of the discom")
+    assert "weekly off Sunday" in lines[5] and "holidays, 26-01-2026 to 25-12-2027" in lines[5]

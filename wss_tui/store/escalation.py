@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from sqlalchemy import (
@@ -296,6 +296,7 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
     at = at or clock.now()
     if at.tzinfo is None:
         raise Invalid("at", "give the time with its zone (timefmt.parse_when does)")
+    at = at.astimezone(UTC)
     mx = matrix()
     conn = session.connection()
     offices_filled, caps_recorded = _record_mis_columns(conn, at)
