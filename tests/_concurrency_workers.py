@@ -1,0 +1,100 @@
+"""What the processes of test_concurrency.py do: each is one `wss` user's session, with its own engine,
+doing one store action per `db.write` unit of work, as the TUI does. Kept free of pytest so a spawned
+process starts quickly."""
+
+from __future__ import annotations
+
+import time
+import traceback
+
+from wss_tui.store import db, todos
+from wss_tui.store.errors import Stale
+
+
+def run(target, barrier, results, index: int, args: tuple) -> None:
+    """Process entry: wait until every process is ready, act, report (index, outcome, value)."""
+    try:
+        barrier.wait(60)
+        results.put((index, "ok", target(*args)))
+    except Stale as exc:
+        results.put((index, "stale", str(exc)))
+    except BaseException as exc:  # reported to the parent, which fails the test with it
+        results.put((index, "error", f"{exc.__class__.__name__}: {exc}\n{traceback.format_exc()}"))
+
+
+def next_until_empty(url: str, actor: str) -> list[str]:
+    """Ask for the next To Do until the queue is empty; the IDs got, in order."""
+    engine = db.make_engine(url)
+    got = []
+    try:
+        while True:
+            with db.write(engine) as s:
+                todo = todos.assign_next(s, actor)
+            if todo is None:
+                return got
+            got.append(todo.todo_id)
+    finally:
+        engine.dispose()
+
+
+def take(url: str, actor: str, todo_id: str, version: int) -> str:
+    engine = db.make_engine(url)
+    try:
+        with db.write(engine) as s:
+            return todos.take(s, actor, todo_id, version).assigned_to
+    finally:
+        engine.dispose()
+
+
+def clerk(url: str, actor: str, to_role: str, finished) -> dict[str, list[str]]:
+    """Work the clerk queue dry: each To Do taken is forwarded to `to_role` (even IDs) or completed."""
+    engine = db.make_engine(url)
+    done: dict[str, list[str]] = {"forwarded": [], "completed": []}
+    try:
+        while True:
+            with db.write(engine) as s:
+                todo = todos.assign_next(s, actor)
+            if todo is None:
+                return done
+            with db.write(engine) as s:
+                if int(todo.todo_id) % 2 == 0:
+                    todos.forward(s, actor, todo.todo_id, todo.version, to_role=to_role, note="reading checked; for approval")
+                    done["forwarded"].append(todo.todo_id)
+                else:
+                    todos.complete(s, actor, todo.todo_id, todo.version, comment="bill correct as issued")
+                    done["completed"].append(todo.todo_id)
+    finally:
+        with finished.get_lock():
+            finished.value += 1
+        engine.dispose()
+
+
+def approver(url: str, actor: str, clerks: int, finished) -> list[str]:
+    """Complete what the clerks forward, as it arrives, until they have all stopped and none is left."""
+    engine = db.make_engine(url)
+    completed = []
+    try:
+        while True:
+            clerks_done = finished.value == clerks  # read before asking: a forward after this is still seen
+            with db.write(engine) as s:
+                todo = todos.assign_next(s, actor)
+            if todo is None:
+                if clerks_done:
+                    return completed
+                time.sleep(0.01)
+                continue
+            with db.write(engine) as s:
+                todos.complete(s, actor, todo.todo_id, todo.version, comment="approved")
+            completed.append(todo.todo_id)
+    finally:
+        engine.dispose()
+
+
+def take_and_hang(url: str, actor: str, todo_id: str, version: int, ready) -> None:
+    """Take a To Do inside a unit of work and never commit: the parent kills this process mid-way."""
+    engine = db.make_engine(url)
+    with db.write(engine) as s:
+        todos.take(s, actor, todo_id, version)
+        s.flush()
+        ready.set()
+        time.sleep(120)
