@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 
-from wss_tui.store import db, intake, revision, todos
+from wss_tui.store import db, intake, revision, todos, work_todos
 from wss_tui.store.revision_calc import Correction
 
 CLERK, CLERK2, SDO, EE, ACC = "INR1-SDC1", "INR1-SDC2", "INR1-SDO", "INR-EE", "INR-ACC"
@@ -104,3 +104,12 @@ def forward_to(engine, c: Complaint, to_user: str, actor: str = CLERK) -> Compla
         d = todos.forward(s, actor, c.todo_id, version(engine, actor, c.todo_id), to_user=to_user,
                           note="Please look at this one yourself")
     return Complaint(c.todo_id, d.version, c.case_id, c.bill_no, c.account_id)
+
+
+def caseless_todo(engine, clerk: str = CLERK) -> str:
+    """A To Do of `clerk`'s, Being Worked On, that carries no case: its Complete is the plain one
+    (a To Do carrying an open case completes by closing the case, with the consumer's OTP)."""
+    with db.write(engine) as s:
+        return work_todos.create(s, todo_type="IMDCCASE", role="TR-SDC", office_code=SUB,
+                                 message="Check the meter register of the feeder", priority=40, case_id=None,
+                                 account_id=None, chars=[], user_id=clerk, assigned_to=clerk)

@@ -75,6 +75,7 @@ class AccountScreen(WssScreen):
         Binding("h", "tab('activity-tab')", "Activity"),
         Binding("b", "tab('bills-tab')", "Bills"),
         Binding("o", "tab('todos-tab')", "Open To Dos"),
+        Binding("v", "revise_bill", "Revise bill"),
         Binding("r,f5", "reload", "Reload"),
         Binding("escape", "back", "Back"),
     ]
@@ -175,6 +176,19 @@ class AccountScreen(WssScreen):
 
     def action_reload(self) -> None:
         self._load()
+
+    def action_revise_bill(self) -> None:
+        """An officer's own revision case (meter replacement, bill on hold) on the bill under the cursor."""
+        from wss_tui.screens.revision import RevisionScreen
+
+        table = self.query_one("#bills", DataTable)
+        if self.query_one("#account-tabs", TabbedContent).active != "bills-tab" or table.row_count == 0:
+            self.action_tab("bills-tab")
+            self.notify("Put the cursor on the bill to revise, then press v", timeout=4)
+            return
+        bill_no = str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+        self.app.push_screen(RevisionScreen.for_bill(self.account_id, bill_no),
+                             lambda changed: self._load() if changed else None)
 
     def action_back(self) -> None:
         self.dismiss()

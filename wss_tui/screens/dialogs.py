@@ -194,3 +194,89 @@ class ConfirmDialog(ModalScreen[bool]):
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+
+# --- closing a case -----------------------------------------------------------------------------
+
+
+class CloseCaseDialog(Dialog[tuple[str, str]]):
+    """How the case ends and what was done: the OTP sent next names both to the consumer."""
+
+    def __init__(self, case_id: str, outcomes: tuple[str, ...], hint: str, *, ok: str = "Next") -> None:
+        super().__init__()
+        self.case_id, self.outcomes, self.hint, self.ok = case_id, outcomes, hint, ok
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"Close case {self.case_id}", classes="dialog-title")
+            yield Static(self.hint, classes="dialog-hint")
+            with Horizontal(classes="dialog-row"):
+                yield Label("Outcome", classes="dialog-label")
+                yield Select([(o, o) for o in self.outcomes], value=self.outcomes[0], allow_blank=False,
+                             compact=True, id="outcome")
+            yield Label("Comment (what was done; the consumer is told the outcome)")
+            yield Input(id="comment", placeholder="e.g. bill revised on the actual reading", max_length=1000)
+            yield from self.buttons(self.ok)
+
+    def on_mount(self) -> None:
+        self.query_one("#comment", Input).focus()
+
+    def action_submit(self) -> None:
+        comment = self.query_one("#comment", Input).value.strip()
+        if not comment:
+            self.refuse("Comment: say what was done for the consumer", "#comment")
+            return
+        self.dismiss((str(self.query_one("#outcome", Select).value), comment))
+
+
+@dataclass(frozen=True)
+class OtpAnswer:
+    kind: str  # "code" | "resend" | "skip"
+    code: str = ""
+
+
+class OtpDialog(Dialog[OtpAnswer]):
+    """The OTP the consumer reads out; or send a new one; or (an EE only) close without it."""
+
+    BINDINGS = [
+        Binding("ctrl+r", "resend", "New OTP"),
+        Binding("ctrl+o", "skip", "Close without OTP"),
+    ]
+
+    def __init__(self, title: str, hint: str, *, digits: int, may_skip: bool, error: str = "") -> None:
+        super().__init__()
+        self.title_text, self.hint, self.digits, self.may_skip, self.error = title, hint, digits, may_skip, error
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.hint, classes="dialog-hint", markup=False)
+            yield Label("OTP the consumer reads out")
+            yield Input(id="otp", placeholder="6 digits" if self.digits == 6 else f"{self.digits} digits",
+                        max_length=12, compact=True)
+            more = "ctrl+r: send a new OTP" + (" · ctrl+o: close without OTP (EE)" if self.may_skip else "")
+            yield Static(more, classes="dialog-hint")
+            yield from self.buttons("Close case")
+
+    def on_mount(self) -> None:
+        if self.error:
+            self.refuse(self.error)
+        self.query_one("#otp", Input).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "skip":
+            return self.may_skip
+        return True
+
+    def action_submit(self) -> None:
+        code = "".join(self.query_one("#otp", Input).value.split())
+        if not (len(code) == self.digits and code.isascii() and code.isdigit()):
+            self.refuse(f"OTP: type the {self.digits} digits the consumer reads from the SMS", "#otp")
+            return
+        self.dismiss(OtpAnswer("code", code))
+
+    def action_resend(self) -> None:
+        self.dismiss(OtpAnswer("resend"))
+
+    def action_skip(self) -> None:
+        self.dismiss(OtpAnswer("skip"))

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Label, TabbedContent, TabPane
 
 from wss_tui.messages import DetailLoaded, LoadFailed
 from wss_tui.screens.base import WssScreen
+from wss_tui.screens.case_work import CaseWorkActions
 from wss_tui.screens.dialogs import ConfirmDialog, ForwardDialog, ForwardTo, PriorityDialog, TextDialog
 from wss_tui.screens.next_todo import AssignNext
 from wss_tui.store import db, timefmt, todos
@@ -59,7 +60,7 @@ def field_values(d: TodoDetail) -> dict[str, str]:
     }
 
 
-class TodoEntryScreen(AssignNext, WssScreen):
+class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
     CSS_PATH = "todo_entry.tcss"
     HELP_TITLE = "To Do Entry"
     BINDINGS = [
@@ -69,6 +70,7 @@ class TodoEntryScreen(AssignNext, WssScreen):
         Binding("u", "user_details", "Add log"),
         Binding("p", "priority", "Priority"),
         Binding("c", "complete", "Complete"),
+        Binding("v", "revision", "Revision"),
         Binding("n", "assign_next", "Next To Do"),
         Binding("k", "keys", "Keys/Values"),
         Binding("g", "log", "Log"),
@@ -139,10 +141,13 @@ class TodoEntryScreen(AssignNext, WssScreen):
         self.query_one(LogTable).show(detail.log)
         self.query_one(KeysValues).show(detail.keys)
         self.refresh_bindings()
+        self.load_case_work()
 
     # --- actions ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "revision":
+            return self.revision_enabled()
         if action in ACTIONS:
             if self.detail is None:
                 return None
@@ -210,6 +215,13 @@ class TodoEntryScreen(AssignNext, WssScreen):
         self.app.push_screen(PriorityDialog(self.detail.priority), chosen)
 
     def action_complete(self) -> None:
+        if self.closes_case():  # the To Do carries an open case: closing it is the consumer's OTP's business
+            self.start_closure()
+            return
+        if self.decides_revision():  # an approval is completed by approving or rejecting, nothing less
+            self.action_revision()
+            return
+
         def commented(comment: str | None) -> None:
             if comment:
                 question = f"Complete To Do {self.todo_id}?\nComment: {comment}\nA completed To Do cannot be reopened."

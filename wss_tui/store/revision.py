@@ -33,7 +33,7 @@ from .models import (
     Staff,
     ToDo,
 )
-from .revision_calc import Correction, describe, figures_of, recompute, with_revised_figures
+from .revision_calc import Correction, check_remark, describe, figures_of, recompute, with_revised_figures
 # The screens read and act through this one module.
 from .revision_sheet import (  # noqa: F401
     APPROVAL,
@@ -94,6 +94,7 @@ def propose(session: Session, actor_id: str, todo_id: str, version: int, correct
 def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill: Bill, account: Account,
              correction: Correction) -> RevisionInfo:
     after = recompute(bill, account, correction)
+    check_remark(correction)
     before = figures_of(bill)
     difference = after.amount_paise - before.amount_paise
     route = powers.route(session, difference, account.subdivision_code, actor.user_id)
@@ -168,6 +169,7 @@ def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no:
     if bill.state == REVISED:
         raise Invalid("bill", f"bill {bill.bill_no} has been revised already; its revised bill is on the account")
     after = recompute(bill, account, correction)  # refuse bad input before any row is written
+    check_remark(correction)
     powers.route(session, after.amount_paise - bill.amount_paise, account.subdivision_code, actor.user_id)
 
     spec = kinds[kind]

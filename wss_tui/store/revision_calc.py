@@ -87,10 +87,15 @@ def number(value: float | None) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
 
 
+def check_reason(correction: Correction) -> None:
+    reasons = rules().reasons
+    if correction.reason_code not in reasons:
+        raise Invalid("reason", f"choose the reason code: one of {', '.join(reasons)}")
+
+
 def check_remark(correction: Correction) -> str:
+    """The remark a proposal must carry (not asked of a preview, which runs while it is typed)."""
     r = rules()
-    if correction.reason_code not in r.reasons:
-        raise Invalid("reason", f"choose the reason code: one of {', '.join(r.reasons)}")
     remark = (correction.remark or "").strip()
     if len(remark) < r.min_remark_chars:
         raise Invalid("remark", f"write at least {r.min_remark_chars} characters saying what was wrong and how you found it")
@@ -101,7 +106,7 @@ def check_remark(correction: Correction) -> str:
 
 def recompute(bill: Bill, account: Account, correction: Correction) -> BillFigures:
     """The revised bill, or Invalid naming the field that is wrong; nothing is written."""
-    check_remark(correction)
+    check_reason(correction)
     if not correction.changes_anything:
         raise Invalid("correction", "nothing to revise: enter the correct reading, units, basis, load, category or arrear")
     if correction.curr_reading is not None and correction.units is not None:

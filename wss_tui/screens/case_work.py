@@ -1,0 +1,215 @@
+"""The To Do Entry's case work: `v` opens the bill revision screen (propose, or decide an approval),
+and completing a To Do that carries an open case closes the case — with the consumer's OTP, or
+(an EE only) without it for a recorded reason, or on the officer's word for an officer's own case.
+
+A mixin for TodoEntryScreen, like AssignNext: the screen calls `load_case_work()` whenever it shows a
+To Do, and asks `closes_case()` before its own plain Complete.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import work
+from textual.message import Message
+
+from wss_tui.screens.dialogs import CloseCaseDialog, OtpAnswer, OtpDialog, TextDialog
+from wss_tui.store import closure, db, otp, timefmt
+from wss_tui.store.closure import CaseWork, Closed
+from wss_tui.store.errors import WssError
+from wss_tui.store.models import PROPOSED
+from wss_tui.store.otp import OtpSent
+from wss_tui.store.revision_rules import rules
+
+
+@dataclass
+class WorkLoaded(Message):
+    work: CaseWork
+
+
+@dataclass
+class OtpWasSent(Message):
+    sent: OtpSent
+    comment: str
+
+
+@dataclass
+class ClosureRefused(Message):
+    """The store said no: show it in the OTP dialog again, or as a toast."""
+
+    text: str
+    field: str
+    outcome: str
+    comment: str
+    sent: OtpSent | None
+
+
+@dataclass
+class CaseClosed(Message):
+    closed: Closed
+
+
+class CaseWorkActions:
+    """Mixin for TodoEntryScreen (needs `detail`, `todo_id`, `_load`, `who`, `engine`)."""
+
+    case_work: CaseWork | None = None
+
+    # --- what the To Do offers -------------------------------------------------------------------
+
+    def load_case_work(self) -> None:
+        self._load_case_work()
+
+    @work(thread=True, exclusive=True, group="case-work", exit_on_error=False)
+    def _load_case_work(self) -> None:
+        with db.read(self.engine) as session:
+            found = closure.todo_work(session, self.who.user_id, self.todo_id)
+        self.post_message(WorkLoaded(found))
+
+    def on_work_loaded(self, message: WorkLoaded) -> None:
+        self.case_work = message.work
+        self.refresh_bindings()
+
+    def revision_enabled(self) -> bool | None:
+        if self.case_work is None:
+            return None
+        return self.case_work.can_revise or None  # None: shown greyed out, so the key is still learnt
+
+    def closes_case(self) -> bool:
+        return self.case_work is not None and self.case_work.closes_case and self.detail is not None
+
+    def decides_revision(self) -> bool:
+        """An approval waiting for its decision: completing it means approving or rejecting."""
+        w = self.case_work
+        return w is not None and w.kind == closure.APPROVAL and w.revision_status == PROPOSED
+
+    # --- revision -------------------------------------------------------------------------------------
+
+    def action_revision(self) -> None:
+        from wss_tui.screens.revision import RevisionScreen
+
+        def back(changed: bool | None) -> None:
+            if changed:
+                self.wss.todos_changed += 1
+                self._load("Revision saved; the To Do is reloaded")
+
+        self.app.push_screen(RevisionScreen.for_todo(self.todo_id), back)
+
+    # --- closing the case ----------------------------------------------------------------------------
+
+    def start_closure(self) -> None:
+        w = self.case_work
+        assert w is not None
+        if w.needs_otp:
+            hint = (f"An OTP goes to the consumer's mobile {w.mobile} to confirm it."
+                    if w.mobile else "The account has no registered mobile: only an EE may close it, without OTP.")
+        else:
+            hint = "An officer's own case: no consumer complaint, so no OTP."
+
+        def chosen(result: tuple[str, str] | None) -> None:
+            if not result:
+                return
+            outcome, comment = result
+            if not w.needs_otp:
+                self._close_officer_case(outcome, comment)
+            elif not w.mobile and w.may_skip_otp:
+                self._ask_reason(outcome, comment)
+            else:
+                self._send_otp(outcome, comment)
+
+        self.app.push_screen(CloseCaseDialog(w.case_id, closure.OUTCOMES, hint), chosen)
+
+    @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
+    def _send_otp(self, outcome: str, comment: str) -> None:
+        try:
+            with db.write(self.engine) as session:
+                sent = otp.send(session, self.who.user_id, self.todo_id, self.detail.version, outcome, comment)
+        except WssError as exc:
+            self.post_message(ClosureRefused(str(exc), exc.field, outcome, comment, None))
+            return
+        self.post_message(OtpWasSent(sent, comment))
+
+    def on_otp_was_sent(self, message: OtpWasSent) -> None:
+        self.notify(f"OTP sent to {message.sent.mobile}", timeout=4)
+        self._ask_otp(message.sent, message.comment)
+
+    def _ask_otp(self, sent: OtpSent, comment: str, error: str = "") -> None:
+        r = rules().otp
+        hint = (f"Sent to {sent.mobile} to confirm: {sent.outcome}. Valid till {timefmt.show(sent.expires_at)}; "
+                f"{sent.tries} wrong tries allowed.")
+
+        def answered(answer: OtpAnswer | None) -> None:
+            if answer is None:
+                self.notify("Case left open; the OTP sent still works until it expires.", timeout=5)
+            elif answer.kind == "code":
+                self._check_otp(answer.code, sent, comment)
+            elif answer.kind == "resend":
+                self._send_otp(sent.outcome, comment)
+            else:
+                self._ask_reason(sent.outcome, comment)
+
+        self.app.push_screen(
+            OtpDialog(f"OTP for case {sent.case_id}", hint, digits=r.digits,
+                      may_skip=bool(self.case_work and self.case_work.may_skip_otp), error=error),
+            answered,
+        )
+
+    @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
+    def _check_otp(self, code: str, sent: OtpSent, comment: str) -> None:
+        try:
+            closed = otp.close_with_otp(self.engine, self.who.user_id, self.todo_id, self.detail.version, code)
+        except WssError as exc:
+            self.post_message(ClosureRefused(str(exc), exc.field, sent.outcome, comment, sent))
+            return
+        self.post_message(CaseClosed(closed))
+
+    def _ask_reason(self, outcome: str, comment: str) -> None:
+        minimum = rules().otp.min_override_reason_chars
+
+        def given(reason: str | None) -> None:
+            if reason:
+                self._close_without_otp(outcome, comment, reason)
+
+        self.app.push_screen(
+            TextDialog("Close without the consumer's OTP", "Reason (recorded and counted)",
+                       hint=f"{outcome}. Say why the consumer cannot give the OTP.", ok="Close case",
+                       min_length=minimum),
+            given,
+        )
+
+    @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
+    def _close_without_otp(self, outcome: str, comment: str, reason: str) -> None:
+        try:
+            with db.write(self.engine) as session:
+                closed = otp.close_without_otp(session, self.who.user_id, self.todo_id, self.detail.version,
+                                               outcome, comment, reason)
+        except WssError as exc:
+            self.post_message(ClosureRefused(str(exc), exc.field, outcome, comment, None))
+            return
+        self.post_message(CaseClosed(closed))
+
+    @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
+    def _close_officer_case(self, outcome: str, comment: str) -> None:
+        try:
+            with db.write(self.engine) as session:
+                closed = closure.close_officer_case(session, self.who.user_id, self.todo_id, self.detail.version,
+                                                    outcome, comment)
+        except WssError as exc:
+            self.post_message(ClosureRefused(str(exc), exc.field, outcome, comment, None))
+            return
+        self.post_message(CaseClosed(closed))
+
+    def on_closure_refused(self, message: ClosureRefused) -> None:
+        if message.sent is not None and message.field == "OTP":
+            # Wrong, expired or spent: the dialog again, with the reason, to retype or send a new one.
+            self._ask_otp(message.sent, message.comment, error=message.text)
+            return
+        self.notify(message.text, severity="error", timeout=10)
+        if message.field in ("", "To Do", "case", "assigned to"):
+            self._load()
+
+    def on_case_closed(self, message: CaseClosed) -> None:
+        self.wss.todos_changed += 1
+        closed = message.closed
+        how = {closure.BY_OTP: "confirmed by the consumer's OTP", closure.WITHOUT_OTP: "without OTP (recorded)",
+               closure.BY_OFFICER: "officer's own case"}[closed.method]
+        self._load(f"Case {closed.case_id} closed: {closed.status}, {how}")
