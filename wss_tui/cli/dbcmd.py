@@ -1,12 +1,14 @@
-"""`wss db`: schema administration."""
+"""`wss db`: schema administration, backups and restores."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
 from .base import app, engine
 
-db_app = typer.Typer(help="Database administration: migrations.", no_args_is_help=True)
+db_app = typer.Typer(help="Database administration: migrations, backups, restores.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
@@ -18,3 +20,40 @@ def upgrade(ctx: typer.Context) -> None:
     eng = engine(ctx, require_schema=False)
     db.upgrade(eng)
     typer.echo(f"Schema is up to date: {eng.url.render_as_string(hide_password=True)}")
+
+
+@db_app.command("backup")
+def backup(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="Where to write the backup (a new file)."),
+    force: bool = typer.Option(False, "--force", help="Replace FILE if it exists."),
+) -> None:
+    """Copy the whole database to FILE while people keep working: SQLite's online backup, or pg_dump."""
+    from wss_tui.store import backup as store_backup
+
+    done = store_backup.backup(engine(ctx), file, force=force)
+    typer.echo(f"Backup written: {done.path} ({_size(done.bytes)}, schema {done.revision}; {done.method})")
+
+
+@db_app.command("restore")
+def restore(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="A backup made by `wss db backup`."),
+    force: bool = typer.Option(False, "--force", help="Replace a database that already holds data."),
+) -> None:
+    """Replace the whole database with FILE. Stop the services and SSH logins first."""
+    from wss_tui.store import backup as store_backup
+
+    eng = engine(ctx, require_schema=False)
+    done = store_backup.restore(eng, file, force=force)
+    typer.echo(f"Restored {file} into {eng.url.render_as_string(hide_password=True)} (schema {done.revision}; {done.method})")
+    if done.revision != done.head:
+        typer.echo(f"The backup's schema is {done.revision}; this wss expects {done.head}: run `wss db upgrade` next.")
+
+
+def _size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"
