@@ -1,0 +1,134 @@
+"""Screenshots of the bill revision screens, the OTP dialog and the walk-in counter, at 80x24 and 120x40.
+
+Deterministic: the fixed clock and seed-7 demo data (conftest), complaints taken from the demo rather
+than made with random request IDs, a steady cursor. Update with `--snapshot-update` only after
+looking at snapshot_report.html.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from wss_tui.store import db, todos
+from wss_tui.store.models import BEING_WORKED_ON, Bill, Case
+from wss_tui.store.revision_calc import Correction
+from wss_tui.store.todos import SearchFilter
+
+from ._revision_data import SDO, Complaint, approve, bill_of, propose, version
+from .tui_helpers import CLERK, app_as, no_blink, settle  # noqa: F401  (no_blink is a fixture)
+
+SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+
+
+def demo_complaint(engine) -> Complaint:
+    """The clerk's first complaint in the demo whose bill was read (and not yet worked on)."""
+    with db.read(engine) as s:
+        for row in todos.search(s, CLERK, SearchFilter(status=BEING_WORKED_ON)).rows:
+            case = s.get(Case, row.case_id) if row.case_id else None
+            if case and case.bill_no and case.status == "Initiate Bill Complaint":
+                if s.get(Bill, case.bill_no).curr_reading is not None:
+                    return Complaint(row.todo_id, version(engine, CLERK, row.todo_id), case.case_id, case.bill_no,
+                                     case.account_id)
+    raise AssertionError("the demo gives INR1-SDC1 a complaint on a bill with a reading")
+
+
+def lower_reading(engine, c: Complaint) -> Correction:
+    return Correction("READING", "Meter photo shows 15 units less than billed",
+                      curr_reading=bill_of(engine, c.bill_no).curr_reading - 15)
+
+
+async def fill(pilot, **fields) -> None:
+    for field_id, value in fields.items():
+        pilot.app.screen.query_one(f"#{field_id}").value = value
+    await pilot.pause(0.35)
+    await settle(pilot)
+
+
+@SIZES
+def test_revision_proposal(engine, snap_compare, no_blink, size):
+    c = demo_complaint(engine)
+    reading = str(int(bill_of(engine, c.bill_no).curr_reading) - 15)
+    app = app_as(engine)
+
+    async def typed(pilot):
+        await settle(pilot)
+        app.open_todo(c.todo_id)
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        await fill(pilot, reading=reading, remark="Meter photo shows a lower reading")
+
+    assert snap_compare(app, terminal_size=size, run_before=typed)
+
+
+@SIZES
+def test_revision_lower_reading_refused(engine, snap_compare, no_blink, size):
+    c = demo_complaint(engine)
+    reading = str(int(bill_of(engine, c.bill_no).prev_reading) - 100)
+    app = app_as(engine)
+
+    async def typed(pilot):
+        await settle(pilot)
+        app.open_todo(c.todo_id)
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        await fill(pilot, reading=reading)
+
+    assert snap_compare(app, terminal_size=size, run_before=typed)
+
+
+@SIZES
+def test_revision_approval(engine, snap_compare, no_blink, size):
+    c = demo_complaint(engine)
+    info = propose(engine, c, lower_reading(engine, c))
+    app = app_as(engine, SDO)
+
+    async def opened(pilot):
+        await settle(pilot)
+        app.open_todo(info.approval_todo_id)
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=opened)
+
+
+@SIZES
+def test_otp_dialog_wrong_length(engine, snap_compare, no_blink, size):
+    c = demo_complaint(engine)
+    approve(engine, SDO, propose(engine, c, lower_reading(engine, c)))
+    app = app_as(engine)
+
+    async def closing(pilot):
+        await settle(pilot)
+        app.open_todo(c.todo_id)
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await fill(pilot, comment="Bill revised on the actual reading")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await fill(pilot, otp="12345")
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=closing)
+
+
+@SIZES
+def test_walk_in_counter(engine, snap_compare, no_blink, size):
+    c = demo_complaint(engine)
+    app = app_as(engine, "INR1-OPR")
+
+    async def looked_up(pilot):
+        await settle(pilot)
+        await fill(pilot, account=c.account_id)
+        await pilot.press("enter")
+        await settle(pilot)
+        await fill(pilot, reason="too short")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=looked_up)
+
