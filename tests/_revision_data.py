@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from wss_tui.store import db, intake, revision, todos, work_todos
+from wss_tui.store.models import Bill, Case
 from wss_tui.store.revision_calc import Correction
 
 CLERK, CLERK2, SDO, EE, ACC = "INR1-SDC1", "INR1-SDC2", "INR1-SDO", "INR-EE", "INR-ACC"
@@ -113,3 +114,15 @@ def caseless_todo(engine, clerk: str = CLERK) -> str:
         return work_todos.create(s, todo_type="IMDCCASE", role="TR-SDC", office_code=SUB,
                                  message="Check the meter register of the feeder", priority=40, case_id=None,
                                  account_id=None, chars=[], user_id=clerk, assigned_to=clerk)
+
+
+def demo_complaint(engine) -> Complaint:
+    """The clerk's first complaint in the demo whose bill was read (and not yet worked on)."""
+    with db.read(engine) as s:
+        for row in todos.search(s, CLERK, todos.SearchFilter(status="Being Worked On")).rows:
+            case = s.get(Case, row.case_id) if row.case_id else None
+            if case and case.bill_no and case.status == "Initiate Bill Complaint":
+                if s.get(Bill, case.bill_no).curr_reading is not None:
+                    return Complaint(row.todo_id, version(engine, CLERK, row.todo_id), case.case_id, case.bill_no,
+                                     case.account_id)
+    raise AssertionError("the demo gives INR1-SDC1 a complaint on a bill with a reading")

@@ -9,27 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from wss_tui.store import db, todos
-from wss_tui.store.models import BEING_WORKED_ON, Bill, Case
 from wss_tui.store.revision_calc import Correction
-from wss_tui.store.todos import SearchFilter
 
-from ._revision_data import SDO, Complaint, approve, bill_of, propose, version
-from .tui_helpers import CLERK, app_as, no_blink, settle  # noqa: F401  (no_blink is a fixture)
+from ._revision_data import SDO, Complaint, approve, bill_of, demo_complaint, propose
+from .tui_helpers import app_as, no_blink, settle  # noqa: F401  (no_blink is a fixture)
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-
-
-def demo_complaint(engine) -> Complaint:
-    """The clerk's first complaint in the demo whose bill was read (and not yet worked on)."""
-    with db.read(engine) as s:
-        for row in todos.search(s, CLERK, SearchFilter(status=BEING_WORKED_ON)).rows:
-            case = s.get(Case, row.case_id) if row.case_id else None
-            if case and case.bill_no and case.status == "Initiate Bill Complaint":
-                if s.get(Bill, case.bill_no).curr_reading is not None:
-                    return Complaint(row.todo_id, version(engine, CLERK, row.todo_id), case.case_id, case.bill_no,
-                                     case.account_id)
-    raise AssertionError("the demo gives INR1-SDC1 a complaint on a bill with a reading")
 
 
 def lower_reading(engine, c: Complaint) -> Correction:
