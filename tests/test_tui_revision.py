@@ -311,3 +311,31 @@ async def test_no_revision_key_where_there_is_no_bill(engine):
         await pilot.press("v")
         await settle(pilot)
         assert isinstance(app.screen, TodoEntryScreen)
+
+
+async def test_the_new_keys_are_in_help_and_the_palette(engine):
+    from wss_tui.screens.help import HelpScreen
+
+    from .tui_helpers import column
+
+    c = complaint(engine)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, c.todo_id)
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert "Revision" in column(app, "#help-keys", "what")
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Revision")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RevisionScreen)
+        await pilot.press("f1")  # "?" would be typed into the reading, where the cursor is
+        await settle(pilot)
+        assert "Propose" in column(app, "#help-keys", "what")
