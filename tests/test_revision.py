@@ -350,6 +350,7 @@ def test_an_officer_opens_a_revision_case_from_an_account(engine):
     with db.read(engine) as s:
         case = s.get(Case, info.case_id)
         assert (case.channel, case.status, case.created_by, case.bill_no) == ("officer", "Bill Revision Required", SDO, bill_no)
+        assert case.office_code == SUB
         assert case.case_type == "Bill Revision on Meter Replacement"
         own = revision.revision_of_todo(s, todos.get(s, EE, info.approval_todo_id))
         assert own.source_todo_id is not None

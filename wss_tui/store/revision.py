@@ -180,6 +180,7 @@ def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no:
         account_id=account.account_id, bill_no=bill.bill_no, reason=correction.remark.strip(),
         status=cases.REVISION_REQUIRED, created_at=now, created_by=actor.user_id,
         due_at=now + timedelta(days=config.request_type("bill-correction").sla_days),
+        office_code=account.subdivision_code,
     )
     try:
         with session.begin_nested():
