@@ -52,3 +52,28 @@ def tui(
         if theme not in BUILTIN_THEMES:
             fail(f"theme: unknown theme {theme!r}; use {', '.join(THEMES)} or a Textual theme such as nord")
     make_app(eng, theme=theme, login_as=login_as).run()
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; keep 127.0.0.1 behind a TLS reverse proxy."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    public_url: str = typer.Option(None, "--public-url", help="The address browsers use, when behind a proxy (e.g. https://wss.office/)."),
+) -> None:
+    """Offer the To Do app in a web browser (textual-serve): each visitor gets `wss tui` and its login."""
+    import os
+    import shlex
+
+    from wss_tui.store import db
+
+    engine(ctx)  # a missing schema is one `error:` line now, not in every browser later
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        fail("serve: textual-serve is not installed; pip install 'wss-tui[serve]'")
+    # Each browser gets its own `wss tui` process; the database reaches it through the environment,
+    # not its command line, where `ps` would show a password.
+    os.environ["WSS_DATABASE_URL"] = db.database_url(ctx.obj.db_url if ctx.obj else None)
+    command = f"{shlex.quote(sys.executable)} -m wss_tui tui"
+    Server(command, host=host, port=port, title="WSS To Do", public_url=public_url).serve()

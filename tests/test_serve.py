@@ -1,0 +1,116 @@
+"""`wss serve`: the To Do app in a browser through textual-serve, behind the same login.
+
+A real `wss serve` process on a loopback port; the test is the browser: it loads the page, opens the
+websocket the page would, reads what the app draws, and types the user ID and password.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import select
+
+from wss_tui.store import db
+from wss_tui.store.models import Staff
+
+from .conftest import FIXED_NOW
+from .tui_helpers import CLERK, PASSWORDS
+
+aiohttp = pytest.importorskip("aiohttp", reason="textual-serve is not installed (pip install 'wss-tui[serve]')")
+pytest.importorskip("textual_serve", reason="textual-serve is not installed (pip install 'wss-tui[serve]')")
+
+ANSI = re.compile(rb"\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b[()][0-9A-B]|\x1b[=>]")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(demo_url):
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "wss_tui", "--db", demo_url, "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise AssertionError(f"wss serve did not start: {proc.stdout.read().decode(errors='replace')}") from None
+            time.sleep(0.2)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+class Browser:
+    """What the served page does: one websocket, the app's output in binary frames, keys as "stdin"."""
+
+    def __init__(self, ws) -> None:
+        self.ws, self.seen = ws, b""
+
+    def text(self) -> str:
+        return ANSI.sub(b"", self.seen).decode("utf-8", errors="replace")
+
+    async def wait_for(self, wanted: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while wanted not in self.text():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"{wanted!r} was not drawn within {timeout}s; last output: {self.text()[-500:]!r}")
+            try:
+                msg = await self.ws.receive(timeout=left)
+            except asyncio.TimeoutError:
+                continue
+            if msg.type == aiohttp.WSMsgType.BINARY:
+                self.seen += msg.data
+            elif msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                raise AssertionError(f"the app closed before {wanted!r}: {self.text()[-500:]!r}")
+
+    async def type(self, text: str) -> None:
+        for char in text:
+            await self.ws.send_json(["stdin", char])
+            await asyncio.sleep(0.02)
+
+
+async def test_a_browser_gets_the_login_and_the_to_do_search(server, engine):
+    async with aiohttp.ClientSession() as http:
+        async with http.get(server + "/") as page:
+            assert page.status == 200
+            html = await page.text()
+        assert "WSS To Do" in html and f"ws://127.0.0.1:{server.rsplit(':', 1)[1]}/ws" in html
+        async with http.ws_connect(server + "/ws?width=80&height=24") as ws:
+            browser = Browser(ws)
+            await browser.wait_for("staff login")
+            await browser.type(CLERK + "\r")
+            await asyncio.sleep(0.3)
+            await browser.type("wrong-password\r")
+            await browser.wait_for("password is wrong; 4 more tries")
+            await browser.type(PASSWORDS["TR-SDC"] + "\r")
+            await browser.wait_for("To Do Search")
+    with db.read(engine) as s:
+        last_login, failures = s.execute(select(Staff.last_login_at, Staff.failed_logins).where(Staff.user_id == CLERK)).one()
+    assert (last_login, failures) == (FIXED_NOW, 0)
+
+
+def test_serve_refuses_a_database_without_tables(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "wss_tui", "--db", f"sqlite:///{tmp_path / 'empty.db'}", "serve"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr == "error: db: the database has no tables yet; run `wss demo` (demo data) or `wss db upgrade`\n"
