@@ -378,6 +378,7 @@ def main(argv: list[str] | None = None) -> None:
     engine = db.make_engine(f"sqlite:///{args.sqlite}")
     if args.reuse and ready(engine):
         print(f"reusing {args.sqlite}", file=sys.stderr)
+        db.upgrade(engine)  # tables added by later migrations, empty
     else:
         print(f"building {args.sqlite} …", file=sys.stderr)
         t0 = time.perf_counter()
