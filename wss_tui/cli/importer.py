@@ -1,0 +1,131 @@
+"""`wss import accounts|bills FILE --system ccb|mpower`: load a billing system's extract.
+
+Exit status: 0 every row imported; 3 imported, but some rows were rejected (see the reject file);
+1 nothing could be imported (no such file, not an extract of that kind, database down); 130 interrupted
+(whole batches kept; run the same command again to complete it); 2 a usage error.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from .base import app, engine, print_json
+
+EXIT_REJECTS = 3
+EXIT_INTERRUPTED = 130
+
+import_app = typer.Typer(
+    help="Import CC&B / mPower extracts (CSV; layouts in docs/import-formats.md). Re-running an import is harmless.",
+    no_args_is_help=True,
+)
+app.add_typer(import_app, name="import")
+
+
+class System(str, Enum):
+    ccb = "ccb"
+    mpower = "mpower"
+
+
+FILE_ARG = typer.Argument(..., metavar="FILE", exists=True, dir_okay=False, readable=True, help="The CSV extract.")
+SYSTEM_OPT = typer.Option(..., "--system", case_sensitive=False, help="Which billing system made the extract: ccb (10-digit account IDs) or mpower (12-digit).")
+BATCH_OPT = typer.Option(5000, "--batch-size", min=1, max=100_000, help="Rows per transaction.")
+JSON_OPT = typer.Option(False, "--json", help="Print the summary as one JSON object (no progress bar).")
+
+
+@import_app.command("accounts")
+def accounts(
+    ctx: typer.Context,
+    file: Path = FILE_ARG,
+    system: System = SYSTEM_OPT,
+    batch_size: int = BATCH_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Upsert consumer accounts by account ID; bad rows go to FILE's .rejects.csv with the reason."""
+    _run(ctx, "accounts", file, system, batch_size, as_json)
+
+
+@import_app.command("bills")
+def bills(
+    ctx: typer.Context,
+    file: Path = FILE_ARG,
+    system: System = SYSTEM_OPT,
+    batch_size: int = BATCH_OPT,
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Upsert bills by bill number (their accounts must be imported first); bad rows go to FILE's .rejects.csv."""
+    _run(ctx, "bills", file, system, batch_size, as_json)
+
+
+def _run(ctx: typer.Context, kind: str, file: Path, system: System, batch_size: int, as_json: bool) -> None:
+    from dataclasses import asdict
+
+    from rich.console import Console
+
+    from wss_tui.store import importer
+
+    eng = engine(ctx)
+    err = Console(stderr=True, highlight=False)
+    last = importer.Progress()
+    bar = None if as_json else _bar(err)
+
+    def progress(p: importer.Progress) -> None:
+        nonlocal last
+        last = p
+        if bar is not None:
+            bar.update(task, total=p.bytes_total or None, completed=p.bytes_read, rows=p.rows)
+
+    try:
+        if bar is not None:
+            with bar:
+                task = bar.add_task(f"{kind} ({system.value})", total=None, rows=0)
+                summary = importer.import_file(eng, file, kind=kind, system=system.value, batch_size=batch_size, progress=progress)
+        else:
+            summary = importer.import_file(eng, file, kind=kind, system=system.value, batch_size=batch_size, progress=progress)
+    except KeyboardInterrupt:
+        err.print(
+            f"Interrupted: {last.rows:,} rows were imported in whole batches "
+            f"({last.inserted:,} inserted, {last.updated:,} updated, {last.rejected:,} rejected); nothing half-written was kept. "
+            "Run the same command again to complete the import."
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    if as_json:
+        print_json(dict(asdict(summary), rows_per_second=round(summary.rows_per_second)))
+    else:
+        out = Console(highlight=False)
+        out.print(
+            f"{summary.rows:,} rows in {summary.seconds:.1f} s ({summary.rows_per_second:,.0f} rows/s): "
+            f"{summary.inserted:,} inserted, {summary.updated:,} updated, {summary.rejected:,} rejected."
+        )
+        if summary.rejected:
+            reasons = ", ".join(f"{reason} {n:,}" for reason, n in summary.reject_reasons.items())
+            out.print(f"Rejected rows, with the reason for each, are in {summary.reject_file} ({reasons}).")
+    if summary.rejected:
+        raise typer.Exit(EXIT_REJECTS)
+
+
+def _bar(console):
+    from rich.progress import BarColumn, Progress, ProgressColumn, TaskProgressColumn, TextColumn, TimeRemainingColumn
+    from rich.text import Text
+
+    class RowRate(ProgressColumn):
+        """Rows per second since the start (the bar itself runs on bytes, which is what gives time left)."""
+
+        def render(self, task) -> Text:
+            elapsed = task.elapsed or 0
+            rows = task.fields.get("rows", 0)
+            rate = f"{rows / elapsed:,.0f} rows/s" if elapsed > 0 and rows else "- rows/s"
+            return Text(f"{rows:,} rows  {rate}")
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        RowRate(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )

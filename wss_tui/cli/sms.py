@@ -1,0 +1,110 @@
+"""`wss sms send` and `wss sms list`: delivering the queued SMS, and seeing what did not go."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from .base import app, engine, print_json
+
+sms_app = typer.Typer(help="SMS to consumers: deliver the queue, list what is queued, sent or failed.", no_args_is_help=True)
+app.add_typer(sms_app, name="sms")
+
+
+@sms_app.command("send")
+def send(
+    ctx: typer.Context,
+    watch: bool = typer.Option(False, "--watch", help="Keep delivering as messages arrive, until Ctrl-C / SIGTERM (for a service)."),
+    limit: int = typer.Option(None, "--limit", min=1, help="Try at most this many messages, then stop."),
+    config_file: Path = typer.Option(None, "--config", exists=True, dir_okay=False, help="Gateway configuration (default: data/sms_gateway.toml)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+) -> None:
+    """Deliver the queued SMS through the configured sender: retried with backoff, given up after max_tries."""
+    import signal
+    import threading
+    from dataclasses import asdict
+
+    from wss_tui.store import sms_delivery, timefmt
+    from wss_tui.store import clock
+
+    settings, sender = sms_delivery.configured(config_file)
+    eng = engine(ctx)
+    stop = threading.Event()
+    if watch:
+        # Ctrl-C and systemd's SIGTERM both mean: finish the message in hand, hand back the rest, stop.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+
+        def on_round(r: sms_delivery.Report) -> None:
+            typer.echo(f"{timefmt.show(clock.now())}  sent {r.sent}, to retry {r.retrying}, gave up {r.gave_up}", err=as_json)
+
+        typer.echo(f"Delivering SMS as they arrive (every {settings.poll_seconds:g} s); Ctrl-C stops.", err=True)
+        report = sms_delivery.watch(eng, sender, settings, stop=stop, limit=limit, on_round=on_round)
+    else:
+        report = sms_delivery.deliver(eng, sender, settings, limit=limit)
+    if as_json:
+        print_json(dict(asdict(report), stopped=stop.is_set()))
+        return
+    typer.echo(f"Sent {report.sent}; failed, to be retried {report.retrying}; gave up {report.gave_up}.")
+    if report.gave_up:
+        typer.echo("See them with: wss sms list --failed")
+    if stop.is_set():
+        typer.echo("Stopped." + (f" {report.released} claimed message(s) handed back to the queue." if report.released else ""))
+
+
+class Status(str, Enum):
+    queued = "QUEUED"
+    sending = "SENDING"
+    sent = "SENT"
+    failed = "FAILED"
+
+
+@sms_app.command("list")
+def list_(
+    ctx: typer.Context,
+    failed: bool = typer.Option(False, "--failed", help="Only messages given up on (same as --status FAILED)."),
+    status: Status = typer.Option(None, "--status", case_sensitive=False, help="Only messages in this status."),
+    limit: int = typer.Option(50, "--limit", min=1, max=10_000, help="How many, newest first."),
+    before: int = typer.Option(None, "--before", metavar="ID", help="Continue after this message ID (the next page)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the messages as a JSON list."),
+) -> None:
+    """The SMS outbox, newest first, with tries and the gateway ID or last error of each message.
+
+    When is the time sent (SENT), of the next try (QUEUED; for SENDING the end of the sender's lease),
+    or of queuing (FAILED).
+    """
+    from dataclasses import asdict
+
+    from wss_tui.store import db, sms_delivery
+
+    wanted = "FAILED" if failed else (status.value if status else None)
+    with db.read(engine(ctx)) as session:
+        entries = sms_delivery.list_messages(session, status=wanted, limit=limit, before_id=before)
+        counts = sms_delivery.count_by_status(session)
+    if as_json:
+        print_json([asdict(e) for e in entries])
+        return
+    _print(entries, counts, wanted, limit)
+
+
+def _print(entries, counts: dict[str, int], wanted: str | None, limit: int) -> None:
+    """One line per message that fits 80 columns, its gateway ID or last error indented below it."""
+    from wss_tui.store.timefmt import show
+
+    typer.echo(", ".join(f"{status} {n:,}" for status, n in counts.items()))
+    if not entries:
+        typer.echo(f"No {wanted.lower() + ' ' if wanted else ''}messages.")
+        return
+    width = max(len(str(e.id)) for e in entries)
+    tw = max(len(e.template) + 1 + len(e.language) for e in entries)
+    typer.echo(f"{'ID':>{width}}  {'Mobile':<10}  {'Template':<{tw}}  {'Status':<7}  Tries  When")
+    for e in entries:
+        when = e.sent_at if e.status == "SENT" else (e.next_try_at if e.status in ("QUEUED", "SENDING") else e.created_at)
+        typer.echo(f"{e.id:>{width}}  {e.mobile:<10}  {e.template + '/' + e.language:<{tw}}  {e.status:<7}  {e.tries:>5}  {show(when)}")
+        detail = f"gateway ID {e.gateway_id}" if e.status == "SENT" and e.gateway_id else (e.last_error or "")
+        if detail:
+            typer.echo(f"{'':>{width}}  {detail}")
+    if len(entries) == limit:
+        typer.echo(f"Next page: --before {entries[-1].id}")
