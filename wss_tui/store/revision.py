@@ -65,6 +65,12 @@ from .revision_sheet import (  # noqa: F401
 )
 from .revision_rules import rules
 
+__all__ = [
+    "APPROVAL", "AUDIT", "DECIDE", "OFFICER_CASE", "PROPOSE", "REVIEW", "REVISION_TODO_TYPES", "VIEW",
+    "Preview", "RevisionInfo", "Worksheet", "approve", "bill_worksheet", "case_of", "info", "latest_of_case",
+    "open_officer_case", "preview", "propose", "reject", "revision_of_todo", "worksheet",
+]
+
 ISSUED = "ISSUED"
 BILL_NO_CHARS = 14
 MAX_NOTE = 500

@@ -22,6 +22,7 @@ REVISION_TODO_TYPES = (APPROVAL, REVIEW, AUDIT)  # To Dos about a revision, not 
 REVISED = "REVISED"
 PROPOSE, DECIDE, VIEW = "propose", "decide", "view"
 
+
 @dataclass(frozen=True)
 class RevisionInfo:
     revision_id: int
