@@ -240,4 +240,6 @@ def test_what_a_todo_offers(engine):
         approval = closure.todo_work(s, SDO, info.approval_todo_id)
         assert (approval.kind, approval.can_revise, approval.closes_case) == ("approval", True, False)
         assert approval.revision_status == "PROPOSED"
-        assert closure.todo_work(s, EE, c.todo_id).may_skip_otp is True
+        ee = closure.todo_work(s, EE, c.todo_id)
+        assert ee.may_skip_otp is True and ee.closed_without_otp == 0
+        assert closure.todo_work(s, CLERK, c.todo_id).closed_without_otp is None

@@ -169,9 +169,11 @@ class CaseWorkActions:
             if reason:
                 self._close_without_otp(outcome, comment, reason)
 
+        counted = self.case_work.closed_without_otp if self.case_work else None
+        so_far = f" Closed without OTP in your offices, last 30 days: {counted}." if counted is not None else ""
         self.app.push_screen(
             TextDialog("Close without the consumer's OTP", "Reason (recorded and counted)",
-                       hint=f"{outcome}. Say why the consumer cannot give the OTP.", ok="Close case",
+                       hint=f"{outcome}. Say why the consumer cannot give the OTP.{so_far}", ok="Close case",
                        min_length=minimum),
             given,
         )

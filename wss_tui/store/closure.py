@@ -10,7 +10,7 @@ which, so closures without the consumer's confirmation can be counted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -56,6 +56,7 @@ class CaseWork:
     needs_otp: bool  # closing it needs the consumer's OTP
     may_skip_otp: bool  # the user is the one role that may close it without
     mobile: str | None  # masked: where the OTP goes
+    closed_without_otp: int | None = None  # for the one who may: their offices' count, last 30 days
 
     @property
     def can_revise(self) -> bool:
@@ -95,6 +96,7 @@ def todo_work(session: Session, actor_id: str, todo_id: str) -> CaseWork:
         rev = latest_of_case(session, case.case_id) if case is not None else None
     account = session.get(Account, case.account_id) if case is not None else None
     consumer = case is not None and case.channel != cases.OFFICER_CHANNEL
+    may_skip = consumer and actor is not None and actor.role == rules().otp.override_role
     return CaseWork(
         todo_id=detail.todo_id,
         kind=kind,
@@ -106,8 +108,10 @@ def todo_work(session: Session, actor_id: str, todo_id: str) -> CaseWork:
         revision_id=rev.revision_id if rev else None,
         revision_status=rev.status if rev else None,
         needs_otp=consumer,
-        may_skip_otp=consumer and actor is not None and actor.role == rules().otp.override_role,
+        may_skip_otp=may_skip,
         mobile=mask(account.mobile) if account else None,
+        closed_without_otp=closures_without_otp(session, actor_id, since=clock.now() - timedelta(days=30))
+        if may_skip else None,
     )
 
 
