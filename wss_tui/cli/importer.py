@@ -60,6 +60,7 @@ def bills(
 
 
 def _run(ctx: typer.Context, kind: str, file: Path, system: System, batch_size: int, as_json: bool) -> None:
+    import time
     from dataclasses import asdict
 
     from rich.console import Console
@@ -67,41 +68,45 @@ def _run(ctx: typer.Context, kind: str, file: Path, system: System, batch_size: 
     from wss_tui.store import importer
 
     eng = engine(ctx)
-    err = Console(stderr=True, highlight=False)
+    started = time.perf_counter()
     last = importer.Progress()
-    bar = None if as_json else _bar(err)
+    bar = None if as_json else _bar(Console(stderr=True, highlight=False))
+    task = None
 
     def progress(p: importer.Progress) -> None:
-        nonlocal last
+        nonlocal last, task
         last = p
-        if bar is not None:
-            bar.update(task, total=p.bytes_total or None, completed=p.bytes_read, rows=p.rows)
+        if bar is None:
+            return
+        if task is None:  # started at the first batch, so a file refused at its header shows no bar
+            bar.start()
+            task = bar.add_task(f"{kind} ({system.value})", total=p.bytes_total or None, rows=0)
+        bar.update(task, completed=p.bytes_read, rows=p.rows, rate=p.rows / max(time.perf_counter() - started, 1e-6))
 
     try:
-        if bar is not None:
-            with bar:
-                task = bar.add_task(f"{kind} ({system.value})", total=None, rows=0)
-                summary = importer.import_file(eng, file, kind=kind, system=system.value, batch_size=batch_size, progress=progress)
-        else:
+        try:
             summary = importer.import_file(eng, file, kind=kind, system=system.value, batch_size=batch_size, progress=progress)
+        finally:
+            if task is not None:
+                bar.stop()
     except KeyboardInterrupt:
-        err.print(
+        typer.echo(
             f"Interrupted: {last.rows:,} rows were imported in whole batches "
             f"({last.inserted:,} inserted, {last.updated:,} updated, {last.rejected:,} rejected); nothing half-written was kept. "
-            "Run the same command again to complete the import."
+            "Run the same command again to complete the import.",
+            err=True,
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
     if as_json:
         print_json(dict(asdict(summary), rows_per_second=round(summary.rows_per_second)))
     else:
-        out = Console(highlight=False)
-        out.print(
+        typer.echo(
             f"{summary.rows:,} rows in {summary.seconds:.1f} s ({summary.rows_per_second:,.0f} rows/s): "
             f"{summary.inserted:,} inserted, {summary.updated:,} updated, {summary.rejected:,} rejected."
         )
         if summary.rejected:
             reasons = ", ".join(f"{reason} {n:,}" for reason, n in summary.reject_reasons.items())
-            out.print(f"Rejected rows, with the reason for each, are in {summary.reject_file} ({reasons}).")
+            typer.echo(f"Rejected rows, with the reason for each, are in {summary.reject_file} ({reasons}).")
     if summary.rejected:
         raise typer.Exit(EXIT_REJECTS)
 
@@ -111,17 +116,15 @@ def _bar(console):
     from rich.text import Text
 
     class RowRate(ProgressColumn):
-        """Rows per second since the start (the bar itself runs on bytes, which is what gives time left)."""
+        """Rows so far and rows per second since the start (the bar itself runs on bytes read, which is
+        what gives the time left)."""
 
         def render(self, task) -> Text:
-            elapsed = task.elapsed or 0
-            rows = task.fields.get("rows", 0)
-            rate = f"{rows / elapsed:,.0f} rows/s" if elapsed > 0 and rows else "- rows/s"
-            return Text(f"{rows:,} rows  {rate}")
+            return Text(f"{task.fields.get('rows', 0):,} rows  {task.fields.get('rate', 0):,.0f} rows/s")
 
     return Progress(
         TextColumn("{task.description}"),
-        BarColumn(),
+        BarColumn(bar_width=16),  # the whole line fits 80 columns
         TaskProgressColumn(),
         RowRate(),
         TextColumn("left"),

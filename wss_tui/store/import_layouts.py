@@ -154,10 +154,7 @@ class Rupees(Reader):
 
     def many(self, values: list[str]) -> list:
         # The common shape, "1234.56" in every row: the digits without the point are the paise.
-        try:
-            points = "".join(map(_third_last, values)) == "." * len(values)
-        except IndexError:
-            points = False
+        points = min(map(len, values)) > 3 and "".join(map(_third_last, values)) == "." * len(values)
         if points:
             paise = list(map(_without_point, values))
             joined = "".join(paise)
@@ -185,13 +182,13 @@ class Number(Reader):
 
     def many(self, values: list[str]) -> list:
         joined = "".join(values)
-        # No "nan", "inf" or "1_000" anywhere: then float() of each is a finite number or a ValueError.
+        # No "nan", "inf" or "1_000" anywhere (1e999 is caught by isfinite below).
         if joined.isascii() and "_" not in joined and "n" not in joined.lower():
             try:
                 numbers = list(map(float, values))
             except ValueError:
                 numbers = None
-            if numbers is not None and min(numbers) >= 0 and not (self.positive and 0.0 in numbers):
+            if numbers is not None and min(numbers) >= 0 and math.isfinite(max(numbers)) and not (self.positive and 0.0 in numbers):
                 return numbers
         return super().many(values)
 

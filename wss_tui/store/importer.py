@@ -248,11 +248,11 @@ class _Run:
         except UnicodeDecodeError:
             raise Invalid(
                 "file",
-                f"is not UTF-8 text after row {reader.line_num} (rows before it were imported); "
-                "save the extract as CSV UTF-8 and import it again",
+                "is not UTF-8 text; whole batches before the first undecodable part were imported. "
+                "Save the extract as CSV UTF-8 and import it again",
             ) from None
         except csv.Error as exc:
-            raise Invalid("file", f"row {reader.line_num} cannot be read as CSV ({exc}); rows before it were imported") from None
+            raise Invalid("file", f"line {reader.line_num} cannot be read as CSV ({exc}); whole batches before it were imported") from None
 
     def _go(self, reader, lines: _Counting, out: _RejectFile) -> None:
         header = next(reader, None)
