@@ -243,3 +243,23 @@ def test_what_a_todo_offers(engine):
         ee = closure.todo_work(s, EE, c.todo_id)
         assert ee.may_skip_otp is True and ee.closed_without_otp == 0
         assert closure.todo_work(s, CLERK, c.todo_id).closed_without_otp is None
+
+
+
+def test_a_plain_complete_cannot_mark_a_complaint_or_an_approval_done(engine):
+    """The screen's Complete goes through the store's rule: a complaint's To Do is done by closing the
+    case (OTP), an approval by deciding the revision. Refusals write nothing."""
+    c = complaint(engine)
+    before = counts(engine)
+    with pytest.raises(Invalid, match=f"carries open case {c.case_id}; close the case with c"), db.write(engine) as s:
+        closure.complete_todo(s, CLERK, c.todo_id, c.version, "Done")
+    assert counts(engine) == before
+    info = propose(engine, c, reading_less(engine, c))
+    with db.write(engine) as s:
+        approval = todos.take(s, SDO, info.approval_todo_id, version(engine, SDO, info.approval_todo_id))
+    before = counts(engine)
+    with pytest.raises(Invalid, match=f"approve or reject revision {info.revision_id} with v"), db.write(engine) as s:
+        closure.complete_todo(s, SDO, approval.todo_id, approval.version, "Looks fine")
+    assert counts(engine) == before
+    approve(engine, SDO, info)
+    assert detail(engine, SDO, info.approval_todo_id).status == COMPLETE

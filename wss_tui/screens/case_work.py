@@ -53,6 +53,9 @@ class CaseWorkActions:
     """Mixin for TodoEntryScreen (needs `detail`, `todo_id`, `_load`, `who`, `engine`)."""
 
     case_work: CaseWork | None = None
+    # A key that needs the case work, pressed before it arrived (typed ahead over a slow link):
+    # replayed when it comes, so the key is neither lost nor judged on a guess.
+    _typed_ahead: str | None = None
 
     # --- what the To Do offers -------------------------------------------------------------------
 
@@ -61,17 +64,32 @@ class CaseWorkActions:
 
     @work(thread=True, exclusive=True, group="case-work", exit_on_error=False)
     def _load_case_work(self) -> None:
-        with db.read(self.engine) as session:
+        with db.read(self.engine) as session:  # a failure is shown by the screen's worker_failed
             found = closure.todo_work(session, self.who.user_id, self.todo_id)
         self.post_message(WorkLoaded(found))
 
     def on_work_loaded(self, message: WorkLoaded) -> None:
         self.case_work = message.work
         self.refresh_bindings()
+        action, self._typed_ahead = self._typed_ahead, None
+        if action == "revision":
+            if message.work.can_revise:
+                self.action_revision()
+            else:
+                self.notify("This To Do has no bill to revise and no revision to decide", severity="warning")
+        elif action == "complete":
+            self.action_complete()
+
+    def work_known(self, action: str) -> bool:
+        """False, remembering the key to replay, while the case work is still being read."""
+        if self.case_work is not None and self.case_work.todo_id == self.todo_id:
+            return True
+        self._typed_ahead = action
+        return False
 
     def revision_enabled(self) -> bool | None:
         if self.case_work is None:
-            return None
+            return self.detail is not None or None  # still reading: the key waits for it (work_known)
         return self.case_work.can_revise or None  # None: shown greyed out, so the key is still learnt
 
     def closes_case(self) -> bool:
@@ -86,6 +104,9 @@ class CaseWorkActions:
 
     def action_revision(self) -> None:
         from wss_tui.screens.revision import RevisionScreen
+
+        if not self.work_known("revision"):
+            return
 
         def back(changed: bool | None) -> None:
             if changed:

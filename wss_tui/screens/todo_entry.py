@@ -7,6 +7,8 @@ the To Do as it is now.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +19,7 @@ from wss_tui.screens.base import WssScreen
 from wss_tui.screens.case_work import CaseWorkActions
 from wss_tui.screens.dialogs import ConfirmDialog, ForwardDialog, ForwardTo, PriorityDialog, TextDialog
 from wss_tui.screens.next_todo import AssignNext
-from wss_tui.store import db, timefmt, todos
+from wss_tui.store import closure, db, timefmt, todos
 from wss_tui.store.errors import Stale, WssError
 from wss_tui.store.models import COMPLETE
 from wss_tui.store.todos import TodoDetail
@@ -156,8 +158,7 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
         return True
 
     @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
-    def _act(self, verb: str, version: int, done: str, *args, **kwargs) -> None:
-        action = getattr(todos, verb)
+    def _act(self, action: Callable[..., TodoDetail], version: int, done: str, *args, **kwargs) -> None:
         try:
             with db.write(self.engine) as session:
                 detail = action(session, self.who.user_id, self.todo_id, version, *args, **kwargs)
@@ -168,23 +169,23 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
             return
         self.post_message(DetailLoaded(detail, notice=done, changed=True))
 
-    def _start(self, verb: str, done: str, *args, **kwargs) -> None:
+    def _start(self, action: Callable[..., TodoDetail], done: str, *args, **kwargs) -> None:
         if self.detail is None or self.busy:
             return
         self.busy = True
-        self._act(verb, self.detail.version, done, *args, **kwargs)
+        self._act(action, self.detail.version, done, *args, **kwargs)
 
     def worker_failed(self, exc: BaseException | None) -> None:
         self.busy = False
         super().worker_failed(exc)
 
     def action_take(self) -> None:
-        self._start("take", "Taken: it is yours, Being Worked On")
+        self._start(todos.take, "Taken: it is yours, Being Worked On")
 
     def action_forward(self) -> None:
         def chosen(to: ForwardTo | None) -> None:
             if to:
-                self._start("forward", f"Forwarded to {to.to_user or to.to_role}",
+                self._start(todos.forward, f"Forwarded to {to.to_user or to.to_role}",
                             to_user=to.to_user, to_role=to.to_role, note=to.note)
 
         self.app.push_screen(ForwardDialog(), chosen)
@@ -192,7 +193,7 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
     def action_send_back(self) -> None:
         def noted(note: str | None) -> None:
             if note:
-                self._start("send_back", "Sent back", note)
+                self._start(todos.send_back, "Sent back", note)
 
         self.app.push_screen(TextDialog("Send back", "Note", hint="Goes back to whoever forwarded it.",
                                         ok="Send back"), noted)
@@ -200,7 +201,7 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
     def action_user_details(self) -> None:
         def noted(details: str | None) -> None:
             if details:
-                self._start("add_log", "Log entry added", details)
+                self._start(todos.add_log, "Log entry added", details)
 
         self.app.push_screen(TextDialog("Add log entry (User Details)", "Details",
                                         placeholder="what you found or did", ok="Add"), noted)
@@ -209,12 +210,14 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
         def chosen(result: tuple[int, str] | None) -> None:
             if result:
                 priority, note = result
-                self._start("change_priority", f"Priority is now {priority}", priority, note=note)
+                self._start(todos.change_priority, f"Priority is now {priority}", priority, note=note)
 
         assert self.detail is not None
         self.app.push_screen(PriorityDialog(self.detail.priority), chosen)
 
     def action_complete(self) -> None:
+        if not self.work_known("complete"):
+            return
         if self.closes_case():  # the To Do carries an open case: closing it is the consumer's OTP's business
             self.start_closure()
             return
@@ -226,7 +229,7 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
             if comment:
                 question = f"Complete To Do {self.todo_id}?\nComment: {comment}\nA completed To Do cannot be reopened."
                 self.app.push_screen(ConfirmDialog("Complete To Do", question, yes="Complete"),
-                                     lambda yes: yes and self._start("complete", "Completed", comment))
+                                     lambda yes: yes and self._start(closure.complete_todo, "Completed", comment))
 
         self.app.push_screen(TextDialog("Complete To Do", "Comment", hint="Say how it was resolved.",
                                         ok="Next"), commented)

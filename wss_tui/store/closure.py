@@ -115,6 +115,19 @@ def todo_work(session: Session, actor_id: str, todo_id: str) -> CaseWork:
     )
 
 
+def complete_todo(session: Session, actor_id: str, todo_id: str, version: int, comment: str) -> todos.TodoDetail:
+    """The plain Complete. Refused where completing means more: a To Do carrying an open case is done by
+    closing the case (with the consumer's OTP for a complaint), and an approval by approving or rejecting
+    the revision — so no complaint is marked done with nothing recorded for the consumer."""
+    work = todo_work(session, actor_id, todo_id)
+    if work.closes_case:
+        raise Invalid("To Do", f"To Do {todo_id} carries open case {work.case_id}; close the case with c "
+                               "(the consumer's OTP confirms a complaint)")
+    if work.kind == APPROVAL and work.revision_status == PROPOSED:
+        raise Invalid("To Do", f"approve or reject revision {work.revision_id} with v; that completes To Do {todo_id}")
+    return todos.complete(session, actor_id, todo_id, version, comment)
+
+
 def check_comment(comment: str | None) -> str:
     text = (comment or "").strip()
     if not text:

@@ -154,7 +154,8 @@ class Rupees(Reader):
 
     def many(self, values: list[str]) -> list:
         # The common shape, "1234.56" in every row: the digits without the point are the paise.
-        points = min(map(len, values)) > 3 and "".join(map(_third_last, values)) == "." * len(values)
+        n = len(values)
+        points = min(map(len, values)) > 3 and "".join(map(_third_last, values)) == "." * n and "".join(values).count(".") == n
         if points:
             paise = list(map(_without_point, values))
             joined = "".join(paise)
