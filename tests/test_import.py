@@ -281,7 +281,9 @@ def _wait_for_some(engine, numbers, proc) -> int:
 @pytest.mark.parametrize("how", ["kill", "ctrl-c"])
 def test_a_killed_or_interrupted_wss_import_completes_when_run_again(engine, demo_url, tmp_path, how):
     path = tmp_path / "bills.csv"
-    numbers = ccb_bills_file(engine, path, 60_000)
+    # Long enough that the signal lands mid-import even on a machine busy with other work (60,000 rows
+    # once finished before a late SIGINT arrived).
+    numbers = ccb_bills_file(engine, path, 200_000)
     proc = _start_import(demo_url, path, "--json")
     try:
         _wait_for_some(engine, numbers, proc)
