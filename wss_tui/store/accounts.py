@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlmodel import Session
 
-from . import offices, timefmt
+from . import clock, offices, sla, timefmt
 from .errors import Denied, Invalid, NotFound
 from .models import COMPLETE, Account, Bill, Case, CustomerContact, Office, Staff, ToDo
 
@@ -83,6 +83,11 @@ class Activity:
     contact_class: str | None = None
     contact_type: str | None = None
     person_name: str | None = None
+    # A case's SLA (store/sla.py): its due time, the full days it was (or is) late — until it was
+    # closed, or now — and the compensation owed for them, with the cap.
+    due_at: datetime | None = None
+    days_late: int = 0
+    compensation_paise: int = 0
 
     @property
     def description(self) -> str:
@@ -187,10 +192,16 @@ def account_context(session: Session, account_id: str, actor_id: str | None = No
 
 def _activity(session: Session, account: Account, limit: int = ACTIVITY_LIMIT) -> list[Activity]:
     # Each source is cut to `limit` in SQL; the newest `limit` of the merge are then exact.
+    c = Case.__table__
+    until = func.coalesce(c.c.closed_at, bindparam("now", clock.now(), type_=c.c.closed_at.type))
     cases = session.execute(
-        select(Case.case_id, Case.created_at, Case.case_type, Case.status, Case.closed_at)
-        .where(Case.account_id == account.account_id)
-        .order_by(Case.created_at.desc(), Case.case_id.desc())
+        select(
+            c.c.case_id, c.c.created_at, c.c.case_type, c.c.status, c.c.closed_at, c.c.due_at,
+            sla.days_late_sql(c.c.due_at, until).label("days_late"),
+            sla.compensation_sql(c, until).label("owed"),
+        )
+        .where(c.c.account_id == account.account_id)
+        .order_by(c.c.created_at.desc(), c.c.case_id.desc())
         .limit(limit)
     ).all()
     contacts = session.execute(
@@ -200,8 +211,11 @@ def _activity(session: Session, account: Account, limit: int = ACTIVITY_LIMIT) -
         .limit(limit)
     ).all()
     rows = [
-        Activity(at=c.created_at, activity="Case", case_id=c.case_id, case_type=c.case_type, status=c.status, is_open=c.closed_at is None)
-        for c in cases
+        Activity(
+            at=r.created_at, activity="Case", case_id=r.case_id, case_type=r.case_type, status=r.status,
+            is_open=r.closed_at is None, due_at=r.due_at, days_late=int(r.days_late), compensation_paise=int(r.owed),
+        )
+        for r in cases
     ] + [
         Activity(
             at=c.at,

@@ -182,6 +182,8 @@ class DueInfo:
     next_level_role: str | None
     next_level_at: datetime | None
     warning: str  # "breaches in 2 days", "breached 3 days ago; escalates to TR-SE in 5 hours", or ""
+    short: str = ""  # for a narrow column: "2d left", "5h left", "3d late"; "" once closed
+    urgency: str = ""  # "late" (past due), "soon" (due within sla.warn_before()), or ""
 
 
 def due_info(case_row, now: datetime | None = None) -> DueInfo:
@@ -217,7 +219,29 @@ def due_info(case_row, now: datetime | None = None) -> DueInfo:
         next_level_role=upcoming.role if upcoming else None,
         next_level_at=next_at,
         warning="; ".join(warnings),
+        **_badge(case_row.due_at, now, is_open),
     )
+
+
+def _badge(due: datetime, now: datetime, is_open: bool) -> dict[str, str]:
+    """The short form of the same warning: "2d left" / "3d late", and how urgent it is."""
+    if not is_open:
+        return {"short": "", "urgency": ""}
+    if now > due:  # as `breached` counts it
+        late = sla.days_late(due, now)  # full days, as compensation counts them
+        short = f"{late}d late" if late else f"{_unit(now - due)} late"
+        return {"short": short, "urgency": "late"}
+    left = due - now
+    return {"short": f"{_unit(left)} left", "urgency": "soon" if left <= sla.warn_before() else ""}
+
+
+def _unit(delta: timedelta) -> str:
+    """The largest whole unit of a duration, in one letter: 2d, 5h, 40m."""
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86_400), ("h", 3_600)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds // 60}m"
 
 
 def _span(delta: timedelta) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from sqlalchemy import BigInteger, Table, case, func, literal, literal_column, select
+from sqlalchemy import BigInteger, Connection, Table, case, func, literal, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -101,8 +101,13 @@ class Compensation:
 
 def for_case(session: Session, case_id: str, now: datetime | None = None) -> Compensation:
     """The compensation of one case as its screens show it: days late, accrued, cap, owed."""
+    return compensation_on(session.connection(), case_id, now)
+
+
+def compensation_on(conn: Connection, case_id: str, now: datetime | None = None) -> Compensation:
+    """for_case() on a connection already in the caller's unit of work (store/todos.py)."""
     c = Case.__table__
-    row = session.connection().execute(
+    row = conn.execute(
         select(c.c.case_id, c.c.due_at, c.c.closed_at, cap_sql(c).label("cap")).where(c.c.case_id == case_id)
     ).first()
     if row is None:

@@ -34,7 +34,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, bindparam, func, insert, null, or_, select, tuple_, union_all, update
 from sqlmodel import Session
 
-from . import clock, config, offices, timefmt
+from . import clock, config, escalation, offices, sla, timefmt
 from .errors import Denied, Invalid, NotFound, Stale
 from .models import (
     BEING_WORKED_ON,
@@ -84,6 +84,8 @@ class TodoRow:
     assigned_to: str | None
     case_id: str | None
     account_id: str | None
+    # The case's due time, escalation level and warnings at the time of the search (None: no case).
+    due: escalation.DueInfo | None = None
 
     @property
     def cursor(self) -> Cursor:
@@ -135,6 +137,10 @@ class TodoDetail:
     # Keys/Values pane: ("Account ID", "4952790000"), ("Case ID", …), ("Bill Number", …),
     # ("Person", name), ("Premise", address)
     keys: list[tuple[str, str]] = field(default_factory=list)
+    # The case the To Do carries (its case ID or CASE characteristic): due time, escalation level,
+    # warnings, and the SLA compensation accrued so far. None when it carries no case.
+    due: escalation.DueInfo | None = None
+    compensation: sla.Compensation | None = None
 
 
 # --- rules shared by the search and the actions --------------------------------------------------
@@ -170,6 +176,7 @@ _ROW_COLUMNS = (
     _todo.c.account_id,
 )
 _N_ROW_COLUMNS = len(_ROW_COLUMNS)
+_CASE_AT = _ROW_COLUMNS.index(_todo.c.case_id)
 _CHAR_ORDER = {"CASE": 0, "ACCOUNT": 1, "BILL": 2}
 
 
@@ -224,6 +231,9 @@ def _type_description(code: str) -> str:
     for rtype in config.request_types().values():
         if rtype.todo_type == code:
             return rtype.todo_description
+    mx = escalation.matrix()
+    if code == mx.todo_type:
+        return mx.todo_description  # the sweep's escalation To Do (data/escalation.toml)
     return todo_type_description(code) or code  # the revision work's own types (data/revision.toml)
 
 
@@ -299,10 +309,11 @@ def search(
         return Page([], total, 0, has_next=False, has_prev=after is not None and total > 0)
     total = rows[0].total
     related = dict(conn.execute(_RELATED, {"ids": [r[0] for r in rows]}).all())
+    dues = _page_dues(conn, {r[_CASE_AT] for r in rows if r[_CASE_AT]})
     return Page(
         # Positional: _ROW_COLUMNS is TodoRow's fields without `related`; named Row access costs
         # more than the page query on a 50-row page.
-        rows=[TodoRow(*r[:4], related.get(r[0], 0), *r[4:_N_ROW_COLUMNS]) for r in rows],
+        rows=[TodoRow(*r[:4], related.get(r[0], 0), *r[4:_N_ROW_COLUMNS], dues.get(r[_CASE_AT])) for r in rows],
         total=total,
         first=earlier + 1,
         has_next=earlier + len(rows) < total,
@@ -477,6 +488,20 @@ _RELATED = (
 )
 
 
+# The due time, escalation level and warnings of the page's cases: one primary-key lookup per case of
+# the page, in one statement, never a query per row.
+_DUE_COLUMNS = (_case.c.case_id, _case.c.request_type, _case.c.created_at, _case.c.due_at, _case.c.closed_at,
+                _case.c.escalation_level)
+_PAGE_DUES = select(*_DUE_COLUMNS).where(_case.c.case_id.in_(bindparam("ids", expanding=True)))
+
+
+def _page_dues(conn: Connection, case_ids: set[str]) -> dict[str, escalation.DueInfo]:
+    if not case_ids:
+        return {}
+    now = clock.now()
+    return {c.case_id: escalation.due_info(c, now) for c in conn.execute(_PAGE_DUES, {"ids": sorted(case_ids)})}
+
+
 # --- one To Do -----------------------------------------------------------------------------------
 
 
@@ -534,7 +559,22 @@ def _detail(conn: Connection, row) -> TodoDetail:
         characteristics=[(c.char_type, c.value) for c in chars],
         log=[LogEntry(e.at, e.log_type, e.details, e.user_id, e.name, e.assigned_to) for e in log],
         keys=_keys(conn, row, dict(chars)),
+        **_case_due(conn, row.case_id or dict(chars).get("CASE")),
     )
+
+
+def _case_due(conn: Connection, case_id: str | None) -> dict:
+    """The carried case's due time, level and warnings, and its compensation (sla.for_case)."""
+    if not case_id:
+        return {}
+    case_row = conn.execute(select(*_DUE_COLUMNS).where(_case.c.case_id == case_id)).first()
+    if case_row is None:
+        return {}
+    now = clock.now()
+    return {
+        "due": escalation.due_info(case_row, now),
+        "compensation": sla.compensation_on(conn, case_id, now),
+    }
 
 
 def _keys(conn: Connection, row, chars: dict[str, str]) -> list[tuple[str, str]]:
