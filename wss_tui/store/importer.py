@@ -6,8 +6,9 @@
   detail, and the row itself, so the file can be corrected and imported in its turn.
 - Each batch is one transaction. A killed or interrupted import leaves whole batches behind, never half a
   batch; since every write is an upsert, running the same import again completes it.
-- Fast: SQLAlchemy Core executemany of `INSERT … ON CONFLICT DO UPDATE` (the dialect's own `insert`,
-  on SQLite as on PostgreSQL), in batches.
+- Fast: `INSERT … ON CONFLICT DO UPDATE` built by SQLAlchemy Core (the dialect's own `insert`), run in
+  batches: multi-row pages on SQLite; on PostgreSQL the batch is COPYed to a temporary table and
+  upserted from it in one statement.
 
 An import is an administrator's shell job (DESIGN.md), like `wss demo`; it acts as whoever holds the
 database URL, so there is no staff member to check rights for. It takes the engine rather than a session
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Date, Engine, bindparam, func, select
+from sqlalchemy import Date, Engine, any_, bindparam, column, select, table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -203,8 +204,8 @@ class _Run:
         self.dates = [c.name for c in self.table.columns if isinstance(c.type, Date) and c.name in self.fields]
         key = self.table.c[layout.key]
         fetch = [key, self.table.c.account_id] if self.kind == "bills" else [key]
-        self.existing = select(*fetch).where(key.in_(bindparam("values", expanding=True)))
-        self.account_areas = select(Account.account_id, Account.area).where(Account.account_id.in_(bindparam("values", expanding=True)))
+        self.existing = select(*fetch).where(self._among(key))
+        self.account_areas = select(Account.account_id, Account.area).where(self._among(Account.account_id))
         self.in_sql: dict[tuple[int, int], str] = {}
         self.iso: dict[date, str] = {}
 
@@ -241,17 +242,21 @@ class _Run:
             # Multi-row pages: 45% less time than executemany of the one-row statement.
             self.page_sql = str(compiled(PAGE))
         else:
-            # One statement a batch, the columns as arrays: INSERT … SELECT FROM unnest(…). psycopg's
-            # executemany ran at a quarter of SQLite's speed, multi-row VALUES at half that again.
-            rows = func.unnest(*(bindparam(f, type_=ARRAY(self.table.c[f].type)) for f in order)).table_valued(*order).render_derived()
-            stmt = insert(self.table).from_select(order, select(*(rows.c[f] for f in order)))
+            # COPY the batch into a temporary table, then one INSERT … SELECT … ON CONFLICT from it.
+            # psycopg writes COPY rows in C; the arrays of an unnest(…) statement it dumps in Python,
+            # and that took a third of the import (bench/import_bills.py). ON COMMIT DELETE ROWS: each
+            # batch's transaction leaves the table empty for the next.
+            name = f"wss_import_{self.kind}"
+            quoted = ", ".join(dialect.identifier_preparer.quote(f) for f in order)
+            self.staging_sql = (
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {name} ON COMMIT DELETE ROWS AS "
+                f"SELECT {quoted} FROM {dialect.identifier_preparer.format_table(self.table)} WITH NO DATA"
+            )
+            self.copy_sql = f"COPY {name} ({quoted}) FROM STDIN"
+            staging = table(name, *(column(f) for f in order))
+            stmt = insert(self.table).from_select(order, select(*(staging.c[f] for f in order)))
             update = {f: stmt.excluded[f] for f in order if f not in NEVER_UPDATED[self.kind]}
-            arrays = stmt.on_conflict_do_update(index_elements=[self.layout.key], set_=update).compile(dialect=self.positional)
-            if list(arrays.positiontup) != order:
-                raise AssertionError(f"unnest upsert binds {arrays.positiontup}, expected {order}")
-            # %b: psycopg sends the arrays in binary, dumped in C; as text (%s) it dumps each element in
-            # Python, and that took longer than the database's own work.
-            self.arrays_sql = str(arrays).replace("%s", "%b")
+            self.from_staging_sql = str(stmt.on_conflict_do_update(index_elements=[self.layout.key], set_=update).compile(dialect=dialect))
         return order, str(one)
 
     # -- reading ------------------------------------------------------------------------------------
@@ -471,7 +476,11 @@ class _Run:
 
     def _upsert(self, conn, rows: list[tuple]) -> None:
         if not self.sqlite:
-            conn.exec_driver_sql(self.arrays_sql, tuple(map(list, zip(*rows))))
+            conn.exec_driver_sql(self.staging_sql)
+            with conn.connection.driver_connection.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            conn.exec_driver_sql(self.from_staging_sql)
             return
         whole = len(rows) - len(rows) % PAGE
         for start in range(0, whole, PAGE):
@@ -491,14 +500,21 @@ class _Run:
                     columns[f] = [iso.get(d) or d.isoformat() for d in columns[f]]
         return list(zip(*(columns[f] for f in self.fields)))
 
+    def _among(self, key):
+        """`key` is one of the "values": an IN list on SQLite, `= ANY(array)` on PostgreSQL, whose
+        driver would otherwise parse a statement of thousands of placeholders on every batch."""
+        if self.sqlite:
+            return key.in_(bindparam("values", expanding=True))
+        return key == any_(bindparam("values", type_=ARRAY(key.type)))
+
     def _select_in(self, conn, stmt, values: list[str]) -> list:
-        """Rows of `stmt` (a select with an expanding "values" IN list) for these values. The SQL for a
-        list of each length is rendered once: SQLAlchemy would render thousands of bind names again for
-        every batch, which cost as much as reading all the rows."""
-        cache_key = (id(stmt), len(values))
+        """Rows of `stmt` (a select `_among` the "values") for these values. The SQL for a list of each
+        length is rendered once: SQLAlchemy would render thousands of bind names again for every batch,
+        which cost as much as reading all the rows."""
+        cache_key = (id(stmt), len(values) if self.sqlite else 0)
         sql = self.in_sql.get(cache_key)
         if sql is None:
             compiled = stmt.params(values=values).compile(dialect=self.positional, compile_kwargs={"render_postcompile": True})
             sql = self.in_sql[cache_key] = str(compiled)
-        return conn.exec_driver_sql(sql, tuple(values)).all()
+        return conn.exec_driver_sql(sql, tuple(values) if self.sqlite else (values,)).all()
 
