@@ -40,7 +40,7 @@ async def test_first_screen_lists_my_open_to_dos_with_ccb_columns(engine):
         assert mine, "the demo gives the clerk open To Dos"
         assert row_keys(app, "#todos") == mine
         labels = [str(c.label) for c in table(app, "#todos").columns.values()]
-        assert labels == ["Priority", "Create Date/Time", "Related", "Last Assigned", "Message", "Status"]
+        assert labels == ["Priority", "Create Date/Time", "Related", "Last Assigned", "Message", "Status", "Due", "Esc"]
         assert set(column(app, "#todos", "status")) <= {"Open", BEING_WORKED_ON}
         assert text_of(app, "#page-label") == f"1–{len(mine)} of {len(mine)}"
 
@@ -53,8 +53,8 @@ async def test_status_filter(engine):
         done = store_ids(engine, CLERK, SearchFilter(status=COMPLETE))
         assert done and row_keys(app, "#todos") == done
         assert set(column(app, "#todos", "status")) == {"Complete"}
-        # At 80 columns the last column is the completion time when completed To Dos are listed.
-        assert "Completed" in [str(c.label) for c in table(app, "#todos").columns.values()]
+        # At 80 columns the last column is the completion time of a Complete To Do, the due of an open one.
+        assert "Due/Done" in [str(c.label) for c in table(app, "#todos").columns.values()]
         await choose(pilot, "#status", "*")
         every = store_ids(engine, CLERK, SearchFilter(status=None))
         assert row_keys(app, "#todos") == every and len(every) > len(done)

@@ -138,6 +138,22 @@ class WssApp(App[None]):
 
         self.push_screen(AccountScreen(account_id))
 
+    def action_mis(self) -> None:
+        """The MIS of the offices the user works in; refused to a role without To Dos, as the store
+        refuses it (store/mis.py)."""
+        from wss_tui.screens.mis import MisScreen
+
+        if self.who is None:
+            return
+        role = config.roles().get(self.who.role)
+        if role is None or not role.works_todos:
+            self.notify(f"{self.who.role} does not work complaints, so has no MIS; ask your SDO",
+                        severity="warning", timeout=6)
+            return
+        if isinstance(self.screen, MisScreen):
+            return
+        self.push_screen(MisScreen(self.engine, self.who.user_id))
+
     def action_help(self) -> None:
         from wss_tui.screens.help import HelpScreen
 

@@ -64,7 +64,12 @@ def field_values(c: AccountContext) -> dict[str, str | Content]:
 def short_description(a: Activity) -> str:
     """CC&B's description less what the row already says (the time, the consumer's name)."""
     if a.activity == "Case":
-        return f"{'Open' if a.is_open else 'Closed'} - {a.status}, {a.case_type} ({a.case_id})"
+        text = f"{'Open' if a.is_open else 'Closed'} - {a.status}, {a.case_type} ({a.case_id})"
+        if a.days_late:
+            owed = "owed" if not a.is_open else "accrued"
+            days = f"{a.days_late} day{'s' if a.days_late != 1 else ''}"
+            text += f"; {days} late, compensation {timefmt.rupees(a.compensation_paise)} {owed}"
+        return text
     return f"{a.contact_class} / {a.contact_type}"
 
 

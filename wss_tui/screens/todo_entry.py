@@ -12,6 +12,7 @@ from collections.abc import Callable
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import Footer, Label, TabbedContent, TabPane
 
 from wss_tui.messages import DetailLoaded, LoadFailed
@@ -37,13 +38,15 @@ FIELDS = [
     ("priority", "Priority", False), ("office", "Office", False),
     ("assigned", "Assigned To", False), ("sent-by", "Sent By", False),
     ("created", "Created", False), ("last-assigned", "Last Assigned", False),
+    ("due", "Case Due", False), ("escalation", "Escalation", False),
+    ("sla", "SLA", True),
     ("comment", "Comment", True),
     ("chars", "Chars", True),
 ]
 ACTIONS = {"take", "forward", "send_back", "user_details", "priority", "complete"}
 
 
-def field_values(d: TodoDetail) -> dict[str, str]:
+def field_values(d: TodoDetail) -> dict[str, str | Content]:
     completed = f" · completed {timefmt.show(d.completed_at)}" if d.completed_at else ""
     return {
         "todo-id": d.todo_id,
@@ -59,6 +62,31 @@ def field_values(d: TodoDetail) -> dict[str, str]:
         "last-assigned": timefmt.show(d.last_assigned_at),
         "comment": d.comment,
         "chars": " · ".join(f"{kind} {value}" for kind, value in d.characteristics),
+        **due_values(d),
+    }
+
+
+def due_values(d: TodoDetail) -> dict[str, str | Content]:
+    """The carried case's due time, escalation level, warning and SLA compensation (store/sla.py)."""
+    due, comp = d.due, d.compensation
+    if due is None or comp is None:
+        return {"due": "", "escalation": "", "sla": "no case on this To Do"}
+    level = f"Level {due.level} · {due.level_role}" if due.level else "Level 0 · not escalated"
+    parts = []
+    if due.warning:
+        parts.append(Content.styled(due.warning, "bold $text-error" if due.urgency == "late" else "bold $text-warning"))
+    elif comp.closed:
+        parts.append(Content("closed " + ("late" if comp.days_late else "within its due time")))
+    else:
+        parts.append(Content("within its due time"))
+    if comp.days_late:
+        owed = "owed" if comp.closed else "so far"
+        capped = " (the cap)" if comp.capped else ""
+        parts.append(Content(f"compensation {timefmt.rupees(comp.owed_paise)} {owed}{capped}"))
+    return {
+        "due": timefmt.show(due.due_at),
+        "escalation": level,
+        "sla": Content(" · ").join(parts),
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,12 +16,28 @@ from wss_tui.screens.dialogs import TextDialog
 from wss_tui.screens.next_todo import AssignNext
 from wss_tui.store import db, todos
 from wss_tui.store.models import COMPLETE
-from wss_tui.store.todos import Cursor, SearchFilter
+from wss_tui.store.todos import Cursor, SearchFilter, TodoRow
 from wss_tui.widgets.filter_bar import FilterBar
 from wss_tui.widgets.header import UserHeader
-from wss_tui.widgets.todo_table import TodoTable, page_label
+from wss_tui.widgets.todo_table import TodoTable, page_label, short_time
 
 PAGE_SIZE = 50
+
+
+def preview_text(row: TodoRow, theme) -> Text:
+    """The row's message, after its case's due time, escalation level and warning (while it is open)."""
+    text = Text()
+    due = row.due
+    if due is not None and row.status != COMPLETE:
+        text.append(f"Due {short_time(due.due_at)}", style="bold")
+        if due.level:
+            text.append(f" · Level {due.level} {due.level_role or ''}".rstrip(), style="bold")
+        if due.warning:
+            colour = theme.error if due.urgency == "late" else theme.warning
+            text.append(f" · {due.warning}", style=f"bold {colour}" if due.urgency else "")
+        text.append(" — ")
+    text.append(row.message)
+    return text
 
 
 class TodoSearchScreen(AssignNext, WssScreen):
@@ -35,6 +52,7 @@ class TodoSearchScreen(AssignNext, WssScreen):
         Binding("o", "open_id", "Open ID"),
         Binding("f5,ctrl+r", "refresh", "Refresh"),
         Binding("slash", "filters", "Filters", key_display="/"),
+        Binding("m", "app.mis", "MIS"),
         Binding("escape", "to_table", "To the list", show=False),
     ]
 
@@ -125,7 +143,7 @@ class TodoSearchScreen(AssignNext, WssScreen):
         if row.assigned_to:
             parts.append(f"→ {row.assigned_to}")
         keys.update(" ".join(parts))
-        message.update(row.message)
+        message.update(preview_text(row, self.app.current_theme))
 
     # --- actions ----------------------------------------------------------------------------------
 

@@ -1,9 +1,13 @@
 """The To Do Search result: one page of rows from SQL in the built-in DataTable, keyed by To Do ID.
 
-CC&B's seven columns need about 150 columns of screen. "Completion" is left out while only open To Dos
-are listed (it would be empty); at 80 columns "Last Assigned" gives way to it when completed To Dos are
-listed, dates and statuses are shortened, and the rest goes to the message. The row under the cursor is
-shown in full by the screen's preview line.
+CC&B's seven columns need about 150 columns of screen, and each To Do's case adds when it falls due
+("2d left", "3d late": the store's escalation.due_info) and its escalation level. "Completion" is left
+out while only open To Dos are listed (it would be empty). At 80 columns dates and statuses are
+shortened, "Last Assigned" and the escalation level give way to the due column (the level and the whole
+warning are on the preview line), and when completed To Dos are listed one "Due/Done" column shows a
+Complete To Do's completion time and an open one's due; the rest goes to the message. On wide terminals
+optional columns are dropped, least useful first, rather than squeeze the message below MIN_MESSAGE.
+The row under the cursor is shown in full by the screen's preview line.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN
 from wss_tui.store.todos import Page, TodoRow
 
 WIDE_AT = 120  # columns of terminal from which every CC&B column fits
+MIN_MESSAGE = 20  # a wide layout drops optional columns rather than squeeze the message below this
+DROP_FIRST = ("esc", "assigned")  # the optional wide columns, least useful first
 
 SHORT_STATUS = {OPEN: "Open", BEING_WORKED_ON: "Working", COMPLETE: "Complete"}
 
@@ -34,6 +40,22 @@ def medium_time(at: datetime | None) -> str:
 def priority_text(priority: int) -> Text:
     style = "bold red" if priority <= 10 else ("bold" if priority <= 20 else "")
     return Text(str(priority), style=style, justify="right")
+
+
+def due_text(row: TodoRow, colours: dict[str, str] | None = None) -> Text:
+    """The case's due as a short cell: "2d left" (warning colour inside the warning time), "3d late"
+    (error colour); empty for a To Do without a case, a closed case, or a Complete To Do.
+    `colours`: the theme's colour for "late" and "soon"."""
+    due = row.due
+    if due is None or row.status == COMPLETE or not due.short:
+        return Text("")
+    colour = (colours or {"late": "red", "soon": "yellow"}).get(due.urgency)
+    return Text(due.short, style=f"bold {colour}" if colour else "")
+
+
+def level_text(row: TodoRow) -> Text:
+    level = row.due.level if row.due else 0
+    return Text(f"L{level}" if level else "", style="bold", justify="center")
 
 
 def page_label(page: Page | None) -> str:
@@ -56,6 +78,13 @@ class TodoTable(DataTable):
         self.page: Page | None = None
         self.show_completed = False  # the narrow layout's last column: completion or last-assigned time
         self._layout: tuple | None = None
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme) -> None:
+        if self.page is not None:
+            self._rebuild(self.cursor_row)  # the due cells take the theme's warning and error colours
 
     @property
     def wide(self) -> bool:
@@ -84,11 +113,13 @@ class TodoTable(DataTable):
                 ("assigned", "Last Assigned", 18),
                 ("message", "Message", None),
                 ("status", "Status", 15),
+                ("due", "Due", 8),
+                ("esc", "Esc", 3),
             ]
             if self.show_completed:
                 fixed.append(("completed", "Completion", 18))
         else:
-            last = ("completed", "Completed", 14) if self.show_completed else ("assigned", "Assigned", 14)
+            last = ("due_done", "Due/Done", 14) if self.show_completed else ("due", "Due", 8)
             fixed = [
                 ("priority", "Pri", 3),
                 ("created", "Created", 14),
@@ -97,13 +128,24 @@ class TodoTable(DataTable):
                 ("status", "Status", 8),
                 last,
             ]
-        used = sum(w for _, _, w in fixed if w) + 2 * self.cell_padding * len(fixed)
-        room = max(self.size.width or self.app.size.width, 40) - used - 2  # vertical scrollbar
-        return [(k, label, w if w else max(room, 12)) for k, label, w in fixed]
+        width = max(self.size.width or self.app.size.width, 40)
+
+        def room(columns) -> int:
+            used = sum(w for _, _, w in columns if w) + 2 * self.cell_padding * len(columns)
+            return width - used - 2  # vertical scrollbar
+
+        for key in DROP_FIRST if self.wide else ():
+            if room(fixed) >= MIN_MESSAGE:
+                break
+            fixed = [c for c in fixed if c[0] != key]
+        left = room(fixed)
+        return [(k, label, w if w else max(left, 12)) for k, label, w in fixed]
 
     def _cells(self, row: TodoRow) -> list:
         when = medium_time if self.wide else short_time
         status = row.status if self.wide else SHORT_STATUS.get(row.status, row.status)
+        theme = self.app.current_theme
+        due = due_text(row, {"late": theme.error, "soon": theme.warning})
         cells = {
             "priority": priority_text(row.priority),
             "created": when(row.created_at),
@@ -111,6 +153,9 @@ class TodoTable(DataTable):
             "assigned": when(row.last_assigned_at),
             "message": row.message,
             "status": status,
+            "due": due,
+            "esc": level_text(row),
+            "due_done": when(row.completed_at) if row.status == COMPLETE else due,
             "completed": when(row.completed_at),
         }
         return [cells[key] for key in self._keys]
