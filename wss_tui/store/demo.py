@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine, func, insert, select
 
-from . import auth, clock, config, db, sms, tariff
+from . import auth, clock, config, db, sla, sms, tariff
 from .intake import contact_kind
 from .clock import IST
 from .errors import Invalid
@@ -379,7 +379,8 @@ class _Generator:
                     reason=self.rng.choice(REASONS) if rtype.needs_bill else f"{rtype.name} requested by the consumer.",
                     status=status, comments=todo["comment"], created_at=created,
                     created_by=staff_by[(sub, "TR-OPR")][0] if channel == "walk-in" else None,
-                    due_at=created + timedelta(days=rtype.sla_days), closed_at=closed_at, escalation_level=0,
+                    due_at=sla.due_at(created, rtype.code), closed_at=closed_at, escalation_level=0,
+                    office_code=sub,
                 )
             )
             todos.append(todo)

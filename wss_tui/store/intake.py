@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from . import accounts, attachments, clock, config, ids, offices, sms
+from . import accounts, attachments, clock, config, ids, offices, sla, sms
 from .attachments import AttachmentIn
 from .errors import Denied, Invalid, NotFound
 from .models import (
@@ -183,7 +183,8 @@ def _write(session, rtype, channel, account, bill, reason, docs, operator) -> Re
         status=rtype.initial_status,
         created_at=now,
         created_by=user_id,
-        due_at=now + timedelta(days=rtype.sla_days),
+        due_at=sla.due_at(now, rtype.code),
+        office_code=account.subdivision_code,
     )
     # The case goes in first, in a savepoint: if another clerk's complaint on this bill committed
     # since our check, the partial unique index refuses it and we can still say which request won.

@@ -10,13 +10,12 @@ logs, the oversight (store/oversight.py). A failure anywhere leaves none of it.
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from . import cases, clock, config, ids, oversight, powers, timefmt, todos, work_todos
+from . import cases, clock, ids, oversight, powers, sla, timefmt, todos, work_todos
 from .errors import Denied, Invalid, Stale
 from .models import (
     APPROVED,
@@ -185,7 +184,7 @@ def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no:
         case_id=case_id, request_type=kind, case_type=spec.case_type, channel=cases.OFFICER_CHANNEL,
         account_id=account.account_id, bill_no=bill.bill_no, reason=correction.remark.strip(),
         status=cases.REVISION_REQUIRED, created_at=now, created_by=actor.user_id,
-        due_at=now + timedelta(days=config.request_type("bill-correction").sla_days),
+        due_at=sla.due_at(now, "bill-correction"),  # an officer's case keeps a complaint's SLA
         office_code=account.subdivision_code,
     )
     try:
