@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from wss_tui.store import cases, clock, db, intake
+from wss_tui.store import cases, clock, db, intake, sla
 from wss_tui.store.attachments import AttachmentIn
 from wss_tui.store.errors import Denied, Invalid, NotFound
 from wss_tui.store.models import Account, Attachment, Bill, Case, CaseLog, CustomerContact, SmsOutbox, ToDo, ToDoCharacteristic, ToDoLog
@@ -52,6 +52,7 @@ def test_accepted_request_writes_case_todo_characteristics_logs_contact_sms_and_
         assert (case.account_id, case.bill_no, case.channel, case.reason) == (account_id, bill_no, "wss", REASON)
         assert case.case_type == "Bill Revision Through WSS" and case.closed_at is None
         assert case.created_at == now and case.due_at == now + timedelta(days=7)
+        assert case.due_at == sla.due_at(now, "bill-correction") and case.office_code == sub
         assert s.get(Bill, bill_no).state == "DISPUTED"
         assert [log.log_type for log in s.scalars(select(CaseLog).where(CaseLog.case_id == case.case_id).order_by(CaseLog.id))] == [
             "Created",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from wss_tui.store import db, oversight, powers, revision, todos
+from wss_tui.store import db, oversight, powers, revision, sla, todos
 from wss_tui.store.errors import Denied, Invalid, NotFound, Stale
 from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN, BillRevision, Case, CaseLog, SmsOutbox, Staff
 from wss_tui.store.revision_calc import Correction
@@ -351,6 +351,7 @@ def test_an_officer_opens_a_revision_case_from_an_account(engine):
         case = s.get(Case, info.case_id)
         assert (case.channel, case.status, case.created_by, case.bill_no) == ("officer", "Bill Revision Required", SDO, bill_no)
         assert case.office_code == SUB
+        assert case.due_at == sla.due_at(case.created_at, "bill-correction")  # a complaint's SLA, one rule
         assert case.case_type == "Bill Revision on Meter Replacement"
         own = revision.revision_of_todo(s, todos.get(s, EE, info.approval_todo_id))
         assert own.source_todo_id is not None

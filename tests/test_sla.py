@@ -184,3 +184,16 @@ def test_sql_and_python_agree_on_every_demo_case_at_second_boundaries(engine):
         with engine.connect() as conn:
             got = conn.execute(select(sla.compensation_sql(case, until)).where(case.c.case_id == r.case_id)).scalar_one()
         assert got == expected, (r.case_id, until)
+
+
+def test_demo_cases_fall_due_by_the_sla_rule_in_their_sub_division(engine):
+    """Every writer of cases uses sla.due_at and records the sub-division: the demo as intake does."""
+    with db.read(engine) as session:
+        rows = session.execute(
+            select(Case.created_at, Case.request_type, Case.due_at, Case.office_code, Account.subdivision_code)
+            .join(Account, Account.account_id == Case.account_id)
+        ).all()
+    assert rows
+    for r in rows:
+        assert r.due_at == sla.due_at(r.created_at, r.request_type)
+        assert r.office_code == r.subdivision_code

@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, insert, select, update
 
-from wss_tui.store import config, db, todos
+from wss_tui.store import clock, config, db, escalation, todos
 from wss_tui.store.errors import Denied, Invalid, NotFound, Stale
-from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN, Office, Staff, ToDo, ToDoLog
+from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN, Case, Office, Staff, ToDo, ToDoLog
 from wss_tui.store.todos import SearchFilter
 
 from .conftest import FIXED_NOW, PG_URL
@@ -761,3 +761,92 @@ def test_on_postgresql_a_clerk_skips_the_to_do_another_is_taking(engine):
     assert results["first"] != results["second"]
     queue = expect(engine, INR1, role="TR-SDC", statuses=(OPEN, BEING_WORKED_ON))
     assert queue.index(results["first"]) < queue.index(results["second"])
+
+
+# --- each To Do's due time, escalation level and warnings (its case's) ---------------------------
+
+
+def _a_pending_complaint(engine):
+    """One of the clerk's open bill-complaint To Dos, and its case's due time."""
+    with db.read(engine) as s:
+        row = next(r for r in todos.search(s, CLERK, SearchFilter(), limit=500).rows if r.todo_type == "IMITCASE")
+        return row.todo_id, s.get(Case, row.case_id).due_at
+
+
+def _seen_at(engine, todo_id: str, at):
+    """The search row and the To Do Entry of `todo_id` as they read at `at`."""
+    clock.freeze(at)
+    try:
+        with db.read(engine) as s:
+            row = next(r for r in todos.search(s, CLERK, SearchFilter(), limit=500).rows if r.todo_id == todo_id)
+            return row, todos.get(s, CLERK, todo_id)
+    finally:
+        clock.set_clock(None)
+
+
+@pytest.mark.parametrize(
+    "offset, short, urgency, warning",
+    [
+        (-timedelta(days=3), "3d left", "", ""),  # outside the 48 hours' warning (escalation.toml)
+        (-timedelta(hours=47), "1d left", "soon", "breaches in 1 day"),
+        (-timedelta(hours=5), "5h left", "soon", "breaches in 5 hours"),
+        (timedelta(hours=5), "5h late", "late", "breached 5 hours ago"),
+        (timedelta(days=3, seconds=1), "3d late", "late", "breached 3 days ago"),
+    ],
+)
+def test_search_rows_and_the_entry_carry_the_due_time_and_its_warning(engine, offset, short, urgency, warning):
+    todo_id, due = _a_pending_complaint(engine)
+    row, detail = _seen_at(engine, todo_id, due + offset)
+    for info in (row.due, detail.due):
+        assert (info.due_at, info.short, info.urgency, info.level) == (due, short, urgency, 0)
+        assert info.warning.split(";")[0] == warning
+    # Compensation, by hand: Rs 50 for each full day past the due time (the cap is far above 3 days').
+    comp = detail.compensation
+    days = 3 if offset >= timedelta(days=3) else 0
+    assert comp.cap_paise > 3 * 5000
+    assert (comp.days_late, comp.owed_paise, comp.closed) == (days, days * 5000, False)
+
+
+def test_the_due_shows_the_level_the_sweep_reached(engine):
+    todo_id, due = _a_pending_complaint(engine)
+    with db.write(engine) as s:
+        escalation.sweep(s, due + timedelta(seconds=1))  # level 1: after 7 calendar days, the SLA
+    row, detail = _seen_at(engine, todo_id, due + timedelta(hours=1))
+    assert (row.due.level, row.due.level_role) == (1, "TR-EE") == (detail.due.level, detail.due.level_role)
+    with db.read(engine) as s:
+        mine = todos.search(s, EE, SearchFilter(user_filter="role", todo_type="ESCLCASE"), limit=500).rows
+        escalated = next(r for r in mine if r.case_id == detail.keys[1][1])
+        assert escalated.due.level == 1
+        assert todos.get(s, EE, escalated.todo_id).todo_type_description == "Escalated Bill Revision Complaint"
+        assert ("ESCLCASE", "Escalated Bill Revision Complaint") in todos.todo_types(s)
+
+
+def test_a_to_do_without_a_case_or_with_a_closed_one_has_no_warning(engine):
+    with db.read(engine) as s:
+        rows = todos.search(s, CLERK, SearchFilter(user_filter="role", status=None), limit=500).rows
+        closed = {c for c in s.scalars(select(Case.case_id).where(Case.closed_at.is_not(None)))}
+    assert any(r.case_id in closed for r in rows)
+    for r in rows:
+        if r.case_id is None:
+            assert r.due is None
+        elif r.case_id in closed:
+            assert (r.due.short, r.due.urgency, r.due.warning) == ("", "", "")
+
+
+def test_the_due_costs_the_page_one_statement_however_many_rows(engine):
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    flt = SearchFilter(user_filter="role", status=None)
+    seen = []
+    for limit in (5, 50):
+        statements.clear()
+        with db.read(engine) as s:
+            event.listen(s.connection(), "before_cursor_execute", count)
+            page = todos.search(s, CLERK, flt, limit=limit)
+            event.remove(s.connection(), "before_cursor_execute", count)
+        assert sum(1 for r in page.rows if r.due) > 1
+        seen.append(len(statements))
+    assert seen[0] == seen[1]

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from textual.widgets import Input, Select
 
+from wss_tui.screens.intake import IntakeScreen
+from wss_tui.screens.mis import MisScreen
 from wss_tui.screens.todo_entry import TodoEntryScreen
+from wss_tui.screens.todo_search import TodoSearchScreen
 from wss_tui.store import db, timefmt, todos
 from wss_tui.store.clock import IST
 from wss_tui.store.models import BEING_WORKED_ON, COMPLETE
 from wss_tui.store.todos import SearchFilter
+from wss_tui.widgets.todo_table import short_time
 
 from .conftest import FIXED_NOW
-from .tui_helpers import ADMIN, CLERK, OTHER_CLERK, app_as, column, row_keys, settle, table, text_of
+from .tui_helpers import (ADMIN, CLERK, OTHER_CLERK, app_as, column, notifications, row_keys, settle, table,
+                          text_of)
 
 
 def store_ids(engine, actor: str, flt: SearchFilter) -> list[str]:
@@ -186,3 +191,96 @@ async def test_another_sub_divisions_clerk_finds_nothing(engine):
         assert table(app, "#todos").row_count == 0
         assert text_of(app, "#page-label") == "0 of 0"
         assert store_ids(engine, OTHER_CLERK, SearchFilter(status=None)), "they do have To Dos of their own"
+
+
+# --- due, escalation level and warnings; the MIS key ---------------------------------------------
+
+
+async def test_each_row_shows_its_due_and_the_preview_its_warning(engine):
+    with db.read(engine) as session:
+        rows = todos.search(session, CLERK, SearchFilter()).rows
+    late = next(r for r in rows if r.due and r.due.urgency == "late")
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        labels = [str(c.label) for c in table(app, "#todos").columns.values()]
+        assert labels == ["Pri", "Created", "Rel", "Message", "Status", "Due"]
+        assert column(app, "#todos", "due") == [r.due.short if r.due else "" for r in rows]
+        assert "d late" in late.due.short
+        cell = table(app, "#todos").get_cell(late.todo_id, "due")
+        assert app.current_theme.error.lower() in str(cell.style).lower()  # late: the theme's error colour
+        table(app, "#todos").move_cursor(row=rows.index(late))
+        await settle(pilot)
+        assert text_of(app, "#preview-message") == (
+            f"Due {short_time(late.due.due_at)} · {late.due.warning} — {late.message}"
+        )
+
+
+async def test_wide_terminals_show_due_and_escalation_level(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(pilot)
+        await choose(pilot, "#status", "*")
+        labels = [str(c.label) for c in table(app, "#todos").columns.values()]
+        assert labels == ["Priority", "Create Date/Time", "Related", "Last Assigned", "Message", "Status", "Due",
+                          "Esc", "Completion"]
+    app = app_as(engine)
+    async with app.run_test(size=(120, 40)) as pilot:  # the message keeps its room: Esc goes first
+        await settle(pilot)
+        await choose(pilot, "#status", "*")
+        labels = [str(c.label) for c in table(app, "#todos").columns.values()]
+        assert "Esc" not in labels and {"Due", "Completion", "Message"} <= set(labels)
+
+
+async def test_completed_rows_show_when_done_open_rows_when_due(engine):
+    with db.read(engine) as session:
+        rows = todos.search(session, CLERK, SearchFilter(status=None)).rows
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await choose(pilot, "#status", "*")
+        expected = [short_time(r.completed_at) if r.status == COMPLETE else (r.due.short if r.due else "") for r in rows]
+        assert column(app, "#todos", "due_done") == expected
+
+
+async def test_m_opens_the_mis_of_my_offices_and_esc_comes_back(engine):
+    app = app_as(engine, "INR-EE")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, MisScreen)
+        assert row_keys(app, "#mis-table")[:2] == ["ESD-INR-1", "ESD-INR-2"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoSearchScreen)
+
+
+async def test_the_mis_is_in_the_palette_and_the_help(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert "MIS" in column(app, "#help-keys", "what")
+        await pilot.press("escape")
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"MIS")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MisScreen)
+        assert text_of(app, "#mis-path") == "ESD-INR-1 · by officer"
+
+
+async def test_a_counter_operator_has_no_mis(engine):
+    app = app_as(engine, "INR1-OPR")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)  # no To Dos: the counter is their work
+        await pilot.press("m")  # a letter typed into the counter's form, never the MIS
+        app.action_mis()
+        await settle(pilot)
+        assert not isinstance(app.screen, MisScreen)
+        assert "TR-OPR does not work complaints, so has no MIS; ask your SDO" in notifications(app)
