@@ -7,7 +7,7 @@ from sqlmodel import select
 from wss_tui.screens.account import AccountScreen
 from wss_tui.screens.todo_entry import TodoEntryScreen
 from wss_tui.screens.todo_search import TodoSearchScreen
-from wss_tui.store import db, timefmt
+from wss_tui.store import db, sla, timefmt
 from wss_tui.store.accounts import account_context
 from wss_tui.store.models import Account
 
@@ -77,3 +77,18 @@ async def test_an_account_outside_the_clerks_sub_division_is_not_shown(engine):
         await open_account(pilot, elsewhere)
         assert isinstance(app.screen, TodoSearchScreen)
         assert any(f"no account {elsewhere}" in n for n in notifications(app))
+
+
+async def test_the_case_history_shows_days_late_and_compensation(engine):
+    account_id = busiest_account(engine)
+    with db.read(engine) as session:
+        c = account_context(session, account_id, CLERK)
+        late = next(a for a in c.activity if a.activity == "Case" and a.days_late)
+        comp = sla.for_case(session, late.case_id)  # the one-case rule agrees with the history's SQL
+    assert (late.days_late, late.compensation_paise) == (comp.days_late, comp.owed_paise)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_account(pilot, account_id)
+        row = row_keys(app, "#activity")[c.activity.index(late)]
+        text = str(table(app, "#activity").get_cell(row, "description"))
+        assert text.endswith(f"; {late.days_late} days late, compensation {timefmt.rupees(comp.owed_paise)} accrued")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from sqlalchemy import delete, update
 from textual.widgets import Select
 
 from wss_tui.screens.account import AccountScreen
 from wss_tui.screens.dialogs import ConfirmDialog, ForwardDialog, PriorityDialog, TextDialog
 from wss_tui.screens.todo_entry import TodoEntryScreen
 from wss_tui.screens.todo_search import TodoSearchScreen
-from wss_tui.store import db, todos
-from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN
+from wss_tui.store import db, timefmt, todos
+from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN, ToDo, ToDoCharacteristic
 from wss_tui.store.todos import SearchFilter
 
+from .conftest import FIXED_NOW
 from .tui_helpers import (CLERK, CLERK2, OTHER_CLERK, SDO, app_as, column, notifications, row_keys, settle,
                           table, text_of)
 
@@ -304,3 +306,35 @@ async def test_assign_me_the_next_to_do_from_an_entry_replaces_it(engine):
         assert taken != mine and len(app.screen_stack) == depth  # replaced, not stacked
         assert text_of(app, "#f-assigned").endswith(f"({CLERK})")
     assert stored(engine, taken).assigned_to == CLERK
+
+
+async def test_entry_shows_the_cases_due_escalation_and_compensation(engine):
+    with db.read(engine) as session:
+        rows = todos.search(session, CLERK, SearchFilter(status=BEING_WORKED_ON)).rows
+    todo_id = next(r.todo_id for r in rows if r.due and r.due.urgency == "late" and r.todo_type == "IMITCASE")
+    detail = stored(engine, todo_id)
+    due, comp = detail.due, detail.compensation
+    # By hand: the fixed clock is 28-11-2026 11:00 IST; Rs 50 for each full day past the due time.
+    days = int((FIXED_NOW - due.due_at).total_seconds() // 86_400)
+    assert days >= 1 and comp.days_late == days and comp.owed_paise == min(days * 5000, comp.cap_paise)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        assert text_of(app, "#f-due") == timefmt.show(due.due_at)
+        assert text_of(app, "#f-escalation") == "Level 0 · not escalated"
+        sla_text = text_of(app, "#f-sla")
+        assert sla_text.startswith(f"breached {days} day")
+        capped = " (capped)" if comp.capped else ""  # this one is: 30% of its year's fixed charges
+        assert sla_text.endswith(f" · compensation {timefmt.rupees(comp.owed_paise)} so far{capped}")
+
+
+async def test_a_to_do_without_a_case_says_so(engine):
+    todo_id = one_of_mine(engine)
+    with db.write(engine) as session:
+        session.execute(update(ToDo).where(ToDo.todo_id == todo_id).values(case_id=None))
+        session.execute(delete(ToDoCharacteristic).where(ToDoCharacteristic.todo_id == todo_id,
+                                                         ToDoCharacteristic.char_type == "CASE"))
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        assert (text_of(app, "#f-due"), text_of(app, "#f-sla")) == ("", "no case on this To Do")

@@ -81,7 +81,7 @@ def due_values(d: TodoDetail) -> dict[str, str | Content]:
         parts.append(Content("within its due time"))
     if comp.days_late:
         owed = "owed" if comp.closed else "so far"
-        capped = " (the cap)" if comp.capped else ""
+        capped = " (capped)" if comp.capped else ""
         parts.append(Content(f"compensation {timefmt.rupees(comp.owed_paise)} {owed}{capped}"))
     return {
         "due": timefmt.show(due.due_at),
