@@ -30,8 +30,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
-from sqlalchemy import Connection, bindparam, func, insert, null, or_, select, tuple_, union_all, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, null, or_, select, tuple_, union_all, update
 from sqlmodel import Session
 
 from . import clock, config, escalation, offices, sla, timefmt
@@ -84,7 +85,8 @@ class TodoRow:
     assigned_to: str | None
     case_id: str | None
     account_id: str | None
-    # The case's due time, escalation level and warnings at the time of the search (None: no case).
+    # Its open case's due time, escalation level and warnings at the time of the search; None when it
+    # has no case, its case is closed, or the To Do is Complete: nothing of it falls due.
     due: escalation.DueInfo | None = None
 
     @property
@@ -176,7 +178,38 @@ _ROW_COLUMNS = (
     _todo.c.account_id,
 )
 _N_ROW_COLUMNS = len(_ROW_COLUMNS)
-_CASE_AT = _ROW_COLUMNS.index(_todo.c.case_id)
+# Each page row's open case, LEFT JOINed in the page statement, for its due time and escalation level
+# (escalation.due_info reads them by these names). A closed case has nothing left to fall due: not
+# joined, so the page converts no times it will not show.
+_CASE_COLUMNS = (
+    _case.c.request_type.label("case_request_type"),
+    _case.c.created_at.label("case_created_at"),
+    _case.c.due_at.label("case_due_at"),
+    _case.c.escalation_level.label("case_escalation_level"),
+)
+_CASE_END = _N_ROW_COLUMNS + len(_CASE_COLUMNS)
+_STATUS_AT = _ROW_COLUMNS.index(_todo.c.status)
+
+
+def _open_case(case_id):
+    return and_(_case.c.case_id == case_id, _case.c.closed_at.is_(None))
+
+
+class _CaseDue(NamedTuple):
+    request_type: str
+    created_at: datetime
+    due_at: datetime
+    escalation_level: int
+    closed_at: datetime | None = None  # only open cases are joined
+
+
+def _due(row, now: datetime) -> escalation.DueInfo | None:
+    """A page row's due, from its LEFT JOINed case columns; None without an open case, and for a
+    Complete To Do (nothing of it falls due)."""
+    values = row[_N_ROW_COLUMNS:_CASE_END]
+    if values[2] is None or row[_STATUS_AT] == COMPLETE:
+        return None
+    return escalation.due_info(_CaseDue(*values), now)
 _CHAR_ORDER = {"CASE": 0, "ACCOUNT": 1, "BILL": 2}
 
 
@@ -309,11 +342,14 @@ def search(
         return Page([], total, 0, has_next=False, has_prev=after is not None and total > 0)
     total = rows[0].total
     related = dict(conn.execute(_RELATED, {"ids": [r[0] for r in rows]}).all())
-    dues = _page_dues(conn, {r[_CASE_AT] for r in rows if r[_CASE_AT]})
+    now = clock.now()
     return Page(
-        # Positional: _ROW_COLUMNS is TodoRow's fields without `related`; named Row access costs
-        # more than the page query on a 50-row page.
-        rows=[TodoRow(*r[:4], related.get(r[0], 0), *r[4:_N_ROW_COLUMNS], dues.get(r[_CASE_AT])) for r in rows],
+        # Positional: _ROW_COLUMNS is TodoRow's fields without `related`, then the case's columns;
+        # named Row access costs more than the page query on a 50-row page.
+        rows=[
+            TodoRow(*r[:4], related.get(r[0], 0), *r[4:_N_ROW_COLUMNS], _due(r, now))
+            for r in rows
+        ],
         total=total,
         first=earlier + 1,
         has_next=earlier + len(rows) < total,
@@ -434,20 +470,27 @@ def _page_statement(shape: _Shape, direction: str | None, limit: int):
     else:
         counts.append(null().label("counted"))
 
-    def arm(conds, *extra):
+    def arm(conds, *extra, joined: bool = False):
         stmt = select(*_ROW_COLUMNS, *extra).where(*conds)
+        if joined:
+            stmt = stmt.select_from(_todo.outerjoin(_case, _open_case(_todo.c.case_id)))
         if direction is not None:
             stmt = stmt.where(keys < cursor if backward else keys > cursor)
         return stmt.order_by(*order).limit(limit)
 
     arms = _arms(shape)
     if len(arms) == 1:
-        return arm(arms[0], *counts)
+        # A LEFT JOIN keeps the To Do index as the outer loop: one case lookup per row of the page.
+        return arm(arms[0], *_CASE_COLUMNS, *counts, joined=True)
     merged = union_all(*(select(arm(conds).subquery()) for conds in arms)).subquery()
     # The counts go outside the page's own subquery: beside the union SQLite would copy them into
-    # every arm and count the filter once per arm.
+    # every arm and count the filter once per arm. The case too: looked up for the page's rows only.
     page = select(merged).order_by(*_page_order(merged, backward)).limit(limit).subquery("page")
-    return select(page, *counts).order_by(*_page_order(page, backward))
+    return (
+        select(page, *_CASE_COLUMNS, *counts)
+        .select_from(page.outerjoin(_case, _open_case(page.c.case_id)))
+        .order_by(*_page_order(page, backward))
+    )
 
 
 def _page_order(subquery, backward: bool) -> list:
@@ -488,18 +531,8 @@ _RELATED = (
 )
 
 
-# The due time, escalation level and warnings of the page's cases: one primary-key lookup per case of
-# the page, in one statement, never a query per row.
 _DUE_COLUMNS = (_case.c.case_id, _case.c.request_type, _case.c.created_at, _case.c.due_at, _case.c.closed_at,
                 _case.c.escalation_level)
-_PAGE_DUES = select(*_DUE_COLUMNS).where(_case.c.case_id.in_(bindparam("ids", expanding=True)))
-
-
-def _page_dues(conn: Connection, case_ids: set[str]) -> dict[str, escalation.DueInfo]:
-    if not case_ids:
-        return {}
-    now = clock.now()
-    return {c.case_id: escalation.due_info(c, now) for c in conn.execute(_PAGE_DUES, {"ids": sorted(case_ids)})}
 
 
 # --- one To Do -----------------------------------------------------------------------------------
