@@ -113,13 +113,13 @@ class TodoTable(DataTable):
                 ("assigned", "Last Assigned", 18),
                 ("message", "Message", None),
                 ("status", "Status", 15),
-                ("due", "Due", 8),
+                ("due", "Due", 9),
                 ("esc", "Esc", 3),
             ]
             if self.show_completed:
                 fixed.append(("completed", "Completion", 18))
         else:
-            last = ("due_done", "Due/Done", 14) if self.show_completed else ("due", "Due", 8)
+            last = ("due_done", "Due/Done", 14) if self.show_completed else ("due", "Due", 9)
             fixed = [
                 ("priority", "Pri", 3),
                 ("created", "Created", 14),
