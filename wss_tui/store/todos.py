@@ -7,11 +7,14 @@ Search
     page = search(session, actor_id, filter, after=None, before=None, limit=50) -> Page
         keyset-paged in the order (priority, created_at, todo_id); `after`/`before` are a
         row's `Cursor` (next page / previous page). `page.total` is the filter's full count,
-        `page.first` the 1-based number of the first row (for "1–50 of 1,234").
+        `page.first` the 1-based number of the first row (for "1–50 of 1,234"). Each row's `due`
+        is its open case's escalation.DueInfo (due time, level, "2d left" / "3d late", warning),
+        from the case LEFT JOINed in the page statement.
     todo_types(session) -> list[tuple[str, str]]   # (code, description) for the type filter
 
 One To Do
-    get(session, actor_id, todo_id) -> TodoDetail  (fields, characteristics, log, keys, version)
+    get(session, actor_id, todo_id) -> TodoDetail  (fields, characteristics, log, keys, version,
+        and the carried case's `due` and SLA `compensation`)
     take(session, actor_id, todo_id, version) -> TodoDetail
     forward(session, actor_id, todo_id, version, *, to_user=None, to_role=None, note) -> TodoDetail
     send_back(session, actor_id, todo_id, version, note) -> TodoDetail
