@@ -26,6 +26,7 @@ from wss_tui.store.models import (
     Case,
     CaseClosure,
     Office,
+    SmsOutbox,
     Staff,
     ToDo,
 )
@@ -77,6 +78,9 @@ def data(engine):
              for i, b in enumerate(bills)],
         )
         conn.execute(update(case).where(text("substr(case_id, 10, 1) IN ('1', '3', '5', '7', '9')")).values(office_code=None))
+        # Some SMS that delivery gave up on, one of them a case's second failure.
+        conn.execute(update(SmsOutbox).where(text("id % 7 = 3")).values(status="FAILED", tries=5, last_error="HTTP 503"))
+        assert conn.scalar(select(text("count(*)")).select_from(SmsOutbox).where(SmsOutbox.status == "FAILED")) > 5
         assert conn.scalar(select(text("count(*)")).select_from(case).where(case.c.office_code.is_(None))) > 20
     return engine
 
@@ -88,8 +92,8 @@ def _rows(conn, model):
 def expected(engine, *, now, start, end, scope_path="/", level="discom", office_path=None) -> dict[str, dict]:
     """Each figure per row key, counted in Python from the rows themselves."""
     with engine.connect() as conn:
-        cases, accounts, offices_, bills, todos, closures, revisions = (
-            _rows(conn, m) for m in (Case, Account, Office, Bill, ToDo, CaseClosure, BillRevision)
+        cases, accounts, offices_, bills, todos, closures, revisions, messages = (
+            _rows(conn, m) for m in (Case, Account, Office, Bill, ToDo, CaseClosure, BillRevision, SmsOutbox)
         )
     sub_of = {a.account_id: a.subdivision_code for a in accounts}
     path_of = {o.code: o.path for o in offices_}
@@ -101,6 +105,9 @@ def expected(engine, *, now, start, end, scope_path="/", level="discom", office_
         if t.case_id and t.case_id not in first_todo and t.office_code == sub_of[t.account_id]:
             first_todo[t.case_id] = t
     confirmed = {c.case_id for c in closures if c.method in ("OTP", "OFFICER")}
+    failed_sms = defaultdict(int)
+    for m in messages:
+        failed_sms[m.case_id] += m.status == "FAILED"
     within = office_path or scope_path
 
     def key_of(sub: str, officer: str | None) -> str | None:
@@ -138,6 +145,7 @@ def expected(engine, *, now, start, end, scope_path="/", level="discom", office_
             f["breached"] += c.due_at < now
             f[f"level_{min(c.escalation_level, 4)}"] += 1
             f["compensation_paise"] += owed(c, now)
+        f["sms_failed"] += failed_sms[c.case_id]
         if start <= c.created_at <= end:
             f["received"] += 1
         if c.closed_at is not None and start <= c.closed_at <= end:
@@ -176,7 +184,7 @@ def test_every_level_of_the_administrators_mis_equals_a_count_by_hand(data, leve
     assert len(report.rows) == offices_at_level  # every office listed, those with nothing too
     assert report.total.pending == sum(r.figures.pending for r in report.rows) > 100
     assert report.total.compensation_paise > 0 and report.total.closed_without_otp > 0
-    assert report.total.revisions_approved > 0
+    assert report.total.revisions_approved > 0 and report.total.sms_failed > 5
 
 
 def test_officers_of_a_sub_division_and_a_longer_period(data):

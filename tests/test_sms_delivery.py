@@ -267,6 +267,8 @@ def test_unreachable_gateway_is_a_failed_try(engine, at):
 def test_gives_up_after_max_tries_and_wss_sms_list_failed_shows_it(engine, demo_url, gateway, at):
     settings, sender = http_sender(gateway, max_tries=3, backoff_seconds=10, backoff_factor=3)
     gateway.mode = "fail"
+    with db.read(engine) as session:
+        failed_before = sms_delivery.count_by_status(session)["FAILED"]  # the demo's own
     failing = queue(engine)[0]
     also_failing = queue(engine, mobile_base=7_000_000_000)[0]
     for next_due in (10, 10 + 30):  # waits of 10 s, then 30 s
@@ -284,16 +286,16 @@ def test_gives_up_after_max_tries_and_wss_sms_list_failed_shows_it(engine, demo_
         assert (row.status, row.tries, row.next_try_at) == ("FAILED", 3, None)
         assert row.last_error == "gave up after 3 tries: gateway answered HTTP 500: Internal Server Error"
     with db.read(engine) as session:
-        assert sms_delivery.count_by_status(session)["FAILED"] == 2
+        assert sms_delivery.count_by_status(session)["FAILED"] == failed_before + 2
 
     listed = subprocess.run([str(WSS), "--db", demo_url, "sms", "list", "--failed", "--json"], capture_output=True, text=True, timeout=60)
     assert listed.returncode == 0, listed.stderr
     payload = json.loads(listed.stdout)
-    assert [m["id"] for m in payload] == [also_failing, failing]
-    assert all(m["status"] == "FAILED" and m["last_error"].startswith("gave up after 3 tries") for m in payload)
+    assert len(payload) == failed_before + 2 and [m["id"] for m in payload[:2]] == [also_failing, failing]  # newest first
+    assert all(m["status"] == "FAILED" and m["last_error"].startswith("gave up after 3 tries") for m in payload[:2])
     table = subprocess.run([str(WSS), "--db", demo_url, "sms", "list", "--failed"], capture_output=True, text=True, timeout=60)
     assert table.returncode == 0
-    assert "FAILED 2" in table.stdout and "gave up after 3 tries: gateway answered HTTP 500" in table.stdout
+    assert f"FAILED {failed_before + 2}" in table.stdout and "gave up after 3 tries: gateway answered HTTP 500" in table.stdout
     assert all(len(line) <= 80 for line in table.stdout.splitlines() if "gave up" not in line)
 
 

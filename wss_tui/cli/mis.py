@@ -24,7 +24,7 @@ def mis_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object instead of tables."),
 ) -> None:
     """Pending complaints by office (ageing, due today, breached, escalation level, compensation owed)
-    and their disposal in a period (received, closed, within SLA, rejected, without OTP)."""
+    and their disposal in a period (received, closed, within SLA, rejected, without OTP); SMS that failed."""
     from wss_tui.store import db, mis, timefmt
 
     period_start = timefmt.parse_when(start, field="from") if start else None
@@ -110,7 +110,7 @@ def _print(report) -> None:
         return t
 
     pending = table("Pending", ["Pending", "0-7", "8-15", "16-30", ">30", "Due tdy", "Breached", "Comp Rs"])
-    levels = table("Pending by escalation level", [f"L{k}" for k in range(report.escalation_levels + 1)])
+    levels = table("Pending by escalation level; SMS that failed", [*(f"L{k}" for k in range(report.escalation_levels + 1)), "SMS fail"])
     disposal = table(
         f"Disposal {timefmt.show_date(report.period_start)} to {timefmt.show_date(report.period_end)}",
         ["Recd", "Closed", "In SLA", "Rej", "No OTP", "Comp Rs", "Revs", "Rev Rs"],
@@ -122,7 +122,7 @@ def _print(report) -> None:
                 t.add_section()
         pending.add_row(label, *(f"{n:,}" for n in (f.pending, *f.ageing, f.due_today, f.breached)),
                         _rs(f.compensation_paise), style=style)
-        levels.add_row(label, *(f"{n:,}" for n in f.levels), style=style)
+        levels.add_row(label, *(f"{n:,}" for n in (*f.levels, f.sms_failed)), style=style)
         disposal.add_row(label, *(f"{n:,}" for n in (f.received, f.closed, f.closed_within_sla, f.rejected, f.closed_without_otp)),
                          _rs(f.closed_compensation_paise), f"{f.revisions_approved:,}", _rs(f.revision_amount_paise), style=style)
     console.print(pending)
@@ -131,5 +131,6 @@ def _print(report) -> None:
     console.print(
         "Ages: full days since registration. Comp Rs: accrued on the pending, owed on\n"
         "the closed. Rej: rejected. Revs, Rev Rs: bill revisions approved, net change.\n"
-        "No OTP: closed without the consumer's OTP (by an EE, or before OTPs were kept)."
+        "No OTP: closed without the consumer's OTP (by an EE, or before OTPs were kept).\n"
+        "SMS fail: gave up delivering (any date); `wss sms list --failed` lists them."
     )

@@ -171,6 +171,8 @@ class MisScreen(WssScreen):
         body = Text(f"Ageing, days · {name}\n", style="bold")
         body.append_text(ageing_bars(figures, width))
         body.append(f"\nEsc level {levels}")
+        if figures.sms_failed:
+            body.append(f"\n{figures.sms_failed:,} SMS failed: wss sms list --failed", style="bold red")
         ageing.update(body)
         f = figures
         name = mis.PERIODS[self.period_index].capitalize()

@@ -394,13 +394,14 @@ class _Generator:
                 language, text = sms.render(
                     "registered", acc["language"], request_name=rtype.name, account_id=acc["account_id"], request_id=case_id
                 )
+                sent = dict(status="SENT", tries=1, sent_at=created + timedelta(seconds=20),
+                            gateway_id=hashlib.sha1(case_id.encode()).hexdigest()[:16], last_error=None)
+                if int(case_id) % 53 == 0:  # a few the gateway never took, for `wss sms list --failed` and the MIS
+                    sent = dict(status="FAILED", tries=5, sent_at=None, gateway_id=None,
+                                last_error="gateway answered HTTP 400: mobile number is on the DND register")
                 outbox.append(
-                    dict(
-                        case_id=case_id, mobile=acc["mobile"], template="registered", language=language,
-                        text=text, created_at=created, status="SENT", tries=1, next_try_at=None,
-                        sent_at=created + timedelta(seconds=20), gateway_id=hashlib.sha1(case_id.encode()).hexdigest()[:16],
-                        last_error=None,
-                    )
+                    dict(case_id=case_id, mobile=acc["mobile"], template="registered", language=language,
+                         text=text, created_at=created, next_try_at=None, **sent)
                 )
         self.cases, self.todos = cases, todos
         return cases, case_logs, todos, chars, todo_logs, outbox, contacts

@@ -9,7 +9,9 @@ Pending: open cases by age since registration (0–7, 8–15, 16–30, over 30 f
 breached (past their due time), by escalation level, and the compensation accrued so far (sla.py).
 Disposal in a period: received, closed, closed within their SLA, rejected, closed without the
 consumer's OTP (store/closure.py), the compensation owed on those closed, and the bill revisions
-approved with the net amount they changed.
+approved with the net amount they changed. And, whatever the period, the SMS to consumers that
+delivery gave up on (store/sms_delivery.py): a consumer who never got the registration number or the
+OTP is a complaint the office must phone.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import Select, and_, exists, func, literal, select, union_all
 from sqlmodel import Session
 
-from . import closure, clock, config, escalation, offices, sla
+from . import closure, clock, config, escalation, offices, sla, sms_delivery
 from .clock import IST
 from .errors import Denied, Invalid, NotFound
-from .models import APPROVED, Account, BillRevision, Case, CaseClosure, Office, Staff, ToDo
+from .models import APPROVED, Account, BillRevision, Case, CaseClosure, Office, SmsOutbox, Staff, ToDo
 
 OFFICER = "officer"
 GROUP_LEVELS = (*config.OFFICE_LEVELS, OFFICER)
@@ -41,6 +43,7 @@ _todo = ToDo.__table__
 _closure = CaseClosure.__table__
 _revision = BillRevision.__table__
 _staff = Staff.__table__
+_sms = SmsOutbox.__table__
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Figures:
     closed_compensation_paise: int = 0  # owed on the cases closed in the period
     revisions_approved: int = 0  # bill revisions approved in the period
     revision_amount_paise: int = 0  # their net change to the bills (negative: credited to consumers)
+    sms_failed: int = 0  # messages on these cases that delivery gave up on, of any date
 
     @property
     def ageing(self) -> tuple[int, int, int, int]:
@@ -334,9 +338,9 @@ def _closed_metrics() -> list[tuple[str, object]]:
 
 
 def _statements(place: _Place, row_level: str, n_levels: int, now: datetime, start: datetime, end: datetime) -> list[Select]:
-    """Four statements, each one pass over an index range: the open cases (ix_case_pending), the
-    cases received in the period (ix_case_received), those closed in it (ix_case_closed_at), and the
-    bill revisions approved in it."""
+    """Five statements, each one pass over an index range: the open cases (ix_case_pending), the
+    cases received in the period (ix_case_received), those closed in it (ix_case_closed_at), the
+    bill revisions approved in it, and the failed SMS (ix_sms_outbox_status_next) with their cases."""
     when = _case.c.created_at.type
     in_period = (literal(start, when), literal(end, when))
     return [
@@ -344,6 +348,7 @@ def _statements(place: _Place, row_level: str, n_levels: int, now: datetime, sta
         _grouped(place, row_level, [_case.c.created_at.between(*in_period)], _received_metrics()),
         _grouped(place, row_level, [_case.c.closed_at.between(*in_period)], _closed_metrics()),
         _revisions(place, row_level, in_period),
+        _grouped(place, row_level, [_sms.c.status == sms_delivery.FAILED, _sms.c.case_id == _case.c.case_id], [("sms_failed", func.count())]),
     ]
 
 
