@@ -334,6 +334,45 @@ def test_a_sender_dying_on_the_last_try_leaves_the_message_failed(engine, at):
     assert "lease ran out" in row.last_error
 
 
+def queue_otp(engine, code: str, mobile: str = "9811111111") -> int:
+    with db.write(engine) as session:
+        row = sms.queue(session, case_id=None, mobile=mobile, template="otp", language="en", otp=code,
+                        request_id="7000000001", account_id="1234567890", status="Case Completed", minutes=15)
+        session.flush()
+        return row.id
+
+
+def test_an_otp_code_leaves_the_outbox_once_sent_given_up_or_abandoned(engine, gateway, at):
+    """The OTP is stored hashed; the outbox's copy of its text is masked once it is out of the queue, so
+    reading the table cannot close a complaint in the consumer's name. IDs in the text stay whole."""
+    settings, sender = http_sender(gateway, max_tries=1)
+    sent = queue_otp(engine, "042917")
+    assert "042917" in outbox(engine, [sent])[0].text  # queued: the sender still needs it
+    assert sms_delivery.deliver(engine, sender, settings).sent == 1
+    assert "OTP 042917 " in gateway.requests[-1]["message"]  # the consumer got the code …
+    [row] = outbox(engine, [sent])
+    assert "OTP ****** confirms closing your request 7000000001 for A/c 1234567890" in row.text  # … the table did not
+
+    gateway.mode = "fail"
+    given_up = queue_otp(engine, "555123", mobile="9822222222")
+    assert sms_delivery.deliver(engine, sender, settings).gave_up == 1
+    assert "555123" not in outbox(engine, [given_up])[0].text and "******" in outbox(engine, [given_up])[0].text
+
+    lease = sms_delivery.Settings(max_tries=1, lease_seconds=60)
+    abandoned = queue_otp(engine, "777001", mobile="9833333333")
+    sms_delivery.claim(engine, lease, 1)  # and that sender dies
+    at(120)
+    assert sms_delivery.claim(engine, lease, 1) == []
+    [row] = outbox(engine, [abandoned])
+    assert row.status == "FAILED" and "777001" not in row.text and "******" in row.text
+
+    registered = queue(engine)[0]  # other templates keep their text
+    text_before = outbox(engine, [registered])[0].text
+    gateway.mode = "accept"
+    assert sms_delivery.deliver(engine, sender, settings).sent == 1
+    assert outbox(engine, [registered])[0].text == text_before
+
+
 def test_two_senders_in_threads_never_send_one_message_twice(engine, gateway, at):
     settings, sender = http_sender(gateway, batch=3)
     gateway.delay = 0.005  # long enough for the two to overlap all the way through

@@ -6,6 +6,7 @@ that table; a request is never lost because a gateway was down when it was regis
 
 from __future__ import annotations
 
+import re
 import string
 
 from sqlmodel import Session
@@ -16,6 +17,17 @@ from .models import SmsOutbox
 
 QUEUED = "QUEUED"
 FALLBACK_LANGUAGES = ("hi", "en")
+# Templates whose text carries a secret for the consumer alone. The OTP is stored hashed; its text in
+# the outbox is the one other copy, kept only until the message has gone (or been given up on).
+SECRET_TEMPLATES = frozenset({"otp"})
+_CODE = re.compile(r"(?<!\d)\d{4,8}(?!\d)")  # an OTP; request (10) and account IDs (10, 12) are longer
+
+
+def redacted(template: str, text: str) -> str:
+    """The text to keep once the message is out of the queue: a secret template's code masked."""
+    if template not in SECRET_TEMPLATES:
+        return text
+    return _CODE.sub(lambda m: "*" * len(m.group()), text)
 
 
 def render(template: str, language: str, **fields: object) -> tuple[str, str]:

@@ -12,6 +12,8 @@ At least once, and never twice by our own doing:
 - `tries` counts claims. A failed try puts the message back to QUEUED with `next_try_at` pushed out by
   the backoff; at `max_tries` it becomes FAILED, and stays listed by `wss sms list --failed`.
 - No network call is ever made inside a database transaction: a slow gateway holds no locks.
+- An OTP's code leaves the outbox with the message: once SENT or FAILED its text keeps the code masked
+  (sms.redacted), so reading the table later cannot close a complaint in the consumer's name.
 
 Every change to a message is conditional on the claim it was sent under (its `tries`), so a sender whose
 lease ran out cannot overwrite what a later claimant decided — except "sent": a message that went, went.
@@ -30,7 +32,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 from sqlmodel import Session
 
-from . import clock, config
+from . import clock, config, sms
 from .errors import Invalid
 from .models import SmsOutbox
 from .sms_senders import CONFIG, Message, Sender, SendFailed, from_config
@@ -162,11 +164,15 @@ def claim(engine: Engine, settings: Settings, limit: int) -> list[Claim]:
     )
     with _unit(engine) as conn:
         # A sender died holding the last allowed try: that try counts, and it was the last.
-        conn.execute(
+        abandoned = conn.execute(
             update(T)
             .where(T.c.status == SENDING, T.c.next_try_at <= now, T.c.tries >= settings.max_tries)
             .values(status=FAILED, next_try_at=None, last_error="the sender stopped during the last try (its lease ran out); gave up")
-        )
+            .returning(T.c.id, T.c.template, T.c.text)
+        ).all()
+        for r in abandoned:
+            if r.template in sms.SECRET_TEMPLATES:
+                conn.execute(update(T).where(T.c.id == r.id).values(text=sms.redacted(r.template, r.text)))
         pick = select(T.c.id).where(due).order_by(T.c.next_try_at, T.c.id).limit(limit)
         if conn.dialect.name == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
@@ -192,7 +198,8 @@ def mark_sent(engine: Engine, claim: Claim, gateway_id: str) -> None:
         conn.execute(
             update(T)
             .where(T.c.id == claim.message.id, T.c.status != SENT)
-            .values(status=SENT, sent_at=clock.now(), gateway_id=gateway_id[:64], next_try_at=None, last_error=None)
+            .values(status=SENT, sent_at=clock.now(), gateway_id=gateway_id[:64], next_try_at=None, last_error=None,
+                    text=sms.redacted(claim.message.template, claim.message.text))
         )
 
 
@@ -201,16 +208,18 @@ def mark_failed(engine: Engine, claim: Claim, settings: Settings, reason: str) -
     (or "" when the claim had already lapsed and another run holds the message)."""
     now = clock.now()
     reason = reason if len(reason) <= ERROR_KEPT else reason[: ERROR_KEPT - 2] + " …"
+    text = claim.message.text
     if claim.tries >= settings.max_tries:
         status, next_try = FAILED, None
         reason = f"gave up after {claim.tries} tries: {reason}"
+        text = sms.redacted(claim.message.template, text)
     else:
         status, next_try = QUEUED, now + settings.backoff(claim.tries)
     with _unit(engine) as conn:
         done = conn.execute(
             update(T)
             .where(T.c.id == claim.message.id, T.c.status == SENDING, T.c.tries == claim.tries)
-            .values(status=status, next_try_at=next_try, last_error=reason)
+            .values(status=status, next_try_at=next_try, last_error=reason, text=text)
         ).rowcount
     return status if done else ""
 
