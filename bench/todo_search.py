@@ -294,17 +294,6 @@ def measure_search(engine: Engine, *, runs: int, sqlite_path: Path | None, label
     return results
 
 
-def measure_types(engine: Engine, *, label: str) -> list[Result]:
-    """The type filter's list: a DISTINCT over the whole table (no index leads with todo_type)."""
-
-    def run():
-        with db.read(engine) as s:
-            return todos.todo_types(s)
-
-    samples = _times(run, 5, warmup=1)
-    return [Result(f"{label} todo_types()", f"{len(run())} types", statistics.median(samples), max(samples))]
-
-
 def page_plan(engine: Engine, sqlite_path: Path | None) -> list[str]:
     """The query plan of the clerk's page query, for the report."""
     _, actor, flt, _ = search_cases(engine)[0]
@@ -385,7 +374,6 @@ def main(argv: list[str] | None = None) -> None:
     for label, engine, path in targets:
         prepare(engine, args, label)
         results += measure_search(engine, runs=args.runs, sqlite_path=path, label=label)
-        results += measure_types(engine, label=label)
         plans[label] = page_plan(engine, path)
         engine.dispose()
 

@@ -29,11 +29,6 @@ class PageLoaded(Message):
 
 
 @dataclass
-class TypesLoaded(Message):
-    types: list[tuple[str, str]]
-
-
-@dataclass
 class DetailLoaded(Message):
     """A To Do read or changed; `notice` is what to tell the user about how it got here."""
 

@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Label, Static
 from textual.worker import get_current_worker
 
-from wss_tui.messages import DetailLoaded, PageLoaded, TypesLoaded
+from wss_tui.messages import DetailLoaded, PageLoaded
 from wss_tui.screens.base import WssScreen
 from wss_tui.screens.dialogs import TextDialog
 from wss_tui.screens.next_todo import AssignNext
@@ -75,7 +75,7 @@ class TodoSearchScreen(AssignNext, WssScreen):
 
     def on_mount(self) -> None:
         self.seen_changes = self.wss.todos_changed
-        self._load_types()
+        self.query_one(FilterBar).set_types(todos.todo_types())
         self.query_one(FilterBar).apply()
 
     def on_screen_resume(self) -> None:
@@ -85,12 +85,6 @@ class TodoSearchScreen(AssignNext, WssScreen):
 
     # --- loading --------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="todo-types", exit_on_error=False)
-    def _load_types(self) -> None:
-        with db.read(self.engine) as session:
-            types = todos.todo_types(session)
-        self.post_message(TypesLoaded(types))
-
     @work(thread=True, exclusive=True, group="todo-search", exit_on_error=False)
     def _load(self, filter: SearchFilter, after: Cursor | None = None, before: Cursor | None = None) -> None:
         worker = get_current_worker()
@@ -98,9 +92,6 @@ class TodoSearchScreen(AssignNext, WssScreen):
             page = todos.search(session, self.who.user_id, filter, after=after, before=before, limit=PAGE_SIZE)
         if not worker.is_cancelled:
             self.post_message(PageLoaded(page, filter, after, before))
-
-    def on_types_loaded(self, message: TypesLoaded) -> None:
-        self.query_one(FilterBar).set_types(message.types)
 
     @on(FilterBar.Changed)
     def _filter_changed(self, event: FilterBar.Changed) -> None:
