@@ -107,10 +107,5 @@ def test_unknown_or_inactive_user_gets_the_words_of_a_wrong_password(engine):
     assert _staff(engine, "INR1-SDC2").failed_logins == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="auth.attempt_login tells users apart: a wrong password adds 'N more tries', an unknown user "
-    "'check both and try again', so the words show which user IDs exist",
-)
 def test_unknown_user_line_is_identical_to_a_first_wrong_password(engine):
     assert str(_fail(engine, "NOSUCH-USER")) == str(_fail(engine))

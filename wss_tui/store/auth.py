@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,6 +22,29 @@ _hasher = PasswordHasher()
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def _wrong_password(left: int) -> Denied:
+    return Denied("password", f"user ID or password is wrong; {left} more {'try' if left == 1 else 'tries'} before lock-out")
+
+
+@cache
+def _decoy_hash() -> str:
+    return _hasher.hash("no staff member has this password")
+
+
+def _refuse_unknown(password: str) -> Denied:
+    """What an unknown or disabled user ID gets: the words of a first wrong password, after as long a wait.
+
+    Neither the line nor the time taken may tell an outsider which user IDs exist. An argon2 check
+    against a decoy hash costs what a real one does. A second try still tells them apart (a real
+    user's count goes down; an unknown ID has no row to count in), as does a lock-out.
+    """
+    try:
+        _hasher.verify(_decoy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        pass
+    return _wrong_password(MAX_FAILURES - 1)
 
 
 @dataclass(frozen=True)
@@ -59,8 +83,7 @@ def attempt_login(engine, user_id: str, password: str) -> Who:
         staff = session.get(Staff, user_id)
         now = clock.now()
         if staff is None or not staff.active:
-            # Same words as a wrong password: the screen must not tell which user IDs exist.
-            raise Denied("password", "user ID or password is wrong; check both and try again")
+            raise _refuse_unknown(password)
         if staff.locked_until and staff.locked_until > now:
             raise LockedOut(
                 "user",
@@ -81,10 +104,7 @@ def attempt_login(engine, user_id: str, password: str) -> Who:
                     f"{timefmt.show(staff.locked_until)}",
                 )
             else:
-                failure = Denied(
-                    "password",
-                    f"user ID or password is wrong; {left} more {'try' if left == 1 else 'tries'} before lock-out",
-                )
+                failure = _wrong_password(left)
         else:
             staff.failed_logins = 0
             staff.locked_until = None
