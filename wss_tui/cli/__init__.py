@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from .base import app
-from . import account, dbcmd, demo, escalate, importer, mis, request, sms, tui  # noqa: E402,F401  (register commands)
+from . import account, dbcmd, demo, escalate, importer, mis, request, sms, staff, tui  # noqa: E402,F401  (register commands)
 
 
 def main() -> None:

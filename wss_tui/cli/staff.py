@@ -1,0 +1,164 @@
+"""`wss staff`: the IT cell adds staff, sets passwords, unlocks, disables and lists them."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from .base import app, engine, fail, print_json
+
+staff_app = typer.Typer(help="Staff: add, set a password, unlock, disable / enable, list.", no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
+
+USER_ID_ARG = typer.Argument(..., metavar="USER_ID", help="Staff user ID, e.g. INR1-SDC3.")
+PASSWORD_STDIN = typer.Option(
+    False, "--password-stdin", help="Read the password as one line from stdin (for scripts) instead of asking."
+)
+
+
+def _password(user_id: str, from_stdin: bool) -> str:
+    """The new password: one line of stdin, or typed twice at a hidden prompt and checked before the second."""
+    from wss_tui.store.staff_admin import check_password
+
+    if from_stdin:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+        if not password:
+            fail("password: nothing on stdin; give the password as one line")
+        check_password(user_id, password)
+        return password
+    if not sys.stdin.isatty():
+        # getpass would read a pipe with a warning, or the terminal behind it: neither is what a script meant.
+        fail("password: no terminal to ask on; give it as one line on stdin with --password-stdin")
+    # Prompts go to stderr, so stdout holds only the confirmation line. Asked twice by hand rather than
+    # with confirmation_prompt=True, which asks again forever on a mismatch instead of stopping.
+    password = typer.prompt(f"New password for {user_id}", hide_input=True, err=True)
+    check_password(user_id, password)
+    if typer.prompt("Type it again", hide_input=True, err=True) != password:
+        fail("password: the two passwords typed differ; nothing was changed; run the command again")
+    return password
+
+
+@staff_app.command("add")
+def add(
+    ctx: typer.Context,
+    user_id: str = USER_ID_ARG,
+    name: str = typer.Option(..., "--name", help="Full name, as the To Do screens show it."),
+    role: str = typer.Option(..., "--role", help="Role from data/roles.toml, e.g. TR-SDC; its scope is the level of office it sits at."),
+    office: str = typer.Option(..., "--office", metavar="CODE", help="Office code (data/offices.toml) at the role's level."),
+    mobile: str = typer.Option(None, "--mobile", help="10-digit mobile number (optional)."),
+    password_stdin: bool = PASSWORD_STDIN,
+) -> None:
+    """Add a staff member; the password is asked twice (hidden) unless --password-stdin."""
+    from wss_tui.store import staff_admin
+
+    eng = engine(ctx)
+    # Every other rule first, so a typo in --office is not found only after the password was typed twice.
+    spec = staff_admin.check_new(eng, staff_admin.NewStaff(user_id, name, role, office, mobile))
+    entry = staff_admin.add(eng, spec, _password(spec.user_id, password_stdin))
+    typer.echo(f"added {entry.user_id} ({entry.role}, {entry.office_code})")
+
+
+@staff_app.command("passwd")
+def passwd(ctx: typer.Context, user_id: str = USER_ID_ARG, password_stdin: bool = PASSWORD_STDIN) -> None:
+    """Set a new password; it also lifts a lock-out and clears the failed logins."""
+    from wss_tui.store import staff_admin
+
+    eng = engine(ctx)
+    before = staff_admin.get(eng, user_id)
+    entry = staff_admin.set_password(eng, before.user_id, _password(before.user_id, password_stdin))
+    notes = ["lock-out lifted"] if before.locked_until else []
+    if not entry.active:
+        notes.append(f"still disabled: `wss staff enable {entry.user_id}` lets them log in")
+    typer.echo(f"password set for {entry.user_id}" + (f" ({'; '.join(notes)})" if notes else ""))
+
+
+@staff_app.command("unlock")
+def unlock(ctx: typer.Context, user_id: str = USER_ID_ARG) -> None:
+    """Lift a lock-out after failed logins (the password stays as it is)."""
+    from wss_tui.store import staff_admin
+
+    change = staff_admin.unlock(engine(ctx), user_id)
+    uid = change.entry.user_id
+    typer.echo(f"unlocked {uid}" if change.changed else f"{uid} was not locked; nothing changed")
+
+
+@staff_app.command("disable")
+def disable(ctx: typer.Context, user_id: str = USER_ID_ARG) -> None:
+    """Stop a staff member logging in (a transfer, leave, retirement); their records stay."""
+    _set_active(ctx, user_id, False)
+
+
+@staff_app.command("enable")
+def enable(ctx: typer.Context, user_id: str = USER_ID_ARG) -> None:
+    """Let a disabled staff member log in again."""
+    _set_active(ctx, user_id, True)
+
+
+def _set_active(ctx: typer.Context, user_id: str, active: bool) -> None:
+    from wss_tui.store import staff_admin
+
+    change = staff_admin.set_active(engine(ctx), user_id, active)
+    e, word = change.entry, "enabled" if active else "disabled"
+    typer.echo(f"{word} {e.user_id} ({e.role}, {e.office_code})" if change.changed else f"{e.user_id} was already {word}; nothing changed")
+
+
+@staff_app.command("list")
+def list_(
+    ctx: typer.Context,
+    office: str = typer.Option(None, "--office", metavar="CODE", help="Only staff of this office and the offices under it."),
+    role: str = typer.Option(None, "--role", help="Only staff of this role, e.g. TR-SDC."),
+    limit: int = typer.Option(100, "--limit", min=1, max=10_000, help="How many, by user ID."),
+    after: str = typer.Option(None, "--after", metavar="USER_ID", help="Continue after this user ID (the next page)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object: total, staff, next_after."),
+) -> None:
+    """Staff by user ID with role, office and status: active, disabled, or locked until when; last login."""
+    from dataclasses import asdict
+
+    from wss_tui.store import db, staff_admin
+
+    with db.read(engine(ctx)) as session:
+        page = staff_admin.list_staff(session, office=office, role=role, limit=limit, after=after)
+    next_after = page.entries[-1].user_id if len(page.entries) == limit else None
+    if as_json:
+        staff = [dict(asdict(e), status=e.status) for e in page.entries]
+        print_json(dict(total=page.total, staff=staff, next_after=next_after))
+        return
+    _print(page, next_after)
+
+
+def _print(page, next_after: str | None) -> None:
+    """One line per member in 80 columns: the name takes what is left (on a line of its own if too little)."""
+    from wss_tui.store import clock
+    from wss_tui.store.timefmt import show, show_date
+
+    today = show_date(clock.now())
+    entries = page.entries
+    typer.echo(f"{page.total:,} staff" + (f"; {len(entries)} shown" if len(entries) != page.total else ""))
+    if not entries:
+        return
+
+    def status(e) -> str:
+        if e.status != "locked":
+            return e.status
+        # A lock lasts minutes: the time of day says enough; the date only when it is not today's.
+        at = show(e.locked_until)
+        return f"locked until {at[11:] if show_date(e.locked_until) == today else at}"
+
+    rows = [(e.user_id, e.role, e.office_code, status(e), show_date(e.last_login_at) or "never", e.name) for e in entries]
+    heads = ("User ID", "Role", "Office", "Status", "Last login", "Name")
+    widths = [max(len(heads[i]), *(len(r[i]) for r in rows)) for i in range(5)]
+    room = 80 - sum(widths) - 2 * 5
+    own_line = room < 12
+    typer.echo("  ".join(h.ljust(w) for h, w in zip(heads, widths)) + ("" if own_line else "  Name"))
+    for r in rows:
+        head = "  ".join(v.ljust(w) for v, w in zip(r, widths))
+        name = r[5]
+        if own_line:
+            typer.echo(head.rstrip())
+            typer.echo(f"    {name}")
+        else:
+            typer.echo(f"{head}  {name if len(name) <= room else name[: room - 1] + '…'}")
+    if next_after:
+        typer.echo(f"Next page: --after {next_after}")
+
