@@ -292,7 +292,8 @@ def test_list_refuses_unknown_filters(engine):
 
 
 def test_an_office_of_the_configuration_missing_from_the_database_says_so(empty_engine):
-    """Only `wss demo` writes the office table today; the refusal must not claim the office is unknown."""
-    with pytest.raises(NotFound, match="office: MVVNL is in data/offices.toml but not in this database"):
+    """A schema made by the migrations alone has no offices (`wss db upgrade` loads them): the refusal
+    must not claim the office is unknown, and says what loads it."""
+    with pytest.raises(NotFound, match="office: MVVNL is in data/offices.toml but not in this database; run `wss db upgrade`"):
         staff_admin.add(empty_engine, NewStaff("ADM-1", "IT CELL", "TR-ADM", "MVVNL"), PASSWORD)
     assert _staff_table(empty_engine) == []

@@ -14,12 +14,17 @@ app.add_typer(db_app, name="db")
 
 @db_app.command("upgrade")
 def upgrade(ctx: typer.Context) -> None:
-    """Create or migrate the schema to the latest version."""
-    from wss_tui.store import db
+    """Create or migrate the schema to the latest version, and load the offices of data/offices.toml."""
+    from wss_tui.store import db, offices
 
     eng = engine(ctx, require_schema=False)
     db.upgrade(eng)
     typer.echo(f"Schema is up to date: {eng.url.render_as_string(hide_password=True)}")
+    with db.write(eng) as session:
+        synced = offices.sync(session)
+    typer.echo(f"Offices from data/offices.toml: {synced.added} added, {synced.updated} updated")
+    if synced.unlisted:
+        typer.echo(f"Kept, though data/offices.toml no longer lists them: {', '.join(synced.unlisted)}")
 
 
 @db_app.command("backup")

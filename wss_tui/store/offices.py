@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
 from . import config
@@ -32,6 +34,31 @@ def office_rows() -> list[dict]:
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class Synced:
+    added: int
+    updated: int
+    unlisted: list[str]  # in the database, no longer in data/offices.toml: kept (staff and cases name them)
+
+
+def sync(session: Session) -> Synced:
+    """Make the office table say what data/offices.toml says: add the offices it lacks (parents first,
+    as the file lists them) and correct the name, town, area, level, parent and path of the others.
+    An office the file no longer lists is kept, since staff, accounts and cases still point at it."""
+    table = Office.__table__
+    have = {r.code: r._asdict() for r in session.execute(select(table))}
+    added = updated = 0
+    for row in office_rows():
+        current = have.pop(row["code"], None)
+        if current is None:
+            session.execute(insert(table).values(row))
+            added += 1
+        elif any(current[k] != v for k, v in row.items()):
+            session.execute(update(table).where(table.c.code == row["code"]).values(row))
+            updated += 1
+    return Synced(added, updated, sorted(have))
 
 
 def get(session: Session, code: str) -> Office:

@@ -226,7 +226,7 @@ def _office(session: Session, code: str):
     except NotFound:
         if any(spec.code == wanted for spec in config.offices()):
             # Only `wss demo` writes the office table today: say so rather than "no such office".
-            raise NotFound("office", f"{wanted} is in data/offices.toml but not in this database; the offices are not loaded yet") from None
+            raise NotFound("office", f"{wanted} is in data/offices.toml but not in this database; run `wss db upgrade`, which loads the offices") from None
         raise NotFound("office", f"no office {code!r}; use a code from data/offices.toml") from None
 
 
