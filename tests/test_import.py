@@ -265,6 +265,9 @@ def _start_import(demo_url, path: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [str(WSS), "--db", demo_url, "import", "bills", str(path), "--system", "ccb", "--batch-size", "500", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # As from a terminal: a suite started in the background (nohup, `cmd &`) ignores SIGINT, and a
+        # child would inherit that and never see the Ctrl-C this test sends.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
