@@ -110,7 +110,10 @@ async def test_a_browser_gets_the_login_and_the_to_do_search(server, engine):
 
 
 def test_serve_refuses_a_database_without_tables(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "wss_tui", "--db", f"sqlite:///{tmp_path / 'empty.db'}", "serve"],
-                            capture_output=True, text=True, timeout=60)
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = subprocess.run([sys.executable, "-m", "wss_tui", "--db", url, "serve"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert result.stderr == "error: db: the database has no tables yet; run `wss demo` (demo data) or `wss db upgrade`\n"
+    assert result.stderr == (
+        f"error: db: {url} has no tables yet; run `wss db upgrade` (or `wss demo` for demo data), "
+        "or point --db / WSS_DATABASE_URL at the database you meant\n"
+    )

@@ -78,7 +78,7 @@ def test_wss_tui_without_a_schema_is_one_error_line(empty_engine, tmp_path):
     url = f"sqlite:///{tmp_path / 'nothing-here.db'}"
     result = CliRunner().invoke(cli, ["--db", url, "tui"])
     assert result.exit_code != 0
-    assert "the database has no tables yet" in str(result.exception)
+    assert f"{url} has no tables yet; run `wss db upgrade`" in str(result.exception)
 
 
 def test_wss_tui_refuses_an_unknown_theme(demo_url):

@@ -121,4 +121,10 @@ def require_schema(engine: Engine) -> None:
     except Exception as exc:  # the server is down, the file is unreadable …
         raise WssError("db", f"cannot open the database ({exc.__class__.__name__}: {exc}); check --db / WSS_DATABASE_URL") from None
     if not present:
-        raise WssError("db", "the database has no tables yet; run `wss demo` (demo data) or `wss db upgrade`")
+        # Named, since an administrator who forgot WSS_DATABASE_URL lands on the per-user default.
+        where = engine.url.render_as_string(hide_password=True)
+        raise WssError(
+            "db",
+            f"{where} has no tables yet; run `wss db upgrade` (or `wss demo` for demo data), "
+            "or point --db / WSS_DATABASE_URL at the database you meant",
+        )
