@@ -30,7 +30,7 @@ def test_empty_database_gives_a_clear_error(db_url):
     from wss_tui.store.errors import WssError
 
     engine = db.make_engine(db_url)
-    with pytest.raises(WssError, match="run `wss demo`"):
+    with pytest.raises(WssError, match="has no tables yet; run `wss db upgrade` \\(or `wss demo` for demo data\\)"):
         db.require_schema(engine)
     engine.dispose()
 
