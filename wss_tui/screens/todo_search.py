@@ -172,15 +172,23 @@ class TodoSearchScreen(AssignNext, WssScreen):
         self.query_one(TodoTable).focus()
 
     def action_open_id(self) -> None:
-        def opened(todo_id: str | None) -> None:
-            if todo_id:
-                self.wss.open_todo(todo_id)
+        def typed(text: str | None) -> None:
+            if text:
+                self._open_typed(text)
 
         self.app.push_screen(
-            TextDialog("Open a To Do", "To Do ID", hint="The 14-digit ID, as on the To Do Entry.",
-                       placeholder="e.g. 63872731933049", ok="Open", max_length=14),
-            opened,
+            TextDialog("Open a To Do", "To Do ID or request ID",
+                       hint="The 14-digit To Do ID, or the 10-digit request ID the consumer quotes.",
+                       placeholder="e.g. 63872731933049 or 3908189538", ok="Open", max_length=20),
+            typed,
         )
+
+    @work(thread=True, group="open-id", exit_on_error=False)
+    def _open_typed(self, text: str) -> None:
+        # A refusal ("no To Do of request …") is a failed worker: WssScreen shows its one line.
+        with db.read(self.engine) as session:
+            todo_id = todos.resolve(session, self.who.user_id, text)
+        self.app.call_from_thread(self.wss.open_todo, todo_id)
 
     def on_detail_loaded(self, message: DetailLoaded) -> None:
         # From "assign me the next To Do": open what the store assigned.

@@ -15,6 +15,7 @@ Search
 One To Do
     get(session, actor_id, todo_id) -> TodoDetail  (fields, characteristics, log, keys, version,
         and the carried case's `due` and SLA `compensation`)
+    resolve(session, actor_id, typed) -> str       # a typed To Do ID, or a request ID's To Do
     take(session, actor_id, todo_id, version) -> TodoDetail
     forward(session, actor_id, todo_id, version, *, to_user=None, to_role=None, note) -> TodoDetail
     send_back(session, actor_id, todo_id, version, note) -> TodoDetail
@@ -35,7 +36,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, null, or_, select, tuple_, union_all, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, null, or_, select, tuple_, union_all, update
 from sqlmodel import Session
 
 from . import clock, config, escalation, offices, sla, timefmt
@@ -548,6 +549,31 @@ def get(session: Session, actor_id: str, todo_id: str) -> TodoDetail:
     actor = _actor(session, actor_id)
     conn = session.connection()
     return _detail(conn, _load(conn, actor, todo_id))
+
+
+def resolve(session: Session, actor_id: str, typed: str) -> str:
+    """The To Do ID that `typed` means: a 14-digit To Do ID as it is, or — what a consumer quotes on
+    the phone — a 10-digit request ID, for which the To Do of that case in the actor's offices that is
+    most theirs to work: assigned to them first, open before complete, then in page order."""
+    actor = _actor(session, actor_id)
+    conn = session.connection()
+    typed = "".join((typed or "").split())
+    if len(typed) == 14 and typed.isdigit():
+        return _load(conn, actor, typed).todo_id
+    if not (len(typed) == 10 and typed.isdigit()):
+        raise Invalid("ID", "type a 14-digit To Do ID or the consumer's 10-digit request ID")
+    t = _todo.c
+    found = conn.scalar(
+        select(t.todo_id)
+        .select_from(_todo.join(_office, _office.c.code == t.office_code))
+        .where(t.case_id == typed, _office.c.path.startswith(actor.scope, autoescape=True))
+        .order_by(case((t.assigned_to == actor.user_id, 0), else_=1), case((t.status == COMPLETE, 1), else_=0),
+                  t.priority, t.created_at, t.todo_id)
+        .limit(1)
+    )
+    if found is None:
+        raise NotFound("request ID", f"no To Do of request {typed} in your offices; check the request ID")
+    return found
 
 
 def _load(conn: Connection, actor: _Actor, todo_id: str):
