@@ -297,6 +297,9 @@ def test_gives_up_after_max_tries_and_wss_sms_list_failed_shows_it(engine, demo_
     assert table.returncode == 0
     assert f"FAILED {failed_before + 2}" in table.stdout and "gave up after 3 tries: gateway answered HTTP 500" in table.stdout
     assert all(len(line) <= 80 for line in table.stdout.splitlines() if "gave up" not in line)
+    assert failed_before > 0  # the demo gives up on a few (DND numbers)
+    for m in payload[2:]:  # the demo's own, on its requests: whom to phone
+        assert f"request {m['case_id']} · gave up after" in table.stdout
 
 
 # --- claims, leases, concurrency -----------------------------------------------------------------------

@@ -90,7 +90,7 @@ def list_(
 
 
 def _print(entries, counts: dict[str, int], wanted: str | None, limit: int) -> None:
-    """One line per message that fits 80 columns, its gateway ID or last error indented below it."""
+    """One line per message that fits 80 columns, its request ID and gateway ID or last error below it."""
     from wss_tui.store.timefmt import show
 
     typer.echo(", ".join(f"{status} {n:,}" for status, n in counts.items()))
@@ -104,6 +104,8 @@ def _print(entries, counts: dict[str, int], wanted: str | None, limit: int) -> N
         when = e.sent_at if e.status == "SENT" else (e.next_try_at if e.status in ("QUEUED", "SENDING") else e.created_at)
         typer.echo(f"{e.id:>{width}}  {e.mobile:<10}  {e.template + '/' + e.language:<{tw}}  {e.status:<7}  {e.tries:>5}  {show(when)}")
         detail = f"gateway ID {e.gateway_id}" if e.status == "SENT" and e.gateway_id else (e.last_error or "")
+        if e.case_id:  # whom to phone when it failed: `wss request status` tells the rest
+            detail = f"request {e.case_id}" + (f" · {detail}" if detail else "")
         if detail:
             typer.echo(f"{'':>{width}}  {detail}")
     if len(entries) == limit:

@@ -398,7 +398,7 @@ class _Generator:
                             gateway_id=hashlib.sha1(case_id.encode()).hexdigest()[:16], last_error=None)
                 if int(case_id) % 53 == 0:  # a few the gateway never took, for `wss sms list --failed` and the MIS
                     sent = dict(status="FAILED", tries=5, sent_at=None, gateway_id=None,
-                                last_error="gateway answered HTTP 400: mobile number is on the DND register")
+                                last_error="gave up after 5 tries: gateway answered HTTP 400: number is on the DND register")
                 outbox.append(
                     dict(case_id=case_id, mobile=acc["mobile"], template="registered", language=language,
                          text=text, created_at=created, next_try_at=None, **sent)
