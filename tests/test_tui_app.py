@@ -85,3 +85,11 @@ def test_wss_tui_refuses_an_unknown_theme(demo_url):
     result = CliRunner().invoke(cli, ["--db", demo_url, "tui", "--theme", "purple"])
     assert result.exit_code == 1
     assert "theme: unknown theme 'purple'" in result.output
+
+
+async def test_the_palette_offers_no_screenshot_that_would_write_a_file_on_the_server(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Screenshot" not in titles and {"Theme", "Quit"} <= set(titles)

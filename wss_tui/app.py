@@ -128,6 +128,12 @@ class WssApp(App[None]):
         else:
             self.push_screen(first)
 
+    def get_system_commands(self, screen):
+        # No "Screenshot": over SSH it would write consumers' details to a file on the office server.
+        for command in super().get_system_commands(screen):
+            if command.title != "Screenshot":
+                yield command
+
     def open_todo(self, todo_id: str) -> None:
         from wss_tui.screens.todo_entry import TodoEntryScreen
 
