@@ -293,6 +293,8 @@ def test_wss_mis_prints_the_same_figures_as_json_csv_and_80_column_tables(data, 
     assert [r["key"] for r in rows] == ["ESD-INR-1", "ESD-INR-2", "EDD-INR"]
     assert int(rows[-1]["pending"]) == report.total.pending
     assert int(rows[-1]["compensation_paise"]) == report.total.compensation_paise
+    # The fixed clock is in November 2026: the period starts on the 1st, written in IST.
+    assert rows[0]["period_from"] == payload["period"]["from"] == "2026-11-01T00:00:00+05:30"
     total_line = next(line for line in shown.stdout.splitlines() if line.strip().startswith("Total"))
     assert f"{report.total.pending:,}" in total_line
 

@@ -58,11 +58,19 @@ def _write_csv(report, path: Path) -> None:
             for level, key, name, figures in _lines(report):
                 values = mis.export_row(figures)
                 out.writerow([level, key, name, *("" if values[c] is None else values[c] for c in columns),
-                              report.period_start.isoformat(), report.period_end.isoformat(), report.as_of.isoformat()])
+                              *_times(report)])
     except OSError as exc:
         from wss_tui.store.errors import Invalid
 
         raise Invalid("csv", f"cannot write {path}: {exc.strerror}; give a writable file") from None
+
+
+def _times(report) -> tuple[str, str, str]:
+    """The period and the moment of the figures in IST, as the office reads them (01-11 is
+    2026-11-01T00:00:00+05:30, not the UTC evening before)."""
+    from wss_tui.store.clock import IST
+
+    return tuple(t.astimezone(IST).isoformat() for t in (report.period_start, report.period_end, report.as_of))
 
 
 def _as_json(report) -> dict:
@@ -73,8 +81,8 @@ def _as_json(report) -> dict:
         "office_name": report.office_name,
         "office_level": report.office_level,
         "row_level": report.row_level,
-        "period": {"from": report.period_start.isoformat(), "to": report.period_end.isoformat()},
-        "as_of": report.as_of.isoformat(),
+        "period": dict(zip(("from", "to"), _times(report))),
+        "as_of": _times(report)[2],
         "age_buckets_days": list(mis.AGE_BUCKETS),
         "rows": [{"key": r.key, "name": r.name, "level": r.level, **mis.export_row(r.figures)} for r in report.rows],
         "total": mis.export_row(report.total),
