@@ -92,3 +92,21 @@ async def test_the_case_history_shows_days_late_and_compensation(engine):
         row = row_keys(app, "#activity")[c.activity.index(late)]
         text = str(table(app, "#activity").get_cell(row, "description"))
         assert text.endswith(f"; {late.days_late} days late, compensation {timefmt.rupees(comp.owed_paise)} accrued")
+
+
+async def test_at_80_columns_the_bill_number_and_open_case_show_whole_and_the_due_date_gives_way(engine):
+    """A revised bill (…R1) beside its original must not read as the same number."""
+    account_id = busiest_account(engine)
+    for size, has_due in (((80, 24), False), ((120, 40), True)):
+        app = app_as(engine)
+        async with app.run_test(size=size) as pilot:
+            await open_account(pilot, account_id)
+            await pilot.press("b")
+            await settle(pilot)
+            bills = table(app, "#bills")
+            columns = list(bills.columns.values())
+            assert ("due" in [str(c.key.value) for c in columns]) is has_due
+            widths = {str(c.key.value): c.width for c in columns}
+            assert widths["bill"] >= len("739214679967R1") and widths["case"] >= len("⚑ 3908189538")
+            # Every column fits the screen less the scrollbar: nothing to the right is cut.
+            assert sum(c.get_render_width(bills) for c in columns) <= bills.scrollable_content_region.width, bills.scrollable_content_region

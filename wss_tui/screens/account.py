@@ -146,16 +146,22 @@ class AccountScreen(WssScreen):
             flag = f"{FLAG} " if a.activity == "Case" and a.is_open else ""
             when = medium_time(a.at) if wide else timefmt.show_date(a.at)
             activity.add_row(when, flag + a.activity, short_description(a), key=str(n), height=None)
-        bills = self._reset("#bills", [("bill", "Bill Number", 12), ("month", "Month", 7), ("due", "Due Date", 10),
-                                       ("units", "Units", 6), ("basis", "Basis", 5), ("amount", "Amount", 14),
-                                       ("state", "State", 8), ("case", "Open Case", 12)])
+        # A revised bill's number (…R1) and the open case must show whole at 80 columns: the due date
+        # gives way there, and the amount keeps room for -99,999.99INR.
+        columns = [("bill", "Bill Number", 14), ("month", "Month", 7), ("due", "Due Date", 10),
+                   ("units", "Units", 6), ("basis", "Basis", 5), ("amount", "Amount", 14 if wide else 13),
+                   ("state", "State", 8), ("case", "Open Case", 12)]
+        if not wide:
+            columns = [col for col in columns if col[0] != "due"]
+        bills = self._reset("#bills", columns)
         for b in c.bills:
-            bills.add_row(
-                b.bill_no, b.bill_month.strftime("%m-%Y"), timefmt.show_date(b.due_date),
-                Text(f"{b.units:,.0f}", justify="right"), b.basis,
-                Text(timefmt.rupees(b.amount_paise), justify="right"), b.state,
-                f"{FLAG} {b.open_case_id}" if b.open_case_id else "", key=b.bill_no,
-            )
+            cells = {
+                "bill": b.bill_no, "month": b.bill_month.strftime("%m-%Y"), "due": timefmt.show_date(b.due_date),
+                "units": Text(f"{b.units:,.0f}", justify="right"), "basis": b.basis,
+                "amount": Text(timefmt.rupees(b.amount_paise), justify="right"), "state": b.state,
+                "case": f"{FLAG} {b.open_case_id}" if b.open_case_id else "",
+            }
+            bills.add_row(*(cells[key] for key, _, _ in columns), key=b.bill_no)
         todos = self._reset("#open-todos", [("todo", "To Do ID", 14), ("status", "Status", 15),
                                             ("created", "Created", 10), ("message", "Message", room - 14 - 15 - 10 - 2 * 4)])
         for t in c.open_todos:
