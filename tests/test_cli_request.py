@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -231,6 +232,11 @@ def test_account_show_text_and_json(engine, demo_url):
     assert result.returncode == 0, result.stderr
     assert account_id in result.stdout and sub in result.stdout and bill_no in result.stdout
     assert "Account Activity History" in result.stdout and "Current Balance" in result.stdout
+    narrow = subprocess.run([sys.executable, "-m", "wss_tui", "--db", demo_url, "account", "show", account_id],
+                            capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "80"})
+    bills = narrow.stdout.split("\nBills")[-1]
+    assert "Open Case" in bills and "…" not in bills  # no state, number or request ID cut short
+    assert all(len(line) <= 80 for line in narrow.stdout.splitlines())
 
     data = json.loads(wss(demo_url, "account", "show", account_id, "--json").stdout)
     assert (data["account_id"], data["system_label"], data["office_code"]) == (account_id, "CC&B", sub)

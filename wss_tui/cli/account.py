@@ -81,9 +81,9 @@ def _print(a) -> None:
 
     # Fits 80 columns (the clerks' SSH terminals): no box, no due date, IDs never cut short.
     bills = Table(title="Bills", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("Bill No", "Month", "Units", "Basis", "Amount", "State", "Open Request"):
+    for column in ("Bill No", "Month", "Units", "Basis", "Amount", "State", "Open Case"):
         numeric = column in ("Units", "Amount")
-        bills.add_column(column, justify="right" if numeric else "left", no_wrap=column in ("Bill No", "Open Request", "Amount"))
+        bills.add_column(column, justify="right" if numeric else "left", no_wrap=True)
     for b in a.bills:
         bills.add_row(
             b.bill_no,
