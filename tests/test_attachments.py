@@ -126,3 +126,23 @@ def test_judge_in_memory_applies_the_same_rules():
         attachments.judge("bill.pdf", b"")
     with pytest.raises(Invalid, match="judged by its content"):
         attachments.judge("bill.pdf", b"hello")
+
+
+def test_the_to_do_of_a_request_names_its_attachments_in_keys_values(engine):
+    """The clerk must see that the consumer sent evidence: each file, its type and size."""
+    from wss_tui.store import db, intake, todos
+    from wss_tui.store.attachments import AttachmentIn
+
+    from ._intake_data import free_bill, staff_of
+
+    scan = PDF + b"0" * (3 * 1024 - len(PDF))
+    account_id, bill_no, sub = free_bill(engine)
+    files = [AttachmentIn(name, kind, content, len(content), hashlib.sha256(content).hexdigest())
+             for name, kind, content in (("meter.png", "image/png", PNG), ("bill scan.pdf", "application/pdf", scan))]
+    with db.write(engine) as session:
+        receipt = intake.submit_request(session, account_id=account_id, bill_no=bill_no,
+                                        reason="Reading on the bill is far above the meter's", attachments=files)
+    with db.read(engine) as session:
+        keys = todos.get(session, staff_of(engine, sub, "TR-SDC"), receipt.todo_id).keys
+    assert [v for k, v in keys if k == "Attachment"] == [
+        f"meter.png (image/png, {len(PNG)} bytes)", "bill scan.pdf (application/pdf, 3 KB)"]

@@ -47,6 +47,7 @@ from .models import (
     OPEN,
     TODO_STATUSES,
     Account,
+    Attachment,
     Case,
     Office,
     Staff,
@@ -142,7 +143,7 @@ class TodoDetail:
     characteristics: list[tuple[str, str]] = field(default_factory=list)  # (CASE, 7335070529) …
     log: list[LogEntry] = field(default_factory=list)  # oldest first
     # Keys/Values pane: ("Account ID", "4952790000"), ("Case ID", …), ("Bill Number", …),
-    # ("Person", name), ("Premise", address)
+    # ("Person", name), ("Premise", address), ("Attachment", "meter.png (image/png, 69 bytes)") …
     keys: list[tuple[str, str]] = field(default_factory=list)
     # The case the To Do carries (its case ID or CASE characteristic): due time, escalation level,
     # warnings, and the SLA compensation accrued so far. None when it carries no case.
@@ -165,6 +166,7 @@ _office = Office.__table__
 _chars = ToDoCharacteristic.__table__
 _account = Account.__table__
 _case = Case.__table__
+_attachment = Attachment.__table__
 
 # The page order. Each page index (models.ToDo) ends in these columns after its equality columns, so
 # one page is a range scan of one index run, never a sort of every matching row.
@@ -661,7 +663,18 @@ def _keys(conn: Connection, row, chars: dict[str, str]) -> list[tuple[str, str]]
         ).first()
         if account is not None:
             keys += [("Person", account.person_name), ("Premise", account.premise_address)]
+    if case_id:
+        # The consumer's evidence: the clerk must know it is there (the content stays in the store).
+        files = conn.execute(
+            select(_attachment.c.filename, _attachment.c.content_type, _attachment.c.size)
+            .where(_attachment.c.case_id == case_id).order_by(_attachment.c.id)
+        ).all()
+        keys += [("Attachment", f"{f.filename} ({f.content_type}, {_size(f.size)})") for f in files]
     return keys
+
+
+def _size(n: int) -> str:
+    return f"{n:,} bytes" if n < 1024 else f"{n / 1024:,.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
 
 
 # --- actions -------------------------------------------------------------------------------------
