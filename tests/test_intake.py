@@ -124,6 +124,21 @@ def test_walk_in_request_records_the_operator(engine):
         assert operator in s.scalars(select(CaseLog.details).where(CaseLog.case_id == case.case_id)).first()
 
 
+def test_the_counter_look_up_refuses_as_the_request_would(engine):
+    """One rule: an account of another sub-division is named, with where to send the consumer, at the
+    counter's look-up exactly as `submit_request` (and so `wss request new`) says it."""
+    kwargs = _walk_in(engine, other_office=True)
+    with pytest.raises(Denied) as at_submit:
+        submit(engine, **kwargs)
+    with db.read(engine) as s, pytest.raises(Denied) as at_look_up:
+        intake.counter_account(s, kwargs["account_id"], kwargs["operator_id"])
+    assert str(at_look_up.value) == str(at_submit.value)
+    assert "send the consumer to that sub-division" in str(at_look_up.value)
+    own = _walk_in(engine)
+    with db.read(engine) as s:
+        assert intake.counter_account(s, own["account_id"], own["operator_id"]).account_id == own["account_id"]
+
+
 def test_an_engineer_above_the_subdivision_may_enter_a_walk_in_request(engine):
     account_id, bill_no, sub = free_bill(engine)
     with engine.connect() as conn:

@@ -57,7 +57,7 @@ async def test_a_walk_in_complaint_with_a_document_gets_its_request_id(engine, t
         receipt = text_of(app, "#receipt")
         request_id = receipt.split()[2]
         assert receipt.startswith(f"Request ID {request_id}   read back: {read_back(request_id)}")
-        assert "SMS sent to ******" in receipt
+        assert "SMS queued to ******" in receipt  # queued: `wss sms send` delivers it
         assert table(app, "#bills").get_cell(bill_no, "case") == f"⚑ {request_id}"  # looked up again
     with db.read(engine) as s:
         case = s.get(Case, request_id)
@@ -94,15 +94,49 @@ async def test_refusals_are_one_line_and_write_nothing(engine, tmp_path):
     assert counts(engine) == before
 
 
-async def test_an_account_of_another_office_is_not_found_at_this_counter(engine):
-    elsewhere = one(engine, "SELECT account_id FROM account WHERE subdivision_code <> 'ESD-INR-1' "
-                    "ORDER BY account_id LIMIT 1").account_id
+async def test_an_account_of_another_office_says_where_to_send_the_consumer(engine):
+    elsewhere = one(engine, "SELECT account_id, subdivision_code FROM account WHERE subdivision_code <> 'ESD-INR-1' "
+                    "ORDER BY account_id LIMIT 1")
     app = app_as(engine, OPERATOR)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await look_up(pilot, elsewhere)
-        assert text_of(app, "#intake-error") == f"account: no account {elsewhere}; check the number on the consumer's bill"
+        await look_up(pilot, elsewhere.account_id)
+        # word for word what `wss request new --operator INR1-OPR` says after "error: "
+        assert text_of(app, "#intake-error") == (
+            f"operator: account {elsewhere.account_id} belongs to {elsewhere.subdivision_code}, outside "
+            f"{OPERATOR}'s office ESD-INR-1; send the consumer to that sub-division")
         assert table(app, "#bills").row_count == 0
+        assert app.screen.focused is app.screen.query_one("#account")
+
+
+async def test_a_failed_second_attempt_hides_the_last_request_id(engine):
+    account_id, bill_no = free_bill(engine)
+    app = app_as(engine, OPERATOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await look_up(pilot, account_id)
+        pick(app, bill_no)
+        app.screen.query_one("#reason").value = "Meter reads 4512 but the bill charges 5120 units"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        request_id = text_of(app, "#receipt").split()[2]
+        assert app.screen.query_one("#receipt").display is True
+        pick(app, bill_no)  # the same bill again
+        app.screen.query_one("#reason").value = "Meter reads 4512 but the bill charges 5120 units"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(app, "#intake-error").startswith(f"bill: bill {bill_no} already has an open complaint, "
+                                                        f"request ID {request_id}")
+        assert app.screen.query_one("#receipt").display is False
+        assert request_id not in text_of(app, "#receipt")
+        # a successful one shows again; looking up the next consumer's account hides it
+        app.screen.query_one("#request-type").value = "mobile-email"
+        app.screen.query_one("#reason").value = "New mobile number 9876543210 to be recorded"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.query_one("#receipt").display is True
+        await look_up(pilot, account_id)
+        assert app.screen.query_one("#receipt").display is False
 
 
 async def test_a_request_that_names_no_bill(engine):
@@ -110,9 +144,14 @@ async def test_a_request_that_names_no_bill(engine):
     app = app_as(engine, OPERATOR)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        assert app.screen.query_one("#reason").placeholder.startswith("what is wrong with the bill")
         app.screen.query_one("#request-type").value = "mobile-email"
+        await settle(pilot)
         await look_up(pilot, account_id)
         assert app.screen.chosen_bill() is None
+        assert app.screen.query_one("#bills").display is False  # no bill list for a request without a bill
+        assert app.screen.query_one("#reason").placeholder == "what the consumer asks for, in their own words"
+        assert app.screen.focused is app.screen.query_one("#reason")
         app.screen.query_one("#reason").value = "New mobile number 9876543210 to be recorded"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -120,6 +159,10 @@ async def test_a_request_that_names_no_bill(engine):
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert text_of(app, "#account") == "" and app.screen.query_one("#receipt").display is False
+        app.screen.query_one("#request-type").value = "bill-correction"
+        await settle(pilot)
+        assert app.screen.query_one("#bills").display is True
+        assert app.screen.query_one("#reason").placeholder.startswith("what is wrong with the bill")
     with db.read(engine) as s:
         case = s.get(Case, request_id)
         assert (case.request_type, case.bill_no, case.channel) == ("mobile-email", None, "walk-in")

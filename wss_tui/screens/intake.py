@@ -25,6 +25,10 @@ from wss_tui.store.intake import Receipt
 from wss_tui.widgets.header import UserHeader
 
 FLAG = "⚑"
+REASON_HINTS = {  # by the request type's needs_bill
+    True: "what is wrong with the bill, in the consumer's words",
+    False: "what the consumer asks for, in their own words",
+}
 
 
 @dataclass
@@ -85,7 +89,7 @@ class IntakeScreen(WssScreen):
         with Vertical(id="intake-more"):
             with Horizontal(classes="form-row"):
                 yield Label("Reason", classes="form-label")
-                yield Input(id="reason", placeholder="what is wrong with the bill, in the consumer's words",
+                yield Input(id="reason", placeholder=REASON_HINTS[True],
                             compact=True, max_length=config.intake_rules().max_reason_chars)
             with Horizontal(classes="form-row"):
                 yield Label("Attach", classes="form-label")
@@ -101,6 +105,14 @@ class IntakeScreen(WssScreen):
                                   ("case", "Open case", 12)):
             table.add_column(label, key=key, width=width)
         self.query_one("#receipt").display = False
+        self._show_request_type()
+
+    @on(Select.Changed, "#request-type")
+    def _show_request_type(self) -> None:
+        """A request that names no bill gets no bill list, and a reason hint that fits it."""
+        needs_bill = self._needs_bill()
+        self.query_one("#bills", DataTable).display = needs_bill
+        self.query_one("#reason", Input).placeholder = REASON_HINTS[needs_bill]
 
     # --- the account ------------------------------------------------------------------------------
 
@@ -112,6 +124,7 @@ class IntakeScreen(WssScreen):
         except WssError as exc:
             self._refuse(str(exc), "#account")
             return
+        self._clear_receipt()  # another consumer, or another go: the last request ID is not to be read out
         self._error("looking up…")
         self._look_up(text)
 
@@ -119,9 +132,9 @@ class IntakeScreen(WssScreen):
     def _look_up(self, account_id: str) -> None:
         try:
             with db.read(self.engine) as session:
-                context = accounts.account_context(session, account_id, self.who.user_id)
+                context = intake.counter_account(session, account_id, self.who.user_id)
         except WssError as exc:
-            self.post_message(IntakeRefused(str(exc), "account"))
+            self.post_message(IntakeRefused(str(exc), "account"))  # whichever field, the account is to change
             return
         self.post_message(AccountFound(context))
 
@@ -180,6 +193,7 @@ class IntakeScreen(WssScreen):
     def action_register(self) -> None:
         if self.busy:
             return
+        self._clear_receipt()
         if self.context is None:
             self._refuse("Account: look up the consumer's account first (type it, then Enter)", "#account")
             return
@@ -209,7 +223,7 @@ class IntakeScreen(WssScreen):
     def on_registered(self, message: Registered) -> None:
         self.busy = False
         r = message.receipt
-        sms = f"SMS sent to {mask(r.sms_mobile)}" if r.sms_mobile else "no mobile: write the ID on the consumer's slip"
+        sms = f"SMS queued to {mask(r.sms_mobile)}" if r.sms_mobile else "no mobile: write the ID on the consumer's slip"
         receipt = self.query_one("#receipt", Static)
         receipt.update(
             f"Request ID {r.request_id}   read back: {read_back(r.request_id)}\n"
@@ -231,9 +245,15 @@ class IntakeScreen(WssScreen):
         super().worker_failed(exc)
 
     def _refuse(self, text: str, focus: str | None = None) -> None:
+        self._clear_receipt()
         self._error(text)
         if focus:
             self.query_one(focus).focus()
+
+    def _clear_receipt(self) -> None:
+        receipt = self.query_one("#receipt", Static)
+        receipt.update("")
+        receipt.display = False
 
     def _error(self, text: str) -> None:
         self.query_one("#intake-error", Label).update(text)
@@ -244,7 +264,7 @@ class IntakeScreen(WssScreen):
         self.context = None
         self.query_one("#bills", DataTable).clear()
         self.query_one("#person", Static).update("Type the consumer's account ID and press Enter.")
-        self.query_one("#receipt").display = False
+        self._clear_receipt()
         self._error("")
         self.query_one("#account", Input).focus()
 

@@ -99,6 +99,19 @@ def submit_request(
     return _write(session, rtype, channel, account, bill, reason, docs, operator)
 
 
+def counter_account(session: Session, account_id: str, operator_id: str) -> accounts.AccountContext:
+    """The account as the walk-in counter shows it, refused for the reasons `submit_request` would refuse
+    this operator on it (the same rule, so the screen and `wss request new` say the same thing).
+
+    Unlike a clerk's look-up, an account of another sub-division is named as such, with where to send
+    the consumer: the counter must be able to tell them.
+    """
+    account = accounts.get_account(session, account_id)
+    operator_id = _check_operator_given("walk-in", operator_id)
+    _check_operator(session, operator_id, account)
+    return accounts.account_context(session, account.account_id)
+
+
 def _check_reason(reason: str, rules: config.IntakeRules) -> str:
     text = (reason or "").strip()
     if not text:
