@@ -339,7 +339,7 @@ def test_due_info_warns_before_breach_and_before_each_level(engine, matrix_file)
         info = escalation.due_info(case, LEVEL_AT[1] - timedelta(hours=5))
         assert info.warning == "breaches in 5 hours; escalates to TR-EE in 5 hours"
         assert escalation.due_info(case, LEVEL_AT[1] + SECOND).warning == (
-            "breached under a minute ago; escalation to TR-EE due (run wss escalate)"
+            "breached under a minute ago; escalation to TR-EE due at the next sweep"
         )
     sweep(engine, LEVEL_AT[1])
     with db.read(engine) as session:

@@ -173,13 +173,26 @@ def test_a_rejected_complaint_leaves_the_bill_issued(engine):
 
 def test_only_the_one_working_the_todo_closes_it(engine):
     c = revised(engine)
-    with pytest.raises(Denied, match="take To Do"):
+    holder = detail(engine, CLERK, c.todo_id).assigned_to_name
+    # Held by someone else: taking it would be refused too, so the refusal names who to ask.
+    with pytest.raises(Denied) as refused:
         send(engine, c, actor=CLERK2)
+    assert str(refused.value) == (f"assigned to: To Do {c.todo_id} is being worked on by {holder}; "
+                                  "ask them to forward it or send it back")
     send(engine, c)
     with pytest.raises(Denied):
         close(engine, c, code_sent(engine, c.case_id), actor=CLERK2)
     with pytest.raises(Stale), db.write(engine) as s:
         otp.send(s, CLERK, c.todo_id, version(engine, CLERK, c.todo_id) - 1, COMPLETED, "Revised")
+
+
+def test_an_open_todo_is_taken_before_its_case_is_closed(engine):
+    c = revised(engine)
+    with db.write(engine) as s:
+        todos.forward(s, CLERK, c.todo_id, version(engine, CLERK, c.todo_id), to_role="TR-SDC", note="back to the queue")
+    with pytest.raises(Denied) as refused:
+        send(engine, c, actor=CLERK2)
+    assert str(refused.value) == f"assigned to: take To Do {c.todo_id} first (t): only the one working it closes the case"
 
 
 def test_no_mobile_no_otp_and_only_an_ee_closes_without_one(engine):

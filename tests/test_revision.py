@@ -123,7 +123,9 @@ def test_an_assessed_bill_revised_on_the_actual_reading(engine):
 
 def test_only_the_one_working_the_todo_proposes(engine):
     c = complaint(engine)
-    with pytest.raises(Denied, match="take To Do"), db.write(engine) as s:
+    holder = detail(engine, CLERK, c.todo_id).assigned_to_name
+    with pytest.raises(Denied, match=f"being worked on by {holder}; ask them to forward it or send it back"), \
+            db.write(engine) as s:
         revision.propose(s, CLERK2, c.todo_id, c.version, reading_less(engine, c))
     with pytest.raises(NotFound), db.write(engine) as s:  # another sub-division cannot even see it
         revision.propose(s, "INR2-SDC1", c.todo_id, c.version, reading_less(engine, c))

@@ -530,6 +530,16 @@ def test_only_the_assignee_forwards_a_to_do_being_worked_on(engine):
         act(engine, todos.forward, CLERK, todo.todo_id, todo.version, to_user=SDO, note="n")
 
 
+def test_only_the_assignee_sends_it_back_in_plain_words(engine):
+    todo = first_todo(engine, status=BEING_WORKED_ON, assigned_to=CLERK)
+    sent = act(engine, todos.forward, CLERK, todo.todo_id, todo.version, to_user=SDO, note="please approve")
+    with pytest.raises(Denied) as refused:
+        act(engine, todos.send_back, CLERK2, sent.todo_id, sent.version, "not mine")
+    assert str(refused.value) == (
+        f"assigned to: To Do {sent.todo_id} is being worked on by {name_of(engine, SDO)}; only they can send it back"
+    )
+
+
 def test_send_back_returns_it_to_whoever_forwarded_it(engine):
     todo = first_todo(engine, status=BEING_WORKED_ON, assigned_to=CLERK)
     sent = act(engine, todos.forward, CLERK, todo.todo_id, todo.version, to_user=SDO, note="please approve")

@@ -128,20 +128,91 @@ async def test_forward_to_a_role_puts_it_back_in_the_queue(engine):
     assert (after.status, after.role, after.assigned_to) == (OPEN, "TR-SDO", None)
 
 
-async def test_a_store_refusal_is_one_line_and_nothing_changes(engine):
+async def test_a_refused_forward_keeps_the_note_and_says_why_in_the_dialog(engine):
     todo_id = one_of_mine(engine)
     before = stored(engine, todo_id)
+    note = "Consumer disputes the meter change; please decide"
     app = app_as(engine)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_entry(pilot, todo_id)
         await pilot.press("f")
         await settle(pilot)
-        await fill(pilot, target="NOBODY-1", note="x")
+        await fill(pilot, target="inr1-xyz", note=note)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # The store said no: the dialog is there again, with what was typed and the store's one line.
+        assert isinstance(app.screen, ForwardDialog)
+        assert text_of(app, ".dialog-error") == "to user: no staff member INR1-XYZ; check the user ID"
+        assert (text_of(app, "#target"), text_of(app, "#note")) == ("INR1-XYZ", note)
+        assert app.focused is app.screen.query_one("#target")
+        assert stored(engine, todo_id).version == before.version
+        await fill(pilot, target="INR1-SDO")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, TodoEntryScreen)
-        assert "to user: no staff member NOBODY-1; check the user ID" in notifications(app)
-    assert stored(engine, todo_id).version == before.version
+        assert text_of(app, "#f-assigned").endswith(f"({SDO})")
+    after = stored(engine, todo_id)
+    assert after.assigned_to == SDO and after.log[-1].details.endswith(note)
+
+
+async def test_a_refused_role_forward_keeps_the_role_choice(engine):
+    todo_id = one_of_mine(engine)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        await pilot.press("f")
+        await settle(pilot)
+        await fill(pilot, to_kind="role", target="TR-XYZ", note="For the SDO")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ForwardDialog)
+        assert text_of(app, ".dialog-error").startswith("to role: TR-XYZ is not a role that works To Dos")
+        assert app.screen.query_one("#to-kind", Select).value == "role"
+        assert (text_of(app, "#target-label"), text_of(app, "#target"), text_of(app, "#note")) == (
+            "Role", "TR-XYZ", "For the SDO")
+        await pilot.press("escape")  # given up: nothing written
+        await settle(pilot)
+        assert isinstance(app.screen, TodoEntryScreen)
+    assert stored(engine, todo_id).status == BEING_WORKED_ON
+
+
+async def test_a_refused_complete_keeps_the_comment_until_the_to_do_is_taken(engine):
+    from ._revision_data import caseless_todo
+
+    todo_id = caseless_todo(engine)
+    with db.write(engine) as session:  # back to the queue: Open, nobody's
+        todos.forward(session, CLERK, todo_id, todos.get(session, CLERK, todo_id).version, to_role="TR-SDC",
+                      note="For whoever is free")
+    comment = "Feeder register checked; readings match"
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        await pilot.press("c")
+        await settle(pilot)
+        await fill(pilot, text=comment)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog)
+        assert text_of(app, ".dialog-error") == f"status: To Do {todo_id} is Open; take it before completing it"
+        assert text_of(app, "#text") == comment
+        await pilot.press("escape")  # to take it first: what was typed is kept for the next c
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        assert text_of(app, "#f-status") == BEING_WORKED_ON
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog)
+        assert (text_of(app, "#text"), text_of(app, ".dialog-error")) == (comment, "")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert text_of(app, "#f-status").startswith(COMPLETE)
+    after = stored(engine, todo_id)
+    assert (after.status, after.comment) == (COMPLETE, comment)
 
 
 async def test_send_back_returns_it_to_whoever_forwarded_it(engine):

@@ -221,6 +221,47 @@ async def test_completing_the_complaint_asks_for_the_consumers_otp(engine):
         assert s.scalars(select(CaseClosure.method).where(CaseClosure.case_id == c.case_id)).one() == "OTP"
 
 
+async def test_a_refused_closure_keeps_the_comment_and_says_why(engine):
+    c = complaint(engine)  # no revision proposed, let alone approved
+    comment = "Meter checked on site; the bill is right"
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, c.todo_id)
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await typed(pilot, comment=comment)  # left at "Case Completed"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CloseCaseDialog)
+        assert text_of(app, ".dialog-error").startswith(f"outcome: no revision of bill {c.bill_no} has been approved")
+        assert text_of(app, "#comment") == comment
+        assert app.focused is app.screen.query_one("#outcome")
+        await typed(pilot, outcome="Reject the Case")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, OtpDialog)
+        assert "Reject the Case" in text_of(app, ".dialog-hint")
+
+
+async def test_closing_a_case_held_by_someone_else_names_them(engine):
+    c = complaint(engine)
+    app = app_as(engine, "INR1-SDC2")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, c.todo_id)
+        holder = text_of(app, "#f-assigned")
+        await pilot.press("c")
+        await settle(pilot)
+        await typed(pilot, comment="Meter checked on site; the bill is right")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CloseCaseDialog)
+        error = text_of(app, ".dialog-error")
+        assert error.startswith(f"assigned to: To Do {c.todo_id} is being worked on by ")
+        assert error.endswith("; ask them to forward it or send it back") and "first (t)" not in error
+        assert holder.split(" (")[0] in error
+
+
 async def test_the_ee_closes_without_the_otp_giving_a_reason(engine):
     c = complaint(engine)
     approve(engine, SDO, propose(engine, c, reading_less(engine, c)))

@@ -102,6 +102,25 @@ def test_otp_dialog_wrong_length(engine, snap_compare, no_blink, size):
 
 
 @SIZES
+def test_close_case_dialog_refused_by_the_store(engine, snap_compare, no_blink, size):
+    """No revision approved, so not "Case Completed": the store's long line wraps inside the dialog."""
+    c = demo_complaint(engine)
+    app = app_as(engine)
+
+    async def refused(pilot):
+        await settle(pilot)
+        app.open_todo(c.todo_id)
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await fill(pilot, comment="Bill revised on the actual reading")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=refused)
+
+
+@SIZES
 def test_walk_in_counter(engine, snap_compare, no_blink, size):
     c = demo_complaint(engine)
     app = app_as(engine, "INR1-OPR")

@@ -114,6 +114,25 @@ def test_forward_dialog(engine, snap_compare, no_blink, size):
 
 
 @SIZES
+def test_forward_dialog_refused_by_the_store(engine, snap_compare, no_blink, size):
+    """The store's refusal inside the dialog, what was typed still there."""
+    app = app_as(engine)
+    todo_id = my_to_do(engine)
+
+    async def refused(pilot):
+        await settle(pilot)
+        app.open_todo(todo_id)
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press(*"INR1-XYZ", "enter", *"Consumer disputes the meter change")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=refused)
+
+
+@SIZES
 def test_account_context(engine, snap_compare, no_blink, size):
     app = app_as(engine)
     account_id = account_of(engine, my_to_do(engine))

@@ -3,7 +3,8 @@ and completing a To Do that carries an open case closes the case — with the co
 (an EE only) without it for a recorded reason, or on the officer's word for an officer's own case.
 
 A mixin for TodoEntryScreen, like AssignNext: the screen calls `load_case_work()` whenever it shows a
-To Do, and asks `closes_case()` before its own plain Complete.
+To Do, and asks `closes_case()` before its own plain Complete. A refusal from the store opens the close
+(or reason) dialog again with what was typed and why, as the screen's own actions do.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from textual.message import Message
 from wss_tui.screens.dialogs import CloseCaseDialog, OtpAnswer, OtpDialog, TextDialog
 from wss_tui.store import closure, db, otp, timefmt
 from wss_tui.store.closure import CaseWork, Closed
-from wss_tui.store.errors import WssError
+from wss_tui.store.errors import Stale, WssError
 from wss_tui.store.models import PROPOSED
 from wss_tui.store.otp import OtpSent
 from wss_tui.store.revision_rules import rules
@@ -35,13 +36,15 @@ class OtpWasSent(Message):
 
 @dataclass
 class ClosureRefused(Message):
-    """The store said no: show it in the OTP dialog again, or as a toast."""
+    """The store said no: show it in the OTP, close or reason dialog again, or as a toast."""
 
     text: str
     field: str
     outcome: str
     comment: str
     sent: OtpSent | None
+    reason: str = ""  # closing without the OTP: the reason typed
+    stale: bool = False  # the To Do changed meanwhile: reloaded, nothing asked again
 
 
 @dataclass
@@ -50,7 +53,7 @@ class CaseClosed(Message):
 
 
 class CaseWorkActions:
-    """Mixin for TodoEntryScreen (needs `detail`, `todo_id`, `_load`, `who`, `engine`)."""
+    """Mixin for TodoEntryScreen (needs `detail`, `todo_id`, `_load`, `who`, `engine`, `drafts`)."""
 
     case_work: CaseWork | None = None
     # A key that needs the case work, pressed before it arrived (typed ahead over a slow link):
@@ -117,7 +120,7 @@ class CaseWorkActions:
 
     # --- closing the case ----------------------------------------------------------------------------
 
-    def start_closure(self) -> None:
+    def start_closure(self, error: str = "", error_field: str = "") -> None:
         w = self.case_work
         assert w is not None
         if w.needs_otp:
@@ -126,9 +129,7 @@ class CaseWorkActions:
         else:
             hint = "An officer's own case: no consumer complaint, so no OTP."
 
-        def chosen(result: tuple[str, str] | None) -> None:
-            if not result:
-                return
+        def chosen(result: tuple[str, str]) -> None:
             outcome, comment = result
             if not w.needs_otp:
                 self._close_officer_case(outcome, comment)
@@ -137,7 +138,9 @@ class CaseWorkActions:
             else:
                 self._send_otp(outcome, comment)
 
-        self.app.push_screen(CloseCaseDialog(w.case_id, closure.OUTCOMES, hint), chosen)
+        dialog = CloseCaseDialog(w.case_id, closure.OUTCOMES, hint, draft=self.drafts.take("close"), error=error,
+                                 error_field=error_field)
+        self.drafts.push(self.app, "close", dialog, chosen)
 
     @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
     def _send_otp(self, outcome: str, comment: str) -> None:
@@ -145,7 +148,7 @@ class CaseWorkActions:
             with db.write(self.engine) as session:
                 sent = otp.send(session, self.who.user_id, self.todo_id, self.detail.version, outcome, comment)
         except WssError as exc:
-            self.post_message(ClosureRefused(str(exc), exc.field, outcome, comment, None))
+            self.post_message(ClosureRefused(str(exc), exc.field, outcome, comment, None, stale=isinstance(exc, Stale)))
             return
         self.post_message(OtpWasSent(sent, comment))
 
@@ -179,25 +182,24 @@ class CaseWorkActions:
         try:
             closed = otp.close_with_otp(self.engine, self.who.user_id, self.todo_id, self.detail.version, code)
         except WssError as exc:
-            self.post_message(ClosureRefused(str(exc), exc.field, sent.outcome, comment, sent))
+            self.post_message(ClosureRefused(str(exc), exc.field, sent.outcome, comment, sent,
+                                             stale=isinstance(exc, Stale)))
             return
         self.post_message(CaseClosed(closed))
 
-    def _ask_reason(self, outcome: str, comment: str) -> None:
+    def _ask_reason(self, outcome: str, comment: str, error: str = "", error_field: str = "") -> None:
         minimum = rules().otp.min_override_reason_chars
 
-        def given(reason: str | None) -> None:
-            if reason:
-                self._close_without_otp(outcome, comment, reason)
+        def given(reason: str) -> None:
+            self._close_without_otp(outcome, comment, reason)
 
         counted = self.case_work.closed_without_otp if self.case_work else None
         so_far = f" Closed without OTP in your offices, last 30 days: {counted}." if counted is not None else ""
-        self.app.push_screen(
-            TextDialog("Close without the consumer's OTP", "Reason (recorded and counted)",
-                       hint=f"{outcome}. Say why the consumer cannot give the OTP.{so_far}", ok="Close case",
-                       min_length=minimum),
-            given,
-        )
+        dialog = TextDialog("Close without the consumer's OTP", "Reason (recorded and counted)",
+                            hint=f"{outcome}. Say why the consumer cannot give the OTP.{so_far}", ok="Close case",
+                            min_length=minimum, value=self.drafts.take("close-reason") or "", error=error,
+                            error_field=error_field)
+        self.drafts.push(self.app, "close-reason", dialog, given)
 
     @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
     def _close_without_otp(self, outcome: str, comment: str, reason: str) -> None:
@@ -206,7 +208,8 @@ class CaseWorkActions:
                 closed = otp.close_without_otp(session, self.who.user_id, self.todo_id, self.detail.version,
                                                outcome, comment, reason)
         except WssError as exc:
-            self.post_message(ClosureRefused(str(exc), exc.field, outcome, comment, None))
+            self.post_message(ClosureRefused(str(exc), exc.field, outcome, comment, None, reason=reason,
+                                             stale=isinstance(exc, Stale)))
             return
         self.post_message(CaseClosed(closed))
 
@@ -217,7 +220,7 @@ class CaseWorkActions:
                 closed = closure.close_officer_case(session, self.who.user_id, self.todo_id, self.detail.version,
                                                     outcome, comment)
         except WssError as exc:
-            self.post_message(ClosureRefused(str(exc), exc.field, outcome, comment, None))
+            self.post_message(ClosureRefused(str(exc), exc.field, outcome, comment, None, stale=isinstance(exc, Stale)))
             return
         self.post_message(CaseClosed(closed))
 
@@ -226,11 +229,20 @@ class CaseWorkActions:
             # Wrong, expired or spent: the dialog again, with the reason, to retype or send a new one.
             self._ask_otp(message.sent, message.comment, error=message.text)
             return
-        self.notify(message.text, severity="error", timeout=10)
         if message.field in ("", "To Do", "case", "assigned to"):
             self._load()
+        self.drafts.keep("close", (message.outcome, message.comment))
+        if message.stale or message.sent is not None:
+            # Changed under them (reloaded), or refused after the OTP went: say so; `c` starts from the draft.
+            self.notify(message.text, severity="error", timeout=10)
+        elif message.reason and message.field == "reason":
+            self.drafts.keep("close-reason", message.reason)
+            self._ask_reason(message.outcome, message.comment, error=message.text, error_field=message.field)
+        else:
+            self.start_closure(error=message.text, error_field=message.field)
 
     def on_case_closed(self, message: CaseClosed) -> None:
+        self.drafts.clear()
         self.wss.todos_changed += 1
         closed = message.closed
         how = {closure.BY_OTP: "confirmed by the consumer's OTP", closure.WITHOUT_OTP: "without OTP (recorded)",

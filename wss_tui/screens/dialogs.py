@@ -1,16 +1,19 @@
 """The action dialogs: each a ModalScreen that checks its fields before it dismisses with a value.
 
 The store still has the last word (unknown user, out of scope …); these checks only stop an empty or
-malformed form from going that far.
+malformed form from going that far. When the store refuses, the screen opens the dialog again with what
+was typed and the store's one line (`error`, focused on its field); cancelled then, what was typed is
+kept in the screen's `Drafts` for the next press of the key.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -32,13 +35,32 @@ class ForwardTo:
 
 class Dialog(ModalScreen[T | None], Generic[T]):
     """Escape cancels (dismisses with None); ctrl+s, the OK button or Enter on the last field submits
-    through `action_submit`, which each dialog defines."""
+    through `action_submit`, which each dialog defines.
+
+    `error` is a refusal from the store to show on opening, `error_field` the store's name of the field
+    it is about (`WssError.field`), focused through FIELD_WIDGETS."""
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("ctrl+s", "submit", "OK"),
     ]
+    # The store's field names → the widget that holds that field.
+    FIELD_WIDGETS: dict[str, str] = {}
+
+    def __init__(self, *, error: str = "", error_field: str = "") -> None:
+        super().__init__()
+        self.error, self.error_field = error, error_field
+        self.left_with: T | None = None  # what was typed when cancelled (see `draft`)
+
+    def on_mount(self) -> None:
+        # Textual runs every class's on_mount, a subclass's first: this focus comes last and wins.
+        if self.error:
+            self.refuse(self.error, self.FIELD_WIDGETS.get(self.error_field))
+
+    def draft(self) -> T | None:
+        """What is typed now, unchecked: kept when the user cancels after a refusal."""
+        return None
 
     def buttons(self, ok: str) -> ComposeResult:
         yield Label("", classes="dialog-error", markup=False)
@@ -52,6 +74,7 @@ class Dialog(ModalScreen[T | None], Generic[T]):
             self.query_one(field).focus()
 
     def action_cancel(self) -> None:
+        self.left_with = self.draft()
         self.dismiss(None)
 
     @on(Button.Pressed, "#ok")
@@ -73,13 +96,41 @@ class Dialog(ModalScreen[T | None], Generic[T]):
             self.focus_next()
 
 
+class Drafts:
+    """What a user typed into a dialog the store refused, by action, until they press its key again."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, Any] = {}
+
+    def keep(self, key: str, value: Any) -> None:
+        self._kept[key] = value
+
+    def take(self, key: str) -> Any:
+        return self._kept.pop(key, None)
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+    def push(self, app: App, key: str, dialog: Dialog[T], then: Callable[[T], object]) -> None:
+        """Push `dialog`; its value goes to `then`. Cancelled after a refusal, its input is kept as `key`."""
+
+        def answered(value: T | None) -> None:
+            if value is not None:
+                then(value)
+            elif dialog.error and dialog.left_with is not None:
+                self.keep(key, dialog.left_with)
+
+        app.push_screen(dialog, answered)
+
+
 class TextDialog(Dialog[str]):
     """One line of text: a note, a log entry, a completion comment, a To Do ID."""
 
     def __init__(self, title: str, label: str, *, hint: str = "", placeholder: str = "", ok: str = "OK",
-                 max_length: int = 500, min_length: int = 1) -> None:
-        super().__init__()
-        self.title_text, self.label, self.hint = title, label, hint
+                 max_length: int = 500, min_length: int = 1, value: str = "", error: str = "",
+                 error_field: str = "") -> None:
+        super().__init__(error=error, error_field=error_field)
+        self.title_text, self.label, self.hint, self.value = title, label, hint, value
         self.placeholder, self.ok, self.max_length, self.min_length = placeholder, ok, max_length, min_length
 
     def compose(self) -> ComposeResult:
@@ -88,8 +139,11 @@ class TextDialog(Dialog[str]):
             if self.hint:
                 yield Static(self.hint, classes="dialog-hint")
             yield Label(self.label)
-            yield Input(id="text", placeholder=self.placeholder, max_length=self.max_length)
+            yield Input(self.value, id="text", placeholder=self.placeholder, max_length=self.max_length)
             yield from self.buttons(self.ok)
+
+    def draft(self) -> str | None:
+        return self.query_one("#text", Input).value.strip() or None
 
     def action_submit(self) -> None:
         text = self.query_one("#text", Input).value.strip()
@@ -103,19 +157,33 @@ class TextDialog(Dialog[str]):
 class ForwardDialog(Dialog[ForwardTo]):
     """Forward to a user or a role (in the To Do's office), with a note saying why."""
 
+    FIELD_WIDGETS = {"to": "#target", "to user": "#target", "to role": "#target", "note": "#note"}
+
+    def __init__(self, draft: ForwardTo | None = None, *, error: str = "", error_field: str = "") -> None:
+        super().__init__(error=error, error_field=error_field)
+        self.start = draft or ForwardTo(None, None, "")
+
     def compose(self) -> ComposeResult:
+        by_role = self.start.to_role is not None
         with Vertical(classes="dialog"):
             yield Static("Forward To Do", classes="dialog-title")
             with Horizontal(classes="dialog-row"):
                 yield Label("To", classes="dialog-label")
-                yield Select([("User", "user"), ("Role", "role")], value="user", allow_blank=False,
-                             compact=True, id="to-kind")
+                yield Select([("User", "user"), ("Role", "role")], value="role" if by_role else "user",
+                             allow_blank=False, compact=True, id="to-kind")
             with Horizontal(classes="dialog-row"):
-                yield Label("User ID", classes="dialog-label", id="target-label")
-                yield Input(id="target", placeholder="e.g. INR1-SDO", max_length=20, compact=True)
+                yield Label("Role" if by_role else "User ID", classes="dialog-label", id="target-label")
+                yield Input(self.start.to_role or self.start.to_user or "", id="target",
+                            placeholder="e.g. TR-SDO" if by_role else "e.g. INR1-SDO", max_length=20, compact=True)
             yield Label("Note")
-            yield Input(id="note", placeholder="why it goes there", max_length=500)
+            yield Input(self.start.note, id="note", placeholder="why it goes there", max_length=500)
             yield from self.buttons("Forward")
+
+    def draft(self) -> ForwardTo:
+        target = self.query_one("#target", Input).value.strip().upper() or None
+        by_role = self.query_one("#to-kind", Select).value == "role"
+        return ForwardTo(None if by_role else target, target if by_role else None,
+                         self.query_one("#note", Input).value.strip())
 
     def on_mount(self) -> None:
         self.query_one("#target", Input).focus()
@@ -136,13 +204,17 @@ class ForwardDialog(Dialog[ForwardTo]):
         if not note:
             self.refuse("Note: say why it is forwarded", "#note")
             return
-        self.dismiss(ForwardTo(None if by_role else target, target if by_role else None, note))
+        self.dismiss(self.draft())
 
 
 class PriorityDialog(Dialog[tuple[int, str]]):
-    def __init__(self, current: int) -> None:
-        super().__init__()
+    FIELD_WIDGETS = {"priority": "#priority", "note": "#note"}
+
+    def __init__(self, current: int, draft: tuple[int, str] | None = None, *, error: str = "",
+                 error_field: str = "") -> None:
+        super().__init__(error=error, error_field=error_field)
         self.current = current
+        self.chosen, self.note = draft or (current, "")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -151,10 +223,14 @@ class PriorityDialog(Dialog[tuple[int, str]]):
             with Horizontal(classes="dialog-row"):
                 yield Label("Priority", classes="dialog-label")
                 choices = [(PRIORITY_LABELS.get(p, str(p)), p) for p in sorted({*PRIORITIES, self.current})]
-                yield Select(choices, value=self.current, allow_blank=False, compact=True, id="priority")
+                chosen = self.chosen if self.chosen in {*PRIORITIES, self.current} else self.current
+                yield Select(choices, value=chosen, allow_blank=False, compact=True, id="priority")
             yield Label("Note")
-            yield Input(id="note", placeholder="why (logged)", max_length=500)
+            yield Input(self.note, id="note", placeholder="why (logged)", max_length=500)
             yield from self.buttons("Change")
+
+    def draft(self) -> tuple[int, str]:
+        return int(self.query_one("#priority", Select).value), self.query_one("#note", Input).value.strip()
 
     def action_submit(self) -> None:
         priority = self.query_one("#priority", Select).value
@@ -202,9 +278,14 @@ class ConfirmDialog(ModalScreen[bool]):
 class CloseCaseDialog(Dialog[tuple[str, str]]):
     """How the case ends and what was done: the OTP sent next names both to the consumer."""
 
-    def __init__(self, case_id: str, outcomes: tuple[str, ...], hint: str, *, ok: str = "Next") -> None:
-        super().__init__()
+    FIELD_WIDGETS = {"outcome": "#outcome", "comment": "#comment"}
+
+    def __init__(self, case_id: str, outcomes: tuple[str, ...], hint: str, *, ok: str = "Next",
+                 draft: tuple[str, str] | None = None, error: str = "", error_field: str = "") -> None:
+        super().__init__(error=error, error_field=error_field)
         self.case_id, self.outcomes, self.hint, self.ok = case_id, outcomes, hint, ok
+        outcome, self.comment = draft or (outcomes[0], "")
+        self.outcome = outcome if outcome in outcomes else outcomes[0]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -212,21 +293,25 @@ class CloseCaseDialog(Dialog[tuple[str, str]]):
             yield Static(self.hint, classes="dialog-hint")
             with Horizontal(classes="dialog-row"):
                 yield Label("Outcome", classes="dialog-label")
-                yield Select([(o, o) for o in self.outcomes], value=self.outcomes[0], allow_blank=False,
+                yield Select([(o, o) for o in self.outcomes], value=self.outcome, allow_blank=False,
                              compact=True, id="outcome")
             yield Label("Comment (what was done; the consumer is told the outcome)")
-            yield Input(id="comment", placeholder="e.g. bill revised on the actual reading", max_length=1000)
+            yield Input(self.comment, id="comment", placeholder="e.g. bill revised on the actual reading",
+                        max_length=1000)
             yield from self.buttons(self.ok)
 
     def on_mount(self) -> None:
         self.query_one("#comment", Input).focus()
+
+    def draft(self) -> tuple[str, str]:
+        return str(self.query_one("#outcome", Select).value), self.query_one("#comment", Input).value.strip()
 
     def action_submit(self) -> None:
         comment = self.query_one("#comment", Input).value.strip()
         if not comment:
             self.refuse("Comment: say what was done for the consumer", "#comment")
             return
-        self.dismiss((str(self.query_one("#outcome", Select).value), comment))
+        self.dismiss(self.draft())
 
 
 @dataclass(frozen=True)
@@ -244,8 +329,8 @@ class OtpDialog(Dialog[OtpAnswer]):
     ]
 
     def __init__(self, title: str, hint: str, *, digits: int, may_skip: bool, error: str = "") -> None:
-        super().__init__()
-        self.title_text, self.hint, self.digits, self.may_skip, self.error = title, hint, digits, may_skip, error
+        super().__init__(error=error)
+        self.title_text, self.hint, self.digits, self.may_skip = title, hint, digits, may_skip
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -259,8 +344,6 @@ class OtpDialog(Dialog[OtpAnswer]):
             yield from self.buttons("Close case")
 
     def on_mount(self) -> None:
-        if self.error:
-            self.refuse(self.error)
         self.query_one("#otp", Input).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -2,23 +2,27 @@
 
 Every action runs in a thread worker inside one `db.write` unit of work with the version the clerk was
 looking at; when someone else got there first the store raises `Stale`, the screen says so and shows
-the To Do as it is now.
+the To Do as it is now. Any other refusal opens the action's dialog again with what was typed and the
+store's reason; what was typed is kept (`Drafts`) until the action goes through or the user gives up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Footer, Label, TabbedContent, TabPane
 
 from wss_tui.messages import DetailLoaded, LoadFailed
 from wss_tui.screens.base import WssScreen
 from wss_tui.screens.case_work import CaseWorkActions
-from wss_tui.screens.dialogs import ConfirmDialog, ForwardDialog, ForwardTo, PriorityDialog, TextDialog
+from wss_tui.screens.dialogs import ConfirmDialog, Drafts, ForwardDialog, ForwardTo, PriorityDialog, TextDialog
 from wss_tui.screens.next_todo import AssignNext
 from wss_tui.store import closure, db, timefmt, todos
 from wss_tui.store.errors import Stale, WssError
@@ -44,6 +48,17 @@ FIELDS = [
     ("chars", "Chars", True),
 ]
 ACTIONS = {"take", "forward", "send_back", "user_details", "priority", "complete"}
+
+
+@dataclass
+class ActionRefused(Message):
+    """The store refused what a dialog asked for: keep what was typed and ask again with the reason."""
+
+    text: str
+    field: str
+    key: str  # the dialog's action: "forward", "send_back", "user_details", "priority", "complete"
+    draft: Any  # the dialog's value, as typed
+    reopen: bool = True  # False: the To Do changed meanwhile (reloaded); keep the draft for the next try
 
 
 def field_values(d: TodoDetail) -> dict[str, str | Content]:
@@ -115,6 +130,7 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
         self.detail: TodoDetail | None = detail
         self.busy = False
         self._notice = notice
+        self.drafts = Drafts()
 
     def compose(self) -> ComposeResult:
         yield UserHeader("To Do Entry", self.who)
@@ -186,7 +202,9 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
         return True
 
     @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
-    def _act(self, action: Callable[..., TodoDetail], version: int, done: str, *args, **kwargs) -> None:
+    def _act(self, action: Callable[..., TodoDetail], version: int, done: str, *args,
+             retry: tuple[str, Any] | None = None, **kwargs) -> None:
+        """`retry` is (dialog key, what was typed): a refusal opens that dialog again (ActionRefused)."""
         try:
             with db.write(self.engine) as session:
                 detail = action(session, self.who.user_id, self.todo_id, version, *args, **kwargs)
@@ -194,14 +212,31 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
             with db.read(self.engine) as session:
                 detail = todos.get(session, self.who.user_id, self.todo_id)
             self.post_message(DetailLoaded(detail, notice=str(exc), severity="warning", changed=True))
+            if retry is not None:
+                self.post_message(ActionRefused(str(exc), exc.field, *retry, reopen=False))
+            return
+        except WssError as exc:
+            if retry is None:
+                raise  # shown by worker_failed
+            self.post_message(ActionRefused(str(exc), exc.field, *retry))
             return
         self.post_message(DetailLoaded(detail, notice=done, changed=True))
 
-    def _start(self, action: Callable[..., TodoDetail], done: str, *args, **kwargs) -> None:
+    def _start(self, action: Callable[..., TodoDetail], done: str, *args,
+               retry: tuple[str, Any] | None = None, **kwargs) -> None:
         if self.detail is None or self.busy:
             return
         self.busy = True
-        self._act(action, self.detail.version, done, *args, **kwargs)
+        self._act(action, self.detail.version, done, *args, retry=retry, **kwargs)
+
+    def on_action_refused(self, message: ActionRefused) -> None:
+        self.busy = False
+        self.drafts.keep(message.key, message.draft)
+        if message.reopen:
+            ask = {"forward": self.action_forward, "send_back": self.action_send_back,
+                   "user_details": self.action_user_details, "priority": self.action_priority,
+                   "complete": self._ask_comment}[message.key]
+            ask(error=message.text, error_field=message.field)
 
     def worker_failed(self, exc: BaseException | None) -> None:
         self.busy = False
@@ -210,38 +245,43 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
     def action_take(self) -> None:
         self._start(todos.take, "Taken: it is yours, Being Worked On")
 
-    def action_forward(self) -> None:
-        def chosen(to: ForwardTo | None) -> None:
-            if to:
-                self._start(todos.forward, f"Forwarded to {to.to_user or to.to_role}",
-                            to_user=to.to_user, to_role=to.to_role, note=to.note)
+    # Each dialog opens with what the store last refused (its draft) and why (`error`, `error_field`).
 
-        self.app.push_screen(ForwardDialog(), chosen)
+    def action_forward(self, error: str = "", error_field: str = "") -> None:
+        def chosen(to: ForwardTo) -> None:
+            self._start(todos.forward, f"Forwarded to {to.to_user or to.to_role}",
+                        to_user=to.to_user, to_role=to.to_role, note=to.note, retry=("forward", to))
 
-    def action_send_back(self) -> None:
-        def noted(note: str | None) -> None:
-            if note:
-                self._start(todos.send_back, "Sent back", note)
+        dialog = ForwardDialog(self.drafts.take("forward"), error=error, error_field=error_field)
+        self.drafts.push(self.app, "forward", dialog, chosen)
 
-        self.app.push_screen(TextDialog("Send back", "Note", hint="Goes back to whoever forwarded it.",
-                                        ok="Send back"), noted)
+    def action_send_back(self, error: str = "", error_field: str = "") -> None:
+        def noted(note: str) -> None:
+            self._start(todos.send_back, "Sent back", note, retry=("send_back", note))
 
-    def action_user_details(self) -> None:
-        def noted(details: str | None) -> None:
-            if details:
-                self._start(todos.add_log, "Log entry added", details)
+        dialog = TextDialog("Send back", "Note", hint="Goes back to whoever forwarded it.", ok="Send back",
+                            value=self.drafts.take("send_back") or "", error=error, error_field=error_field)
+        self.drafts.push(self.app, "send_back", dialog, noted)
 
-        self.app.push_screen(TextDialog("Add log entry (User Details)", "Details",
-                                        placeholder="what you found or did", ok="Add"), noted)
+    def action_user_details(self, error: str = "", error_field: str = "") -> None:
+        def noted(details: str) -> None:
+            self._start(todos.add_log, "Log entry added", details, retry=("user_details", details))
 
-    def action_priority(self) -> None:
-        def chosen(result: tuple[int, str] | None) -> None:
-            if result:
-                priority, note = result
-                self._start(todos.change_priority, f"Priority is now {priority}", priority, note=note)
+        dialog = TextDialog("Add log entry (User Details)", "Details", placeholder="what you found or did",
+                            ok="Add", value=self.drafts.take("user_details") or "", error=error,
+                            error_field=error_field)
+        self.drafts.push(self.app, "user_details", dialog, noted)
+
+    def action_priority(self, error: str = "", error_field: str = "") -> None:
+        def chosen(result: tuple[int, str]) -> None:
+            priority, note = result
+            self._start(todos.change_priority, f"Priority is now {priority}", priority, note=note,
+                        retry=("priority", result))
 
         assert self.detail is not None
-        self.app.push_screen(PriorityDialog(self.detail.priority), chosen)
+        dialog = PriorityDialog(self.detail.priority, self.drafts.take("priority"), error=error,
+                                error_field=error_field)
+        self.drafts.push(self.app, "priority", dialog, chosen)
 
     def action_complete(self) -> None:
         if not self.work_known("complete"):
@@ -253,14 +293,22 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
             self.action_revision()
             return
 
-        def commented(comment: str | None) -> None:
-            if comment:
-                question = f"Complete To Do {self.todo_id}?\nComment: {comment}\nA completed To Do cannot be reopened."
-                self.app.push_screen(ConfirmDialog("Complete To Do", question, yes="Complete"),
-                                     lambda yes: yes and self._start(closure.complete_todo, "Completed", comment))
+        self._ask_comment()
 
-        self.app.push_screen(TextDialog("Complete To Do", "Comment", hint="Say how it was resolved.",
-                                        ok="Next"), commented)
+    def _ask_comment(self, error: str = "", error_field: str = "") -> None:
+        """The plain Complete: a comment, then are you sure."""
+
+        def commented(comment: str) -> None:
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._start(closure.complete_todo, "Completed", comment, retry=("complete", comment))
+
+            question = f"Complete To Do {self.todo_id}?\nComment: {comment}\nA completed To Do cannot be reopened."
+            self.app.push_screen(ConfirmDialog("Complete To Do", question, yes="Complete"), confirmed)
+
+        dialog = TextDialog("Complete To Do", "Comment", hint="Say how it was resolved.", ok="Next",
+                            value=self.drafts.take("complete") or "", error=error, error_field=error_field)
+        self.drafts.push(self.app, "complete", dialog, commented)
 
     def action_reload(self) -> None:
         self._load("Reloaded")

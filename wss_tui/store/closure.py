@@ -20,7 +20,6 @@ from .errors import Denied, Invalid, Stale
 from .intake import DISPUTED, contact_kind
 from .models import (
     APPROVED,
-    BEING_WORKED_ON,
     PROPOSED,
     Account,
     Bill,
@@ -155,8 +154,9 @@ def held_case(session: Session, actor_id: str, todo_id: str, version: int) -> tu
         raise Invalid("To Do", f"To Do {detail.todo_id} has no case to close; complete the To Do instead")
     if case.closed_at is not None:
         raise Invalid("case", f"case {case.case_id} was closed on {timefmt.show(case.closed_at)} ({case.status})")
-    if detail.status != BEING_WORKED_ON or detail.assigned_to != actor_id:
-        raise Denied("assigned to", f"take To Do {detail.todo_id} first (t): only the one working it closes the case")
+    refusal = todos.holder_refusal(detail, actor_id, "closes the case")
+    if refusal is not None:
+        raise refusal
     return session.get(Staff, actor_id), detail, case
 
 

@@ -207,7 +207,7 @@ def due_info(case_row, now: datetime | None = None) -> DueInfo:
     next_at = mx.reached_at(case_row.created_at, upcoming) if upcoming else None
     if upcoming and next_at is not None:
         if next_at <= now:
-            warnings.append(f"escalation to {upcoming.role} due (run wss escalate)")
+            warnings.append(f"escalation to {upcoming.role} due at the next sweep")
         elif next_at - now <= upcoming.warn_before:
             warnings.append(f"escalates to {upcoming.role} in {_span(next_at - now)}")
     return DueInfo(

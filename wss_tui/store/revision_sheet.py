@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from . import accounts, config, offices, powers, tariff, timefmt, todos
 from .errors import Denied, Invalid, NotFound, WssError
-from .models import APPROVED, BEING_WORKED_ON, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
+from .models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
 from .powers import Route
 from .revision_calc import BillFigures, Correction, figures_of, recompute
 from .revision_rules import rules
@@ -181,8 +181,9 @@ def proposal_refusal(session: Session, actor: Staff, detail: todos.TodoDetail, c
         return Denied("role", f"{actor.role} does not propose bill revisions; a clerk, SDO or EE does")
     if case.closed_at is not None:
         return Invalid("case", f"case {case.case_id} is closed ({case.status}); nothing more can be revised on it")
-    if detail.status != BEING_WORKED_ON or detail.assigned_to != actor.user_id:
-        return Denied("assigned to", f"take To Do {detail.todo_id} first (t): only the one working it proposes a revision")
+    refusal = todos.holder_refusal(detail, actor.user_id, "proposes a revision")
+    if refusal is not None:
+        return refusal
     latest = latest_of_case(session, case.case_id)
     if latest is not None and latest.status == PROPOSED:
         return Invalid("revision", standing(latest) + "; wait for the decision")

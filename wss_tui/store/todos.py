@@ -738,12 +738,29 @@ def _holder_name(conn: Connection, row) -> str:
     return _names(conn, {row.assigned_to}).get(row.assigned_to, row.assigned_to)
 
 
+def _held_by_other(todo_id: str, holder: str) -> Denied:
+    return Denied("assigned to", f"To Do {todo_id} is being worked on by {holder}; ask them to forward it or send it back")
+
+
+def holder_refusal(detail: TodoDetail, actor_id: str, doing: str) -> Denied | None:
+    """Why `actor_id` may not do what only the one working the To Do does (close its case, propose a
+    revision …), or None. `doing` finishes "only the one working it …", e.g. "closes the case".
+
+    Held by someone else: say who, so the actor asks them rather than pressing `t` to be told."""
+    if detail.status == BEING_WORKED_ON and detail.assigned_to == actor_id:
+        return None
+    if detail.status == BEING_WORKED_ON:
+        return _held_by_other(detail.todo_id, detail.assigned_to_name or detail.assigned_to or "someone else")
+    return Denied("assigned to", f"take To Do {detail.todo_id} first (t): only the one working it {doing}")
+
+
 def _require_holder(conn: Connection, actor: _Actor, row, doing: str) -> None:
-    """An Open To Do is anyone's in scope; one being worked on is its assignee's alone."""
+    """An Open To Do is anyone's in scope; one being worked on is its assignee's alone.
+    `doing` is the action with its object in place: "forward it", "send it back"."""
     if row.status == BEING_WORKED_ON and row.assigned_to != actor.user_id:
         raise Denied(
             "assigned to",
-            f"To Do {row.todo_id} is being worked on by {_holder_name(conn, row)}; only they can {doing} it",
+            f"To Do {row.todo_id} is being worked on by {_holder_name(conn, row)}; only they can {doing}",
         )
 
 
@@ -778,10 +795,7 @@ def _take(conn: Connection, actor: _Actor, row, details: str) -> TodoDetail:
     if row.status == BEING_WORKED_ON:
         if row.assigned_to == actor.user_id:
             return _detail(conn, row)  # already the actor's: nothing to change
-        raise Denied(
-            "assigned to",
-            f"To Do {row.todo_id} is being worked on by {_holder_name(conn, row)}; ask them to forward it or send it back",
-        )
+        raise _held_by_other(row.todo_id, _holder_name(conn, row))
     now = clock.now()
     return _apply(
         conn, actor, row, "Assigned", details, status=BEING_WORKED_ON, assigned_to=actor.user_id, last_assigned_at=now
@@ -803,7 +817,7 @@ def forward(
         raise Invalid("to", "forward to a user ID or to a role, one of the two")
     note = _text(note, "note", "say why you forward it")
     actor, conn, row = _begin(session, actor_id, todo_id, version)
-    _require_holder(conn, actor, row, "forward")
+    _require_holder(conn, actor, row, "forward it")
     if to_user:
         target = _colleague(session, to_user, row, "to user")
         if target.user_id == actor.user_id:
@@ -842,7 +856,7 @@ def send_back(session: Session, actor_id: str, todo_id: str, version: int, note:
     """Return the To Do to whoever last forwarded it."""
     note = _text(note, "note", "say why you send it back")
     actor, conn, row = _begin(session, actor_id, todo_id, version)
-    _require_holder(conn, actor, row, "send back")
+    _require_holder(conn, actor, row, "send it back")
     if row.sent_by is None:
         raise Invalid("sent by", f"nobody forwarded To Do {row.todo_id}, so there is no one to send it back to; forward it instead")
     if row.sent_by == actor.user_id:
