@@ -153,7 +153,7 @@ class CaseWorkActions:
         self.post_message(OtpWasSent(sent, comment))
 
     def on_otp_was_sent(self, message: OtpWasSent) -> None:
-        self.notify(f"OTP sent to {message.sent.mobile}", timeout=4)
+        self.notify(f"OTP queued for {message.sent.mobile}: the consumer reads it out when it arrives", timeout=4)
         self._ask_otp(message.sent, message.comment)
 
     def _ask_otp(self, sent: OtpSent, comment: str, error: str = "") -> None:
