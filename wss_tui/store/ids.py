@@ -1,4 +1,4 @@
-"""Identifiers in the shapes staff and consumers know: 10-digit request IDs, 14-digit To Do IDs."""
+"""Identifiers in the shapes staff and consumers know: 10-digit request IDs, 14-digit To Do IDs, mobiles."""
 
 from __future__ import annotations
 
@@ -30,3 +30,8 @@ def new_todo_id(session: Session, rng: random.Random = _system_random) -> str:
         candidate = str(rng.randrange(10**13, 10**14))
         if session.scalar(select(ToDo.todo_id).where(ToDo.todo_id == candidate)) is None:
             return candidate
+
+
+def is_mobile(number: str) -> bool:
+    """An Indian mobile number as stored: 10 digits, the first 6 to 9."""
+    return len(number) == 10 and number.isascii() and number.isdigit() and number[0] in "6789"

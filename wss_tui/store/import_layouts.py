@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from .ids import is_mobile
+
 REASONS = {
     "bad-row": "the row has more or fewer fields than the header",
     "malformed-id": "an account ID or bill number is not the right number of digits for the system",
@@ -107,7 +109,7 @@ class Mobile(Reader):
             if len(number) == 10 + len(prefix) and number.startswith(prefix):
                 number = number[len(prefix) :]
                 break
-        if len(number) != 10 or not (number.isascii() and number.isdigit()) or number[0] not in "6789":
+        if not is_mobile(number):
             raise Bad("bad-mobile", "is not a 10-digit mobile number starting with 6, 7, 8 or 9")
         return number
 

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from . import auth, clock, config, db, offices
 from .errors import Invalid, NotFound
+from .ids import is_mobile
 from .models import Staff
 
 # Letters, digits and hyphens, starting with a letter or digit: the user ID is also typed at the login
@@ -27,7 +28,6 @@ MAX_USER_ID = 20  # the Staff.user_id column
 MAX_NAME = 80  # the Staff.name column
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128  # what the login screen's password field takes
-MOBILE = re.compile(r"[6-9][0-9]{9}")  # an Indian mobile, as the importer reads them
 LEVEL_WORDS = {"discom": "discom", "zone": "zone", "circle": "circle", "division": "division", "subdivision": "sub-division"}
 
 
@@ -50,7 +50,7 @@ class NewStaff:
         if role not in config.roles():
             raise Invalid("role", f"unknown role {self.role!r}; use one of: {', '.join(config.roles())}")
         mobile = (self.mobile or "").strip() or None
-        if mobile is not None and not (mobile.isascii() and MOBILE.fullmatch(mobile)):
+        if mobile is not None and not is_mobile(mobile):
             raise Invalid("mobile", f"{self.mobile!r} is not a 10-digit mobile number starting with 6-9; give one, or leave it out")
         return NewStaff(user_id, name, role, self.office_code.strip().upper(), mobile)
 
