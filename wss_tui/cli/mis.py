@@ -51,6 +51,7 @@ def _write_csv(report, path: Path) -> None:
     from wss_tui.store import mis
 
     columns = mis.export_columns(report.escalation_levels)
+    times = _times(report)
     try:
         with open(path, "w", newline="", encoding="utf-8") as fh:
             out = csv.writer(fh)
@@ -58,7 +59,7 @@ def _write_csv(report, path: Path) -> None:
             for level, key, name, figures in _lines(report):
                 values = mis.export_row(figures)
                 out.writerow([level, key, name, *("" if values[c] is None else values[c] for c in columns),
-                              *_times(report)])
+                              *times])
     except OSError as exc:
         from wss_tui.store.errors import Invalid
 
@@ -76,13 +77,14 @@ def _times(report) -> tuple[str, str, str]:
 def _as_json(report) -> dict:
     from wss_tui.store import mis
 
+    start, end, as_of = _times(report)
     return {
         "office": report.office_code,
         "office_name": report.office_name,
         "office_level": report.office_level,
         "row_level": report.row_level,
-        "period": dict(zip(("from", "to"), _times(report))),
-        "as_of": _times(report)[2],
+        "period": {"from": start, "to": end},
+        "as_of": as_of,
         "age_buckets_days": list(mis.AGE_BUCKETS),
         "rows": [{"key": r.key, "name": r.name, "level": r.level, **mis.export_row(r.figures)} for r in report.rows],
         "total": mis.export_row(report.total),
