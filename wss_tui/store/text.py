@@ -1,0 +1,83 @@
+"""Text from people and files: refused at the door when it could act on a terminal, and shown with any
+such character already stored made visible instead of emitted.
+
+A log entry, a reason or an imported name is read later in a clerk's terminal. An ESC there starts an
+escape sequence (retitle the window, write the clipboard with OSC 52, draw a hyperlink with OSC 8); a
+bidirectional override makes "Rs 1,000" read as something else; a lone surrogate is what Python makes
+of bytes that are not UTF-8 (a command-line argument such as $'\\xff'). None of them belongs in a
+complaint, so every text field entering the store goes through `check()`; text stored before this rule
+(or written by another program) goes through `visible()` wherever it is shown.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from .errors import Invalid
+
+# Explicit embeddings, overrides and isolates, and the marks; ZWJ/ZWNJ stay allowed (Devanagari needs them).
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})  # controls, lone surrogates, line/paragraph separators
+
+
+def is_refused(ch: str, *, multiline: bool = False) -> bool:
+    """True for a character no typed or imported text may hold (a newline only where lines are allowed)."""
+    if ch == "\n":
+        return not multiline
+    return ch in BIDI_CONTROLS or unicodedata.category(ch) in _REFUSED_CATEGORIES
+
+
+def describe(ch: str) -> str:
+    """How an error line names a refused character: `U+001B (ESC)`, `U+202E (RIGHT-TO-LEFT OVERRIDE)`."""
+    code = ord(ch)
+    if unicodedata.category(ch) == "Cs":
+        return f"a byte that is not UTF-8 (U+{code:04X})"
+    name = _C0_NAMES.get(code) or unicodedata.name(ch, "")
+    return f"U+{code:04X}" + (f" ({name})" if name else "")
+
+
+def check(field: str, value: str | None, *, multiline: bool = False) -> str:
+    """`value` unchanged, or Invalid naming `field` and the first character that is not allowed.
+
+    Length and emptiness are the caller's rules; this one only says what may never be stored."""
+    if not value:
+        return value or ""
+    for position, ch in enumerate(value, start=1):
+        if is_refused(ch, multiline=multiline):
+            where = "a line break" if ch == "\n" else f"the control character {describe(ch)}"
+            raise Invalid(field, f"has {where} at character {position}; type plain text without it")
+    return value
+
+
+def first_refused(value: str | None, *, multiline: bool = False) -> str | None:
+    """The first refused character of `value` described, or None (an importer's reject reason)."""
+    for ch in value or "":
+        if is_refused(ch, multiline=multiline):
+            return describe(ch)
+    return None
+
+
+def visible(value: object, *, multiline: bool = True) -> str:
+    """`value` as text that is safe to put on a terminal: each refused character replaced by a mark.
+
+    C0 controls become their Unicode control pictures (ESC shows as ␛, BEL as ␇), DEL as ␡, anything
+    else refused as U+FFFD. Newlines stay where `multiline`, else show as ␊."""
+    text = "" if value is None else str(value)
+    if not any(is_refused(ch, multiline=multiline) for ch in text):
+        return text  # the common case costs one scan and no copy
+    return "".join(_mark(ch) if is_refused(ch, multiline=multiline) else ch for ch in text)
+
+
+def _mark(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x20:
+        return chr(0x2400 + code)
+    if code == 0x7F:
+        return "\u2421"
+    return "\ufffd"
+
+
+_C0_NAMES = {
+    0x00: "NUL", 0x07: "BEL", 0x08: "BACKSPACE", 0x09: "TAB", 0x0A: "LINE FEED", 0x0D: "CARRIAGE RETURN",
+    0x1B: "ESC", 0x7F: "DEL", 0x9B: "CSI", 0x9D: "OSC",
+}
