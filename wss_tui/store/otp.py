@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, func, select, update
+from sqlalchemy import case as when
 from sqlmodel import Session
 
 from . import cases, clock, db, sms, timefmt
@@ -111,45 +112,104 @@ def _matches(code_hash: str, code: str) -> bool:
         return False
 
 
+_OTP = CaseOtp.__table__
+# Rounds of read → check → record, should new OTPs keep replacing the one being checked.
+_ROUNDS = 3
+
+
+def _live(session: Session, case_id: str) -> CaseOtp | None:
+    row = session.scalar(
+        select(CaseOtp).where(CaseOtp.case_id == case_id, CaseOtp.status == LIVE).order_by(CaseOtp.id.desc()).limit(1)
+    )
+    if row is not None:
+        session.expunge(row)
+    return row
+
+
+def _count_wrong(session: Session, otp_id: int, now: datetime) -> Invalid | None:
+    """Count one wrong entry, and spend the OTP at the last, in one statement; what to tell the officer,
+    or None when the OTP was no longer live (spent, used, replaced or expired) to count against."""
+    max_tries = rules().otp.max_tries
+    t = _OTP
+    spends = t.c.tries + 1 >= max_tries
+    row = session.execute(
+        update(t)
+        .where(t.c.id == otp_id, t.c.status == LIVE, t.c.expires_at > now)
+        .values(tries=t.c.tries + 1, status=when((spends, VOID), else_=t.c.status))
+        .returning(t.c.tries, t.c.status)
+    ).one_or_none()
+    if row is None:
+        return None
+    if row.status == VOID:
+        return _spent(max_tries)
+    left = max_tries - row.tries
+    return Invalid("OTP", f"wrong OTP; {left} more {'try' if left == 1 else 'tries'} before a new one must be sent")
+
+
+def _spent(max_tries: int) -> Invalid:
+    return Invalid("OTP", f"wrong OTP {max_tries} times; it no longer works — send a new one")
+
+
+def _use(session: Session, otp_id: int, now: datetime) -> bool:
+    """LIVE → USED, only while it is live, unexpired and not over its tries: of a right code racing
+    wrong ones (or another right one), one outcome wins."""
+    t = _OTP
+    used = session.execute(
+        update(t)
+        .where(t.c.id == otp_id, t.c.status == LIVE, t.c.tries < rules().otp.max_tries, t.c.expires_at > now)
+        .values(status=USED, used_at=now)
+        .returning(t.c.id)
+    ).one_or_none()
+    return used is not None
+
+
+def _why_not(session: Session, checked: CaseOtp, now: datetime) -> Invalid | None:
+    """Why the OTP just checked could not be counted or used; None when a newer one replaced it (the
+    code is then checked against that one, as it would have been had the officer typed it a moment later)."""
+    row = session.get(CaseOtp, checked.id)
+    if row.status == LIVE:  # so it expired
+        row.status = VOID
+        return Invalid("OTP", f"the OTP sent at {timefmt.show(row.created_at)} expired at {timefmt.show(row.expires_at)}; send a new one")
+    if row.status == VOID and row.tries >= rules().otp.max_tries:
+        return _spent(rules().otp.max_tries)
+    if row.status == USED:
+        return Invalid("OTP", f"the OTP was used at {timefmt.show(row.used_at)}; case {row.case_id} is closed")
+    if _live(session, row.case_id) is not None:
+        return None
+    return Invalid("OTP", f"no OTP is waiting for case {row.case_id}; send one first")
+
+
 def close_with_otp(engine: Engine, actor_id: str, todo_id: str, version: int, code: str) -> Closed:
     """Close the case with the OTP the consumer read out.
 
     Takes the engine, not a session, for the same reason as auth.attempt_login: a wrong code must be
-    counted (and a spent or expired one voided) even though the closing itself is refused.
+    counted (and a spent or expired one voided) even though the closing itself is refused; and so
+    that the argon2 check runs with no transaction open. A short read finds the live OTP, the code is
+    checked, then one conditional UPDATE counts the try (spending the OTP at the last) or marks it used,
+    so that entries arriving at once are each counted and at most one closes the case.
     """
     code = check_code(code)
-    failure: Invalid | None = None
-    with db.write(engine) as session:
-        actor, detail, case = held_case(session, actor_id, todo_id, version)
-        row = session.scalar(
-            select(CaseOtp).where(CaseOtp.case_id == case.case_id, CaseOtp.status == LIVE).order_by(CaseOtp.id.desc()).limit(1)
-        )
+    for _ in range(_ROUNDS):
+        with db.read(engine) as session:
+            case_id = held_case(session, actor_id, todo_id, version)[2].case_id
+            row = _live(session, case_id)
         if row is None:
-            raise Invalid("OTP", f"no OTP is waiting for case {case.case_id}; send one first")
-        now = clock.now()
-        max_tries = rules().otp.max_tries
-        if now >= row.expires_at:
-            row.status = VOID
-            failure = Invalid("OTP", f"the OTP sent at {timefmt.show(row.created_at)} expired at {timefmt.show(row.expires_at)}; send a new one")
-        elif not _matches(row.code_hash, code):
-            row.tries += 1
-            left = max_tries - row.tries
-            if left <= 0:
-                row.status = VOID
-                failure = Invalid("OTP", f"wrong OTP {max_tries} times; it no longer works — send a new one")
+            raise Invalid("OTP", f"no OTP is waiting for case {case_id}; send one first")
+        right = clock.now() < row.expires_at and _matches(row.code_hash, code)
+        with db.write(engine) as session:
+            now = clock.now()
+            if right:
+                actor, detail, case = held_case(session, actor_id, todo_id, version)
+                if _use(session, row.id, now):
+                    check_closable(session, case, row.outcome)
+                    return close(session, actor=actor, detail=detail, case=case, outcome=row.outcome,
+                                 comment=row.comment, method=BY_OTP, otp_id=row.id)
+                failure = _why_not(session, row, now)
             else:
-                failure = Invalid("OTP", f"wrong OTP; {left} more {'try' if left == 1 else 'tries'} before a new one must be sent")
-        else:
-            check_closable(session, case, row.outcome)
-            row.status, row.used_at = USED, now
-            session.add(row)
-            session.flush()
-            result = close(session, actor=actor, detail=detail, case=case, outcome=row.outcome, comment=row.comment,
-                           method=BY_OTP, otp_id=row.id)
-        session.add(row)
-    if failure is not None:
-        raise failure
-    return result
+                failure = _count_wrong(session, row.id, now) or _why_not(session, row, now)
+        if failure is not None:
+            raise failure
+    raise Invalid("OTP", "new OTPs were sent while this one was checked; type the code from the latest SMS")
 
 
 def close_without_otp(session: Session, actor_id: str, todo_id: str, version: int, outcome: str, comment: str,
