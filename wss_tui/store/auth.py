@@ -101,8 +101,8 @@ def _recordable(user_id: str, checked_hash: str, now):
 
 
 def _count_failure(session: Session, user_id: str, checked_hash: str, now) -> tuple[int, bool] | None:
-    """Count one failure and lock at the fifth, in one statement: (failures so far, locked now), or None
-    when the row is no longer the one checked (locked, disabled, password changed)."""
+    """Count one failure and lock at the fifth, in one statement: (failures counted, locked by this one),
+    or None when the row is no longer the one checked (locked, disabled, password changed)."""
     t = _STAFF
     locks = t.c.failed_logins + 1 >= MAX_FAILURES
     row = session.execute(
@@ -117,8 +117,8 @@ def _count_failure(session: Session, user_id: str, checked_hash: str, now) -> tu
     ).one_or_none()
     if row is None:
         return None
-    locked = row.locked_until is not None and row.locked_until > now
-    return (MAX_FAILURES if locked else row.failed_logins), locked
+    # Only this statement can have set a lock that holds: it ran on an unlocked row.
+    return row.failed_logins, row.locked_until is not None and row.locked_until > now
 
 
 def _record_success(session: Session, user_id: str, checked_hash: str, now) -> bool:
