@@ -304,3 +304,85 @@ def test_a_wrong_roles_setting_names_its_key(data_copy, file, old, new, field, w
     with pytest.raises(Invalid) as refused:
         todo_rights.roles_working("IMITCASE")
     assert refused.value.field == field and words in refused.value.message
+
+
+# --- through the TUI --------------------------------------------------------------------------------
+
+
+async def test_the_maker_presses_t_on_the_approval_and_is_told_why_not(engine):
+    from wss_tui.screens.todo_entry import TodoEntryScreen
+
+    from .test_tui_entry import open_entry
+    from .tui_helpers import app_as, notifications, settle, text_of
+
+    _, info = proposed(engine)
+    todo_id = info.approval_todo_id
+    before = detail(engine, SDO, todo_id)
+    app = app_as(engine, CLERK)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoEntryScreen)
+        said = [n for n in notifications(app) if "approver:" in n]
+        assert said == [f"approver: revision {info.revision_id} waits for TR-SDO ESD-INR-1; "
+                        f"{CLERK} proposed this revision; another officer must decide it"]
+        assert text_of(app, "#f-status") == OPEN and text_of(app, "#f-assigned") == ""
+    after = detail(engine, SDO, todo_id)
+    assert (after.status, after.role, after.assigned_to, after.version) == (OPEN, "TR-SDO", None, before.version)
+    assert approve(engine, SDO, info).status == "APPROVED"  # the SDO's queue still has it, and decides it
+
+
+async def test_the_maker_cannot_lower_the_approvals_priority_and_sees_why_in_the_dialog(engine):
+    from wss_tui.screens.dialogs import PriorityDialog
+
+    from .test_tui_entry import fill, open_entry
+    from .tui_helpers import app_as, settle, text_of
+
+    _, info = proposed(engine)
+    todo_id = info.approval_todo_id
+    app = app_as(engine, CLERK)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        await pilot.press("p")
+        await settle(pilot)
+        await fill(pilot, priority=50)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PriorityDialog)
+        assert text_of(app, ".dialog-error").startswith(f"approver: revision {info.revision_id} waits for TR-SDO")
+    assert detail(engine, SDO, todo_id).priority == rules().approval_priority
+
+
+async def test_the_forward_dialog_offers_the_roles_that_work_the_to_do_and_refuses_others_inline(engine):
+    from textual.widgets import Input
+
+    from wss_tui.screens.dialogs import ForwardDialog
+    from wss_tui.screens.todo_entry import TodoEntryScreen
+
+    from .test_tui_entry import fill, open_entry
+    from .tui_helpers import app_as, settle, text_of
+
+    todo_id = mine(engine)
+    app = app_as(engine, CLERK)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        await pilot.press("f")
+        await settle(pilot)
+        await fill(pilot, to_kind="role")
+        assert app.screen.query_one("#target", Input).placeholder == "TR-SDC, TR-SDO or TR-EE"
+        await fill(pilot, target="TR-DIRC", note="Director to see")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ForwardDialog)
+        assert text_of(app, ".dialog-error") == (
+            "to role: forward it to TR-SDC, TR-SDO or TR-EE; TR-DIRC does not work IMITCASE To Dos "
+            "(Start Investigation for Bill Revision Request through WSS)")
+        assert app.focused is app.screen.query_one("#target")
+        assert detail(engine, CLERK, todo_id).assigned_to == CLERK
+        await fill(pilot, target="TR-SDO")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoEntryScreen)
+    after = detail(engine, CLERK, todo_id)
+    assert (after.status, after.role, after.assigned_to) == (OPEN, "TR-SDO", None)
