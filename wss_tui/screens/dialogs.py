@@ -155,13 +155,25 @@ class TextDialog(Dialog[str]):
 
 
 class ForwardDialog(Dialog[ForwardTo]):
-    """Forward to a user or a role (in the To Do's office), with a note saying why."""
+    """Forward to a user or a role (in the To Do's office), with a note saying why.
+
+    `roles`: the roles that work the To Do's type (store.todo_rights.forward_roles), offered as the
+    role's placeholder; the store still judges scope and, for an approval, the amount."""
 
     FIELD_WIDGETS = {"to": "#target", "to user": "#target", "to role": "#target", "note": "#note"}
 
-    def __init__(self, draft: ForwardTo | None = None, *, error: str = "", error_field: str = "") -> None:
+    def __init__(self, draft: ForwardTo | None = None, *, roles: tuple[str, ...] = (), error: str = "",
+                 error_field: str = "") -> None:
         super().__init__(error=error, error_field=error_field)
         self.start = draft or ForwardTo(None, None, "")
+        self.roles = roles
+
+    def placeholder(self, by_role: bool) -> str:
+        if not by_role:
+            return "e.g. INR1-SDO"
+        if not self.roles:
+            return "e.g. TR-SDO"
+        return self.roles[0] if len(self.roles) == 1 else ", ".join(self.roles[:-1]) + " or " + self.roles[-1]
 
     def compose(self) -> ComposeResult:
         by_role = self.start.to_role is not None
@@ -174,7 +186,7 @@ class ForwardDialog(Dialog[ForwardTo]):
             with Horizontal(classes="dialog-row"):
                 yield Label("Role" if by_role else "User ID", classes="dialog-label", id="target-label")
                 yield Input(self.start.to_role or self.start.to_user or "", id="target",
-                            placeholder="e.g. TR-SDO" if by_role else "e.g. INR1-SDO", max_length=20, compact=True)
+                            placeholder=self.placeholder(by_role), max_length=20, compact=True)
             yield Label("Note")
             yield Input(self.start.note, id="note", placeholder="why it goes there", max_length=500)
             yield from self.buttons("Forward")
@@ -192,7 +204,7 @@ class ForwardDialog(Dialog[ForwardTo]):
     def _kind(self, event: Select.Changed) -> None:
         by_role = event.value == "role"
         self.query_one("#target-label", Label).update("Role" if by_role else "User ID")
-        self.query_one("#target", Input).placeholder = "e.g. TR-SDO" if by_role else "e.g. INR1-SDO"
+        self.query_one("#target", Input).placeholder = self.placeholder(by_role)
 
     def action_submit(self) -> None:
         target = self.query_one("#target", Input).value.strip().upper()

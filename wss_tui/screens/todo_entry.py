@@ -24,7 +24,7 @@ from wss_tui.screens.base import WssScreen
 from wss_tui.screens.case_work import CaseWorkActions
 from wss_tui.screens.dialogs import ConfirmDialog, Drafts, ForwardDialog, ForwardTo, PriorityDialog, TextDialog
 from wss_tui.screens.next_todo import AssignNext
-from wss_tui.store import closure, db, timefmt, todos
+from wss_tui.store import closure, db, timefmt, todo_rights, todos
 from wss_tui.store.errors import Stale, WssError
 from wss_tui.store.models import COMPLETE
 from wss_tui.store.todos import TodoDetail
@@ -252,7 +252,8 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
             self._start(todos.forward, f"Forwarded to {to.to_user or to.to_role}",
                         to_user=to.to_user, to_role=to.to_role, note=to.note, retry=("forward", to))
 
-        dialog = ForwardDialog(self.drafts.take("forward"), error=error, error_field=error_field)
+        roles = todo_rights.forward_roles(self.detail.todo_type) if self.detail is not None else ()
+        dialog = ForwardDialog(self.drafts.take("forward"), roles=roles, error=error, error_field=error_field)
         self.drafts.push(self.app, "forward", dialog, chosen)
 
     def action_send_back(self, error: str = "", error_field: str = "") -> None:

@@ -62,6 +62,7 @@ class RequestType:
     role: str
     priority: int
     sla_days: int
+    roles: tuple[str, ...] = ()  # the roles that work its To Do type (todo_rights.py); `role` among them
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,29 @@ def roles() -> dict[str, Role]:
 
 @cache
 def request_types() -> dict[str, RequestType]:
-    return {code: RequestType(code=code, **r) for code, r in load("request_types.toml")["request"].items()}
+    found = {}
+    for code, r in load("request_types.toml")["request"].items():
+        r = dict(r)
+        roles = working_roles(f"request_types.toml request.{code}.roles", r.pop("roles", [r["role"]]), (r["role"],))
+        found[code] = RequestType(code=code, roles=roles, **r)
+    return found
+
+
+def working_roles(key: str, value, must_include: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """A `roles = [...]` setting: the roles that work a To Do type, and so may be forwarded it.
+    Each a role of roles.toml that works To Dos; `must_include` are the roles the type is routed to,
+    which must work it. In roles.toml order, so every list reads the same way."""
+    known = roles()
+    workers = [c for c, r in known.items() if r.works_todos]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise Invalid(key, f'give a list of roles, e.g. roles = ["{workers[0]}", "{workers[1]}"]')
+    for code in value:
+        if code not in workers:
+            raise Invalid(key, f"{code} is not a role that works To Dos; use roles of roles.toml: {', '.join(workers)}")
+    for code in must_include:
+        if code not in value:
+            raise Invalid(key, f"add {code}: its To Dos are sent to {code}, so {code} must work them")
+    return tuple(c for c in known if c in value)
 
 
 def request_type(code: str) -> RequestType:

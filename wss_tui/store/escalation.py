@@ -80,6 +80,7 @@ class Matrix:
     todo_type: str
     todo_description: str
     calendar: BusinessCalendar
+    roles: tuple[str, ...] = ()  # the roles that work the escalation To Do (todo_rights.py)
 
     def level(self, number: int) -> Level | None:
         return self.levels[number - 1] if 1 <= number <= len(self.levels) else None
@@ -154,12 +155,14 @@ def parse(raw: dict, business_calendar: BusinessCalendar) -> Matrix:
         levels.append(level)
     if not levels:
         raise Invalid(_field("matrix.level"), "the matrix has no levels; add at least one [[matrix.level]]")
+    level_roles = tuple(dict.fromkeys(level.role for level in levels))
     return Matrix(
         levels=tuple(levels),
         applies_to=applies_to,
         todo_type=todo_type,
         todo_description=str(m.get("todo_description", todo_type)),
         calendar=business_calendar,
+        roles=config.working_roles(_field("matrix.roles"), m.get("roles", list(level_roles)), level_roles),
     )
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session
 
 from . import clock, offices, timefmt, work_todos
 from .models import BillRevision
-from .revision_rules import audit_salt, rules
+from .revision_rules import AUDIT, REVIEW, audit_salt, rules
 
 _SCALE = 2**64
 
@@ -64,7 +64,7 @@ def apply(session: Session, revision: BillRevision, checker_id: str) -> Oversigh
         review_due = clock.now() + timedelta(days=r.review_due_days)
         review_todo = work_todos.create(
             session,
-            todo_type="BRREVIEW",
+            todo_type=REVIEW,
             role=r.review_role,
             office_code=offices.ancestor_at(session, home, "discom").code,
             message=f"Review bill revision {revision.revision_id} of {amount} by {checker_id} "
@@ -80,7 +80,7 @@ def apply(session: Session, revision: BillRevision, checker_id: str) -> Oversigh
     if sampled:
         audit_todo = work_todos.create(
             session,
-            todo_type="BRAUDIT",
+            todo_type=AUDIT,
             role=r.audit_role,
             office_code=offices.ancestor_at(session, home, "division").code,
             message=f"Audit sampled bill revision {revision.revision_id} of {amount} (A/c {revision.account_id})",

@@ -67,20 +67,28 @@ def route(session: Session, amount_paise: int, subdivision_code: str, maker_id: 
     )
 
 
+def power_refusal(role: str, amount_paise: int) -> Denied | None:
+    """Why `role` may not approve a revision of this difference anywhere, or None."""
+    approver = power_of(role)
+    if approver is None:
+        return Denied("approver", f"{role} has no power to approve bill revisions (see powers.toml)")
+    if not covers(approver, amount_paise):
+        return Denied(
+            "approver",
+            f"{role} may approve revisions {limit_text(approver)}; this one is {timefmt.rupees(abs(amount_paise))} "
+            "and waits for a higher officer",
+        )
+    return None
+
+
 def check_checker(session: Session, checker: Staff, *, maker_id: str, amount_paise: int, office_code: str) -> None:
     """Refuse a checker who made the proposal, whose power does not cover it, or whose offices do not
     include the account's."""
     if checker.user_id == maker_id:
         raise Denied("approver", f"{checker.user_id} proposed this revision; another officer must decide it")
-    approver = power_of(checker.role)
-    if approver is None:
-        raise Denied("approver", f"{checker.role} has no power to approve bill revisions (see powers.toml)")
-    if not covers(approver, amount_paise):
-        raise Denied(
-            "approver",
-            f"{checker.role} may approve revisions {limit_text(approver)}; this one is "
-            f"{timefmt.rupees(abs(amount_paise))} and waits for a higher officer",
-        )
+    refusal = power_refusal(checker.role, amount_paise)
+    if refusal is not None:
+        raise refusal
     if not offices.in_scope(session, checker, office_code):
         office = session.get(Office, office_code)
         raise Denied("approver", f"{office_code} {office.name if office else ''} is outside {checker.user_id}'s offices".rstrip())

@@ -13,6 +13,9 @@ from . import config
 from .errors import Invalid
 
 PAISE = 100
+SOURCE = "revision.toml"
+# The revision work's To Do types (data/revision.toml [todo_type]).
+APPROVAL, REVIEW, AUDIT, OFFICER_CASE = "BRAPPROV", "BRREVIEW", "BRAUDIT", "IMOFCASE"
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ class Rules:
     reasons: dict[str, str]
     officer_cases: dict[str, OfficerCase]
     todo_types: dict[str, str]
+    # The roles that work each type but the approval (its approvers are powers.toml's: todo_rights.py).
+    todo_roles: dict[str, tuple[str, ...]]
     min_remark_chars: int
     max_remark_chars: int
     approval_priority: int
@@ -99,11 +104,14 @@ def rules() -> Rules:
     for case in officer_cases.values():
         if case.reason_code not in reasons:
             raise Invalid("revision.toml", f"officer case {case.code} names unknown reason {case.reason_code}")
+    makers = tuple(raw["makers"])
+    todo_types, todo_roles = _todo_types(raw["todo_type"], makers, review["role"], audit["role"])
     return Rules(
-        makers=tuple(raw["makers"]),
+        makers=makers,
         reasons=reasons,
         officer_cases=officer_cases,
-        todo_types=dict(raw["todo_type"]),
+        todo_types=todo_types,
+        todo_roles=todo_roles,
         min_remark_chars=proposal["min_remark_chars"],
         max_remark_chars=proposal["max_remark_chars"],
         approval_priority=proposal["priority"],
@@ -123,6 +131,24 @@ def rules() -> Rules:
             min_override_reason_chars=otp["min_override_reason_chars"],
         ),
     )
+
+
+def _todo_types(raw: dict, makers: tuple[str, ...], review_role: str, audit_role: str):
+    """[todo_type]: each type's description, and the roles that work it (see revision.toml)."""
+    routed = {OFFICER_CASE: makers, REVIEW: (review_role,), AUDIT: (audit_role,)}
+    descriptions, roles = {}, {}
+    for code, spec in raw.items():
+        if isinstance(spec, str):  # the older form, CODE = "description": worked by the roles it is sent to
+            spec = {"description": spec}
+        key = f"{SOURCE} todo_type.{code}"
+        if code == APPROVAL:
+            if "roles" in spec:
+                raise Invalid(f"{key}.roles", "remove it: an approval is worked by the approvers of powers.toml")
+        else:
+            must = routed.get(code, ())
+            roles[code] = config.working_roles(f"{key}.roles", spec.get("roles", list(must)), must)
+        descriptions[code] = str(spec.get("description", code))
+    return descriptions, roles
 
 
 def audit_salt() -> str:

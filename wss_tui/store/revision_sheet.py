@@ -15,9 +15,8 @@ from .errors import Denied, Invalid, NotFound, WssError
 from .models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
 from .powers import Route
 from .revision_calc import BillFigures, Correction, figures_of, recompute
-from .revision_rules import rules
+from .revision_rules import APPROVAL, AUDIT, OFFICER_CASE, REVIEW, rules
 
-APPROVAL, REVIEW, AUDIT, OFFICER_CASE = "BRAPPROV", "BRREVIEW", "BRAUDIT", "IMOFCASE"
 REVISION_TODO_TYPES = (APPROVAL, REVIEW, AUDIT)  # To Dos about a revision, not the case's own work
 REVISED = "REVISED"
 PROPOSE, DECIDE, VIEW = "propose", "decide", "view"

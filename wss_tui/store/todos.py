@@ -39,7 +39,7 @@ from typing import NamedTuple
 from sqlalchemy import Connection, and_, bindparam, case, func, insert, null, or_, select, tuple_, union_all, update
 from sqlmodel import Session
 
-from . import clock, config, escalation, offices, sla, timefmt
+from . import clock, config, escalation, offices, sla, timefmt, todo_rights
 from .errors import Denied, Invalid, NotFound, Stale
 from .models import (
     BEING_WORKED_ON,
@@ -56,7 +56,6 @@ from .models import (
     ToDoLog,
 )
 from .revision_rules import rules as revision_rules
-from .revision_rules import todo_type_description
 
 
 @dataclass(frozen=True)
@@ -267,14 +266,7 @@ def _scope_codes(conn: Connection, actor: _Actor) -> list[str]:
     return list(conn.scalars(_SCOPE_CODES, {"pattern": pattern}))
 
 
-def _type_description(code: str) -> str:
-    for rtype in config.request_types().values():
-        if rtype.todo_type == code:
-            return rtype.todo_description
-    mx = escalation.matrix()
-    if code == mx.todo_type:
-        return mx.todo_description  # the sweep's escalation To Do (data/escalation.toml)
-    return todo_type_description(code) or code  # the revision work's own types (data/revision.toml)
+_type_description = todo_rights.describe_type
 
 
 def _role_description(code: str) -> str:
@@ -680,9 +672,10 @@ def _size(n: int) -> str:
 # --- actions -------------------------------------------------------------------------------------
 
 
-def _begin(session: Session, actor_id: str, todo_id: str, version: int):
+def _begin(session: Session, actor_id: str, todo_id: str, version: int, *, note_only: bool = False):
     """The actor, a connection in the caller's unit of work, and the To Do as it is now — refused
-    when it is out of scope, changed since the caller read it, or already Complete."""
+    when it is out of scope, changed since the caller read it, or already Complete; and, unless the
+    action only adds a note, when the actor may not work it (_require_worker)."""
     actor = _actor(session, actor_id)
     conn = session.connection()
     row = _load(conn, actor, todo_id)
@@ -693,7 +686,32 @@ def _begin(session: Session, actor_id: str, todo_id: str, version: int):
             "status",
             f"To Do {row.todo_id} was completed on {timefmt.show(row.completed_at)}; a Complete To Do cannot be changed",
         )
+    if not note_only:
+        _require_worker(session, actor, row)
     return actor, conn, row
+
+
+# --- who may work a To Do, and be handed it (store/todo_rights.py) ---------------------------------
+
+
+def _require_worker(session: Session, actor: _Actor, row) -> None:
+    """Only the roles that work the To Do's type take, forward, send back, reprioritise or complete it;
+    an approval only an officer who may approve it, never its maker."""
+    refusal = todo_rights.work_refusal(session, actor.user_id, actor.role, row)
+    if refusal is not None:
+        raise refusal
+
+
+def _require_handover(session: Session, staff: Staff, row, field_name: str) -> None:
+    refusal = todo_rights.handover_refusal(session, staff, row, field_name)
+    if refusal is not None:
+        raise refusal
+
+
+def _require_role_target(session: Session, role: str, row) -> None:
+    refusal = todo_rights.role_refusal(session, role, row)
+    if refusal is not None:
+        raise refusal
 
 
 def _stale(conn: Connection, todo_id: str) -> Stale:
@@ -782,6 +800,7 @@ def _colleague(session: Session, user_id: str | None, row, field_name: str) -> S
             field_name,
             f"{user_id} ({staff.name}) does not cover {row.office_code}, the To Do's office; choose someone who does",
         )
+    _require_handover(session, staff, row, field_name)
     return staff
 
 
@@ -839,6 +858,7 @@ def forward(
     if role is None or not role.works_todos:
         known = ", ".join(c for c, r in config.roles().items() if r.works_todos)
         raise Invalid("to role", f"{code} is not a role that works To Dos; use one of: {known}")
+    _require_role_target(session, code, row)
     return _apply(
         conn,
         actor,
@@ -879,7 +899,7 @@ def send_back(session: Session, actor_id: str, todo_id: str, version: int, note:
 def add_log(session: Session, actor_id: str, todo_id: str, version: int, details: str) -> TodoDetail:
     """A "User Details" entry: what the actor found or did."""
     details = _text(details, "details", "type what you found or did")
-    actor, conn, row = _begin(session, actor_id, todo_id, version)
+    actor, conn, row = _begin(session, actor_id, todo_id, version, note_only=True)
     return _apply(conn, actor, row, "User Details", details)
 
 
@@ -920,24 +940,30 @@ def assign_next(session: Session, actor_id: str) -> TodoDetail | None:
     On PostgreSQL `FOR UPDATE SKIP LOCKED` makes two clerks asking at once get different To Dos (the
     second skips the row the first holds); SQLite renders no FOR UPDATE, and needs none: write()'s
     BEGIN IMMEDIATE already runs one writer at a time.
+
+    Only a To Do the actor may work (todo_rights): of a type their role works, and an approval only if
+    they may approve it — one they proposed, or beyond their power, is passed over for the next.
     """
     actor = _actor(session, actor_id)
     conn = session.connection()
-    pick = (
-        select(_todo.c.todo_id)
-        .where(
-            _todo.c.role == actor.role,
-            _todo.c.office_code.in_(_scope_codes(conn, actor)),
-            _todo.c.status == OPEN,
-            # Seek on (role, office, status), the actor's own queue; let SQLite seek on
-            # (assigned_to IS NULL, status) and it walks every unassigned To Do of every office.
-            _not_an_index_key(_todo.c.assigned_to).is_(None),
-        )
-        .order_by(*_KEY)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    todo_id = conn.scalar(pick)
-    if todo_id is None:
-        return None
-    return _take(conn, actor, _load(conn, actor, todo_id), "Assigned as the next To Do")
+    terms = [
+        _todo.c.role == actor.role,
+        _todo.c.office_code.in_(_scope_codes(conn, actor)),
+        _todo.c.status == OPEN,
+        # Seek on (role, office, status), the actor's own queue; let SQLite seek on
+        # (assigned_to IS NULL, status) and it walks every unassigned To Do of every office.
+        _not_an_index_key(_todo.c.assigned_to).is_(None),
+        _todo.c.todo_type.in_(todo_rights.types_worked_by(actor.role)),
+    ]
+    passed_over: list[str] = []
+    while True:
+        pick = select(_todo.c.todo_id).where(*terms).order_by(*_KEY).limit(1).with_for_update(skip_locked=True)
+        if passed_over:
+            pick = pick.where(_todo.c.todo_id.not_in(passed_over))
+        todo_id = conn.scalar(pick)
+        if todo_id is None:
+            return None
+        row = _load(conn, actor, todo_id)
+        if todo_rights.work_refusal(session, actor.user_id, actor.role, row) is None:
+            return _take(conn, actor, row, "Assigned as the next To Do")
+        passed_over.append(todo_id)
