@@ -109,6 +109,8 @@ def read(path: str | os.PathLike[str]) -> AttachmentIn:
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):
         os.close(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise Invalid(FIELD, f"{shown} is a directory; name the document file inside it")
         raise Invalid(FIELD, f"{shown} is {_kind(st.st_mode)}, not a file; attach the scanned document file itself")
     with os.fdopen(fd, "rb") as fh:
         size = st.st_size
@@ -123,8 +125,6 @@ def read(path: str | os.PathLike[str]) -> AttachmentIn:
 
 
 def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
     if stat.S_ISFIFO(mode):
         return "a FIFO (a pipe)"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):

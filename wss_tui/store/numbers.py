@@ -10,6 +10,7 @@ columns and the arithmetic behind them hold with room to spare.
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -59,7 +60,7 @@ def whole(value: str | int, field: str, *, lo: int = 0, hi: int = MAX_ID) -> int
     return number
 
 
-def decimal(value: str, field: str, *, what: str = "number", example: str = "4512") -> Decimal | None:
+def decimal(value: str, field: str, *, what: str = "a number", hint: str = "type digits, e.g. 4512") -> Decimal | None:
     """A decimal typed with 0-9, an optional sign and point, and thousands commas; None for empty.
 
     At most MAX_DECIMAL_DIGITS whole digits; never NaN, infinity or an exponent."""
@@ -69,14 +70,14 @@ def decimal(value: str, field: str, *, what: str = "number", example: str = "451
     _no_foreign_digits(field, text)
     shown = value.strip() if len(value.strip()) <= 24 else value.strip()[:23] + "…"
     if not _DECIMAL.fullmatch(text):
-        raise Invalid(field, f"{shown!r} is not {'an' if what[0] in 'aeiou' else 'a'} {what}; type digits, e.g. {example}")
+        raise Invalid(field, f"{shown!r} is not {what}; {hint}")
     whole_digits = text.lstrip("+-").split(".")[0].lstrip("0")
     if len(whole_digits) > MAX_DECIMAL_DIGITS:
         raise Invalid(field, f"{shown!r} is too large; give at most {MAX_DECIMAL_DIGITS} digits before the point")
     try:
         return Decimal(text)
     except InvalidOperation:  # the pattern above admits only what Decimal reads; kept for safety
-        raise Invalid(field, f"{shown!r} is not {'an' if what[0] in 'aeiou' else 'a'} {what}; type digits, e.g. {example}") from None
+        raise Invalid(field, f"{shown!r} is not {what}; {hint}") from None
 
 
 def quantity(value: str, field: str) -> float | None:
@@ -87,5 +88,19 @@ def quantity(value: str, field: str) -> float | None:
 
 def paise(value: str, field: str) -> int | None:
     """Rupees as typed (`-250.50`, `1,200`) in whole paise; None for empty."""
-    number = decimal(value, field, what="amount", example="-250.50")
+    number = decimal(value, field, what="an amount", hint="type rupees, e.g. -250.50")
     return None if number is None else int((number * 100).to_integral_value())
+
+
+def check_quantity(value: float | None, field: str) -> None:
+    """A reading, units or load from any caller: finite, and within what `quantity` reads."""
+    if value is None:
+        return
+    if not math.isfinite(value) or abs(value) >= 10**MAX_DECIMAL_DIGITS:
+        raise Invalid(field, f"{value!r} is out of range; give at most {MAX_DECIMAL_DIGITS} digits before the point")
+
+
+def check_paise(value: int | None, field: str) -> None:
+    """An amount in paise from any caller: within what `paise` reads."""
+    if value is not None and abs(value) >= 10 ** (MAX_DECIMAL_DIGITS + 2):
+        raise Invalid(field, f"the amount is out of range; give at most {MAX_DECIMAL_DIGITS} digits of rupees")

@@ -51,6 +51,7 @@ EARLIEST = date(1900, 1, 1)
 LATEST = date(2199, 12, 31)
 _SPAN_DAYS = (LATEST - EARLIEST).days
 HINT = "type DD-MM-YYYY, DD-MM-YYYY HH:MM, today, or -7d"
+ISO_HINT = "type DD-MM-YYYY HH:MM (IST), -1d, or ISO 8601"
 
 
 def parse_when(value: str, *, field: str = "date", end_of_day: bool = False, iso: bool = False) -> datetime | None:
@@ -65,12 +66,13 @@ def parse_when(value: str, *, field: str = "date", end_of_day: bool = False, iso
     text = value.strip()
     if not text:
         return None
+    hint = ISO_HINT if iso else HINT
     ch = numbers.foreign_digit(text)
     if ch is not None:
-        raise Invalid(field, f"{ch!r} (U+{ord(ch):04X}) is not one of the digits 0-9; {HINT}")
+        raise Invalid(field, f"{ch!r} (U+{ord(ch):04X}) is not one of the digits 0-9; {hint}")
     at = _read(text, end_of_day, iso)
     if at is None:
-        raise Invalid(field, f"cannot read {_shown(value)}; {HINT}" + (", or ISO 8601" if iso else ""))
+        raise Invalid(field, f"cannot read {_shown(value)}; {hint}")
     if not EARLIEST <= at.astimezone(IST).date() <= LATEST:
         raise Invalid(field, f"{_shown(value)} is out of range; give a date from {show_date(EARLIEST)} to {show_date(LATEST)}")
     return at
