@@ -6,7 +6,7 @@ import errno
 import os
 import sys
 
-from .base import app, error_line
+from .base import app, error_line, made
 from . import account, dbcmd, demo, escalate, importer, mis, request, sms, staff, tui  # noqa: E402,F401  (register commands)
 
 EXIT_USAGE = 2  # as click's, and as `wss import` documents it
@@ -55,7 +55,7 @@ def _run(args: list[str]) -> int:
         error_line(str(exc))
         return 1
     except SQLAlchemyError as exc:
-        error_line(str(db.explain(exc)))
+        error_line(str(db.explain(exc, made[-1] if made else None)))
         return 1
     except KeyboardInterrupt:
         error_line("interrupted; nothing half-written was kept")

@@ -19,6 +19,10 @@ app = typer.Typer(
 )
 
 
+# The engines this process made: an error of the database itself names the one it came from.
+made: list = []
+
+
 @dataclass
 class Options:
     db_url: str | None = None
@@ -46,6 +50,7 @@ def engine(ctx: typer.Context, *, require_schema: bool = True):
     from wss_tui.store import db
 
     eng = db.make_engine(ctx.obj.db_url if ctx.obj else None, create=not require_schema)
+    made.append(eng)
     if require_schema:
         db.require_schema(eng)
     return eng

@@ -95,12 +95,12 @@ def where(engine: Engine) -> str:
 def explain(exc: BaseException, engine: Engine | None = None) -> WssError:
     """One line a user can act on for an error of the database itself."""
     detail = _first_line(exc)
-    named = where(engine) if engine is not None else "the database"
+    named = f"the database {where(engine)}" if engine is not None else "the database"
     if "readonly database" in detail or "read-only" in detail:
-        return WssError("db", f"the database {named} is read-only (the file, or the folder it is in, "
+        return WssError("db", f"{named} is read-only (the file, or the folder it is in, "
                               "cannot be written by you); run this as the user that owns it, or ask for write access")
     if "unable to open database file" in detail:
-        return WssError("db", f"cannot open the database {named}; check that it and its folder exist and can be read")
+        return WssError("db", f"cannot open {named}; check that it and its folder exist and can be read")
     return WssError("db", f"{detail}; check --db / WSS_DATABASE_URL and that the database is up")
 
 
