@@ -86,8 +86,9 @@ def test_a_number_out_of_range_is_one_usage_line(demo_url, args):
 
 
 def test_the_largest_message_id_is_a_page_not_an_overflow(demo_url):
-    result = wss(demo_url, "sms", "list", "--before", str(2**63 - 1), "--limit", "1")
+    result = wss(demo_url, "sms", "list", "--before", str(numbers.MAX_ROW_ID), "--limit", "1")
     assert result.returncode == 0, result.stderr
+    one_error_line(wss(demo_url, "sms", "list", "--before", str(numbers.MAX_ROW_ID + 1)), code=2)
 
 
 def test_a_usage_error_is_one_line_and_bare_wss_still_shows_the_help(demo_url):

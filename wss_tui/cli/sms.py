@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from wss_tui.store.numbers import MAX_ID
+from wss_tui.store.numbers import MAX_ID, MAX_ROW_ID
 
 from .base import app, engine, print_json
 
@@ -69,7 +69,7 @@ def list_(
     failed: bool = typer.Option(False, "--failed", help="Only messages given up on (same as --status FAILED)."),
     status: Status = typer.Option(None, "--status", case_sensitive=False, help="Only messages in this status."),
     limit: int = typer.Option(50, "--limit", min=1, max=10_000, help="How many, newest first."),
-    before: int = typer.Option(None, "--before", metavar="ID", min=1, max=MAX_ID, help="Continue after this message ID (the next page)."),
+    before: int = typer.Option(None, "--before", metavar="ID", min=1, max=MAX_ROW_ID, help="Continue after this message ID (the next page)."),
     as_json: bool = typer.Option(False, "--json", help="Print the messages as a JSON list."),
 ) -> None:
     """The SMS outbox, newest first, with tries and the gateway ID or last error of each message.

@@ -16,8 +16,11 @@ from decimal import Decimal, InvalidOperation
 
 from .errors import Invalid
 
-# An SQL BIGINT; every ID and count fits with room to spare, and nothing past it reaches a driver.
+# An SQL BIGINT: the most any count may be, so nothing past it reaches a driver.
 MAX_ID = 2**63 - 1
+# An SQL INTEGER, as a serial row ID (the SMS outbox's) is on PostgreSQL: a bound past it is refused
+# there with "integer out of range", so it is refused here first, on both engines alike.
+MAX_ROW_ID = 2**31 - 1
 # Whole digits of a decimal we read: past this a value is a slip of the finger, not a reading or a sum
 # (the paise of 10^12 rupees still fit a BIGINT a thousand times over).
 MAX_DECIMAL_DIGITS = 12

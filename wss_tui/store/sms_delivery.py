@@ -320,7 +320,7 @@ def list_messages(session: Session, *, status: str | None = None, limit: int = 5
         raise Invalid("status", f"{status!r} is not an SMS status; use one of {', '.join(STATUSES)}")
     limit = numbers.whole(limit, "limit", lo=1)
     if before_id is not None:
-        before_id = numbers.whole(before_id, "before", lo=1)  # past a BIGINT no driver takes it
+        before_id = numbers.whole(before_id, "before", lo=1, hi=numbers.MAX_ROW_ID)
     q = select(T).order_by(T.c.id.desc()).limit(limit)
     if status is not None:
         q = q.where(T.c.status == status)
