@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import hashlib
 import os
 
@@ -74,14 +73,14 @@ def test_unreadable_file(tmp_path, monkeypatch):
     path.chmod(0)
     if os.geteuid() == 0:
         # root reads anything; make this one file refuse the way it would for a clerk.
-        real_open = builtins.open
+        real_open = os.open
 
         def guarded(file, *args, **kwargs):
             if os.fspath(file) == os.fspath(path):
                 raise PermissionError(13, "Permission denied", os.fspath(file))
             return real_open(file, *args, **kwargs)
 
-        monkeypatch.setattr(attachments, "open", guarded, raising=False)
+        monkeypatch.setattr(os, "open", guarded)  # attachments opens with os.open (O_NONBLOCK)
     with pytest.raises(Invalid, match=r"cannot be read \(permission denied\)") as err:
         attachments.read(path)
     assert err.value.field == "attach"

@@ -110,6 +110,7 @@ async def test_a_browser_gets_the_login_and_the_to_do_search(server, engine):
 
 
 def test_serve_refuses_a_database_without_tables(tmp_path):
+    (tmp_path / "empty.db").touch()  # a missing file is another error (tests/test_hostile_crashes.py)
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     result = subprocess.run([sys.executable, "-m", "wss_tui", "--db", url, "serve"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1

@@ -19,6 +19,10 @@ app = typer.Typer(
 )
 
 
+# The engines this process made: an error of the database itself names the one it came from.
+made: list = []
+
+
 @dataclass
 class Options:
     db_url: str | None = None
@@ -39,10 +43,14 @@ def _root(
 
 
 def engine(ctx: typer.Context, *, require_schema: bool = True):
-    """The process's one engine, for the database named by --db / WSS_DATABASE_URL / the default."""
+    """The process's one engine, for the database named by --db / WSS_DATABASE_URL / the default.
+
+    Only the commands that make a database (`wss demo`, `wss db upgrade`, `wss db restore`) skip the
+    schema check, and only they may create the SQLite file and its folder."""
     from wss_tui.store import db
 
-    eng = db.make_engine(ctx.obj.db_url if ctx.obj else None)
+    eng = db.make_engine(ctx.obj.db_url if ctx.obj else None, create=not require_schema)
+    made.append(eng)
     if require_schema:
         db.require_schema(eng)
     return eng
@@ -52,9 +60,21 @@ def print_json(payload: Any) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
+def error_line(message: str) -> None:
+    """`error: <message>` as exactly one line on stderr, whatever the message holds: a control character
+    or line break echoed from what was typed is shown as a visible mark, never sent to the terminal."""
+    from wss_tui.store.text import visible
+
+    line = "error: " + visible(message.strip(), multiline=False)
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except UnicodeEncodeError:  # a stream that was not reconfigured (main() does it): escape and retry
+        print(line.encode("ascii", "backslashreplace").decode("ascii"), file=sys.stderr, flush=True)
+
+
 def fail(message: str) -> None:
     """One line on stderr, exit status 1."""
-    typer.echo(f"error: {message}", err=True)
+    error_line(message)
     raise typer.Exit(1)
 
 

@@ -62,19 +62,14 @@ def escalate(
 
 
 def _when(text: str) -> datetime:
-    """A time as staff type it (timefmt.parse_when), or ISO 8601 as a scheduler might pass it."""
+    """A time as staff type it, or ISO 8601 as a scheduler might pass it: one rule, timefmt.parse_when."""
     from wss_tui.store import timefmt
-    from wss_tui.store.clock import IST
     from wss_tui.store.errors import Invalid
 
-    try:
-        return timefmt.parse_when(text, field="at")  # type: ignore[return-value]
-    except Invalid:
-        try:
-            parsed = datetime.fromisoformat(text.strip())
-        except ValueError:
-            raise Invalid("at", f"cannot read {text!r}; type DD-MM-YYYY HH:MM (IST), -1d, or ISO 8601") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=IST)
+    at = timefmt.parse_when(text, field="at", iso=True)
+    if at is None:
+        raise Invalid("at", "give a time, or leave --at out to sweep as of now")
+    return at
 
 
 def _print_matrix(mx, as_json: bool) -> None:

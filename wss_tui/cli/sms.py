@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from wss_tui.store.numbers import MAX_ID, MAX_ROW_ID
+
 from .base import app, engine, print_json
 
 sms_app = typer.Typer(help="SMS to consumers: deliver the queue, list what is queued, sent or failed.", no_args_is_help=True)
@@ -17,7 +19,7 @@ app.add_typer(sms_app, name="sms")
 def send(
     ctx: typer.Context,
     watch: bool = typer.Option(False, "--watch", help="Keep delivering as messages arrive, until Ctrl-C / SIGTERM (for a service)."),
-    limit: int = typer.Option(None, "--limit", min=1, help="Try at most this many messages, then stop."),
+    limit: int = typer.Option(None, "--limit", min=1, max=MAX_ID, help="Try at most this many messages, then stop."),
     config_file: Path = typer.Option(None, "--config", exists=True, dir_okay=False, help="Gateway configuration (default: data/sms_gateway.toml)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
 ) -> None:
@@ -67,7 +69,7 @@ def list_(
     failed: bool = typer.Option(False, "--failed", help="Only messages given up on (same as --status FAILED)."),
     status: Status = typer.Option(None, "--status", case_sensitive=False, help="Only messages in this status."),
     limit: int = typer.Option(50, "--limit", min=1, max=10_000, help="How many, newest first."),
-    before: int = typer.Option(None, "--before", metavar="ID", help="Continue after this message ID (the next page)."),
+    before: int = typer.Option(None, "--before", metavar="ID", min=1, max=MAX_ROW_ID, help="Continue after this message ID (the next page)."),
     as_json: bool = typer.Option(False, "--json", help="Print the messages as a JSON list."),
 ) -> None:
     """The SMS outbox, newest first, with tries and the gateway ID or last error of each message.

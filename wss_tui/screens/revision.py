@@ -8,7 +8,6 @@ and has the last word on every rule; this screen only reads what was typed into 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from rich.text import Text
 from textual import on, work
@@ -21,7 +20,7 @@ from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from wss_tui.screens.base import WssScreen
 from wss_tui.screens.dialogs import ConfirmDialog, TextDialog
-from wss_tui.store import db, revision, timefmt
+from wss_tui.store import db, numbers, revision, timefmt
 from wss_tui.store.errors import Invalid, WssError
 from wss_tui.store.revision import Preview, RevisionInfo, Worksheet
 from wss_tui.store.revision_calc import BASES, REVISED_BASES, BillFigures, Correction, number
@@ -114,23 +113,11 @@ def amounts_text(before: BillFigures, after: BillFigures) -> str:
 
 
 def _number(widget: Input, label: str) -> float | None:
-    text = widget.value.replace(",", "").strip()
-    if not text:
-        return None
-    try:
-        return float(Decimal(text))
-    except InvalidOperation:
-        raise Invalid(label, f"{widget.value.strip()!r} is not a number; type digits, e.g. 4512") from None
+    return numbers.quantity(widget.value, label)
 
 
 def _paise(widget: Input, label: str) -> int | None:
-    text = widget.value.replace(",", "").strip()
-    if not text:
-        return None
-    try:
-        return int((Decimal(text) * 100).to_integral_value())
-    except InvalidOperation:
-        raise Invalid(label, f"{widget.value.strip()!r} is not an amount; type rupees, e.g. -250.50") from None
+    return numbers.paise(widget.value, label)
 
 
 class RevisionScreen(WssScreen):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,22 +91,44 @@ def judge(filename: str, content: bytes) -> AttachmentIn:
 
 
 def read(path: str | os.PathLike[str]) -> AttachmentIn:
-    """Read and judge a file named by the user (the CLI's --attach, the walk-in screen's file field)."""
+    """Read and judge a file named by the user (the CLI's --attach, the walk-in screen's file field).
+
+    Regular files only: a FIFO would block the read forever, a device (/dev/zero, a terminal) never
+    ends or waits for input, a directory is not a document. The file is opened without blocking and
+    judged by fstat of what was opened, so a path swapped for a FIFO after a check cannot hang it."""
     shown = os.fspath(path)
     limit = config.intake_rules().max_attachment_bytes
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            # Refuse a huge file without reading it; read one byte past the limit in case it grew.
-            content = b"" if size > limit else fh.read(limit + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         raise Invalid(FIELD, f"{shown}: no such file; check the path") from None
-    except IsADirectoryError:
-        raise Invalid(FIELD, f"{shown} is a directory; name the document file inside it") from None
     except PermissionError:
         raise Invalid(FIELD, f"{shown} cannot be read (permission denied); copy it somewhere readable") from None
-    except OSError as exc:
-        raise Invalid(FIELD, f"{shown} cannot be read ({exc.strerror or exc}); check the file") from None
+    except OSError as exc:  # ENXIO: a FIFO or socket with no writer, ELOOP: a symlink loop, …
+        raise Invalid(FIELD, f"{shown} cannot be read ({exc.strerror or exc}); attach a document file") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise Invalid(FIELD, f"{shown} is a directory; name the document file inside it")
+        raise Invalid(FIELD, f"{shown} is {_kind(st.st_mode)}, not a file; attach the scanned document file itself")
+    with os.fdopen(fd, "rb") as fh:
+        size = st.st_size
+        try:
+            # Refuse a huge file without reading it; read one byte past the limit in case it grew.
+            content = b"" if size > limit else fh.read(limit + 1)
+        except OSError as exc:
+            raise Invalid(FIELD, f"{shown} cannot be read ({exc.strerror or exc}); check the file") from None
     if size > limit:
         raise _too_big(Path(shown).name, size, limit)
     return judge(shown, content)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (a pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from .errors import WssError
+from .errors import Invalid, NotFound, WssError
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -35,13 +35,27 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("WSS_DATABASE_URL") or default_url()
 
 
-def make_engine(url: str | None = None, **kwargs) -> Engine:
+def make_engine(url: str | None = None, *, create: bool = True, **kwargs) -> Engine:
+    """The engine for `url`. Only a command that makes the database (`wss demo`, `wss db upgrade`,
+    a restore) passes `create`: it may make the SQLite file's folder and puts the file in WAL mode, which
+    is kept in the file. Any other command finds the file there or says so, and opening it writes
+    nothing, so a read command works on a database it may only read."""
     url = database_url(url)
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
+    try:
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+    except Exception as exc:  # ArgumentError, or a ValueError for a bad port
+        raise Invalid("db", f"cannot read the database URL ({_first_line(exc)}); give e.g. sqlite:///wss.db "
+                      "or postgresql+psycopg://user@host/db") from None
+    if backend != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    path = parsed.database
+    if path and path != ":memory:" and not path.startswith("file:"):
+        if create:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        elif not Path(path).exists():
+            raise NotFound("db", f"no database at {path}; run `wss demo` or `wss db upgrade` to make one, "
+                                 "or point --db / WSS_DATABASE_URL at the database you meant")
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -49,10 +63,11 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own would be deferred).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
+        if create:  # a write to the file's header, kept there: never done by opening it to read
+            cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA synchronous=NORMAL")  # per connection, not stored
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -61,6 +76,32 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _first_line(exc: BaseException) -> str:
+    """An exception's own message on one line, without SQLAlchemy's SQL and its "Background" link."""
+    inner = getattr(exc, "orig", None) or exc
+    lines = str(inner).strip().splitlines()
+    return lines[0] if lines else inner.__class__.__name__
+
+
+def where(engine: Engine) -> str:
+    """The database as an error line names it: the SQLite file, or the URL without its password."""
+    if engine.url.get_backend_name() == "sqlite":
+        return engine.url.database or ":memory:"
+    return engine.url.render_as_string(hide_password=True)
+
+
+def explain(exc: BaseException, engine: Engine | None = None) -> WssError:
+    """One line a user can act on for an error of the database itself."""
+    detail = _first_line(exc)
+    named = f"the database {where(engine)}" if engine is not None else "the database"
+    if "readonly database" in detail or "read-only" in detail:
+        return WssError("db", f"{named} is read-only (the file, or the folder it is in, "
+                              "cannot be written by you); run this as the user that owns it, or ask for write access")
+    if "unable to open database file" in detail:
+        return WssError("db", f"cannot open {named}; check that it and its folder exist and can be read")
+    return WssError("db", f"{detail}; check --db / WSS_DATABASE_URL and that the database is up")
 
 
 @contextmanager
@@ -119,12 +160,11 @@ def require_schema(engine: Engine) -> None:
     try:
         present = inspect(engine).has_table("alembic_version")
     except Exception as exc:  # the server is down, the file is unreadable …
-        raise WssError("db", f"cannot open the database ({exc.__class__.__name__}: {exc}); check --db / WSS_DATABASE_URL") from None
+        raise explain(exc, engine) from None
     if not present:
         # Named, since an administrator who forgot WSS_DATABASE_URL lands on the per-user default.
-        where = engine.url.render_as_string(hide_password=True)
         raise WssError(
             "db",
-            f"{where} has no tables yet; run `wss db upgrade` (or `wss demo` for demo data), "
+            f"{engine.url.render_as_string(hide_password=True)} has no tables yet; run `wss db upgrade` (or `wss demo` for demo data), "
             "or point --db / WSS_DATABASE_URL at the database you meant",
         )

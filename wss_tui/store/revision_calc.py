@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import tariff, timefmt
+from . import numbers, tariff, timefmt
 from .errors import Invalid
 from .models import Account, Bill
 from .revision_rules import rules
@@ -107,6 +107,9 @@ def check_remark(correction: Correction) -> str:
 def recompute(bill: Bill, account: Account, correction: Correction) -> BillFigures:
     """The revised bill, or Invalid naming the field that is wrong; nothing is written."""
     check_reason(correction)
+    for name, value in (("reading", correction.curr_reading), ("units", correction.units), ("load", correction.load_kw)):
+        numbers.check_quantity(value, name)  # NaN passes every comparison below, and infinity every bound
+    numbers.check_paise(correction.arrear_paise, "arrear")
     if not correction.changes_anything:
         raise Invalid("correction", "nothing to revise: enter the correct reading, units, basis, load, category or arrear")
     if correction.curr_reading is not None and correction.units is not None:

@@ -32,7 +32,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 from sqlmodel import Session
 
-from . import clock, config, sms
+from . import clock, config, numbers, sms
 from .errors import Invalid
 from .models import SmsOutbox
 from .sms_senders import CONFIG, Message, Sender, SendFailed, from_config
@@ -318,8 +318,9 @@ def list_messages(session: Session, *, status: str | None = None, limit: int = 5
     """A page of the outbox, newest first; `before_id` continues after the last ID of a page."""
     if status is not None and status not in STATUSES:
         raise Invalid("status", f"{status!r} is not an SMS status; use one of {', '.join(STATUSES)}")
-    if limit < 1:
-        raise Invalid("limit", "give at least 1")
+    limit = numbers.whole(limit, "limit", lo=1)
+    if before_id is not None:
+        before_id = numbers.whole(before_id, "before", lo=1, hi=numbers.MAX_ROW_ID)
     q = select(T).order_by(T.c.id.desc()).limit(limit)
     if status is not None:
         q = q.where(T.c.status == status)

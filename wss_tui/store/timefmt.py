@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
-from . import clock
+from . import clock, numbers
 from .clock import IST
 from .errors import Invalid
 
@@ -42,34 +42,65 @@ def rupees(paise: int) -> str:
     return f"{sign}{digits}.{frac:02d}INR"
 
 
-_RELATIVE = re.compile(r"^([+-]?\d+)\s*([dhw])$")
+_RELATIVE = re.compile(r"^([+-]?[0-9]+)\s*([dhw])$", re.ASCII)
 _FORMS = ("%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y %I:%M%p", "%d-%m-%Y %I:%M:%S%p", "%d-%m-%Y")
+# The dates anyone may type. Far wider than any bill or complaint, and far inside what Python's dates
+# and both databases' timestamps hold, so arithmetic on a bound (the end of a day in UTC, a period, an
+# SLA) cannot overflow: 01-01-0001 in IST is in year 0 in UTC, and `today - 99999999 days` is no date.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+_SPAN_DAYS = (LATEST - EARLIEST).days
+HINT = "type DD-MM-YYYY, DD-MM-YYYY HH:MM, today, or -7d"
+ISO_HINT = "type DD-MM-YYYY HH:MM (IST), -1d, or ISO 8601"
 
 
-def parse_when(value: str, *, field: str = "date", end_of_day: bool = False) -> datetime | None:
+def parse_when(value: str, *, field: str = "date", end_of_day: bool = False, iso: bool = False) -> datetime | None:
     """Read a date/time a user typed, in IST, into aware UTC; empty means no bound.
 
     Accepts `28-04-2022`, `28-04-2022 10:00`, `28-04-2022 10:00:30`, `28-04-2022 10:00AM`, and
-    relative forms `today`, `yesterday`, `now`, `-7d`, `-12h`, `-2w`. A bare date as an *end* bound
-    means the end of that day, so 28-04-2022..28-04-2022 is the whole day.
+    relative forms `today`, `yesterday`, `now`, `-7d`, `-12h`, `-2w`; with `iso`, also ISO 8601 as a
+    scheduler passes it (`2026-11-28T10:00+05:30`, IST when it has no zone). A bare date as an *end*
+    bound means the end of that day, so 28-04-2022..28-04-2022 is the whole day. Anything else, a digit
+    that is not 0-9, or a date outside EARLIEST..LATEST is an Invalid naming `field`: never another error.
     """
     text = value.strip()
     if not text:
         return None
-    today = clock.now().astimezone(IST).date()
+    hint = ISO_HINT if iso else HINT
+    ch = numbers.foreign_digit(text)
+    if ch is not None:
+        raise Invalid(field, f"{ch!r} (U+{ord(ch):04X}) is not one of the digits 0-9; {hint}")
+    at = _read(text, end_of_day, iso)
+    if at is None:
+        raise Invalid(field, f"cannot read {_shown(value)}; {hint}")
+    if not EARLIEST <= at.astimezone(IST).date() <= LATEST:
+        raise Invalid(field, f"{_shown(value)} is out of range; give a date from {show_date(EARLIEST)} to {show_date(LATEST)}")
+    return at
+
+
+def _read(text: str, end_of_day: bool, iso: bool) -> datetime | None:
+    """The time `text` says, or None when it reads as nothing; a date out of any range is returned
+    clamped just outside EARLIEST..LATEST so that the caller names the range."""
+    now = clock.now()
+    today = now.astimezone(IST).date()
     lowered = text.lower()
     day: date | None = None
     if lowered == "now":
-        return clock.now()
+        return now
     if lowered == "today":
         day = today
     elif lowered == "yesterday":
         day = today - timedelta(days=1)
     elif m := _RELATIVE.match(lowered):
+        if len(m.group(1).lstrip("+-")) > 7:  # int() of a long digit string is slow, and no span needs it
+            return _beyond(m.group(1).startswith("-"))
         amount, unit = int(m.group(1)), m.group(2)
+        days = amount / 24 if unit == "h" else amount * (7 if unit == "w" else 1)
+        if abs(days) > _SPAN_DAYS + 1:
+            return _beyond(amount < 0)
         if unit == "h":
-            return clock.now() + timedelta(hours=amount)
-        day = today + timedelta(days=amount * (7 if unit == "w" else 1))
+            return now + timedelta(hours=amount)
+        day = today + timedelta(days=days)
     if day is not None:
         return _day_bound(day, end_of_day)
     for form in _FORMS:
@@ -77,10 +108,31 @@ def parse_when(value: str, *, field: str = "date", end_of_day: bool = False) -> 
             parsed = datetime.strptime(text.upper(), form)
         except ValueError:
             continue
+        if not EARLIEST <= parsed.date() <= LATEST:
+            return _beyond(parsed.date() < EARLIEST)
         if form == "%d-%m-%Y":
             return _day_bound(parsed.date(), end_of_day)
         return parsed.replace(tzinfo=IST).astimezone(UTC)
-    raise Invalid(field, f"cannot read {value!r}; type DD-MM-YYYY, DD-MM-YYYY HH:MM, today, or -7d")
+    if iso:
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        if not EARLIEST <= parsed.date() <= LATEST:
+            return _beyond(parsed.date() < EARLIEST)
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=IST)).astimezone(UTC)
+    return None
+
+
+def _beyond(before: bool) -> datetime:
+    day = EARLIEST - timedelta(days=1) if before else LATEST + timedelta(days=1)
+    return datetime.combine(day, time(12), tzinfo=IST)
+
+
+def _shown(value: str) -> str:
+    """What the user typed, quoted and cut short: an error line is one line, whatever was pasted."""
+    text = value.strip()
+    return repr(text if len(text) <= 30 else text[:29] + "…")
 
 
 def _day_bound(day: date, end_of_day: bool) -> datetime:
