@@ -455,3 +455,182 @@ def test_wss_import_of_bytes_that_are_not_utf8_says_so_in_one_line(engine, demo_
     assert result.returncode == 1
     assert result.stderr.decode().startswith("error: file: is not UTF-8 text;") and result.stderr.count(b"\n") == 1
     assert result.stdout == b""
+
+
+# --- the TUI's dialogs (Pilot) ------------------------------------------------------------------------------
+# A terminal hands a dialog a control character only in a paste (an ESC typed is the Escape key): the
+# tests set the Input's value, as a paste does, and press Enter (or ctrl+s) as the user would.
+
+OSC52, NUL, BIDI, NOT_UTF8_TEXT = CONTROLS[2], CONTROLS[5], CONTROLS[8], NOT_UTF8[0]
+
+
+def log_count(engine, todo_id: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(sql("SELECT count(*) FROM todo_log WHERE todo_id = :t"), dict(t=todo_id)).scalar_one()
+
+
+async def paste(pilot, **fields) -> None:
+    for field_id, value in fields.items():
+        pilot.app.screen.query_one(f"#{field_id.replace('_', '-')}").value = value
+    await pilot.pause()
+
+
+async def refused_inline(pilot, dialog_type, field: str, value: str, input_id: str) -> None:
+    """The store's refusal in the dialog, opened again with what was pasted."""
+    from .tui_helpers import settle, text_of
+
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, dialog_type), pilot.app.screen
+    assert text_of(pilot.app, ".dialog-error") == refusal_of(field, value)
+    assert text_of(pilot.app, f"#{input_id}") == value.strip()
+
+
+async def test_to_do_entry_dialogs_show_the_refusal_inline_and_write_no_log(engine):
+    from wss_tui.screens.dialogs import ConfirmDialog, ForwardDialog, PriorityDialog, TextDialog
+    from wss_tui.screens.todo_entry import TodoEntryScreen
+
+    from .test_tui_entry import open_entry
+    from .tui_helpers import app_as, settle
+
+    todo_id = caseless_todo(engine)
+    logged = log_count(engine, todo_id)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        for value in (sentence(OSC52), sentence(NUL), sentence(BIDI), sentence(NOT_UTF8_TEXT)):
+            await pilot.press("u")
+            await settle(pilot)
+            await paste(pilot, text=value)
+            await pilot.press("enter")
+            await refused_inline(pilot, TextDialog, "details", value, "text")
+            await pilot.press("escape")
+            await settle(pilot)
+
+        await pilot.press("f")
+        await settle(pilot)
+        await paste(pilot, target=CLERK2, note=sentence(NUL))
+        await pilot.press("ctrl+s")
+        await refused_inline(pilot, ForwardDialog, "note", sentence(NUL), "note")
+        assert app.focused is app.screen.query_one("#note")
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await pilot.press("p")
+        await settle(pilot)
+        await paste(pilot, priority=10, note=BIDI)
+        await pilot.press("ctrl+s")
+        await refused_inline(pilot, PriorityDialog, "note", BIDI, "note")
+        await pilot.press("escape")
+        await settle(pilot)
+
+        await pilot.press("c")
+        await settle(pilot)
+        await paste(pilot, text=sentence(CONTROLS[0]))
+        await pilot.press("enter")
+        await settle(pilot)
+        if isinstance(app.screen, ConfirmDialog):
+            await pilot.press("y")
+        await refused_inline(pilot, TextDialog, "comment", sentence(CONTROLS[0]), "text")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoEntryScreen)
+    assert log_count(engine, todo_id) == logged
+    with db.read(engine) as s:
+        assert todos.get(s, CLERK, todo_id).status == "Being Worked On"
+
+
+async def test_markup_typed_into_a_log_entry_is_stored_as_typed(engine):
+    from .test_tui_entry import open_entry
+    from .tui_helpers import app_as, column, settle
+
+    todo_id = caseless_todo(engine)
+    typed = "[@click=app.quit]close[/] and [bold]x[/]"
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press(*typed, "enter")  # key by key, as typed
+        await settle(pilot)
+        assert app.is_running  # the click markup ran nothing
+        assert str(column(app, "#log", "details")[0]) == typed
+    with db.read(engine) as s:
+        assert _todo_log(s, todo_id) == typed
+
+
+async def test_closing_dialogs_show_the_refusal_inline(engine):
+    from wss_tui.screens.dialogs import CloseCaseDialog, OtpDialog, TextDialog
+
+    from .test_tui_entry import open_entry
+    from .tui_helpers import app_as, settle
+
+    c = forward_to(engine, _revised(engine), EE)
+    before = counts(engine)
+    app = app_as(engine, EE)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, c.todo_id)
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await paste(pilot, comment=sentence(CONTROLS[3]))
+        await pilot.press("ctrl+s")
+        await refused_inline(pilot, CloseCaseDialog, "comment", sentence(CONTROLS[3]), "comment")
+        assert counts(engine) == before  # no OTP went out for it
+        await paste(pilot, comment="Bill revised on the actual reading")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, OtpDialog)
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        reason = sentence(CONTROLS[1])
+        await paste(pilot, text=reason)
+        await pilot.press("enter")
+        await refused_inline(pilot, TextDialog, "reason", reason, "text")
+    with db.read(engine) as s:
+        assert scalar(s, 'SELECT closed_at FROM "case" WHERE case_id = :c', c=c.case_id) is None
+
+
+async def test_a_refused_reject_reason_is_asked_again_in_its_dialog(engine):
+    from wss_tui.screens.dialogs import TextDialog
+
+    from .test_tui_entry import open_entry
+    from .tui_helpers import app_as, settle
+
+    info = _proposed(engine)
+    app = app_as(engine, SDO)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, info.approval_todo_id)
+        await settle(pilot)
+        await pilot.press("c")  # an approval completes by its decision: the revision screen
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        reason = sentence(BIDI)
+        await paste(pilot, text=reason)
+        await pilot.press("enter")
+        await refused_inline(pilot, TextDialog, "reason", reason, "text")
+    with db.read(engine) as s:
+        assert scalar(s, "SELECT status FROM bill_revision WHERE revision_id = :r", r=info.revision_id) == "PROPOSED"
+
+
+async def test_the_walk_in_counter_refuses_a_reason_with_a_control_inline(engine):
+    from .test_tui_intake import OPERATOR, look_up, pick
+    from .tui_helpers import app_as, settle, text_of
+
+    from ._revision_data import free_bill
+
+    account_id, bill_no = free_bill(engine)  # in the operator's sub-division
+    before = counts(engine)
+    app = app_as(engine, OPERATOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await look_up(pilot, account_id)
+        pick(app, bill_no)
+        reason = sentence(OSC52)
+        await paste(pilot, reason=reason)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(app, "#intake-error") == refusal_of("reason", reason)
+        assert app.focused is app.screen.query_one("#reason")
+        assert text_of(app, "#reason") == reason  # kept, to correct
+    assert counts(engine) == before
