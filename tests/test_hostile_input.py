@@ -27,7 +27,7 @@ from sqlalchemy import bindparam
 from sqlalchemy import text as sql
 from sqlmodel import Session
 
-from wss_tui.store import attachments, db, intake, otp, revision, staff_admin, text, todos
+from wss_tui.store import attachments, db, intake, mis, offices, otp, revision, staff_admin, text, todos
 from wss_tui.store.errors import Invalid
 from wss_tui.store.revision_calc import Correction
 from wss_tui.store.todos import SearchFilter
@@ -270,6 +270,12 @@ def test_search_filters_and_forward_targets_refuse_controls_before_sql(engine, v
             with pytest.raises(Invalid) as err:
                 staff_admin.list_staff(s, **kwargs)
             assert err.value.field == next(iter(kwargs))
+        with pytest.raises(Invalid) as err:
+            mis.report(s, None, office=f"ESD-INR-1{value}")  # `wss mis --office`
+        assert err.value.field == "office"
+        with pytest.raises(Invalid) as err:
+            offices.get(s, value)
+        assert err.value.field == "office"
     with pytest.raises(Invalid) as err, db.write(engine) as s:
         todos.forward(s, CLERK, todo_id, _v(s, CLERK, todo_id), to_user=f"INR1{value}", note="Please look")
     assert err.value.field == "to user"
