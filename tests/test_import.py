@@ -176,6 +176,15 @@ def test_every_reject_reason_reaches_the_reject_file_with_its_row(engine, sample
     assert holder in r["REJECT_DETAIL"] and one(engine, Bill, bill_no).account_id == holder
     seen.add("other-account")
 
+    # Nor a terminal control in a field (tests/test_hostile_input.py drives the whole corpus through).
+    ccb_bills_file(engine, tmp_path / "control.csv", 2, first_no=991_000_000_000)
+    text = (tmp_path / "control.csv").read_text().replace(",ACT,", ",ACT\x1b]0;owned\x07,", 1)
+    (tmp_path / "control.csv").write_text(text)
+    [r] = rejects(run(engine, tmp_path / "control.csv", "bills", "ccb"))
+    assert (r["REJECT_ROW"], r["REJECT_REASON"], r["REJECT_DETAIL"]) == (
+        "2", "control-character", "READ_TYPE has the control character U+001B (ESC); correct it in the extract")
+    seen.add("control-character")
+
     assert seen == set(REASONS)
 
 

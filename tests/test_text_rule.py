@@ -53,3 +53,20 @@ def test_nothing_visible_can_act_on_a_terminal(value):
     shown = text.visible(value, multiline=False)
     assert text.first_refused(shown) is None
     assert text.check("any", shown) == shown
+
+
+def test_the_importers_fast_scan_is_the_same_rule_on_every_code_point():
+    """`has_refused` (one regular expression, for a whole import column) agrees with `is_refused`."""
+    every = "".join(map(chr, range(0x110000)))
+    for multiline in (False, True):
+        fast = {i for i, ch in enumerate(every) if text.has_refused(ch, multiline=multiline)}
+        slow = {i for i, ch in enumerate(every) if text.is_refused(ch, multiline=multiline)}
+        assert fast == slow
+    assert not text.has_refused("मीटर क्‍ष ₹2,202.99 [@click=app.quit]x[/]")
+    assert text.has_refused("two\nlines") and not text.has_refused("two\nlines", multiline=True)
+
+
+def test_bytes_that_are_not_utf8_are_named_as_such():
+    with pytest.raises(Invalid) as err:
+        text.check("reason", "bytes \udcff")
+    assert err.value.message == "has a byte that is not UTF-8 (U+DCFF) at character 7; type plain text without it"

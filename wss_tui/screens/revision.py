@@ -68,6 +68,8 @@ class Saved(Message):
 @dataclass
 class Refused(Message):
     text: str
+    field: str = ""
+    reason: str = ""  # a reject reason the store refused: asked again in its dialog, as typed
 
 
 def money(paise: int) -> str:
@@ -433,7 +435,7 @@ class RevisionScreen(WssScreen):
 
         self.app.push_screen(ConfirmDialog("Approve bill revision", question, yes="Approve"), confirmed)
 
-    def action_reject(self) -> None:
+    def action_reject(self, error: str = "", value: str = "") -> None:
         if self.mode != revision.DECIDE or self.busy:
             return
 
@@ -444,7 +446,8 @@ class RevisionScreen(WssScreen):
 
         self.app.push_screen(TextDialog("Reject bill revision", "Reason (goes back to the maker)",
                                         hint="Say what is wrong so the maker can put it right.", ok="Reject",
-                                        min_length=rules().min_remark_chars), given)
+                                        min_length=rules().min_remark_chars, value=value, error=error,
+                                        error_field="reason" if error else ""), given)
 
     @work(thread=True, exclusive=True, group="revision-save", exit_on_error=False)
     def _decide(self, verb: str, text: str) -> None:
@@ -458,7 +461,7 @@ class RevisionScreen(WssScreen):
                     info = revision.reject(session, self.who.user_id, s.todo_id, s.todo_version, text)
                     done = f"Revision {info.revision_id} rejected: back to {info.maker_id}"
         except WssError as exc:
-            self.post_message(Refused(str(exc)))
+            self.post_message(Refused(str(exc), exc.field, text if verb == "reject" else ""))
             return
         self.post_message(Saved(done))
 
@@ -469,6 +472,10 @@ class RevisionScreen(WssScreen):
 
     def on_refused(self, message: Refused) -> None:
         self.busy = False
+        if message.reason and message.field == "reason":
+            # The reason itself was refused: the dialog again, with what was typed and why, inline.
+            self.action_reject(error=message.text, value=message.reason)
+            return
         self._error(message.text)
 
     def worker_failed(self, exc: BaseException | None) -> None:

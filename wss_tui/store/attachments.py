@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import config
+from . import text as text_rule
 from .errors import Invalid
 
 FIELD = "attach"
@@ -67,6 +68,10 @@ def judge(filename: str, content: bytes) -> AttachmentIn:
     name = Path(filename).name or filename
     if not name.strip():
         raise Invalid(FIELD, "an attachment has no file name; give each document a name")
+    refused = text_rule.first_refused(name)
+    if refused:
+        # The name is stored and shown to clerks; a terminal control in it would act on their screens.
+        raise Invalid(FIELD, f"a file name has {refused}; rename the file without it")
     if len(name) > MAX_FILENAME_CHARS:
         raise Invalid(FIELD, f"file name of {name[:40]}… is longer than {MAX_FILENAME_CHARS} characters; rename it")
     size = len(content)

@@ -32,6 +32,7 @@ from .models import (
 )
 from .revision_sheet import REVISION_TODO_TYPES, case_of, latest_of_case
 from .revision_rules import rules
+from . import text as text_rule
 
 OUTCOMES = (cases.CASE_COMPLETED, cases.CASE_REJECTED)
 BY_OTP, WITHOUT_OTP, BY_OFFICER = "OTP", "NO-OTP", "OFFICER"
@@ -133,7 +134,7 @@ def check_comment(comment: str | None) -> str:
         raise Invalid("comment", "say what was done for the consumer; it cannot be empty")
     if len(text) > MAX_COMMENT:
         raise Invalid("comment", f"keep it to {MAX_COMMENT} characters; it has {len(text)}")
-    return text
+    return text_rule.check("comment", text)
 
 
 def check_outcome(outcome: str) -> str:

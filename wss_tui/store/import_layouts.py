@@ -22,6 +22,8 @@ from .ids import is_mobile
 
 REASONS = {
     "bad-row": "the row has more or fewer fields than the header",
+    "control-character": "a field holds a control character (ESC, BEL, NUL, DEL, a line break, a C1 control or a "
+    "bidirectional override), which would act on the terminal of whoever reads it",
     "malformed-id": "an account ID or bill number is not the right number of digits for the system",
     "missing-value": "a required field is empty",
     "too-long": "a text is longer than the store keeps",

@@ -41,6 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from . import tariff
+from . import text as text_rule
 from .errors import Invalid
 from .import_layouts import AREA_OF, LAYOUTS, SYSTEM_OF, Bad, Column, Layout
 from .models import Account, Bill, Office
@@ -334,7 +335,10 @@ class _Run:
     def _read_columns(self, raws: list[list[str]]) -> dict[str, list]:
         """The fast path: every column of the batch at once; Bad if any row has anything wrong."""
         transposed = list(zip(*raws))
-        columns = {col.field: col.read_all(list(map(str.strip, transposed[i]))) for i, col in self.plan}
+        stripped = {i: list(map(str.strip, transposed[i])) for i, _ in self.plan}
+        if any(text_rule.has_refused("".join(values)) for values in stripped.values()):
+            raise Bad("control-character", "")
+        columns = {col.field: col.read_all(stripped[i]) for i, col in self.plan}
         n = len(raws)
         if self.kind == "bills":
             if any(map(operator.lt, columns["period_to"], columns["period_from"])) or any(map(operator.lt, columns["due_date"], columns["bill_date"])):
@@ -356,6 +360,10 @@ class _Run:
         values: dict = {"state": "ISSUED"} if self.kind == "bills" else {}
         for i, col in self.plan:
             raw = fields[i].strip()
+            refused = text_rule.first_refused(raw)  # no imported field has lines: each shows on one
+            if refused:
+                # Not the value itself: it is in the reject file's row, and would act on this terminal.
+                raise Bad("control-character", f"{col.header} has the control character {refused}; correct it in the extract")
             try:
                 if raw:
                     values[col.field] = col.read.one(raw)

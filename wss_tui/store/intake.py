@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from . import accounts, attachments, clock, config, ids, offices, sla, sms
+from . import text as text_rule
 from .attachments import AttachmentIn
 from .errors import Denied, Invalid, NotFound
 from .models import (
@@ -116,6 +117,7 @@ def _check_reason(reason: str, rules: config.IntakeRules) -> str:
     text = (reason or "").strip()
     if not text:
         raise Invalid("reason", "give the reason for the request: what is wrong with the bill")
+    text_rule.check("reason", text)  # one line, as the walk-in screen's field takes it
     if len(text) < rules.min_reason_chars:
         raise Invalid(
             "reason",

@@ -25,6 +25,7 @@ from sqlmodel import Session
 from . import closure, clock, config, escalation, offices, sla, sms_delivery
 from .clock import IST
 from .errors import Denied, Invalid, NotFound
+from . import text as text_rule
 from .models import APPROVED, Account, BillRevision, Case, CaseClosure, Office, SmsOutbox, Staff, ToDo
 
 OFFICER = "officer"
@@ -221,7 +222,7 @@ def _scope(session: Session, actor_id: str | None) -> _Place:
 def _place(session: Session, scope: _Place, code: str | None) -> _Place:
     if code is None:
         return scope
-    code = code.strip().upper()
+    code = text_rule.check("office", code.strip().upper())  # PostgreSQL fails on a NUL in a key
     found = session.get(Office, code)
     # Outside the actor's offices looks the same as not there at all.
     if found is None or not found.path.startswith(scope.path):

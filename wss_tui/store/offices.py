@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from . import config
 from .errors import NotFound
+from . import text as text_rule
 from .models import Office, Staff
 
 
@@ -62,6 +63,7 @@ def sync(session: Session) -> Synced:
 
 
 def get(session: Session, code: str) -> Office:
+    text_rule.check("office", code)  # typed (wss staff --office …); PostgreSQL fails on a NUL in a key
     office = session.get(Office, code)
     if office is None:
         raise NotFound("office", f"no office {code!r}")

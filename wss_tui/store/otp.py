@@ -34,6 +34,7 @@ from .closure import (
 from .errors import Denied, Invalid
 from .models import Account, CaseLog, CaseOtp
 from .revision_rules import rules
+from . import text as text_rule
 
 LIVE, USED, VOID = "LIVE", "USED", "VOID"
 
@@ -227,6 +228,7 @@ def close_without_otp(session: Session, actor_id: str, todo_id: str, version: in
         raise Invalid("reason", f"say why the consumer cannot give the OTP, in at least {r.min_override_reason_chars} characters")
     if len(reason) > 500:
         raise Invalid("reason", f"keep the reason to 500 characters; it has {len(reason)}")
+    text_rule.check("reason", reason)
     check_closable(session, case, outcome)
     _void_live(session, case.case_id)
     return close(session, actor=actor, detail=detail, case=case, outcome=outcome, comment=comment,

@@ -63,6 +63,7 @@ from .revision_sheet import (  # noqa: F401
     worksheet,
 )
 from .revision_rules import rules
+from . import text as text_rule
 
 __all__ = [
     "APPROVAL", "AUDIT", "DECIDE", "OFFICER_CASE", "PROPOSE", "REVIEW", "REVISION_TODO_TYPES", "VIEW",
@@ -257,6 +258,7 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise Invalid("note", f"keep the note to {MAX_NOTE} characters; it has {len(note)}")
+    text_rule.check("note", note)
     actor, detail, rev, case = _decision_start(session, actor_id, todo_id, version)
     bill = session.get(Bill, rev.bill_no)
     if bill.state == REVISED or bill.amount_paise != rev.amount_before_paise:
@@ -316,6 +318,7 @@ def reject(session: Session, actor_id: str, todo_id: str, version: int, reason: 
         raise Invalid("reason", f"say why it is rejected, in at least {minimum} characters, so the maker can put it right")
     if len(reason) > MAX_NOTE:
         raise Invalid("reason", f"keep the reason to {MAX_NOTE} characters; it has {len(reason)}")
+    text_rule.check("reason", reason)
     actor, detail, rev, case = _decision_start(session, actor_id, todo_id, version)
     now = clock.now()
     _finish_approval_todo(session, actor.user_id, detail, f"Rejected revision {rev.revision_id}: {reason}")

@@ -14,6 +14,7 @@ from . import numbers, tariff, timefmt
 from .errors import Invalid
 from .models import Account, Bill
 from .revision_rules import rules
+from . import text as text_rule
 
 METER_CHANGE = "METER-CHANGE"
 ACTUAL = "ACT"
@@ -101,7 +102,7 @@ def check_remark(correction: Correction) -> str:
         raise Invalid("remark", f"write at least {r.min_remark_chars} characters saying what was wrong and how you found it")
     if len(remark) > r.max_remark_chars:
         raise Invalid("remark", f"keep the remark to {r.max_remark_chars} characters; it has {len(remark)}")
-    return remark
+    return text_rule.check("remark", remark)
 
 
 def recompute(bill: Bill, account: Account, correction: Correction) -> BillFigures:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from . import auth, clock, config, db, offices
+from . import text as text_rule
 from .errors import Invalid, NotFound
 from .ids import is_mobile
 from .models import Staff
@@ -44,8 +45,9 @@ class NewStaff:
     def checked(self) -> NewStaff:
         user_id = check_user_id(self.user_id)
         name = " ".join(self.name.split())
-        if not name or len(name) > MAX_NAME or not name.isprintable():
-            raise Invalid("name", f"give the staff member's name: 1-{MAX_NAME} printable characters")
+        if not name or len(name) > MAX_NAME:
+            raise Invalid("name", f"give the staff member's name: 1-{MAX_NAME} characters")
+        text_rule.check("name", name)
         role = self.role.strip().upper()
         if role not in config.roles():
             raise Invalid("role", f"unknown role {self.role!r}; use one of: {', '.join(config.roles())}")
@@ -187,6 +189,8 @@ def list_staff(
     if limit < 1:
         raise Invalid("limit", "give at least 1")
     where = []
+    text_rule.check("office", office)
+    text_rule.check("after", after)
     if office:
         where.append(Staff.office_code.in_(offices.subtree_codes(_office(session, office).path)))
     if role:

@@ -40,6 +40,7 @@ from sqlalchemy import Connection, and_, bindparam, case, func, insert, null, or
 from sqlmodel import Session
 
 from . import clock, config, escalation, offices, sla, timefmt, todo_rights
+from . import text as text_rule
 from .errors import Denied, Invalid, NotFound, Stale
 from .models import (
     BEING_WORKED_ON,
@@ -280,7 +281,7 @@ def _text(value: str | None, field_name: str, what: str) -> str:
         raise Invalid(field_name, f"{what}; it cannot be empty")
     if len(text) > MAX_TEXT:
         raise Invalid(field_name, f"keep it to {MAX_TEXT} characters; it has {len(text)}")
-    return text
+    return text_rule.check(field_name, text)  # one line: each is typed in a one-line field, shown in a log row
 
 
 def _names(conn: Connection, user_ids: set[str | None]) -> dict[str, str]:
@@ -385,19 +386,20 @@ def _search_filter(conn: Connection, actor: _Actor, flt: SearchFilter) -> tuple[
             raise Invalid(name, "give the time with its zone (timefmt.parse_when does)")
     if flt.start and flt.end and flt.start > flt.end:
         raise Invalid("end", "the end date is before the start date; swap them")
+    text_rule.check("type", flt.todo_type)
     codes = _scope_codes(conn, actor)
     params: dict = {"codes": codes, "statuses": list(statuses), "todo_type": flt.todo_type, "start": flt.start, "end": flt.end}
     params.update({f"status_{j}": status for j, status in enumerate(statuses)})
     if flt.user_filter not in USER_FILTERS:
         raise Invalid("user filter", f"unknown user filter {flt.user_filter!r}; use {' or '.join(USER_FILTERS)}")
     if flt.user_filter == "user":
-        user_id = (flt.user_id or actor.user_id).strip().upper()
+        user_id = text_rule.check("user ID", (flt.user_id or actor.user_id).strip().upper())
         if user_id != actor.user_id and conn.scalar(select(_staff.c.user_id).where(_staff.c.user_id == user_id)) is None:
             raise NotFound("user ID", f"no staff member {user_id}; check the user ID")
         params["user"] = user_id
         by_role, n_offices = False, 1
     else:
-        role = (flt.role or actor.role).strip().upper()
+        role = text_rule.check("role", (flt.role or actor.role).strip().upper())
         if role not in config.roles():
             raise Invalid("role", f"unknown role {role}; use one of: {', '.join(config.roles())}")
         params["role"] = role
@@ -835,6 +837,7 @@ def forward(
     if bool(to_user) == bool(to_role):
         raise Invalid("to", "forward to a user ID or to a role, one of the two")
     note = _text(note, "note", "say why you forward it")
+    text_rule.check("to user" if to_user else "to role", to_user or to_role)
     actor, conn, row = _begin(session, actor_id, todo_id, version)
     _require_holder(conn, actor, row, "forward it")
     if to_user:
@@ -911,6 +914,7 @@ def change_priority(
     note = (note or "").strip()
     if len(note) > MAX_TEXT:
         raise Invalid("note", f"keep it to {MAX_TEXT} characters; it has {len(note)}")
+    text_rule.check("note", note)
     actor, conn, row = _begin(session, actor_id, todo_id, version)
     if priority == row.priority:
         raise Invalid("priority", f"To Do {row.todo_id} is already priority {priority}")
