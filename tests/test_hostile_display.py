@@ -172,7 +172,7 @@ async def test_a_clerk_sees_the_stored_text_as_typed_and_clicks_run_nothing(engi
 
         await pilot.press("k")
         await settle(pilot)
-        keys = {str(k.value): v for k, v in zip(table(app, "#keys").rows, cells(app, "#keys", "value"))}
+        keys = {k.plain: v for k, v in zip(cells(app, "#keys", "key"), cells(app, "#keys", "value"))}
         shows_exactly(keys["Person"], data.PERSON)
         shows_exactly(keys["Premise"], data.PREMISE)
         assert keys["Attachment"].plain.startswith(visible(data.FILENAME) + " (application/pdf")
