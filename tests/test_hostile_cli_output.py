@@ -8,10 +8,14 @@ import json
 import os
 import subprocess
 import sys
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from wss_tui.store.text import visible
+from wss_tui.cli.base import print_json
+from wss_tui.store.text import is_refused, visible
 
 from . import _hostile_data as data
 from ._hostile_data import plant
@@ -84,3 +88,14 @@ def test_staff_list_prints_names_literally(demo_url, planted):
     assert shown(data.STAFF_NAME)[:20] in line  # the name may be cut to fit 80 columns
     got = json.loads(wss(demo_url, "staff", "list", "--office", SUB, "--json"))
     assert data.STAFF_NAME in [s["name"] for s in got["staff"]]
+
+
+@given(st.dictionaries(st.text(), st.lists(st.text(), max_size=3), max_size=3))
+def test_json_output_escapes_whatever_a_terminal_would_act_on_and_reads_back_the_same(payload):
+    """Any text, lone surrogates included (bytes that were not UTF-8), prints as JSON with no control."""
+    with patch("typer.echo") as echo:
+        print_json(payload)
+    out = echo.call_args.args[0]
+    assert json.loads(out) == payload
+    assert all(not is_refused(ch) for ch in out.replace("\n", ""))
+    out.encode("utf-8")  # printable at all: no lone surrogate left raw
