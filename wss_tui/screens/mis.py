@@ -169,8 +169,7 @@ class MisScreen(WssScreen):
         ageing = self.query_one("#mis-ageing", Static)
         width = max(ageing.size.width - 2, 20)
         levels = " ".join(f"{k}:{n:,}" for k, n in enumerate(figures.levels))
-        body = Text("Ageing, days · ", style="bold")
-        body.append_text(plain(f"{name}\n", "bold"))
+        body = plain(f"Ageing, days · {name}\n", "bold")
         body.append_text(ageing_bars(figures, width))
         body.append(f"\nEsc level {levels}")
         if figures.sms_failed:
