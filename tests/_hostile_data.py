@@ -41,6 +41,7 @@ CONTACT_TYPE = MARK + "[@click=app.quit]Complaint[/] del\x7f"
 FILENAME = MARK + "[link=https://evil.example/]bill[/link]\x1b]0;x\x07.pdf"
 REMARK = MARK + "[@click=app.quit]arrear[/] not \x1b[31madjusted\x1b[0m"
 REASON = MARK + "[bold]reading[/bold] \x1b]0;owned\x07 lower"
+MOBILE = MARK + "\x1b[31m9[/]"  # ten characters, the column's size; shown masked, its last four kept
 SMS_ERROR = MARK + "[link=https://evil.example/]gateway[/link] \x1b]52;c;cm0=\x07 down"
 
 
@@ -74,6 +75,7 @@ def plant(engine) -> Hostile:
         for account_id in (c.account_id, rev_c.account_id):
             s.execute(update(Account).where(Account.account_id == account_id)
                       .values(person_name=PERSON, premise_address=PREMISE, town=TOWN))
+        s.execute(update(Account).where(Account.account_id == c.account_id).values(mobile=MOBILE))
         s.execute(update(Staff).where(Staff.user_id == CLERK).values(name=STAFF_NAME))
         s.execute(update(Office).where(Office.code == SUB).values(name=OFFICE_NAME))
         s.execute(update(Office).where(Office.code == DIVISION).values(name=DIVISION_NAME))
@@ -102,6 +104,6 @@ def plant(engine) -> Hostile:
 FIELDS = {
     "person": PERSON, "premise": PREMISE, "town": TOWN, "staff": STAFF_NAME, "office": OFFICE_NAME,
     "division": DIVISION_NAME, "message": MESSAGE, "comment": COMMENT, "contact_class": CONTACT_CLASS,
-    "contact_type": CONTACT_TYPE, "filename": FILENAME, "remark": REMARK, "reason": REASON, "sms_error": SMS_ERROR,
+    "contact_type": CONTACT_TYPE, "filename": FILENAME, "remark": REMARK, "reason": REASON, "sms_error": SMS_ERROR, "mobile": MOBILE,
 }
 ROLES_USED = (CLERK, SDO)

@@ -24,6 +24,7 @@ from textual.widgets import DataTable
 from wss_tui.app import WssApp
 from wss_tui.plain import plain
 from wss_tui.screens.account import AccountScreen
+from wss_tui.screens.dialogs import CloseCaseDialog, ConfirmDialog, TextDialog
 from wss_tui.screens.intake import IntakeScreen
 from wss_tui.screens.mis import MisScreen
 from wss_tui.screens.revision import RevisionScreen
@@ -33,7 +34,7 @@ from wss_tui.store.text import visible
 
 from . import _hostile_data as data
 from ._hostile_data import MARK, plant
-from ._revision_data import EE, SDO
+from ._revision_data import EE, SDO, caseless_todo
 from .hostile import assert_no_control
 from .tui_helpers import CLERK, app_as, settle, table
 
@@ -272,3 +273,41 @@ def test_any_text_in_a_cell_is_exactly_its_visible_form(value):
         console.print(cell, end="", soft_wrap=True)
     assert captured.get() == visible(value)
     assert Content.from_rich_text(plain(value)).plain == visible(value)
+
+
+async def test_dialogs_and_toasts_show_stored_and_typed_text_as_it_is(engine, planted, parsed, actions):
+    typed = MARK + "[@click=app.quit]done[/] \u202eRs"
+    caseless = caseless_todo(engine)
+    app = app_as(engine, CLERK)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        app.open_todo(planted.todo_id)
+        await settle(pilot)
+        await pilot.press("c")  # the complaint's case closes with an OTP to the (masked) mobile
+        await settle(pilot)
+        assert isinstance(app.screen, CloseCaseDialog)
+        assert "9[/] to confirm it" in label(app, ".dialog-hint").plain
+        check_screen(app, parsed)
+        await pilot.press("escape")
+        await settle(pilot)
+
+        app.screen.notify(typed, title=data.STAFF_NAME)  # a toast quoting stored text
+        await settle(pilot)
+        check_screen(app, parsed, typed, data.STAFF_NAME)
+        await pilot.press("escape")
+        await settle(pilot)
+
+        app.open_todo(caseless)
+        await settle(pilot)
+        await pilot.press("c")  # the plain Complete: a comment, then "are you sure?" quoting it
+        await settle(pilot)
+        assert isinstance(app.screen, TextDialog)
+        app.screen.query_one("#text").value = typed
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        assert f"Comment: {visible(typed)}\n" in label(app, ".dialog-question").plain
+        check_screen(app, parsed, typed)
+        await pilot.press("n")
+        await settle(pilot)
+        assert actions == [] and app.is_running
