@@ -99,3 +99,23 @@ def test_json_output_escapes_whatever_a_terminal_would_act_on_and_reads_back_the
     assert json.loads(out) == payload
     assert all(not is_refused(ch) for ch in out.replace("\n", ""))
     out.encode("utf-8")  # printable at all: no lone surrogate left raw
+
+
+def test_demo_prints_the_sample_consumers_names_literally(monkeypatch):
+    """`wss demo` lists sample accounts by the person's name: shown through plain() like any stored name."""
+    from typer.testing import CliRunner
+
+    from wss_tui.cli.base import app as cli
+    from wss_tui.store import demo as demo_store
+
+    person = data.PERSON
+    summary = demo_store.DemoSummary(db="sqlite:///x.db", accounts=1, logins=[
+        dict(user_id="INR1-SDC1", password="clerk@123", role="TR-SDC", office="ESD-INR-1")],
+        sample_accounts=[dict(account_id="1234567890", system="CC&B", bill_no="123456789012", person=person)])
+    monkeypatch.setattr(demo_store, "build", lambda *args, **kwargs: summary)
+    monkeypatch.setattr("wss_tui.cli.demo.engine", lambda ctx, **kwargs: None)
+    monkeypatch.setenv("COLUMNS", "200")
+    result = CliRunner().invoke(cli, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert_no_control(result.output)
+    assert shown(person) in result.output
