@@ -43,7 +43,6 @@ def _print(a) -> None:
 
     # Every cell through plain(): a str cell is Rich markup, and a name such as "[link=…]" would print
     # a hyperlink to anywhere in the clerk's terminal.
-
     console = Console(highlight=False)
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
