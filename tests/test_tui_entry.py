@@ -85,7 +85,7 @@ async def test_take_makes_it_mine_and_the_search_shows_it_on_return(engine):
         await settle(pilot)
         assert isinstance(app.screen, TodoSearchScreen)
         t = table(app, "#todos")
-        assert t.get_cell(todo_id, "status") == "Working"  # refreshed after the action
+        assert str(t.get_cell(todo_id, "status")) == "Working"  # refreshed after the action
     after = stored(engine, todo_id)
     assert (after.status, after.assigned_to) == (BEING_WORKED_ON, CLERK)
 

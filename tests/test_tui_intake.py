@@ -58,7 +58,7 @@ async def test_a_walk_in_complaint_with_a_document_gets_its_request_id(engine, t
         request_id = receipt.split()[2]
         assert receipt.startswith(f"Request ID {request_id}   read back: {read_back(request_id)}")
         assert "SMS queued to ******" in receipt  # queued: `wss sms send` delivers it
-        assert table(app, "#bills").get_cell(bill_no, "case") == f"⚑ {request_id}"  # looked up again
+        assert str(table(app, "#bills").get_cell(bill_no, "case")) == f"⚑ {request_id}"  # looked up again
     with db.read(engine) as s:
         case = s.get(Case, request_id)
         assert (case.channel, case.created_by, case.account_id, case.bill_no) == ("walk-in", OPERATOR, account_id, bill_no)

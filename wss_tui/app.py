@@ -16,6 +16,7 @@ from textual.theme import Theme
 
 from wss_tui.store import config
 from wss_tui.store.auth import Who
+from wss_tui.store.text import visible
 
 DEFAULT_THEME = "textual-dark"
 HIGH_CONTRAST = "wss-high-contrast"
@@ -115,7 +116,7 @@ class WssApp(App[None]):
         from wss_tui.screens.todo_search import TodoSearchScreen
 
         self.who = who
-        self.sub_title = f"{who.name} · {who.role} · {who.office_code}"
+        self.sub_title = visible(f"{who.name} · {who.role} · {who.office_code}", multiline=False)
         role = config.roles().get(who.role)
         if role is not None and not role.works_todos:
             from wss_tui.screens.intake import IntakeScreen
@@ -153,8 +154,8 @@ class WssApp(App[None]):
             return
         role = config.roles().get(self.who.role)
         if role is None or not role.works_todos:
-            self.notify(f"{self.who.role} does not work complaints, so has no MIS; ask your SDO",
-                        severity="warning", timeout=6)
+            self.notify(visible(f"{self.who.role} does not work complaints, so has no MIS; ask your SDO"),
+                        severity="warning", timeout=6, markup=False)
             return
         if isinstance(self.screen, MisScreen):
             return

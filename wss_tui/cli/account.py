@@ -38,8 +38,11 @@ def _print(a) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from wss_tui.plain import plain
     from wss_tui.store.timefmt import rupees, show, show_date
 
+    # Every cell through plain(): a str cell is Rich markup, and a name such as "[link=…]" would print
+    # a hyperlink to anywhere in the clerk's terminal.
     console = Console(highlight=False)
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
@@ -59,14 +62,14 @@ def _print(a) -> None:
         ("Smart Meter", "Installed" if a.smart_meter else "Not installed"),
         ("Mobile", a.mobile or "none registered"),
     ):
-        head.add_row(label, str(value))
+        head.add_row(label, plain(value))
     console.print(head)
 
     todos = Table(title=f"Open To Dos: {a.open_todo_count}", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("To Do ID", "Type", "Status", "Created"):
         todos.add_column(column)
     for t in a.open_todos:
-        todos.add_row(t.todo_id, t.todo_type, t.status, show(t.created_at))
+        todos.add_row(*(plain(v) for v in (t.todo_id, t.todo_type, t.status, show(t.created_at))))
     if a.open_todos:
         console.print(todos)
     else:
@@ -76,7 +79,7 @@ def _print(a) -> None:
     for column in ("Date", "Activity", "Description"):
         history.add_column(column, no_wrap=column != "Description")
     for item in a.activity:
-        history.add_row(show_date(item.at), item.activity, item.description)
+        history.add_row(*(plain(v) for v in (show_date(item.at), item.activity, item.description)))
     console.print(history)
 
     # Fits 80 columns (the clerks' SSH terminals): no box, no due date, IDs never cut short.
@@ -85,13 +88,13 @@ def _print(a) -> None:
         numeric = column in ("Units", "Amount")
         bills.add_column(column, justify="right" if numeric else "left", no_wrap=True)
     for b in a.bills:
-        bills.add_row(
+        bills.add_row(*(plain(v) for v in (
             b.bill_no,
             b.bill_month.strftime("%b %Y"),
             f"{b.units:g}",
             b.basis,
             rupees(b.amount_paise),
             b.state,
-            b.open_case_id or "",
-        )
+            b.open_case_id,
+        )))
     console.print(bills)

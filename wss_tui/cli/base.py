@@ -57,7 +57,29 @@ def engine(ctx: typer.Context, *, require_schema: bool = True):
 
 
 def print_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+    typer.echo(_escape_controls(json.dumps(payload, ensure_ascii=False, indent=2, default=str)))
+
+
+def _escape_controls(text: str) -> str:
+    """JSON with every character store/text.py refuses written as a \\u escape.
+
+    json.dumps escapes C0 controls itself, but with ensure_ascii=False passes C1 controls (CSI 0x9b),
+    DEL, bidi overrides and lone surrogates through raw: a terminal would act on them, and a lone
+    surrogate cannot even be printed. Escaped, the JSON still reads back to the same strings. Its own
+    newlines (the indentation) are the only raw ones: those inside strings are escaped already."""
+    from wss_tui.store.text import is_refused
+
+    return "\n".join(
+        line if line.isprintable() else "".join(f"\\u{ord(ch):04x}" if is_refused(ch) else ch for ch in line)
+        for line in text.split("\n")
+    )
+
+
+def say(line: str) -> None:
+    """One line of output that holds stored or typed text: any control character in it made visible."""
+    from wss_tui.store.text import visible
+
+    typer.echo(visible(line, multiline=False))
 
 
 def error_line(message: str) -> None:

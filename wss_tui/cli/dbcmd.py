@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .base import app, engine
+from .base import app, engine, say
 
 db_app = typer.Typer(help="Database administration: migrations, backups, restores.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -19,7 +19,7 @@ def upgrade(ctx: typer.Context) -> None:
 
     eng = engine(ctx, require_schema=False)
     db.upgrade(eng)
-    typer.echo(f"Schema is up to date: {eng.url.render_as_string(hide_password=True)}")
+    say(f"Schema is up to date: {eng.url.render_as_string(hide_password=True)}")
     with db.write(eng) as session:
         synced = offices.sync(session)
     typer.echo(f"Offices from data/offices.toml: {synced.added} added, {synced.updated} updated")
@@ -37,7 +37,7 @@ def backup(
     from wss_tui.store import backup as store_backup
 
     done = store_backup.backup(engine(ctx), file, force=force)
-    typer.echo(f"Backup written: {done.path} ({_size(done.bytes)}, schema {done.revision}; {done.method})")
+    say(f"Backup written: {done.path} ({_size(done.bytes)}, schema {done.revision}; {done.method})")
 
 
 @db_app.command("restore")
@@ -51,7 +51,7 @@ def restore(
 
     eng = engine(ctx, require_schema=False)
     done = store_backup.restore(eng, file, force=force)
-    typer.echo(f"Restored {file} into {eng.url.render_as_string(hide_password=True)} (schema {done.revision}; {done.method})")
+    say(f"Restored {file} into {eng.url.render_as_string(hide_password=True)} (schema {done.revision}; {done.method})")
     if done.revision != done.head:
         typer.echo(f"The backup's schema is {done.revision}; this wss expects {done.head}: run `wss db upgrade` next.")
 

@@ -35,12 +35,14 @@ def demo(
     from rich.console import Console
     from rich.table import Table
 
+    from wss_tui.plain import plain
+
     console = Console()
-    console.print(
+    console.print(plain(
         f"Demo database ready in {elapsed:.1f} s: {summary.db}\n"
         f"{summary.accounts:,} accounts, {summary.bills:,} bills, {summary.cases:,} complaints, "
         f"{summary.todos:,} To Dos, {summary.staff:,} staff."
-    )
+    ))
     logins = Table(title="Logins (one per role; each office has its own)", title_justify="left")
     for column in ("user ID", "password", "role", "office"):
         logins.add_column(column)
@@ -48,18 +50,18 @@ def demo(
     for login in summary.logins:
         if login["role"] not in shown:
             shown.add(login["role"])
-            logins.add_row(login["user_id"], login["password"], login["role"], login["office"])
+            logins.add_row(*(plain(login[k]) for k in ("user_id", "password", "role", "office")))
     console.print(logins)
     samples = Table(title="Accounts and bills to try", title_justify="left")
     for column in ("account", "system", "bill", "person"):
         samples.add_column(column)
     for s in summary.sample_accounts:
-        samples.add_row(s["account_id"], s["system"], s["bill_no"], s["person"])
+        samples.add_row(*(plain(s[k]) for k in ("account_id", "system", "bill_no", "person")))
     console.print(samples)
     first = summary.sample_accounts[0] if summary.sample_accounts else None
     console.print("Next: [bold]wss tui[/bold] and log in as a clerk above.")
     if first:
-        console.print(
+        console.print(plain(
             f'Or file a complaint: wss request new --account {first["account_id"]} --bill {first["bill_no"]} '
             '--reason "Reading on the meter is lower than billed"'
-        )
+        ))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import typer
 
-from .base import app, engine, print_json
+from .base import app, engine, print_json, say
 
 
 @app.command("escalate")
@@ -98,9 +98,9 @@ def _print_matrix(mx, as_json: bool) -> None:
             }
         )
         return
-    typer.echo(f"Escalation matrix ({', '.join(mx.applies_to)}; To Do {mx.todo_type} \"{mx.todo_description}\"):")
+    say(f"Escalation matrix ({', '.join(mx.applies_to)}; To Do {mx.todo_type} \"{mx.todo_description}\"):")
     for lv in mx.levels:
-        typer.echo(f"  {lv.describe()}; warning {lv.warn_before.total_seconds() / 3600:g} h before")
+        say(f"  {lv.describe()}; warning {lv.warn_before.total_seconds() / 3600:g} h before")
     offs = ", ".join(calendar.WEEKDAYS[d] for d in sorted(cal.weekly_off)) or "none"
     span = f"{holidays[0]:%d-%m-%Y} to {holidays[-1]:%d-%m-%Y}" if holidays else "none listed"
     typer.echo(

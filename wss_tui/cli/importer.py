@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from .base import app, engine, print_json
+from .base import app, engine, print_json, say
 
 EXIT_REJECTS = 3
 EXIT_INTERRUPTED = 130
@@ -106,7 +106,7 @@ def _run(ctx: typer.Context, kind: str, file: Path, system: System, batch_size: 
         )
         if summary.rejected:
             reasons = ", ".join(f"{reason} {n:,}" for reason, n in summary.reject_reasons.items())
-            typer.echo(f"Rejected rows, with the reason for each, are in {summary.reject_file} ({reasons}).")
+            say(f"Rejected rows, with the reason for each, are in {summary.reject_file} ({reasons}).")
     if summary.rejected:
         raise typer.Exit(EXIT_REJECTS)
 

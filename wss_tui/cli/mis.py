@@ -103,13 +103,18 @@ def _print(report) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
+    from wss_tui.plain import plain
     from wss_tui.store import timefmt
 
     console = Console(highlight=False)
     where = " › ".join(name if code is None else code for code, name in report.breadcrumb)
-    console.print(f"[bold]MIS · {report.office_name}[/bold] · by {report.row_level}", markup=True)
-    console.print(f"{where} · as of {timefmt.show(report.as_of)}", markup=False)
+    title = Text("MIS · ", style="bold")
+    title.append_text(plain(report.office_name, "bold"))  # an office's name is data, never markup
+    title.append(f" · by {report.row_level}")
+    console.print(title)
+    console.print(plain(f"{where} · as of {timefmt.show(report.as_of)}"))
     lines = _lines(report)
 
     def table(title: str, columns: list[str]) -> Table:
@@ -126,7 +131,7 @@ def _print(report) -> None:
         ["Recd", "Closed", "In SLA", "Rej", "No OTP", "Comp Rs", "Revs", "Rev Rs"],
     )
     for level, key, _name, f in lines:
-        label, style = (key or "(not taken)", None) if level != "total" else ("Total", "bold")
+        label, style = (plain(key or "(not taken)"), None) if level != "total" else ("Total", "bold")
         if level == "total":
             for t in (pending, levels, disposal):
                 t.add_section()

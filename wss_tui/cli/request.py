@@ -10,7 +10,7 @@ from enum import Enum
 
 import typer
 
-from .base import app, engine, print_json
+from .base import app, engine, print_json, say
 
 request_app = typer.Typer(help="Consumer requests: register one, or look up its status.", no_args_is_help=True)
 app.add_typer(request_app, name="request")
@@ -64,9 +64,9 @@ def new(
         return
     from wss_tui.store import timefmt
 
-    typer.echo(f"Request ID: {receipt.request_id}")
-    typer.echo(f"Status: {receipt.status}; due by {timefmt.show(receipt.due_at)}")
-    typer.echo(f"To Do {receipt.todo_id} for {receipt.role} at {receipt.office} ({receipt.office_name})")
+    say(f"Request ID: {receipt.request_id}")
+    say(f"Status: {receipt.status}; due by {timefmt.show(receipt.due_at)}")
+    say(f"To Do {receipt.todo_id} for {receipt.role} at {receipt.office} ({receipt.office_name})")
     if receipt.sms_mobile:
         typer.echo(f"SMS with the request ID queued to ******{receipt.sms_mobile[-4:]}")
     else:
@@ -102,10 +102,11 @@ def status(
     if st.is_open:
         rows.append(("Due By", timefmt.show(st.due_at)))
     width = max(len(label) for label, _ in rows)
+    # Comments and the log hold what consumers and staff typed: `say` shows any control character.
     for label, value in rows:
-        typer.echo(f"{label:<{width}}  {value}")
+        say(f"{label:<{width}}  {value}")
     typer.echo("")
     typer.echo("Case Log")
     kind = max((len(line.log_type) for line in st.log), default=0)
     for line in st.log:
-        typer.echo(f"  {timefmt.show(line.at)}  {line.log_type:<{kind}}  {line.details}".rstrip())
+        say(f"  {timefmt.show(line.at)}  {line.log_type:<{kind}}  {line.details}".rstrip())

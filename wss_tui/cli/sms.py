@@ -9,7 +9,7 @@ import typer
 
 from wss_tui.store.numbers import MAX_ID, MAX_ROW_ID
 
-from .base import app, engine, print_json
+from .base import app, engine, print_json, say
 
 sms_app = typer.Typer(help="SMS to consumers: deliver the queue, list what is queued, sent or failed.", no_args_is_help=True)
 app.add_typer(sms_app, name="sms")
@@ -104,11 +104,11 @@ def _print(entries, counts: dict[str, int], wanted: str | None, limit: int) -> N
     typer.echo(f"{'ID':>{width}}  {'Mobile':<10}  {'Template':<{tw}}  {'Status':<7}  Tries  When")
     for e in entries:
         when = e.sent_at if e.status == "SENT" else (e.next_try_at if e.status in ("QUEUED", "SENDING") else e.created_at)
-        typer.echo(f"{e.id:>{width}}  {e.mobile:<10}  {e.template + '/' + e.language:<{tw}}  {e.status:<7}  {e.tries:>5}  {show(when)}")
+        say(f"{e.id:>{width}}  {e.mobile:<10}  {e.template + '/' + e.language:<{tw}}  {e.status:<7}  {e.tries:>5}  {show(when)}")
         detail = f"gateway ID {e.gateway_id}" if e.status == "SENT" and e.gateway_id else (e.last_error or "")
         if e.case_id:  # whom to phone when it failed: `wss request status` tells the rest
             detail = f"request {e.case_id}" + (f" · {detail}" if detail else "")
-        if detail:
-            typer.echo(f"{'':>{width}}  {detail}")
+        if detail:  # the gateway's own words: anything may come back
+            say(f"{'':>{width}}  {detail}")
     if len(entries) == limit:
         typer.echo(f"Next page: --before {entries[-1].id}")

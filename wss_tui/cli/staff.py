@@ -130,6 +130,7 @@ def list_(
 def _print(page, next_after: str | None) -> None:
     """One line per member in 80 columns: the name takes what is left (on a line of its own if too little)."""
     from wss_tui.store import clock
+    from wss_tui.store.text import visible
     from wss_tui.store.timefmt import show, show_date
 
     today = show_date(clock.now())
@@ -145,7 +146,10 @@ def _print(page, next_after: str | None) -> None:
         at = show(e.locked_until)
         return f"locked until {at[11:] if show_date(e.locked_until) == today else at}"
 
-    rows = [(e.user_id, e.role, e.office_code, status(e), show_date(e.last_login_at) or "never", e.name) for e in entries]
+    # Made visible before the widths are measured, so a control character neither acts nor skews them.
+    rows = [tuple(visible(v, multiline=False) for v in
+                  (e.user_id, e.role, e.office_code, status(e), show_date(e.last_login_at) or "never", e.name))
+            for e in entries]
     heads = ("User ID", "Role", "Office", "Status", "Last login", "Name")
     widths = [max(len(heads[i]), *(len(r[i]) for r in rows)) for i in range(5)]
     room = 80 - sum(widths) - 2 * 5

@@ -14,6 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Label, TabbedContent, TabPane
 
 from wss_tui.messages import LoadFailed
+from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.store import db, timefmt
 from wss_tui.store.accounts import AccountContext, Activity, account_context
@@ -145,7 +146,7 @@ class AccountScreen(WssScreen):
         for n, a in enumerate(c.activity):
             flag = f"{FLAG} " if a.activity == "Case" and a.is_open else ""
             when = medium_time(a.at) if wide else timefmt.show_date(a.at)
-            activity.add_row(when, flag + a.activity, short_description(a), key=str(n), height=None)
+            activity.add_row(plain(when), plain(flag + a.activity), plain(short_description(a)), key=str(n), height=None)
         # A revised bill's number (…R1) and the open case must show whole at 80 columns: the due date
         # gives way there, and the amount keeps room for -99,999.99INR.
         columns = [("bill", "Bill Number", 14), ("month", "Month", 7), ("due", "Due Date", 10),
@@ -156,16 +157,17 @@ class AccountScreen(WssScreen):
         bills = self._reset("#bills", columns)
         for b in c.bills:
             cells = {
-                "bill": b.bill_no, "month": b.bill_month.strftime("%m-%Y"), "due": timefmt.show_date(b.due_date),
-                "units": Text(f"{b.units:,.0f}", justify="right"), "basis": b.basis,
-                "amount": Text(timefmt.rupees(b.amount_paise), justify="right"), "state": b.state,
-                "case": f"{FLAG} {b.open_case_id}" if b.open_case_id else "",
+                "bill": plain(b.bill_no), "month": plain(b.bill_month.strftime("%m-%Y")),
+                "due": plain(timefmt.show_date(b.due_date)), "units": Text(f"{b.units:,.0f}", justify="right"),
+                "basis": plain(b.basis), "amount": Text(timefmt.rupees(b.amount_paise), justify="right"),
+                "state": plain(b.state), "case": plain(f"{FLAG} {b.open_case_id}" if b.open_case_id else ""),
             }
             bills.add_row(*(cells[key] for key, _, _ in columns), key=b.bill_no)
         todos = self._reset("#open-todos", [("todo", "To Do ID", 14), ("status", "Status", 15),
                                             ("created", "Created", 10), ("message", "Message", room - 14 - 15 - 10 - 2 * 4)])
         for t in c.open_todos:
-            todos.add_row(t.todo_id, t.status, timefmt.show_date(t.created_at), t.message, key=t.todo_id, height=None)
+            todos.add_row(plain(t.todo_id), plain(t.status), plain(timefmt.show_date(t.created_at)), plain(t.message),
+                          key=t.todo_id, height=None)
 
     def _reset(self, selector: str, columns: list[tuple[str, str, int]]) -> DataTable:
         table = self.query_one(selector, DataTable)

@@ -9,6 +9,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from wss_tui.store.errors import WssError
+from wss_tui.store.text import visible
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -47,6 +48,10 @@ class WssScreen(Screen):
     def who(self) -> Who:
         assert self.wss.who is not None, "screen used before login"
         return self.wss.who
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None) -> None:
+        """A toast, always as plain text: most quote the store, and the store quotes what people typed."""
+        super().notify(visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

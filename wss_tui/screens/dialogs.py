@@ -19,6 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from wss_tui.plain import plain
 from wss_tui.store.todos import PRIORITIES
 
 T = TypeVar("T")
@@ -34,7 +35,9 @@ class ForwardTo:
 
 
 class Dialog(ModalScreen[T | None], Generic[T]):
-    """Escape cancels (dismisses with None); ctrl+s, the OK button or Enter on the last field submits
+    """Every title, hint and question is shown as plain text (`plain`): they quote stored and typed text.
+
+    Escape cancels (dismisses with None); ctrl+s, the OK button or Enter on the last field submits
     through `action_submit`, which each dialog defines.
 
     `error` is a refusal from the store to show on opening, `error_field` the store's name of the field
@@ -69,7 +72,7 @@ class Dialog(ModalScreen[T | None], Generic[T]):
             yield Button("Cancel", id="cancel")
 
     def refuse(self, text: str, field: str | None = None) -> None:
-        self.query_one(".dialog-error", Label).update(text)
+        self.query_one(".dialog-error", Label).update(plain(text))
         if field:
             self.query_one(field).focus()
 
@@ -135,10 +138,10 @@ class TextDialog(Dialog[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(plain(self.title_text), classes="dialog-title")
             if self.hint:
-                yield Static(self.hint, classes="dialog-hint")
-            yield Label(self.label)
+                yield Static(plain(self.hint), classes="dialog-hint")
+            yield Label(plain(self.label))
             yield Input(self.value, id="text", placeholder=self.placeholder, max_length=self.max_length)
             yield from self.buttons(self.ok)
 
@@ -267,8 +270,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Static(self.question, classes="dialog-question", markup=False)
+            yield Static(plain(self.title_text), classes="dialog-title")
+            yield Static(plain(self.question), classes="dialog-question", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning")
                 yield Button("No (n)", id="no")
@@ -301,11 +304,11 @@ class CloseCaseDialog(Dialog[tuple[str, str]]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"Close case {self.case_id}", classes="dialog-title")
-            yield Static(self.hint, classes="dialog-hint")
+            yield Static(plain(f"Close case {self.case_id}"), classes="dialog-title")
+            yield Static(plain(self.hint), classes="dialog-hint")
             with Horizontal(classes="dialog-row"):
                 yield Label("Outcome", classes="dialog-label")
-                yield Select([(o, o) for o in self.outcomes], value=self.outcome, allow_blank=False,
+                yield Select([(plain(o), o) for o in self.outcomes], value=self.outcome, allow_blank=False,
                              compact=True, id="outcome")
             yield Label("Comment (what was done; the consumer is told the outcome)")
             yield Input(self.comment, id="comment", placeholder="e.g. bill revised on the actual reading",
@@ -346,8 +349,8 @@ class OtpDialog(Dialog[OtpAnswer]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
-            yield Static(self.hint, classes="dialog-hint", markup=False)
+            yield Static(plain(self.title_text), classes="dialog-title")
+            yield Static(plain(self.hint), classes="dialog-hint", markup=False)
             yield Label("OTP the consumer reads out")
             yield Input(id="otp", placeholder="6 digits" if self.digits == 6 else f"{self.digits} digits",
                         max_length=12, compact=True)

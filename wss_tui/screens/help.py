@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
+
+from wss_tui.plain import plain
 
 
 # What Textual gives every screen (focus moves, copy): listed with the app-wide keys, not the screen's.
@@ -52,7 +53,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box", classes="dialog"):
-            yield Static(self.title_text, classes="dialog-title")
+            yield Static(plain(self.title_text), classes="dialog-title")
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=False)
             yield Static("esc: close", classes="dialog-hint")
 
@@ -61,9 +62,9 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Key", key="key", width=12)
         table.add_column("What it does", key="what")
         for title, rows in self.sections:
-            table.add_row(Text(title, style="bold"), "", key=f"section {title}")
+            table.add_row(plain(title, "bold"), plain(""), key=f"section {title}")
             for key, what in rows:
-                table.add_row(key, what, key=f"{title} {key} {what}")
+                table.add_row(plain(key), plain(what), key=f"{title} {key} {what}")
         table.focus()
 
     def action_close(self) -> None:

@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
+from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.store import accounts, attachments, config, db, intake, timefmt
 from wss_tui.store.accounts import AccountContext
@@ -82,7 +83,7 @@ class IntakeScreen(WssScreen):
                 yield Label("Account", classes="form-label")
                 yield Input(id="account", placeholder="10 or 12 digits, Enter", compact=True, max_length=14)
                 yield Label("Request", classes="form-label")
-                yield Select([(t.name, code) for code, t in types.items()], value="bill-correction",
+                yield Select([(plain(t.name), code) for code, t in types.items()], value="bill-correction",
                              allow_blank=False, compact=True, id="request-type")
             yield Static("Type the consumer's account ID and press Enter.", id="person", markup=False)
         yield DataTable(id="bills", cursor_type="row", zebra_stripes=True)
@@ -142,15 +143,16 @@ class IntakeScreen(WssScreen):
         c = self.context = message.context
         status = "" if c.status == "ACTIVE" else f" · {c.status}"
         mobile = f"mobile {mask(c.mobile)}" if c.mobile else "no registered mobile: no SMS, give the ID on paper"
-        self.query_one("#person", Static).update(
+        self.query_one("#person", Static).update(plain(
             f"{c.person_name} · A/c {c.account_id} ({c.system_label}){status} · {c.tariff_category} · {mobile}\n"
-            f"{c.premise_address} · {c.office_code}")
+            f"{c.premise_address} · {c.office_code}"))
         table = self.query_one("#bills", DataTable)
         table.clear()
         for b in c.bills:
-            table.add_row(b.bill_no, b.bill_month.strftime("%m-%Y"), Text(f"{b.units:,.0f}", justify="right"),
-                          b.basis, Text(timefmt.rupees(b.amount_paise), justify="right"), b.state,
-                          f"{FLAG} {b.open_case_id}" if b.open_case_id else "", key=b.bill_no)
+            table.add_row(plain(b.bill_no), plain(b.bill_month.strftime("%m-%Y")),
+                          Text(f"{b.units:,.0f}", justify="right"), plain(b.basis),
+                          Text(timefmt.rupees(b.amount_paise), justify="right"), plain(b.state),
+                          plain(f"{FLAG} {b.open_case_id}" if b.open_case_id else ""), key=b.bill_no)
         self._error("")
         if self._needs_bill():
             table.focus()
@@ -225,9 +227,9 @@ class IntakeScreen(WssScreen):
         r = message.receipt
         sms = f"SMS queued to {mask(r.sms_mobile)}" if r.sms_mobile else "no mobile: write the ID on the consumer's slip"
         receipt = self.query_one("#receipt", Static)
-        receipt.update(
+        receipt.update(plain(
             f"Request ID {r.request_id}   read back: {read_back(r.request_id)}\n"
-            f"{message.request_name} · A/c {message.account_id} · {r.status} · {sms} · due {timefmt.show_date(r.due_at)}")
+            f"{message.request_name} · A/c {message.account_id} · {r.status} · {sms} · due {timefmt.show_date(r.due_at)}"))
         receipt.display = True
         self._error("")
         self.notify(f"Registered: request ID {r.request_id}", timeout=8)
@@ -256,7 +258,7 @@ class IntakeScreen(WssScreen):
         receipt.display = False
 
     def _error(self, text: str) -> None:
-        self.query_one("#intake-error", Label).update(text)
+        self.query_one("#intake-error", Label).update(plain(text))
 
     def action_new(self) -> None:
         for field in ("#account", "#reason", "#attach"):

@@ -8,6 +8,7 @@ from textual.containers import Center, Vertical
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from wss_tui.messages import LoggedIn, LoginFailed
+from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.store import auth
 from wss_tui.store.errors import WssError
@@ -88,5 +89,5 @@ class LoginScreen(WssScreen):
         self.query_one("#login-error", Label).update("")
 
     def _fail(self, text: str) -> None:
-        self.query_one("#login-error", Label).update(text)
+        self.query_one("#login-error", Label).update(plain(text))  # it may quote the user ID typed
         self.query_one("#login", Button).disabled = False

@@ -17,6 +17,7 @@ from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Label, Static
 
+from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen, describe_error
 from wss_tui.store import clock, db, mis, timefmt
 from wss_tui.store.mis import Figures, MisReport
@@ -99,7 +100,7 @@ class MisScreen(WssScreen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="mis-header"):
             yield Label("MIS · Pending complaints", id="mis-title")
-            yield Label(self.actor_id or "administrator", id="mis-who", markup=False)
+            yield Label(plain(self.actor_id or "administrator"), id="mis-who", markup=False)
         yield Label("loading…", id="mis-path", markup=False)
         yield DataTable(id="mis-table", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="mis-bottom"):
@@ -129,8 +130,8 @@ class MisScreen(WssScreen):
     def on_mis_loaded(self, message: MisLoaded) -> None:
         report = self.report = message.report
         crumbs = " › ".join(code or "All" for code, _ in report.breadcrumb)
-        self.query_one("#mis-title", Label).update(f"MIS · {report.office_name}")
-        self.query_one("#mis-path", Label).update(f"{crumbs} · by {report.row_level}")
+        self.query_one("#mis-title", Label).update(plain(f"MIS · {report.office_name}"))
+        self.query_one("#mis-path", Label).update(plain(f"{crumbs} · by {report.row_level}"))
         table = self.query_one("#mis-table", DataTable)
         keep = table.cursor_row if table.row_count else 0
         table.clear(columns=True)
@@ -138,7 +139,7 @@ class MisScreen(WssScreen):
         for key, label, width, _ in COLUMNS:
             table.add_column(label, key=key, width=width)
         for row in report.rows:
-            table.add_row(row.key or NOT_TAKEN, *self._cells(row.figures), key=row.key)
+            table.add_row(plain(row.key or NOT_TAKEN), *self._cells(row.figures), key=row.key)
         table.add_row(Text("Total", style="bold"), *self._cells(report.total, "bold"), key=TOTAL_KEY)
         table.move_cursor(row=min(keep, table.row_count - 1))
         self._show_row(self._row_key(table.cursor_row))
@@ -168,7 +169,7 @@ class MisScreen(WssScreen):
         ageing = self.query_one("#mis-ageing", Static)
         width = max(ageing.size.width - 2, 20)
         levels = " ".join(f"{k}:{n:,}" for k, n in enumerate(figures.levels))
-        body = Text(f"Ageing, days · {name}\n", style="bold")
+        body = plain(f"Ageing, days · {name}\n", "bold")
         body.append_text(ageing_bars(figures, width))
         body.append(f"\nEsc level {levels}")
         if figures.sms_failed:

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
+from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.screens.dialogs import ConfirmDialog, TextDialog
 from wss_tui.store import db, numbers, revision, timefmt
@@ -162,7 +163,7 @@ class RevisionScreen(WssScreen):
         with Vertical(id="rev-form"):
             with Horizontal(classes="form-row"):
                 yield Label("Reason", classes="form-label")
-                yield Select([(f"{code} {text}", code) for code, text in r.reasons.items()], allow_blank=False,
+                yield Select([(plain(f"{code} {text}"), code) for code, text in r.reasons.items()], allow_blank=False,
                              compact=True, id="reason")
                 yield Label("Reading", classes="form-label")
                 yield Input(id="reading", placeholder="as billed", compact=True, max_length=12)
@@ -184,7 +185,7 @@ class RevisionScreen(WssScreen):
                             max_length=r.max_remark_chars)
             with Horizontal(classes="form-row", id="case-kind-row"):
                 yield Label("Case", classes="form-label")
-                yield Select([(c.case_type, code) for code, c in r.officer_cases.items()], allow_blank=False,
+                yield Select([(plain(c.case_type), code) for code, c in r.officer_cases.items()], allow_blank=False,
                              compact=True, id="case-kind")
         yield Static("", id="rev-decision", markup=False)
         yield Label("", id="rev-error", markup=False)
@@ -222,10 +223,10 @@ class RevisionScreen(WssScreen):
     def on_sheet_loaded(self, message: SheetLoaded) -> None:
         s = self.sheet = message.sheet
         case = f"Case {s.case_id} {s.case_status}" if s.case_id else "A new officer's case (no consumer complaint)"
-        self.query_one("#rev-info", Static).update(
-            f"Bill {s.bill_no} of {s.bill_month:%m-%Y} ({s.bill_state}) · A/c {s.account_id} {s.person_name}\n{case}")
+        self.query_one("#rev-info", Static).update(plain(
+            f"Bill {s.bill_no} of {s.bill_month:%m-%Y} ({s.bill_state}) · A/c {s.account_id} {s.person_name}\n{case}"))
         category = self.query_one("#category", Select)
-        category.set_options([("as billed", KEEP)] + [(c, c) for c in s.categories])
+        category.set_options([("as billed", KEEP)] + [(plain(c), c) for c in s.categories])
         category.value = KEEP
         proposing = s.mode == revision.PROPOSE
         self.query_one("#rev-form").display = proposing
@@ -236,7 +237,7 @@ class RevisionScreen(WssScreen):
             self._summary("Enter what was wrong: the reading, or units, basis, load, category or arrear.")
             self.query_one("#reading", Input).focus()
         else:
-            self.query_one("#rev-decision", Static).update(self._decision_text(s))
+            self.query_one("#rev-decision", Static).update(plain(self._decision_text(s)))
             self._summary(amounts_text(s.before, rev.after) if rev else "")
             self.query_one("#lines", DataTable).focus()
         # Where the revision stands is in the panel already; say only why the user may not act.
@@ -270,19 +271,19 @@ class RevisionScreen(WssScreen):
         for key, label in LINES:
             right = key in NUMERIC or key in MONEY
             table.add_row(
-                label,
-                Text(old[key], justify="right" if right else "left"),
-                Text(new.get(key, ""), justify="right" if right else "left"),
-                change(key, before, after) if after else "",
+                plain(label),
+                plain(old[key], justify="right" if right else "left"),
+                plain(new.get(key, ""), justify="right" if right else "left"),
+                change(key, before, after) if after else plain(""),
                 key=key,
             )
         table.move_cursor(row=max(keep, 0))
 
     def _summary(self, text: str) -> None:
-        self.query_one("#rev-summary", Static).update(text)
+        self.query_one("#rev-summary", Static).update(plain(text))
 
     def _error(self, text: str) -> None:
-        self.query_one("#rev-error", Label).update(text)
+        self.query_one("#rev-error", Label).update(plain(text))
 
     # --- the form and its preview --------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from textual.worker import get_current_worker
 
 from wss_tui.messages import DetailLoaded, PageLoaded
+from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.screens.dialogs import TextDialog
 from wss_tui.screens.next_todo import AssignNext
@@ -36,7 +37,7 @@ def preview_text(row: TodoRow, theme) -> Text:
             colour = theme.error if due.urgency == "late" else theme.warning
             text.append(f" · {due.warning}", style=f"bold {colour}" if due.urgency else "")
         text.append(" — ")
-    text.append(row.message)
+    text.append_text(plain(row.message))
     return text
 
 
@@ -133,7 +134,7 @@ class TodoSearchScreen(AssignNext, WssScreen):
             parts.append(f"Case {row.case_id}")
         if row.assigned_to:
             parts.append(f"→ {row.assigned_to}")
-        keys.update(" ".join(parts))
+        keys.update(plain(" ".join(parts)))
         message.update(preview_text(row, self.app.current_theme))
 
     # --- actions ----------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.widgets import Label
 
+from wss_tui.plain import plain
+
 # (field id, label, whole row?)
 Spec = list[tuple[str, str, bool]]
 
@@ -50,5 +52,6 @@ class FieldGrid(Vertical):
         return Horizontal(*widgets, classes="field-row")
 
     def set_values(self, values: dict[str, str | Content]) -> None:
+        """A `str` is data, shown literally; a `Content` is the screen's own styled text."""
         for field_id, text in values.items():
-            self.query_one(f"#{self.prefix}-{field_id}", Label).update(text)
+            self.query_one(f"#{self.prefix}-{field_id}", Label).update(text if isinstance(text, Content) else plain(text))

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Select
 
+from wss_tui.plain import plain
 from wss_tui.store import timefmt
 from wss_tui.store.auth import Who
 from wss_tui.store.errors import Invalid
@@ -57,7 +58,7 @@ class FilterBar(Vertical):
     def set_types(self, types: list[tuple[str, str]]) -> None:
         select = self.query_one("#todo-type", Select)
         current = select.value
-        select.set_options([("All types", ALL)] + [(f"{code} {text}", code) for code, text in types])
+        select.set_options([("All types", ALL)] + [(plain(f"{code} {text}"), code) for code, text in types])
         known = {code for code, _ in types}
         select.value = current if current in known else ALL
 
@@ -93,7 +94,7 @@ class FilterBar(Vertical):
         try:
             wanted = self.read()
         except Invalid as exc:
-            error.update(str(exc))
+            error.update(plain(str(exc)))  # it quotes what was typed
             error.add_class("-shown")
             bad = {"From": "#start", "To": "#end"}.get(exc.field)
             if bad:

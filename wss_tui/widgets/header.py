@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
+from wss_tui.plain import plain
 from wss_tui.store.auth import Who
 
 
@@ -31,4 +32,4 @@ class UserHeader(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Label(self._title, id="header-title")
-        yield Label(who_line(self._who), id="header-who", markup=False)
+        yield Label(plain(who_line(self._who)), id="header-who", markup=False)

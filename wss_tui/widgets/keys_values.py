@@ -8,6 +8,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from wss_tui.plain import plain
+
 
 @dataclass
 class Drill(Message):
@@ -22,6 +24,7 @@ class KeysValues(DataTable):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", show_header=True, **kwargs)
+        self.keys: list[tuple[str, str]] = []
 
     def on_mount(self) -> None:
         self.add_column("Key", key="key", width=12)
@@ -30,13 +33,14 @@ class KeysValues(DataTable):
     def show(self, keys: list[tuple[str, str]]) -> None:
         keep = self.cursor_row
         self.clear()
-        for label, value in keys:
-            self.add_row(label, value, key=label)
+        self.keys = list(keys)
+        for n, (label, value) in enumerate(keys):
+            self.add_row(plain(label), plain(value), key=str(n))  # two attachments share a label
         if keys:
             self.move_cursor(row=min(max(keep, 0), len(keys) - 1))
 
     def action_drill(self) -> None:
         if self.row_count == 0:
             return
-        label, value = self.get_row_at(self.cursor_row)
-        self.post_message(Drill(str(label), str(value)))
+        label, value = self.keys[self.cursor_row]  # as stored: the cells show it made visible
+        self.post_message(Drill(label, value))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from textual.widgets import DataTable
 
+from wss_tui.plain import plain
 from wss_tui.store import timefmt
 from wss_tui.store.todos import LogEntry
 from wss_tui.widgets.todo_table import WIDE_AT, short_time
@@ -49,11 +50,11 @@ class LogTable(DataTable):
         # Newest first: the clerk reads what happened last before anything else.
         for n, entry in enumerate(reversed(self.entries)):
             self.add_row(
-                when(entry.at),
-                entry.log_type,
-                entry.details,
-                user_text(entry.user_id, entry.user_name, wide=wide),
-                entry.assigned_to or "",
+                plain(when(entry.at)),
+                plain(entry.log_type),
+                plain(entry.details),
+                plain(user_text(entry.user_id, entry.user_name, wide=wide)),
+                plain(entry.assigned_to),
                 key=str(len(self.entries) - n),
                 height=None,
             )

@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from wss_tui.plain import plain
 from wss_tui.store.clock import IST
 from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN
 from wss_tui.store.todos import Page, TodoRow
@@ -158,7 +159,8 @@ class TodoTable(DataTable):
             "due_done": when(row.completed_at) if row.status == COMPLETE else due,
             "completed": when(row.completed_at),
         }
-        return [cells[key] for key in self._keys]
+        # A str cell would be parsed as markup: the message is whatever was typed or imported.
+        return [plain(cell) if isinstance(cell, str) else cell for cell in (cells[key] for key in self._keys)]
 
     def _rebuild(self, cursor_row: int) -> None:
         self._layout = self._wanted_layout()
