@@ -440,7 +440,7 @@ def test_wss_sms_send_with_the_shipped_console_sender(engine, demo_url):
     assert f"SMS wss-{hi} to 6200000000 (registered, hi, DLT 1107168000000010002): प्रिय उपभोक्ता" in out.stderr
     assert {r.status for r in outbox(engine, [en, hi])} == {"SENT"}
     again = subprocess.run([str(WSS), "--db", demo_url, "sms", "send", "--json"], capture_output=True, text=True, timeout=60)
-    assert json.loads(again.stdout) == {"sent": 0, "retrying": 0, "gave_up": 0, "released": 0, "stopped": False}
+    assert json.loads(again.stdout) == {"sent": 0, "retrying": 0, "gave_up": 0, "released": 0, "cancelled": 0, "stopped": False}
 
 
 def test_wss_sms_send_limit(engine, demo_url, tmp_path):
