@@ -358,7 +358,8 @@ class BillRevision(SQLModel, table=True):
 class CaseOtp(SQLModel, table=True):
     """A one-time password sent to the consumer to confirm closing their complaint (store/otp.py).
 
-    Only its argon2 hash is kept; the code itself exists in the SMS text alone.
+    Only its argon2 hash is kept, set when the SMS goes (an empty hash until then: nothing matches it);
+    the code itself exists only in the message handed to the gateway, never in the outbox.
     """
 
     __tablename__ = "case_otp"
