@@ -3,7 +3,6 @@ closure without it, recorded and counted. A refused closure changes nothing but 
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest

@@ -16,7 +16,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from wss_tui.store import clock, db, marks, otp, sms_delivery, todos
+from wss_tui.store import clock, db, marks, sms_delivery, todos
 from wss_tui.store.errors import Invalid
 from wss_tui.store.models import Case, CaseOtp, SmsOutbox, ToDo
 from wss_tui.store.sms_senders import ConsoleSender, SendFailed, from_config

@@ -7,7 +7,6 @@ the clerk proposes a bill revision, the SDO approves it, the consumer's OTP clos
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import datetime
 

@@ -5,7 +5,6 @@ Each test asks the store afterwards what really happened; refusals must leave it
 
 from __future__ import annotations
 
-import re
 
 from sqlalchemy import select
 
@@ -14,7 +13,7 @@ from wss_tui.screens.dialogs import CloseCaseDialog, ConfirmDialog, OtpDialog, T
 from wss_tui.screens.revision import RevisionScreen
 from wss_tui.screens.todo_entry import TodoEntryScreen
 from wss_tui.store import db, intake, revision
-from wss_tui.store.models import COMPLETE, BillRevision, Case, CaseClosure, SmsOutbox
+from wss_tui.store.models import COMPLETE, BillRevision, Case, CaseClosure
 from wss_tui.store.revision_calc import number
 
 from ._sms_capture import otp_sent
