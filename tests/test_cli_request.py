@@ -75,6 +75,16 @@ def test_walk_in_with_operator(engine, demo_url):
     assert json.loads(result.stdout)["office"] == sub
 
 
+def test_a_chief_engineer_is_not_the_walk_in_operator(engine, demo_url):
+    """--operator names the counter operator: an officer whose scope covers the account is still not one."""
+    account_id, bill_no, _ = free_bill(engine)
+    ce = staff_of(engine, "LKO", "TR-CE")
+    result = wss(demo_url, "request", "new", "--account", account_id, "--bill", bill_no, "--reason", REASON,
+                 "--channel", "walk-in", "--operator", ce)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == f"error: operator: {ce} is TR-CE, not a counter role (TR-OPR); the request is entered by the counter operator\n"
+
+
 def _bad(engine, tmp_path):
     """(arguments after `request new`, the exact error line) for each bad input."""
     account_id, bill_no, _ = free_bill(engine)

@@ -266,3 +266,53 @@ def test_list_json(engine, demo_url):
     assert "password_hash" not in result.stdout
     paged = json.loads(wss(demo_url, "staff", "list", "--role", "TR-EE", "--limit", "2", "--json").stdout)
     assert len(paged["staff"]) == 2 and paged["next_after"] == paged["staff"][-1]["user_id"] and paged["total"] > 2
+
+
+# --- the log of changes -----------------------------------------------------------------------------------
+
+
+def test_every_change_is_logged_with_who_made_it_newest_first(engine, demo_url):
+    import pwd
+
+    me = pwd.getpwuid(os.getuid()).pw_name
+    assert wss(demo_url, "staff", "log").stdout == "No staff changes recorded.\n"
+    assert wss(demo_url, *ADD, "--password-stdin", "--by", "INR-EE  (Sharma)", stdin=PASSWORD + "\n").returncode == 0
+    _lock(engine)
+    assert wss(demo_url, "staff", "unlock", "INR1-SDC1").returncode == 0
+    assert wss(demo_url, "staff", "unlock", "INR1-SDC1").stdout.endswith("nothing changed\n")  # not a change: not logged
+    assert wss(demo_url, "staff", "passwd", "INR1-SDC9", "--password-stdin", "--by", "IT cell", stdin=PASSWORD + "x\n").returncode == 0
+    assert wss(demo_url, "staff", "disable", "INR1-SDC9").returncode == 0
+    assert wss(demo_url, "staff", "enable", "INR1-SDC9", "--by", "Gupta").returncode == 0
+
+    shown = wss(demo_url, "staff", "log")
+    assert shown.returncode == 0 and shown.stderr == ""
+    lines = shown.stdout.splitlines()
+    heads = [line.split("  ")[2:] for line in lines[0::2]]
+    assert [h[0].strip() for h in heads] == ["enable", "disable", "passwd", "unlock", "add"]
+    assert lines[0].endswith(f"enable   INR1-SDC9  by Gupta") and f"(OS user {me})" in lines[1]
+    assert lines[2].endswith(f"disable  INR1-SDC9  by {me}") and "OS user" not in lines[3]
+    assert lines[4].endswith("passwd   INR1-SDC9  by IT cell")
+    assert lines[6].endswith(f"unlock   INR1-SDC1  by {me}") and lines[7].strip().startswith("lock-out lifted")
+    assert lines[8].endswith("add      INR1-SDC9  by INR-EE (Sharma)")
+    assert lines[9].strip() == f"VERMA,RAM, TR-SDC, ESD-INR-1 (OS user {me})"
+    assert "28-11-2026 11:00:00AM" in lines[0]  # the fixed clock, in IST as CC&B shows it
+    assert all(len(line) <= 80 for line in lines)
+
+    page = wss(demo_url, "staff", "log", "--limit", "2")
+    assert page.stdout.splitlines()[-1].startswith("Next page: --before ")
+    after = page.stdout.splitlines()[-1].split()[-1]
+    rest = wss(demo_url, "staff", "log", "--before", after, "--json")
+    assert [e["action"] for e in json.loads(rest.stdout)] == ["passwd", "unlock", "add"]
+    mine = json.loads(wss(demo_url, "staff", "log", "--user", "inr1-sdc1", "--json").stdout)
+    assert [(e["action"], e["user_id"], e["by"], e["os_user"]) for e in mine] == [("unlock", "INR1-SDC1", me, me)]
+
+
+@pytest.mark.parametrize("by", ["INR-EE\x1b]0;owned\x07", "Sharma\u202e", "a\nb", "\udcff"])
+def test_a_control_character_in_by_is_refused_before_anything(engine, demo_url, by):
+    before = staff_rows(engine)
+    result = subprocess.run([str(WSS), "--db", demo_url, *ADD, "--password-stdin", "--by", by],
+                            input=PASSWORD + "\n", capture_output=True, text=True, timeout=60, errors="surrogateescape")
+    assert result.returncode == 1 and result.stdout == "" and result.stderr.startswith("error: by: has ")
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert staff_rows(engine) == before
+    assert wss(demo_url, "staff", "log").stdout == "No staff changes recorded.\n"

@@ -1,16 +1,19 @@
 """`wss demo`: reproducible, realistic, and never overwrites a database by accident."""
 
 import json
+import shutil
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 
-from wss_tui.store import auth, config, db, demo
+from wss_tui.store import auth, config, db, demo, importer, marks, staff_admin
 from wss_tui.store.errors import Invalid
-from wss_tui.store.models import Account, Bill, Case, Office, Staff, ToDo, ToDoCharacteristic, ToDoLog
+from wss_tui.store.models import Account, Bill, Case, DbMark, Office, Staff, ToDo, ToDoCharacteristic, ToDoLog
+from wss_tui.store.offices import office_rows
 
 from .conftest import DEMO_ACCOUNTS
 
@@ -121,7 +124,8 @@ def test_cli_json_shape(db_url):
     )
     assert out.returncode == 0, out.stderr
     payload = json.loads(out.stdout)
-    assert set(payload) == {"db", "logins", "sample_accounts"}
+    assert set(payload) == {"db", "logins", "sample_accounts", "console_shows_otp"}
+    assert payload["console_shows_otp"] is True
     assert {"user_id", "password", "role", "office"} == set(payload["logins"][0])
     assert {"account_id", "bill_no"} == set(payload["sample_accounts"][0])
     engine = db.make_engine(db_url)
@@ -140,3 +144,83 @@ def test_cli_refusal_is_one_error_line(demo_url):
     )
     assert out.returncode == 1
     assert out.stderr.strip().splitlines() == ["error: db: the database already holds data; add --reset to replace it with demo data"]
+
+
+# --- --reset on a database that is not the demo's ----------------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
+
+
+def wss_demo(url: str, *args: str):
+    return subprocess.run([sys.executable, "-m", "wss_tui", "--db", url, "demo", "--accounts", "20", "--reset", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def accounts_in(url: str) -> int:
+    engine = db.make_engine(url)
+    try:
+        with db.read(engine) as s:
+            return _count(s, Account)
+    finally:
+        engine.dispose()
+
+
+def test_reset_replaces_a_demo_database_and_says_otps_show_on_it(demo_url):
+    out = wss_demo(demo_url)
+    assert out.returncode == 0, out.stderr
+    assert accounts_in(demo_url) == 20
+    shown = out.stdout
+    assert shown.index("Logins") < shown.index("OTPs: on this demo database the console sender of `wss sms send` prints each")
+    again = wss_demo(demo_url)  # a demo database the demo made: replaced again without a question
+    assert again.returncode == 0, again.stderr
+
+
+def test_reset_refuses_a_database_with_imported_data_unless_forced(tmp_path, demo_url):
+    extract = tmp_path / "ccb_accounts.csv"
+    shutil.copyfile(SAMPLES / "ccb_accounts.csv", extract)
+    engine = db.make_engine(demo_url)
+    imported = importer.import_file(engine, extract, kind="accounts", system="ccb")
+    engine.dispose()
+    assert imported.inserted > 0
+    before = accounts_in(demo_url)
+
+    out = wss_demo(demo_url)
+    assert out.returncode == 1 and out.stdout == ""
+    [line] = out.stderr.splitlines()
+    assert line.startswith("error: db: ") and "is not a demo database: data was imported into it (accounts from ccb_accounts.csv, ccb)" in line
+    assert line.endswith("--reset would delete it all — add --force to wipe it anyway")
+    assert accounts_in(demo_url) == before  # nothing dropped
+
+    forced = wss_demo(demo_url, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert accounts_in(demo_url) == 20
+    assert wss_demo(demo_url).returncode == 0  # the demo's again
+
+
+def test_reset_refuses_a_database_whose_staff_were_changed_with_wss_staff(demo_url):
+    engine = db.make_engine(demo_url)
+    staff_admin.set_active(engine, "INR1-SDC1", False, by="IT cell")
+    engine.dispose()
+    out = wss_demo(demo_url)
+    assert out.returncode == 1
+    assert "1 staff change(s) were made in it with `wss staff` (see `wss staff log`)" in out.stderr
+    assert accounts_in(demo_url) == DEMO_ACCOUNTS
+
+
+def test_reset_refuses_an_unmarked_database_holding_accounts(empty_engine, db_url, tmp_path):
+    """An office database set up with `wss db upgrade` and imports: no demo mark, real accounts."""
+    with empty_engine.begin() as conn:
+        conn.execute(insert(Office), office_rows())
+    extract = tmp_path / "ccb_accounts.csv"
+    shutil.copyfile(SAMPLES / "ccb_accounts.csv", extract)
+    importer.import_file(empty_engine, extract, kind="accounts", system="ccb")
+    with empty_engine.begin() as conn:  # as a version before the marks would have left it
+        conn.execute(delete(DbMark))
+    out = wss_demo(db_url)
+    assert out.returncode == 1 and "accounts and 0 staff not marked as made by `wss demo`" in out.stderr
+    assert wss_demo(db_url, "--force").returncode == 0
+
+
+def test_reset_of_a_fresh_or_only_upgraded_database_needs_no_force(db_url, empty_engine):
+    assert marks.non_demo_data(empty_engine) is None  # schema only
+    assert wss_demo(db_url).returncode == 0

@@ -139,13 +139,21 @@ def test_the_counter_look_up_refuses_as_the_request_would(engine):
         assert intake.counter_account(s, own["account_id"], own["operator_id"]).account_id == own["account_id"]
 
 
-def test_an_engineer_above_the_subdivision_may_enter_a_walk_in_request(engine):
+@pytest.mark.parametrize("level, role", [("division", "TR-EE"), ("zone", "TR-CE"), ("subdivision", "TR-SDC")])
+def test_only_a_counter_role_enters_a_walk_in_request(engine, level, role):
+    """An engineer who covers the office, or the office's own clerk, is not the counter: the request is
+    refused, at the counter look-up as at submit, and nothing is written."""
     account_id, bill_no, sub = free_bill(engine)
     with engine.connect() as conn:
-        division = conn.execute(text("SELECT parent_code FROM office WHERE code = :c"), dict(c=sub)).scalar_one()
-    ee = staff_of(engine, division, "TR-EE")
-    receipt = submit(engine, account_id=account_id, bill_no=bill_no, channel="walk-in", operator_id=ee)
-    assert receipt.office == sub
+        path = conn.execute(text("SELECT path FROM office WHERE code = :c"), dict(c=sub)).scalar_one()
+        office = conn.execute(text("SELECT code FROM office WHERE level = :l AND :p LIKE path || '%'"), dict(l=level, p=path)).scalar_one()
+    officer = staff_of(engine, office, role)
+    before = counts(engine)
+    with pytest.raises(Denied, match=f"operator: {officer} is {role}, not a counter role \\(TR-OPR\\)"):
+        submit(engine, account_id=account_id, bill_no=bill_no, channel="walk-in", operator_id=officer)
+    with db.read(engine) as s, pytest.raises(Denied, match="not a counter role"):
+        intake.counter_account(s, account_id, officer)
+    assert counts(engine) == before
 
 
 def test_request_type_without_a_bill_routes_to_its_role(engine):

@@ -3,7 +3,6 @@ closure without it, recorded and counted. A refused closure changes nothing but 
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from wss_tui.store.errors import Denied, Invalid, Stale
 from wss_tui.store.models import COMPLETE, Case, CaseClosure, CaseLog, CustomerContact, SmsOutbox
 from wss_tui.store.revision_calc import Correction
 
+from ._sms_capture import otp_sent
 from ._revision_data import (CLERK, CLERK2, EE, OTHER_EE, SDO, Complaint, approve, bill_of, complaint, counts, detail,
                              execute, forward_to, free_bill, one, propose, version)
 from .test_revision import reading_less
@@ -34,11 +34,8 @@ def send(engine, c, outcome=COMPLETED, actor=CLERK, comment="Bill revised on the
 
 
 def code_sent(engine, case_id: str) -> str:
-    with db.read(engine) as s:
-        text = s.scalars(
-            select(SmsOutbox.text).where(SmsOutbox.case_id == case_id, SmsOutbox.template == "otp").order_by(SmsOutbox.id.desc())
-        ).first()
-    return re.search(r"\b(\d{6})\b", text).group(1)
+    """The code the consumer's SMS carries: minted as the outbox is delivered."""
+    return otp_sent(engine, case_id)
 
 
 def wrong(code: str) -> str:

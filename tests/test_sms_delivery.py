@@ -440,7 +440,7 @@ def test_wss_sms_send_with_the_shipped_console_sender(engine, demo_url):
     assert f"SMS wss-{hi} to 6200000000 (registered, hi, DLT 1107168000000010002): प्रिय उपभोक्ता" in out.stderr
     assert {r.status for r in outbox(engine, [en, hi])} == {"SENT"}
     again = subprocess.run([str(WSS), "--db", demo_url, "sms", "send", "--json"], capture_output=True, text=True, timeout=60)
-    assert json.loads(again.stdout) == {"sent": 0, "retrying": 0, "gave_up": 0, "released": 0, "stopped": False}
+    assert json.loads(again.stdout) == {"sent": 0, "retrying": 0, "gave_up": 0, "released": 0, "cancelled": 0, "stopped": False}
 
 
 def test_wss_sms_send_limit(engine, demo_url, tmp_path):
@@ -507,3 +507,65 @@ def wait_for_lines(path: Path, n: int, timeout: float = 30) -> None:
             return
         time.sleep(0.05)
     raise AssertionError(f"{path} did not reach {n} lines in {timeout} s")
+
+
+# --- OTP messages: the code is minted as the message goes ---------------------------------------------
+
+
+def queue_live_otps(engine, n: int) -> dict[int, int]:
+    """n OTPs waiting to go, on the demo's open cases, as otp.send leaves them: {outbox id: case_otp id}."""
+    from wss_tui.store import otp
+    from wss_tui.store.models import Case, CaseOtp, ToDo
+
+    out = {}
+    with db.write(engine) as s:
+        rows = s.execute(select(Case.case_id, ToDo.todo_id, ToDo.office_code).join(ToDo, ToDo.case_id == Case.case_id)
+                         .where(Case.closed_at.is_(None)).order_by(Case.case_id).limit(n)).all()
+        assert len(rows) == n
+        for k, r in enumerate(rows):
+            mobile = f"98{k:08d}"
+            row = CaseOtp(case_id=r.case_id, todo_id=r.todo_id, mobile=mobile, code_hash=otp.UNSENT, outcome="Case Completed",
+                          comment="done", created_by="INR1-SDC1", created_at=clock.now(), expires_at=clock.now())
+            s.add(row)
+            s.flush()
+            message = sms.queue(s, case_id=r.case_id, mobile=mobile, template="otp", language="en", otp=sms.masked_code(6),
+                                otp_id=row.id, request_id=r.case_id, account_id="1234567890", status="Case Completed", minutes=15)
+            s.flush()
+            out[message.id] = row.id
+    return out
+
+
+def test_two_senders_mint_and_send_each_otp_once_and_the_outbox_keeps_none(engine, at):
+    from argon2 import PasswordHasher
+
+    from wss_tui.store.models import CaseOtp
+
+    otps = queue_live_otps(engine, 12)
+    got, lock = [], threading.Lock()
+
+    class Phone:
+        def send(self, message) -> str:
+            with lock:
+                got.append(message)
+            time.sleep(0.005)  # a gateway's round trip: the two senders overlap all the way through
+            return f"phone-{message.id}"
+
+    settings = sms_delivery.Settings(batch=2)
+    threads = [threading.Thread(target=sms_delivery.deliver, args=(engine, Phone(), settings)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(m.id for m in got) == sorted(otps)  # each exactly once
+    hashes = {}
+    with db.read(engine) as s:
+        for r in s.execute(select(CaseOtp.id, CaseOtp.code_hash, CaseOtp.expires_at).where(CaseOtp.id.in_(list(otps.values())))):
+            hashes[r.id] = r.code_hash
+            assert r.expires_at == clock.now() + timedelta(minutes=15)
+    for m in got:
+        code = m.secret
+        assert len(code) == 6 and f"OTP {code} " in m.text
+        assert PasswordHasher().verify(hashes[otps[m.id]], code)
+    for row in outbox(engine, list(otps)):
+        assert row.status == "SENT" and "OTP ****** " in row.text
+        assert not any(m.secret in row.text for m in got)

@@ -612,6 +612,9 @@ def test_complete_by_the_assignee_with_a_comment(engine):
         act(engine, todos.complete, CLERK, todo.todo_id, todo.version, " ")
     with pytest.raises(Denied, match="only they can complete it"):
         act(engine, todos.complete, CLERK2, todo.todo_id, todo.version, "done")
+    # A complaint's To Do completes once its case is closed (tests/test_secrets.py: not before).
+    with engine.begin() as conn:
+        conn.execute(update(Case).where(Case.case_id == dict(todo.characteristics)["CASE"]).values(closed_at=FIXED_NOW))
     done = act(engine, todos.complete, CLERK, todo.todo_id, todo.version, "Bill revised on actual reading.")
     assert (done.status, done.completed_at, done.comment) == (COMPLETE, FIXED_NOW, "Bill revised on actual reading.")
     assert (done.log[-1].log_type, done.log[-1].details) == ("Completed", "Bill revised on actual reading.")

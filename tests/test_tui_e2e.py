@@ -7,7 +7,6 @@ the clerk proposes a bill revision, the SDO approves it, the consumer's OTP clos
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import datetime
 
@@ -18,6 +17,7 @@ from wss_tui.store.clock import IST
 from wss_tui.store.models import OPEN, BillRevision, Case, CaseClosure, SmsOutbox
 from wss_tui.store.todos import SearchFilter
 
+from ._sms_capture import otp_sent
 from ._revision_data import bill_of, demo_complaint
 from .e2e.tmux import WSS, Terminal, require_tmux_and_wss
 from .tui_helpers import CLERK, SDO
@@ -186,8 +186,5 @@ def test_clerk_proposes_sdo_approves_and_the_consumers_otp_closes_it(demo_url, e
 
 
 def otp_in_outbox(engine, case_id: str) -> str:
-    """The code as the consumer's phone shows it: the stored OTP is only a hash."""
-    with db.read(engine) as s:
-        text = s.scalars(select(SmsOutbox.text).where(SmsOutbox.case_id == case_id, SmsOutbox.template == "otp")
-                         .order_by(SmsOutbox.id.desc())).first()
-    return re.search(r"\b(\d{6})\b", text).group(1)
+    """The code as the consumer's phone shows it: the stored OTP is only a hash, the outbox masks it."""
+    return otp_sent(engine, case_id)

@@ -5,7 +5,6 @@ Each test asks the store afterwards what really happened; refusals must leave it
 
 from __future__ import annotations
 
-import re
 
 from sqlalchemy import select
 
@@ -14,9 +13,10 @@ from wss_tui.screens.dialogs import CloseCaseDialog, ConfirmDialog, OtpDialog, T
 from wss_tui.screens.revision import RevisionScreen
 from wss_tui.screens.todo_entry import TodoEntryScreen
 from wss_tui.store import db, intake, revision
-from wss_tui.store.models import COMPLETE, BillRevision, Case, CaseClosure, SmsOutbox
+from wss_tui.store.models import COMPLETE, BillRevision, Case, CaseClosure
 from wss_tui.store.revision_calc import number
 
+from ._sms_capture import otp_sent
 from ._revision_data import (EE, SDO, approve, arrear_by, bill_of, complaint, counts, forward_to, free_bill, propose)
 from .test_revision import reading_less
 from .test_tui_entry import open_entry
@@ -175,10 +175,7 @@ async def test_the_maker_cannot_decide_their_own_proposal_on_screen(engine):
 
 
 def otp_of(engine, case_id: str) -> str:
-    with db.read(engine) as s:
-        text = s.scalars(select(SmsOutbox.text).where(SmsOutbox.case_id == case_id, SmsOutbox.template == "otp")
-                         .order_by(SmsOutbox.id.desc())).first()
-    return re.search(r"\b(\d{6})\b", text).group(1)
+    return otp_sent(engine, case_id)
 
 
 async def test_completing_the_complaint_asks_for_the_consumers_otp(engine):

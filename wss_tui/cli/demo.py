@@ -12,7 +12,8 @@ def demo(
     ctx: typer.Context,
     seed: int = typer.Option(1, help="Seed of the generator: the same seed gives the same data."),
     accounts: int = typer.Option(5000, min=1, max=2_000_000, help="How many consumer accounts to make."),
-    reset: bool = typer.Option(False, "--reset", help="Drop everything in the database first."),
+    reset: bool = typer.Option(False, "--reset", help="Drop everything in the database first (a demo database only, unless --force)."),
+    force: bool = typer.Option(False, "--force", help="With --reset: wipe even a database holding data the demo did not make (imports, wss staff changes)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
 ) -> None:
     """Create a demo database: offices, staff with known passwords, accounts, bills and complaints."""
@@ -21,13 +22,14 @@ def demo(
     from wss_tui.store import demo as demo_store
 
     started = time.perf_counter()
-    summary = demo_store.build(engine(ctx, require_schema=False), seed=seed, accounts=accounts, reset=reset)
+    summary = demo_store.build(engine(ctx, require_schema=False), seed=seed, accounts=accounts, reset=reset, force=force)
     elapsed = time.perf_counter() - started
     if as_json:
         print_json(
             dict(
                 db=summary.db,
                 logins=summary.logins,
+                console_shows_otp=True,  # on this database: see the text output
                 sample_accounts=[dict(account_id=s["account_id"], bill_no=s["bill_no"]) for s in summary.sample_accounts],
             )
         )
@@ -52,6 +54,13 @@ def demo(
             shown.add(login["role"])
             logins.add_row(*(plain(login[k]) for k in ("user_id", "password", "role", "office")))
     console.print(logins)
+    # The demo's console sender shows OTPs in full (sms_delivery.configured); say so, since elsewhere it never does.
+    console.print(
+        "OTPs: on this demo database the console sender of `wss sms send` prints each\n"
+        "OTP in full, so you can close a complaint with it; on any other database it\n"
+        "masks them unless data/sms_gateway.toml sets [console] show_otp = true.",
+        markup=False, highlight=False,
+    )
     samples = Table(title="Accounts and bills to try", title_justify="left")
     for column in ("account", "system", "bill", "person"):
         samples.add_column(column)

@@ -31,8 +31,10 @@ def send(
     from wss_tui.store import sms_delivery, timefmt
     from wss_tui.store import clock
 
-    settings, sender = sms_delivery.configured(config_file)
     eng = engine(ctx)
+    settings, sender = sms_delivery.configured(config_file, eng)
+    if sms_delivery.shows_otp(sender):
+        typer.echo("OTPs are printed in full (a demo database, or [console] show_otp = true).", err=True)
     stop = threading.Event()
     if watch:
         # Ctrl-C and systemd's SIGTERM both mean: finish the message in hand, hand back the rest, stop.
@@ -49,7 +51,8 @@ def send(
     if as_json:
         print_json(dict(asdict(report), stopped=stop.is_set()))
         return
-    typer.echo(f"Sent {report.sent}; failed, to be retried {report.retrying}; gave up {report.gave_up}.")
+    typer.echo(f"Sent {report.sent}; failed, to be retried {report.retrying}; gave up {report.gave_up}."
+               + (f" Not needed {report.cancelled} (the OTP was replaced or used first)." if report.cancelled else ""))
     if report.gave_up:
         typer.echo("See them with: wss sms list --failed")
     if stop.is_set():
@@ -61,6 +64,7 @@ class Status(str, Enum):
     sending = "SENDING"
     sent = "SENT"
     failed = "FAILED"
+    cancelled = "CANCELLED"
 
 
 @sms_app.command("list")

@@ -1,4 +1,5 @@
-"""`wss staff`: the IT cell adds staff, sets passwords, unlocks, disables and lists them."""
+"""`wss staff`: the IT cell adds staff, sets passwords, unlocks, disables and lists them; every change
+is recorded with who made it (`--by`, else the OS user), and `wss staff log` shows the record."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ import typer
 
 from .base import app, engine, fail, print_json
 
-staff_app = typer.Typer(help="Staff: add, set a password, unlock, disable / enable, list.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff: add, set a password, unlock, disable / enable, list; the log of changes.", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
 
 USER_ID_ARG = typer.Argument(..., metavar="USER_ID", help="Staff user ID, e.g. INR1-SDC3.")
+BY = typer.Option(
+    None, "--by", metavar="USER_ID-or-NAME",
+    help="Who makes the change, recorded in `wss staff log` (default: the operating-system user running this).",
+)
 PASSWORD_STDIN = typer.Option(
     False, "--password-stdin", help="Read the password as one line from stdin (for scripts) instead of asking."
 )
@@ -48,25 +53,28 @@ def add(
     office: str = typer.Option(..., "--office", metavar="CODE", help="Office code (data/offices.toml) at the role's level."),
     mobile: str = typer.Option(None, "--mobile", help="10-digit mobile number (optional)."),
     password_stdin: bool = PASSWORD_STDIN,
+    by: str = BY,
 ) -> None:
     """Add a staff member; the password is asked twice (hidden) unless --password-stdin."""
     from wss_tui.store import staff_admin
 
+    by = staff_admin.check_by(by)
     eng = engine(ctx)
     # Every other rule first, so a typo in --office is not found only after the password was typed twice.
     spec = staff_admin.check_new(eng, staff_admin.NewStaff(user_id, name, role, office, mobile))
-    entry = staff_admin.add(eng, spec, _password(spec.user_id, password_stdin))
+    entry = staff_admin.add(eng, spec, _password(spec.user_id, password_stdin), by=by)
     typer.echo(f"added {entry.user_id} ({entry.role}, {entry.office_code})")
 
 
 @staff_app.command("passwd")
-def passwd(ctx: typer.Context, user_id: str = USER_ID_ARG, password_stdin: bool = PASSWORD_STDIN) -> None:
+def passwd(ctx: typer.Context, user_id: str = USER_ID_ARG, password_stdin: bool = PASSWORD_STDIN, by: str = BY) -> None:
     """Set a new password; it also lifts a lock-out and clears the failed logins."""
     from wss_tui.store import staff_admin
 
+    by = staff_admin.check_by(by)
     eng = engine(ctx)
     before = staff_admin.get(eng, user_id)
-    entry = staff_admin.set_password(eng, before.user_id, _password(before.user_id, password_stdin))
+    entry = staff_admin.set_password(eng, before.user_id, _password(before.user_id, password_stdin), by=by)
     notes = ["lock-out lifted"] if before.locked_until else []
     if not entry.active:
         notes.append(f"still disabled: `wss staff enable {entry.user_id}` lets them log in")
@@ -74,33 +82,66 @@ def passwd(ctx: typer.Context, user_id: str = USER_ID_ARG, password_stdin: bool 
 
 
 @staff_app.command("unlock")
-def unlock(ctx: typer.Context, user_id: str = USER_ID_ARG) -> None:
+def unlock(ctx: typer.Context, user_id: str = USER_ID_ARG, by: str = BY) -> None:
     """Lift a lock-out after failed logins (the password stays as it is)."""
     from wss_tui.store import staff_admin
 
-    change = staff_admin.unlock(engine(ctx), user_id)
+    change = staff_admin.unlock(engine(ctx), user_id, by=by)
     uid = change.entry.user_id
     typer.echo(f"unlocked {uid}" if change.changed else f"{uid} was not locked; nothing changed")
 
 
 @staff_app.command("disable")
-def disable(ctx: typer.Context, user_id: str = USER_ID_ARG) -> None:
+def disable(ctx: typer.Context, user_id: str = USER_ID_ARG, by: str = BY) -> None:
     """Stop a staff member logging in (a transfer, leave, retirement); their records stay."""
-    _set_active(ctx, user_id, False)
+    _set_active(ctx, user_id, False, by)
 
 
 @staff_app.command("enable")
-def enable(ctx: typer.Context, user_id: str = USER_ID_ARG) -> None:
+def enable(ctx: typer.Context, user_id: str = USER_ID_ARG, by: str = BY) -> None:
     """Let a disabled staff member log in again."""
-    _set_active(ctx, user_id, True)
+    _set_active(ctx, user_id, True, by)
 
 
-def _set_active(ctx: typer.Context, user_id: str, active: bool) -> None:
+def _set_active(ctx: typer.Context, user_id: str, active: bool, by: str | None) -> None:
     from wss_tui.store import staff_admin
 
-    change = staff_admin.set_active(engine(ctx), user_id, active)
+    change = staff_admin.set_active(engine(ctx), user_id, active, by=by)
     e, word = change.entry, "enabled" if active else "disabled"
     typer.echo(f"{word} {e.user_id} ({e.role}, {e.office_code})" if change.changed else f"{e.user_id} was already {word}; nothing changed")
+
+
+@staff_app.command("log")
+def log(
+    ctx: typer.Context,
+    user: str = typer.Option(None, "--user", metavar="USER_ID", help="Only changes to this staff member."),
+    limit: int = typer.Option(50, "--limit", min=1, max=10_000, help="How many, newest first."),
+    before: int = typer.Option(None, "--before", metavar="ID", help="Continue after this change ID (the next page)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the changes as a JSON list."),
+) -> None:
+    """Who added staff, set passwords, unlocked, disabled or enabled them, and when; newest first."""
+    from dataclasses import asdict
+
+    from wss_tui.store import db, staff_admin
+    from wss_tui.store.text import visible
+    from wss_tui.store.timefmt import show
+
+    with db.read(engine(ctx)) as session:
+        entries = staff_admin.change_log(session, user_id=user, limit=limit, before_id=before)
+    if as_json:
+        print_json([asdict(e) for e in entries])
+        return
+    if not entries:
+        typer.echo("No staff changes recorded" + (f" for {user.strip().upper()}." if user else "."))
+        return
+    width = max(len(str(e.id)) for e in entries)
+    for e in entries:
+        # Checked when written; shown through visible() all the same, as everything stored is.
+        typer.echo(f"{e.id:>{width}}  {show(e.at)}  {e.action:<7}  {e.user_id}  by {visible(e.by, multiline=False)}")
+        also = "" if e.by == e.os_user else f" (OS user {visible(e.os_user, multiline=False)})"
+        typer.echo(f"{'':>{width}}  {visible(e.details, multiline=False)}{also}")
+    if len(entries) == limit:
+        typer.echo(f"Next page: --before {entries[-1].id}")
 
 
 @staff_app.command("list")

@@ -47,6 +47,7 @@ class Role:
     description: str
     scope: str
     works_todos: bool
+    counter: bool = False  # enters consumers' requests on their behalf (intake's operator)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def offices() -> tuple[OfficeSpec, ...]:
 @cache
 def roles() -> dict[str, Role]:
     return {
-        code: Role(code=code, description=r["description"], scope=r["scope"], works_todos=r["works_todos"])
+        code: Role(code=code, description=r["description"], scope=r["scope"], works_todos=r["works_todos"],
+                   counter=bool(r.get("counter", False)))
         for code, r in load("roles.toml")["role"].items()
     }
 

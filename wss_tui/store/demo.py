@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine, func, insert, select
 
-from . import auth, clock, config, db, sla, sms, tariff
+from . import auth, clock, config, db, marks, sla, sms, tariff
 from .intake import contact_kind
 from .clock import IST
 from .errors import Invalid
@@ -97,12 +97,17 @@ class DemoSummary:
     sample_accounts: list[dict] = field(default_factory=list)  # account_id, bill_no, system, person
 
 
-def build(engine: Engine, *, seed: int = 1, accounts: int = 5000, reset: bool = False) -> DemoSummary:
+def build(engine: Engine, *, seed: int = 1, accounts: int = 5000, reset: bool = False, force: bool = False) -> DemoSummary:
     """Create the demo database in `engine` (migrating it first). Refuses a database holding data
-    unless `reset`, so a real office database is never overwritten by mistake."""
+    unless `reset`, and `reset` refuses one holding data the demo did not make (marks.non_demo_data)
+    unless `force`, so a real office database is never overwritten by mistake."""
     if accounts < 1:
         raise Invalid("accounts", "give at least 1 account")
     if reset:
+        why = None if force else marks.non_demo_data(engine)
+        if why:
+            where = engine.url.render_as_string(hide_password=True)
+            raise Invalid("db", f"{where} is not a demo database: {why}; --reset would delete it all — add --force to wipe it anyway")
         db.drop_all(engine)
     db.upgrade(engine)
     with engine.connect() as conn:
@@ -113,6 +118,7 @@ def build(engine: Engine, *, seed: int = 1, accounts: int = 5000, reset: bool = 
         for table, rows in gen.tables(accounts):
             for start in range(0, len(rows), BATCH):
                 conn.execute(insert(table), rows[start : start + BATCH])
+        marks.mark_demo(conn, seed=seed, accounts=accounts)
     summary = DemoSummary(db=engine.url.render_as_string(hide_password=True))
     summary.accounts, summary.bills = accounts, len(gen.bills)
     summary.cases, summary.todos, summary.staff = len(gen.cases), len(gen.todos), len(gen.staff)

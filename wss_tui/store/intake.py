@@ -172,8 +172,10 @@ def _check_operator(session: Session, operator_id: str, account: Account) -> Sta
     staff = session.get(Staff, operator_id)
     if staff is None or not staff.active:
         raise NotFound("operator", f"{operator_id} is not an active staff member; give your own user ID")
-    if staff.role not in config.roles():
-        raise Denied("operator", f"{operator_id} has no role that may enter requests; ask the administrator")
+    role = config.roles().get(staff.role)
+    if role is None or not role.counter:
+        counters = ", ".join(code for code, r in config.roles().items() if r.counter)
+        raise Denied("operator", f"{operator_id} is {staff.role}, not a counter role ({counters}); the request is entered by the counter operator")
     if not offices.in_scope(session, staff, account.subdivision_code):
         raise Denied(
             "operator",

@@ -280,6 +280,10 @@ class SmsOutbox(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     gateway_id: str | None = Field(default=None, max_length=64)
     last_error: str | None = Field(default=None, sa_type=Text)
+    # An OTP message: the case_otp row whose code is minted when the message is sent (store/otp.py);
+    # until then `text` holds the code masked, so the table never holds a live code. No foreign key,
+    # for the same reason as case.office_code (SQLite adds such a column only by copying the table).
+    otp_id: int | None = Field(default=None)
 
 
 # Bill revision statuses.
@@ -354,7 +358,8 @@ class BillRevision(SQLModel, table=True):
 class CaseOtp(SQLModel, table=True):
     """A one-time password sent to the consumer to confirm closing their complaint (store/otp.py).
 
-    Only its argon2 hash is kept; the code itself exists in the SMS text alone.
+    Only its argon2 hash is kept, set when the SMS goes (an empty hash until then: nothing matches it);
+    the code itself exists only in the message handed to the gateway, never in the outbox.
     """
 
     __tablename__ = "case_otp"
@@ -389,3 +394,28 @@ class CaseClosure(SQLModel, table=True):
     comment: str = Field(sa_type=Text)
     closed_by: str = Field(foreign_key="staff.user_id", max_length=20)
     closed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class StaffChange(SQLModel, table=True):
+    """What `wss staff` changed, by whom, when (store/staff_admin.py). Append-only: nothing updates or
+    deletes a row."""
+
+    __tablename__ = "staff_change"
+    __table_args__ = (Index("ix_staff_change_user", "user_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    action: str = Field(max_length=16)  # add | passwd | unlock | disable | enable
+    user_id: str = Field(max_length=20)  # the staff member changed (no foreign key: the record outlives them)
+    by: str = Field(max_length=120)  # who says they did it: --by, or the OS user
+    os_user: str = Field(max_length=64)  # the operating-system account that ran the command
+    details: str = Field(default="", sa_type=Text)
+
+
+class DbMark(SQLModel, table=True):
+    """Facts about the database itself (store/marks.py): that `wss demo` built it, that real data
+    was imported into it."""
+
+    __tablename__ = "db_mark"
+    key: str = Field(primary_key=True, max_length=30)
+    value: str = Field(default="", sa_type=Text)
+    at: datetime = Field(sa_type=UTCDateTime)

@@ -1,8 +1,10 @@
 """The consumer's OTP that closes their complaint, so no complaint is marked resolved behind their back.
 
 Closing asks the store to send a 6-digit OTP by SMS to the registered mobile, naming the outcome it
-confirms; the officer types the code the consumer reads out. The code is kept only as an argon2 hash,
-lives `valid_minutes`, and allows `max_tries` wrong entries before a new one must be sent. Only an
+confirms; the officer types the code the consumer reads out. The code is made only when the SMS is
+handed to the gateway (`mint`, called by sms_delivery), and kept only as an argon2 hash from then on: the
+outbox holds the text with the code masked, so nobody who reads the database can read a code. It lives
+`valid_minutes` from being sent, and allows `max_tries` wrong entries before a new one must be sent. Only an
 Executive Engineer may close without it, giving a reason that is recorded (closure.WITHOUT_OTP) and
 counted (closure.closures_without_otp).
 """
@@ -15,7 +17,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy import case as when
 from sqlmodel import Session
 
@@ -37,6 +39,7 @@ from .revision_rules import rules
 from . import text as text_rule
 
 LIVE, USED, VOID = "LIVE", "USED", "VOID"
+UNSENT = ""  # code_hash of an OTP whose SMS has not gone yet
 
 # Cheaper than a password's hash (a code lives minutes, not years), still far too slow to try all
 # million codes against a copied table before the code expires.
@@ -89,21 +92,41 @@ def send(session: Session, actor_id: str, todo_id: str, version: int, outcome: s
     if sent_today >= r.max_sends_per_day:
         raise Invalid("OTP", f"{sent_today} OTPs were sent for case {case.case_id} in the last 24 hours; try again tomorrow")
     _void_live(session, case.case_id)
-    code = f"{secrets.randbelow(10**r.digits):0{r.digits}d}"
-    expires = now + timedelta(minutes=r.valid_minutes)
-    session.add(
-        CaseOtp(case_id=case.case_id, todo_id=detail.todo_id, mobile=account.mobile, code_hash=_hasher.hash(code),
-                outcome=outcome, comment=comment, created_by=actor.user_id, created_at=now, expires_at=expires)
-    )
+    expires = now + timedelta(minutes=r.valid_minutes)  # from queuing, till `mint` counts it from sending
+    # No code yet (an empty hash matches nothing): it is minted when the SMS goes, never kept in clear.
+    row = CaseOtp(case_id=case.case_id, todo_id=detail.todo_id, mobile=account.mobile, code_hash=UNSENT,
+                  outcome=outcome, comment=comment, created_by=actor.user_id, created_at=now, expires_at=expires)
+    session.add(row)
+    session.flush()  # its id, for the message to name
     sms.queue(session, case_id=case.case_id, mobile=account.mobile, template="otp", language=account.language,
-              otp=code, request_id=case.case_id, account_id=account.account_id, status=outcome,
-              minutes=r.valid_minutes)
+              otp=sms.masked_code(r.digits), otp_id=row.id, request_id=case.case_id,
+              account_id=account.account_id, status=outcome, minutes=r.valid_minutes)
     session.add(
         CaseLog(case_id=case.case_id, at=now, log_type="OTP Sent", user_id=actor.user_id,
                 details=f"to {mask(account.mobile)} to confirm {outcome}; valid till {timefmt.show(expires)}")
     )
     session.flush()
     return OtpSent(case.case_id, mask(account.mobile), outcome, expires, r.max_tries)
+
+
+def new_code() -> tuple[str, str]:
+    """A fresh code and its hash. Outside any transaction: argon2 takes a while on purpose."""
+    digits = rules().otp.digits
+    code = f"{secrets.randbelow(10**digits):0{digits}d}"
+    return code, _hasher.hash(code)
+
+
+def mint(conn: Connection, otp_id: int, code_hash: str) -> bool:
+    """Give a LIVE OTP the hash of the code about to be sent, valid from now (a resend's new code
+    replaces the one before). False when it is no longer live (replaced, used, spent): not to be sent."""
+    now = clock.now()
+    t = CaseOtp.__table__
+    done = conn.execute(
+        update(t)
+        .where(t.c.id == otp_id, t.c.status == LIVE)
+        .values(code_hash=code_hash, expires_at=now + timedelta(minutes=rules().otp.valid_minutes))
+    )
+    return done.rowcount == 1
 
 
 def _matches(code_hash: str, code: str) -> bool:

@@ -17,10 +17,22 @@ from .models import SmsOutbox
 
 QUEUED = "QUEUED"
 FALLBACK_LANGUAGES = ("hi", "en")
-# Templates whose text carries a secret for the consumer alone. The OTP is stored hashed; its text in
-# the outbox is the one other copy, kept only until the message has gone (or been given up on).
+# Templates whose text carries a secret for the consumer alone. The OTP is stored hashed and its code
+# minted only as the message goes (sms_delivery), so the outbox holds it masked throughout; a message
+# queued by an earlier version held it in clear, and is masked once out of the queue.
 SECRET_TEMPLATES = frozenset({"otp"})
 _CODE = re.compile(r"(?<!\d)\d{4,8}(?!\d)")  # an OTP; request (10) and account IDs (10, 12) are longer
+CODE_MASK = "*"
+
+
+def masked_code(digits: int) -> str:
+    """What an OTP's text holds in place of the code until it is minted: one mask per digit."""
+    return CODE_MASK * digits
+
+
+def with_code(text: str, code: str) -> str:
+    """The text as the consumer gets it: the masked code (exactly len(code) masks) replaced by `code`."""
+    return re.sub(rf"(?<!\{CODE_MASK}){re.escape(masked_code(len(code)))}(?!\{CODE_MASK})", code, text, count=1)
 
 
 def redacted(template: str, text: str) -> str:
@@ -50,8 +62,10 @@ def render(template: str, language: str, **fields: object) -> tuple[str, str]:
     return lang, texts[lang].format(**fields)
 
 
-def queue(session: Session, *, case_id: str | None, mobile: str, template: str, language: str, **fields: object) -> SmsOutbox:
-    """Add one QUEUED message for `mobile` (10 digits) to the caller's unit of work."""
+def queue(session: Session, *, case_id: str | None, mobile: str, template: str, language: str,
+          otp_id: int | None = None, **fields: object) -> SmsOutbox:
+    """Add one QUEUED message for `mobile` (10 digits) to the caller's unit of work. `otp_id`: the
+    case_otp row whose code is put into the text (at its masked place) when the message is sent."""
     if not (len(mobile) == 10 and mobile.isascii() and mobile.isdigit()):
         raise Invalid("mobile", f"{mobile!r} is not a 10-digit mobile number; correct the account's registered mobile")
     lang, text = render(template, language, **fields)
@@ -65,6 +79,7 @@ def queue(session: Session, *, case_id: str | None, mobile: str, template: str, 
         created_at=now,
         status=QUEUED,
         next_try_at=now,
+        otp_id=otp_id,
     )
     session.add(row)
     return row

@@ -12,8 +12,10 @@ At least once, and never twice by our own doing:
 - `tries` counts claims. A failed try puts the message back to QUEUED with `next_try_at` pushed out by
   the backoff; at `max_tries` it becomes FAILED, and stays listed by `wss sms list --failed`.
 - No network call is ever made inside a database transaction: a slow gateway holds no locks.
-- An OTP's code leaves the outbox with the message: once SENT or FAILED its text keeps the code masked
-  (sms.redacted), so reading the table later cannot close a complaint in the consumer's name.
+- An OTP's code is never in the outbox: its text holds the code masked, and the code is minted as the
+  claimed message is about to go (otp.mint: only its hash is kept, on the case_otp row, valid from
+  then). A retry mints a new code, replacing the old hash. An OTP replaced or used meanwhile is not
+  sent: the message becomes CANCELLED. The text with the code exists only in memory, for the gateway.
 
 Every change to a message is conditional on the claim it was sent under (its `tries`), so a sender whose
 lease ran out cannot overwrite what a later claimant decided — except "sent": a message that went, went.
@@ -32,13 +34,14 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 from sqlmodel import Session
 
-from . import clock, config, numbers, sms
+from . import clock, config, marks, numbers, otp, sms
 from .errors import Invalid
 from .models import SmsOutbox
-from .sms_senders import CONFIG, Message, Sender, SendFailed, from_config
+from .sms_senders import CONFIG, ConsoleSender, Message, Sender, SendFailed, from_config
 
-QUEUED, SENDING, SENT, FAILED = "QUEUED", "SENDING", "SENT", "FAILED"
-STATUSES = (QUEUED, SENDING, SENT, FAILED)
+QUEUED, SENDING, SENT, FAILED, CANCELLED = "QUEUED", "SENDING", "SENT", "FAILED", "CANCELLED"
+STATUSES = (QUEUED, SENDING, SENT, FAILED, CANCELLED)
+NOT_NEEDED = "not sent: the OTP was replaced, used or spent before the message went"
 ERROR_KEPT = 500  # characters of a failure reason kept in last_error
 
 T = SmsOutbox.__table__
@@ -64,8 +67,9 @@ class Settings:
 class Claim:
     """A message this run holds the lease on; `tries` is the claim's token."""
 
-    message: Message
+    message: Message  # as the outbox holds it (an OTP's code masked)
     tries: int
+    otp_id: int | None = None
 
 
 @dataclass
@@ -74,6 +78,7 @@ class Report:
     retrying: int = 0  # failed this time, queued again for later
     gave_up: int = 0  # failed for the last time: now FAILED
     released: int = 0  # claimed but handed back unsent because the run was stopped
+    cancelled: int = 0  # an OTP replaced or used before it went: not sent, and not to be
 
     @property
     def tried(self) -> int:
@@ -84,6 +89,7 @@ class Report:
         self.retrying += other.retrying
         self.gave_up += other.gave_up
         self.released += other.released
+        self.cancelled += other.cancelled
 
 
 @dataclass(frozen=True)
@@ -140,9 +146,19 @@ def settings_from(raw: dict) -> Settings:
     return s
 
 
-def configured(path: Path | None = None) -> tuple[Settings, Sender]:
+def configured(path: Path | None = None, engine: Engine | None = None) -> tuple[Settings, Sender]:
+    """The settings and sender of the configuration. With `engine`: on a database `wss demo` built and
+    nothing else wrote to (marks.demo_only), the console sender shows OTPs in full, so the demo can be
+    worked end to end (`shows_otp` tells the caller to say so)."""
     raw = load_config(path)
-    return settings_from(raw), from_config(raw)
+    sender = from_config(raw)
+    if isinstance(sender, ConsoleSender) and not sender.show_otp and engine is not None and marks.demo_only(engine):
+        sender.show_otp = True
+    return settings_from(raw), sender
+
+
+def shows_otp(sender: Sender) -> bool:
+    return isinstance(sender, ConsoleSender) and sender.show_otp
 
 
 # --- claiming and marking ------------------------------------------------------------------------------
@@ -185,9 +201,9 @@ def claim(engine: Engine, settings: Settings, limit: int) -> list[Claim]:
             update(T)
             .where(T.c.id.in_(ids), due)
             .values(status=SENDING, tries=T.c.tries + 1, next_try_at=now + timedelta(seconds=settings.lease_seconds))
-            .returning(T.c.id, T.c.mobile, T.c.template, T.c.language, T.c.text, T.c.tries)
+            .returning(T.c.id, T.c.mobile, T.c.template, T.c.language, T.c.text, T.c.tries, T.c.otp_id)
         ).all()
-    claims = [Claim(Message(r.id, r.mobile, r.template, r.language, r.text), r.tries) for r in rows]
+    claims = [Claim(Message(r.id, r.mobile, r.template, r.language, r.text), r.tries, r.otp_id) for r in rows]
     return sorted(claims, key=lambda c: ids.index(c.message.id))
 
 
@@ -269,9 +285,31 @@ def deliver(
     return report
 
 
+def mint(engine: Engine, c: Claim) -> Message | str:
+    """The message to hand to the gateway: an OTP's with a code minted now (its hash stored, the
+    text in the outbox left masked). Or why it is not to be sent: NOT_NEEDED (the message is now
+    CANCELLED), or "" when this run's claim has lapsed and another run holds the message."""
+    if c.otp_id is None:
+        return c.message
+    code, code_hash = otp.new_code()  # before the unit of work: argon2 holds no lock
+    with _unit(engine) as conn:
+        held = select(T.c.id).where(T.c.id == c.message.id, T.c.status == SENDING, T.c.tries == c.tries)
+        if conn.scalar(held.with_for_update()) is None:
+            return ""
+        if not otp.mint(conn, c.otp_id, code_hash):
+            conn.execute(update(T).where(T.c.id == c.message.id).values(status=CANCELLED, next_try_at=None, last_error=NOT_NEEDED))
+            return NOT_NEEDED
+    m = c.message
+    return Message(m.id, m.mobile, m.template, m.language, sms.with_code(m.text, code), secret=code)
+
+
 def _send_one(engine: Engine, sender: Sender, settings: Settings, c: Claim, report: Report) -> None:
+    outgoing = mint(engine, c)
+    if isinstance(outgoing, str):
+        report.cancelled += outgoing == NOT_NEEDED
+        return
     try:
-        gateway_id = sender.send(c.message)
+        gateway_id = sender.send(outgoing)
     except SendFailed as exc:
         reason = str(exc)
     except Exception as exc:  # a sender's bug must not wedge the queue: it counts as a failed try
@@ -304,7 +342,7 @@ def watch(
             break
         got = deliver(engine, sender, settings, limit=left, stop=stop)
         total.add(got)
-        if on_round is not None and (got.tried or got.released):
+        if on_round is not None and (got.tried or got.released or got.cancelled):
             on_round(got)
         if got.tried == 0:
             stop.wait(settings.poll_seconds)

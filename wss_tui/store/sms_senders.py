@@ -5,7 +5,9 @@ A sender knows nothing of the outbox: it gets one `Message`, returns the gateway
 `sms_delivery`'s business, so every sender gets them the same way.
 
 - `ConsoleSender` (the default) writes each message out instead of sending it: for demos, tests, and an
-  office without a gateway contract yet.
+  office without a gateway contract yet. Standard error is the journal under systemd, readable by more
+  people than the consumer: an OTP's code is written masked unless `[console] show_otp = true` (or the
+  database is a demo's, see sms_delivery.configured).
 - `HttpSender` speaks to the HTTP APIs Indian bulk-SMS gateways offer: a URL, GET or POST, parameters
   carrying the mobile, the text, the DLT-registered sender ID and the DLT template ID of the text, an API
   key read from the environment, and a Unicode flag for Hindi.
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from . import config
+from . import config, sms
 from .errors import Invalid
 
 CONFIG = "sms_gateway.toml"
@@ -41,6 +43,8 @@ class Message:
     template: str
     language: str
     text: str
+    # The OTP in `text`, if any: what a sender writing the message anywhere but to the consumer masks.
+    secret: str = field(default="", repr=False)
 
     @property
     def ref(self) -> str:
@@ -82,10 +86,20 @@ class ConsoleSender:
     file: Path | None = None
     dlt: dict = field(default_factory=dict)
     stream: TextIO | None = None
+    show_otp: bool = False
+
+    def written(self, message: Message) -> str:
+        """The text as written out: the OTP masked, unless showing it was asked for (a message queued
+        by an earlier version, with no `secret` named, is masked by its template)."""
+        if self.show_otp:
+            return message.text
+        text = message.text.replace(message.secret, "*" * len(message.secret)) if message.secret else message.text
+        return sms.redacted(message.template, text)
 
     def send(self, message: Message) -> str:
         template_id = dlt_template_id(self.dlt, message)
         gateway_id = f"console-{message.id}"
+        text = self.written(message)
         try:
             if self.file is not None:
                 record = dict(
@@ -94,7 +108,7 @@ class ConsoleSender:
                     template=message.template,
                     language=message.language,
                     template_id=template_id,
-                    text=message.text,
+                    text=text,
                 )
                 # One write per line, append mode: lines of two senders sharing the file never interleave.
                 with open(self.file, "a", encoding="utf-8") as fh:
@@ -102,7 +116,7 @@ class ConsoleSender:
             else:
                 stream = self.stream or sys.stderr
                 dlt = f", DLT {template_id}" if template_id else ""
-                stream.write(f"SMS {message.ref} to {message.mobile} ({message.template}, {message.language}{dlt}): {message.text}\n")
+                stream.write(f"SMS {message.ref} to {message.mobile} ({message.template}, {message.language}{dlt}): {text}\n")
                 stream.flush()
         except OSError as exc:
             raise SendFailed(f"cannot write the message out: {exc}") from None
@@ -239,7 +253,10 @@ def from_config(raw: dict, *, environ: dict[str, str] | None = None) -> Sender:
     if kind == "console":
         console = raw.get("console", {})
         file = console.get("file", "")
-        return ConsoleSender(file=Path(file).expanduser() if file else None, dlt=dlt)
+        show_otp = console.get("show_otp", False)
+        if not isinstance(show_otp, bool):
+            raise Invalid(CONFIG, "[console] show_otp must be true or false")
+        return ConsoleSender(file=Path(file).expanduser() if file else None, dlt=dlt, show_otp=show_otp)
     if kind != "http":
         raise Invalid(CONFIG, f"sender = {kind!r} is not known; use \"console\" or \"http\"")
     settings = http_settings(raw.get("http", {}))

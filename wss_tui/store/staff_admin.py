@@ -1,13 +1,16 @@
 """Administering staff: add a member, set a password, unlock, disable / enable, list — for `wss staff`.
 
-There is no acting user here: whoever holds the database URL administers it (the IT cell, as root on
-the office server), the same as for `wss db` and `wss import`. Each change is one transaction; a
-refused one writes nothing. The store keeps no log of these changes (it has none for staff): the
-command's own output, in the administrator's terminal or journal, is the record.
+There is no acting staff member here: whoever holds the database URL administers it (the IT cell, as
+root on the office server), the same as for `wss db` and `wss import`. Each change is one transaction;
+a refused one writes nothing. Every change is recorded in the same transaction in `staff_change`, with
+who made it (`by`: the name or user ID given, else the operating-system user) and the OS user that ran
+it, so a password reset or an enabled account can always be traced; `change_log` reads it back. A
+request that changes nothing (unlocking an unlocked user) is not a change and is not recorded.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +23,7 @@ from . import auth, clock, config, db, offices
 from . import text as text_rule
 from .errors import Invalid, NotFound
 from .ids import is_mobile
-from .models import Staff
+from .models import Staff, StaffChange
 
 # Letters, digits and hyphens, starting with a letter or digit: the user ID is also typed at the login
 # screen and, lower-cased, is the clerk's Unix account name (store/ssh_login.py).
@@ -29,6 +32,8 @@ MAX_USER_ID = 20  # the Staff.user_id column
 MAX_NAME = 80  # the Staff.name column
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128  # what the login screen's password field takes
+MAX_BY = 120  # the StaffChange.by column
+ADD, PASSWD, UNLOCK, DISABLE, ENABLE = "add", "passwd", "unlock", "disable", "enable"
 LEVEL_WORDS = {"discom": "discom", "zone": "zone", "circle": "circle", "division": "division", "subdivision": "sub-division"}
 
 
@@ -83,6 +88,19 @@ class Change:
 
 
 @dataclass(frozen=True)
+class ChangeEntry:
+    """One recorded change, as `wss staff log` shows it."""
+
+    id: int
+    at: datetime
+    action: str
+    user_id: str
+    by: str
+    os_user: str
+    details: str
+
+
+@dataclass(frozen=True)
 class StaffPage:
     entries: list[StaffEntry]
     total: int  # every staff member the filter matches, not only this page
@@ -117,8 +135,9 @@ def check_new(engine: Engine, spec: NewStaff) -> NewStaff:
         return _checked_in(session, spec)
 
 
-def add(engine: Engine, spec: NewStaff, password: str) -> StaffEntry:
+def add(engine: Engine, spec: NewStaff, password: str, *, by: str | None = None) -> StaffEntry:
     """Add a staff member, active, with no failed logins."""
+    who = _who(by)
     spec = spec.checked()
     check_password(spec.user_id, password)
     password_hash = auth.hash_password(password)  # outside the transaction: it takes a while on purpose
@@ -135,6 +154,7 @@ def add(engine: Engine, spec: NewStaff, password: str) -> StaffEntry:
             )
             session.add(staff)
             session.flush()
+            _record(session, who, ADD, staff.user_id, f"{staff.name}, {staff.role}, {staff.office_code}")
             return _entry(staff)
     except IntegrityError:
         # Another administrator added the same user ID between our check and our insert?
@@ -144,37 +164,87 @@ def add(engine: Engine, spec: NewStaff, password: str) -> StaffEntry:
         raise _taken(spec.user_id) from None
 
 
-def set_password(engine: Engine, user_id: str, password: str) -> StaffEntry:
+def set_password(engine: Engine, user_id: str, password: str, *, by: str | None = None) -> StaffEntry:
     """A new password; it also lifts a lock-out and clears the count of failed logins."""
+    who = _who(by)
     user_id = check_user_id(user_id)
     check_password(user_id, password)
     password_hash = auth.hash_password(password)
     with db.write(engine) as session:
         staff = _staff(session, user_id)
+        lifted = "; lock-out lifted" if _holds(staff.locked_until) else ""
         staff.password_hash = password_hash
         staff.failed_logins = 0
         staff.locked_until = None
+        _record(session, who, PASSWD, user_id, "password set" + lifted)
         return _entry(staff)
 
 
-def unlock(engine: Engine, user_id: str) -> Change:
+def unlock(engine: Engine, user_id: str, *, by: str | None = None) -> Change:
     """Lift a lock-out and clear the count of failed logins (the password stays)."""
+    who = _who(by)
     with db.write(engine) as session:
         staff = _staff(session, check_user_id(user_id))
         changed = staff.failed_logins != 0 or _holds(staff.locked_until)
         if changed:
+            done = ["lock-out lifted"] if _holds(staff.locked_until) else []
+            done += [f"{staff.failed_logins} failed login(s) cleared"] if staff.failed_logins else []
+            _record(session, who, UNLOCK, staff.user_id, "; ".join(done))
             staff.failed_logins = 0
             staff.locked_until = None
         return Change(_entry(staff), changed)
 
 
-def set_active(engine: Engine, user_id: str, active: bool) -> Change:
+def set_active(engine: Engine, user_id: str, active: bool, *, by: str | None = None) -> Change:
     """Disable (a disabled user cannot log in; see auth.attempt_login) or enable again."""
+    who = _who(by)
     with db.write(engine) as session:
         staff = _staff(session, check_user_id(user_id))
         changed = staff.active != active
         staff.active = active
+        if changed:
+            _record(session, who, ENABLE if active else DISABLE, staff.user_id, f"{staff.role}, {staff.office_code}")
         return Change(_entry(staff), changed)
+
+
+def change_log(session: Session, *, user_id: str | None = None, limit: int = 50, before_id: int | None = None) -> list[ChangeEntry]:
+    """A page of recorded staff changes, newest first (of `user_id` only, if given); `before_id`
+    continues after the last ID of a page."""
+    if limit < 1:
+        raise Invalid("limit", "give at least 1")
+    t = StaffChange.__table__
+    q = select(t).order_by(t.c.id.desc()).limit(limit)
+    if user_id:
+        q = q.where(t.c.user_id == check_user_id(user_id))
+    if before_id is not None:
+        q = q.where(t.c.id < before_id)
+    return [ChangeEntry(r.id, r.at, r.action, r.user_id, r.by, r.os_user, r.details) for r in session.execute(q)]
+
+
+def check_by(by: str | None) -> str | None:
+    """Who the caller says made a change (a user ID or a name), tidied; None: not given."""
+    if by is None:
+        return None
+    value = " ".join(text_rule.check("by", by).split())
+    if not value:
+        raise Invalid("by", "give who makes the change: your user ID or name")
+    if len(value) > MAX_BY:
+        raise Invalid("by", f"keep it to {MAX_BY} characters; it has {len(value)}")
+    return value
+
+
+def os_user() -> str:
+    """The operating-system account running this (and who became it with sudo, where that is known)."""
+    try:
+        import pwd
+
+        name = pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):
+        name = f"uid {os.getuid()}" if hasattr(os, "getuid") else os.environ.get("USERNAME", "unknown")
+    sudo = os.environ.get("SUDO_USER")
+    if sudo and sudo != name:
+        name = f"{sudo} (sudo as {name})"
+    return text_rule.visible(name, multiline=False)[:64]
 
 
 def get(engine: Engine, user_id: str) -> StaffEntry:
@@ -206,6 +276,17 @@ def list_staff(
 
 
 # --- helpers -------------------------------------------------------------------------------------------
+
+
+def _who(by: str | None) -> tuple[str, str]:
+    """(by, OS user) of a change, checked before anything is read or written."""
+    system = os_user()
+    return check_by(by) or system, system
+
+
+def _record(session: Session, who: tuple[str, str], action: str, user_id: str, details: str) -> None:
+    by, system = who
+    session.add(StaffChange(at=clock.now(), action=action, user_id=user_id, by=by, os_user=system, details=details))
 
 
 def _checked_in(session: Session, spec: NewStaff) -> NewStaff:

@@ -933,8 +933,34 @@ def complete(session: Session, actor_id: str, todo_id: str, version: int, commen
             "assigned to",
             f"To Do {row.todo_id} is being worked on by {_holder_name(conn, row)}; only they can complete it",
         )
+    _refuse_open_complaint(session, conn, row)
     now = clock.now()
     return _apply(conn, actor, row, "Completed", comment, status=COMPLETE, completed_at=now, comment=comment)
+
+
+def working_todo_types() -> frozenset[str]:
+    """The To Do types that work a consumer's request (data/request_types.toml): each is done only by
+    closing its case. Approval, review, audit and escalation To Dos carry the case too, and are done
+    while it stays open."""
+    return frozenset(rt.todo_type for rt in config.request_types().values())
+
+
+def _refuse_open_complaint(session: Session, conn: Connection, row) -> None:
+    """A request's working To Do completes with its case (closure.close closes the case first): never
+    on its own, which would leave the consumer's case open with nobody working it."""
+    if row.todo_type not in working_todo_types():
+        return
+    case_id = row.case_id or conn.scalar(
+        select(_chars.c.value).where(_chars.c.todo_id == row.todo_id, _chars.c.char_type == "CASE")
+    )
+    # session.get: a case closed in this unit of work but not yet flushed is seen as closed.
+    case = session.get(Case, case_id) if case_id else None
+    if case is not None and case.closed_at is None:
+        raise Invalid(
+            "To Do",
+            f"To Do {row.todo_id} works case {case.case_id}, which is still open; close the case with the "
+            "consumer's OTP (c in the app), which completes the To Do",
+        )
 
 
 def assign_next(session: Session, actor_id: str) -> TodoDetail | None:
