@@ -21,7 +21,7 @@ from wss_tui.store.errors import Invalid
 from wss_tui.store.models import Case, CaseOtp, SmsOutbox, ToDo
 from wss_tui.store.sms_senders import ConsoleSender, SendFailed, from_config
 
-from ._revision_data import CLERK
+from ._revision_data import CLERK, EE
 from ._sms_capture import Capture, deliver
 from .test_otp import COMPLETED, close, otp_row, revised, send, version
 
@@ -235,9 +235,10 @@ def test_other_to_dos_of_an_open_case_still_complete(engine):
     the rule goes by To Do type, the working types of data/request_types.toml."""
     c = revised(engine)
     with engine.begin() as conn:
-        conn.execute(ToDo.__table__.update().where(ToDo.todo_id == c.todo_id).values(todo_type="ESCLCASE"))
+        conn.execute(ToDo.__table__.update().where(ToDo.todo_id == c.todo_id)
+                     .values(todo_type="ESCLCASE", role="TR-EE", assigned_to=EE))  # the roles that work escalations
     with db.write(engine) as s:
-        done = todos.complete(s, CLERK, c.todo_id, version(engine, CLERK, c.todo_id), "Seen at the division")
+        done = todos.complete(s, EE, c.todo_id, version(engine, EE, c.todo_id), "Seen at the division")
     assert done.status == "Complete"
     with db.read(engine) as s:
         assert s.get(Case, c.case_id).closed_at is None
