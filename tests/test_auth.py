@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from wss_tui.store import auth, clock, db
-from wss_tui.store.errors import Denied, LockedOut
+from wss_tui.store.errors import Denied, Invalid, LockedOut
 from wss_tui.store.models import Staff
 
 from .conftest import FIXED_NOW
@@ -109,3 +109,13 @@ def test_unknown_or_inactive_user_gets_the_words_of_a_wrong_password(engine):
 
 def test_unknown_user_line_is_identical_to_a_first_wrong_password(engine):
     assert str(_fail(engine, "NOSUCH-USER")) == str(_fail(engine))
+
+
+@pytest.mark.parametrize("typed", ["INR1\x00SDC1", "INR1-SDC1\x1b[2J", "INR1\u202eSDC1"])
+def test_a_user_id_with_a_control_character_is_refused_before_the_database(engine, typed):
+    """A NUL would break PostgreSQL's driver with a traceback; any control is refused, naming the field."""
+    with pytest.raises(Invalid) as err:
+        auth.attempt_login(engine, typed, "clerk@123")
+    assert err.value.field == "user"
+    with db.read(engine) as s:
+        assert s.get(Staff, "INR1-SDC1").failed_logins == 0

@@ -78,6 +78,16 @@ def test_the_outbox_never_holds_the_live_code_yet_the_consumers_sms_closes_the_c
     assert close(engine, c, code).status == COMPLETED
 
 
+def test_a_code_typed_before_the_sms_went_is_not_counted_as_a_try(engine):
+    c = revised(engine)
+    send(engine, c)
+    with pytest.raises(Invalid, match="has not gone to the consumer yet"):
+        close(engine, c, "123456")
+    assert otp_row(engine, c.case_id).tries == 0
+    code = code_of(next(m for m in deliver(engine).sent if m.template == "otp"))
+    assert close(engine, c, code).status == COMPLETED
+
+
 def test_the_code_is_valid_from_when_it_is_sent(engine, fixed_clock):
     c = revised(engine)
     send(engine, c)

@@ -12,6 +12,7 @@ from sqlalchemy import case, literal, or_, update
 from sqlmodel import Session
 
 from . import clock, config, timefmt
+from . import text as text_rule
 from .errors import Denied, LockedOut
 from .models import Staff
 
@@ -145,7 +146,7 @@ def attempt_login(engine, user_id: str, password: str) -> Who:
     """
     from . import db
 
-    user_id = user_id.strip().upper()
+    user_id = text_rule.check("user", user_id.strip().upper())  # a NUL never reaches the driver
     for _ in range(_ROUNDS):
         with db.read(engine) as session:
             staff = session.get(Staff, user_id)

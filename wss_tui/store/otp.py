@@ -219,6 +219,9 @@ def close_with_otp(engine: Engine, actor_id: str, todo_id: str, version: int, co
             row = _live(session, case_id)
         if row is None:
             raise Invalid("OTP", f"no OTP is waiting for case {case_id}; send one first")
+        if row.code_hash == UNSENT:  # no code exists yet: a guess cannot be right, and is not counted
+            raise Invalid("OTP", f"the OTP for case {case_id} has not gone to the consumer yet (its SMS is queued); "
+                                 "type the code once the consumer has the SMS")
         right = clock.now() < row.expires_at and _matches(row.code_hash, code)
         with db.write(engine) as session:
             now = clock.now()
