@@ -134,6 +134,29 @@ class WssApp(App[None]):
         for command in super().get_system_commands(screen):
             if command.title != "Screenshot":
                 yield command
+        keyed = any(a.binding.action == "app.manage_todos" for a in screen.active_bindings.values())
+        if not keyed and self.check_action("manage_todos", ()):  # on the search screen: its key `w` is listed
+            from textual.app import SystemCommand
+
+            yield SystemCommand("To Do management", "Officers: each worker's open To Dos; reassign several at once",
+                                self.action_manage_todos)
+
+    def check_action(self, action: str, parameters) -> bool | None:
+        if action == "manage_todos":
+            # Officers only (store/todo_manage.py): a clerk is not shown the key at all.
+            from wss_tui.screens.todo_manage import TodoManageScreen
+            from wss_tui.store import todo_manage
+
+            if self.who is None or not todo_manage.may_manage(self.who.role):
+                return False
+            return not isinstance(self.screen, TodoManageScreen)
+        return super().check_action(action, parameters)
+
+    def action_manage_todos(self) -> None:
+        from wss_tui.screens.todo_manage import TodoManageScreen
+
+        if self.check_action("manage_todos", ()):
+            self.push_screen(TodoManageScreen())
 
     def open_todo(self, todo_id: str) -> None:
         from wss_tui.screens.todo_entry import TodoEntryScreen

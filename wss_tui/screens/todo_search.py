@@ -54,6 +54,7 @@ class TodoSearchScreen(AssignNext, WssScreen):
         Binding("f5,ctrl+r", "refresh", "Refresh"),
         Binding("slash", "filters", "Filters", key_display="/"),
         Binding("m", "app.mis", "MIS"),
+        Binding("w", "app.manage_todos", "Workload"),
         Binding("escape", "to_table", "To the list", show=False),
     ]
 

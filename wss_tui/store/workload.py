@@ -116,4 +116,4 @@ def workload(session: Session, actor_id: str, after: tuple[str, str, str] | None
 
 def _role_text(code: str) -> str:
     role = config.roles().get(code)
-    return f"{code} queue" if role is None else f"{code} queue ({role.description.removeprefix('To Do Role for ')})"
+    return code if role is None else role.description.removeprefix("To Do Role for ")
