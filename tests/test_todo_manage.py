@@ -135,7 +135,8 @@ def test_a_role_or_user_that_does_not_work_the_type_is_refused(engine):
     assert counts(engine) == counted
 
 
-@pytest.mark.parametrize("reason", ["", "   ", "on leave\x1b[2J", "a" * 1001])
+@pytest.mark.parametrize("reason", ["", "   ", "on leave\x1b[2J", "a" * 1001],
+                         ids=["empty", "blank", "escape sequence", "too long"])
 def test_the_reason_is_checked(engine, reason):
     with pytest.raises(Invalid) as refused:
         reassign(engine, SDO, open_of(engine, CLERK).items(), to_user=CLERK2, reason=reason)
@@ -162,3 +163,24 @@ def test_approvals_go_only_to_who_may_approve(engine):
     reassign(engine, EE, [(todo_id, version)], to_user=EE, reason="I will decide this one")
     d = detail(engine, EE, todo_id)
     assert (d.assigned_to, d.status, d.role) == (EE, BEING_WORKED_ON, "TR-EE")
+
+
+def test_a_locked_out_clerk_is_shown_locked(engine):
+    execute(engine, "UPDATE staff SET locked_until = :t WHERE user_id = :u", t="2026-11-28 06:00:00", u=CLERK2)
+    if engine.dialect.name != "sqlite":
+        execute(engine, "UPDATE staff SET locked_until = now() + interval '1 hour' WHERE user_id = :u", u=CLERK2)
+    assert load_of(engine, SDO, f"user:{CLERK2}").locked
+    assert not load_of(engine, SDO, f"user:{CLERK}").locked
+
+
+def test_a_queued_to_do_goes_to_a_clerk(engine):
+    with db.read(engine) as s:
+        queued = todo_manage.open_todos(s, SDO, role="TR-SDC")
+    todo_id = queued.page.rows[0].todo_id
+    reassign(engine, SDO, [(todo_id, queued.versions[todo_id])], to_user=CLERK, reason="Manoj has room today")
+    d = detail(engine, SDO, todo_id)
+    assert (d.assigned_to, d.status) == (CLERK, BEING_WORKED_ON)
+    assert d.log[-1].details == f"From role TR-SDC to {CLERK} (YADAV,MANOJ) by {SDO}: Manoj has room today"
+    with db.read(engine) as s:
+        left = {r.key: r.open for r in workload.workload(s, SDO).rows}
+    assert left.get("queue:TR-SDC", 0) == queued.page.total - 1  # an empty queue is not listed
