@@ -138,7 +138,8 @@ class WssApp(App[None]):
         if not keyed and self.check_action("manage_todos", ()):  # on the search screen: its key `w` is listed
             from textual.app import SystemCommand
 
-            yield SystemCommand("To Do management", "Officers: each worker's open To Dos; reassign several at once",
+            yield SystemCommand("To Do management",
+                                "Officers: each worker's open To Dos; reassign several at once",
                                 self.action_manage_todos)
 
     def check_action(self, action: str, parameters) -> bool | None:

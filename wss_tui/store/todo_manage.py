@@ -87,7 +87,10 @@ def open_todos(
         flt = todos.SearchFilter(user_filter="role", role=role, status=OPEN)
     page = todos.search(session, actor_id, flt, after=after, before=before, limit=limit)
     ids = [r.todo_id for r in page.rows]
-    versions = dict(session.connection().execute(select(_todo.c.todo_id, _todo.c.version).where(_todo.c.todo_id.in_(ids))).all()) if ids else {}
+    versions: dict[str, int] = {}
+    if ids:
+        found = session.connection().execute(select(_todo.c.todo_id, _todo.c.version).where(_todo.c.todo_id.in_(ids)))
+        versions = dict(found.all())
     return ManagedPage(page, versions)
 
 
