@@ -141,3 +141,17 @@ async def test_a_to_do_assigned_while_the_screen_is_open_appears_and_the_cursor_
         assert keys[0] == fresh and keys[1:] == before
         assert keys[table(app, "#todos").cursor_row] == under
         assert text_of(app, "#page-label").endswith(f"of {len(keys)} · 1 new To Do")
+
+
+async def test_a_to_do_someone_else_works_says_who_has_it_and_since_when(engine):
+    theirs = new_todo(engine, role="TR-SDC", office="ESD-INR-1", message="taken by the other clerk",
+                      assigned_to=CLERK2, todo_type="IMITCASE", priority=10)
+    app = app_as(engine, CLERK)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#user-filter", Select).value = "role"
+        await settle(pilot)
+        assert row_keys(app, "#todos")[0] == theirs
+        table(app, "#todos").move_cursor(row=0)
+        await settle(pilot)
+        assert "Being worked on by INR1-SDC2 since " in str(app.screen.query_one("#preview-keys").content)

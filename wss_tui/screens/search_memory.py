@@ -214,10 +214,12 @@ class SavedSearchCommands(Provider):
 
     async def startup(self) -> None:
         screen = self.screen
+        self._found = []
         if isinstance(screen, SearchMemory):
-            self._found = await asyncio.to_thread(screen.saved_search_commands)
-        else:
-            self._found = []
+            try:
+                self._found = await asyncio.to_thread(screen.saved_search_commands)
+            except Exception as exc:  # noqa: BLE001 — the palette opens anyway, saying why these are missing
+                screen.notify(f"Saved searches are not available: {exc}", severity="warning", timeout=5)
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._found:
