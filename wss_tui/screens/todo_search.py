@@ -15,8 +15,9 @@ from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.screens.dialogs import TextDialog
 from wss_tui.screens.next_todo import AssignNext
+from wss_tui.screens.search_memory import SavedSearchCommands, SearchMemory, ViewChecked
 from wss_tui.store import db, todos
-from wss_tui.store.models import COMPLETE
+from wss_tui.store.models import BEING_WORKED_ON, COMPLETE
 from wss_tui.store.todos import Cursor, SearchFilter, TodoRow
 from wss_tui.widgets.filter_bar import FilterBar
 from wss_tui.widgets.header import UserHeader
@@ -41,10 +42,11 @@ def preview_text(row: TodoRow, theme) -> Text:
     return text
 
 
-class TodoSearchScreen(AssignNext, WssScreen):
+class TodoSearchScreen(SearchMemory, AssignNext, WssScreen):
     CSS_PATH = "todo_search.tcss"
     HELP_TITLE = "To Do Search"
     AUTO_FOCUS = "#todos"
+    COMMANDS = {SavedSearchCommands}
     BINDINGS = [
         Binding("enter", "open", "Open", show=False),
         Binding("right_square_bracket", "next_page", "Next page", key_display="]"),
@@ -56,6 +58,8 @@ class TodoSearchScreen(AssignNext, WssScreen):
         Binding("m", "app.mis", "MIS"),
         Binding("w", "app.manage_todos", "Workload"),
         Binding("escape", "to_table", "To the list", show=False),
+        # search_memory.py: the role queue and back
+        Binding("w", "queue", "Role queue", show=False),
     ]
 
     def __init__(self) -> None:
@@ -71,6 +75,7 @@ class TodoSearchScreen(AssignNext, WssScreen):
         yield TodoTable(id="todos")
         with Horizontal(id="status-line"):
             yield Label("searching…", id="page-label")
+            yield Label("", id="waiting", markup=False)
             yield Label("", id="preview-keys", markup=False)
         yield Static("", id="preview-message", markup=False)
         yield Footer(compact=True, show_command_palette=False)
@@ -78,7 +83,7 @@ class TodoSearchScreen(AssignNext, WssScreen):
     def on_mount(self) -> None:
         self.seen_changes = self.wss.todos_changed
         self.query_one(FilterBar).set_types(todos.todo_types())
-        self.query_one(FilterBar).apply()
+        self.start_memory()  # the filter last used, then a search with it
 
     def on_screen_resume(self) -> None:
         if self.wss.todos_changed != self.seen_changes and self.filter is not None:
@@ -92,13 +97,16 @@ class TodoSearchScreen(AssignNext, WssScreen):
         worker = get_current_worker()
         with db.read(self.engine) as session:
             page = todos.search(session, self.who.user_id, filter, after=after, before=before, limit=PAGE_SIZE)
+            changes = self.view_changes(session, filter)  # what the next check compares with
         if not worker.is_cancelled:
             self.post_message(PageLoaded(page, filter, after, before))
+            self.post_message(ViewChecked(filter, changes, baseline=True))
 
     @on(FilterBar.Changed)
     def _filter_changed(self, event: FilterBar.Changed) -> None:
         self.filter, self.after, self.before = event.filter, None, None
         self.query_one("#page-label", Label).update("searching…")
+        self.filter_changed()
         self._load(event.filter)
 
     def on_page_loaded(self, message: PageLoaded) -> None:
@@ -113,8 +121,12 @@ class TodoSearchScreen(AssignNext, WssScreen):
         self.after, self.before = message.after, message.before
         table = self.query_one(TodoTable)
         show_completed = message.filter.status in (COMPLETE, None)
+        at = table.current()
         table.show_page(page, show_completed=show_completed)
-        self.query_one("#page-label", Label).update(page_label(page))
+        keys = [row.todo_id for row in page.rows]
+        if at is not None and at.todo_id in keys:  # a page read again: the cursor stays on its To Do
+            table.move_cursor(row=keys.index(at.todo_id))
+        self.query_one("#page-label", Label).update(page_label(page) + self.new_label())
         self._preview()
 
     # --- the row under the cursor, whole ------------------------------------------------------------
@@ -133,7 +145,9 @@ class TodoSearchScreen(AssignNext, WssScreen):
             parts.append(f"A/c {row.account_id}")
         if row.case_id:
             parts.append(f"Case {row.case_id}")
-        if row.assigned_to:
+        if row.status == BEING_WORKED_ON and row.assigned_to and row.assigned_to != self.who.user_id:
+            parts.append(f"Being worked on by {row.assigned_to} since {short_time(row.last_assigned_at)}")
+        elif row.assigned_to:
             parts.append(f"→ {row.assigned_to}")
         keys.update(plain(" ".join(parts)))
         message.update(preview_text(row, self.app.current_theme))
@@ -165,6 +179,7 @@ class TodoSearchScreen(AssignNext, WssScreen):
         self._load(self.filter, before=page.rows[0].cursor)
 
     def action_refresh(self) -> None:
+        self.new_todos = 0
         self.query_one(FilterBar).apply(force=True)
 
     def action_filters(self) -> None:

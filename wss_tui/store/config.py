@@ -155,3 +155,12 @@ def intake_rules() -> IntakeRules:
 @cache
 def sms_templates() -> dict[str, dict[str, str]]:
     return load("sms.toml")
+
+
+@cache
+def search_check_seconds() -> float:
+    """data/search.toml [search] check_seconds: how often an open To Do Search checks for changes."""
+    value = load("search.toml").get("search", {}).get("check_seconds", 10)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 3 <= value <= 300:
+        raise Invalid("search.toml search.check_seconds", f"give a number of seconds from 3 to 300, not {value!r}")
+    return float(value)

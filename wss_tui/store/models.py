@@ -419,3 +419,15 @@ class DbMark(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=30)
     value: str = Field(default="", sa_type=Text)
     at: datetime = Field(sa_type=UTCDateTime)
+
+
+class UserFilter(SQLModel, table=True):
+    """A staff member's To Do Search filters (store/prefs.py): the one they last used (name "") and
+    their saved searches by name. `fields` is the filter bar's fields as typed, in JSON, so "-7d"
+    stays seven days back from each login rather than the dates of the day it was saved."""
+
+    __tablename__ = "user_filter"
+    user_id: str = Field(foreign_key="staff.user_id", primary_key=True, max_length=20)
+    name: str = Field(primary_key=True, max_length=40)
+    fields: str = Field(sa_type=Text)
+    saved_at: datetime = Field(sa_type=UTCDateTime)

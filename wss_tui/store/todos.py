@@ -62,7 +62,8 @@ from .revision_rules import rules as revision_rules
 @dataclass(frozen=True)
 class SearchFilter:
     todo_type: str | None = None  # None: all types
-    user_filter: str = "user"  # "user": assigned to user_id; "role": To Dos of `role` in scope
+    user_filter: str = "user"  # "user": assigned to user_id; "role": To Dos of `role` in scope;
+    # "queue": those of "role" assigned to nobody, the role's queue
     user_id: str | None = None  # None: the actor
     role: str | None = None  # None: the actor's role
     start: datetime | None = None  # created at or after (aware UTC)
@@ -155,7 +156,7 @@ class TodoDetail:
 
 PRIORITIES = (10, 20, 30, 40, 50)  # 10 is the highest, as in CC&B
 STATUS_OPEN = "open"  # the search's "Open + Being Worked On"
-USER_FILTERS = ("user", "role")
+USER_FILTERS = ("user", "role", "queue")
 MAX_TEXT = 1000  # a note, a log entry or a completion comment
 MAX_PAGE = 500
 
@@ -370,6 +371,7 @@ class _Shape:
     todo_type: bool
     start: bool
     end: bool
+    queue: bool = False  # only the To Dos assigned to nobody
 
 
 def _search_filter(conn: Connection, actor: _Actor, flt: SearchFilter) -> tuple[_Shape, dict]:
@@ -405,7 +407,8 @@ def _search_filter(conn: Connection, actor: _Actor, flt: SearchFilter) -> tuple[
         params["role"] = role
         params.update({f"office_{i}": code for i, code in enumerate(codes)})
         by_role, n_offices = True, len(codes)
-    shape = _Shape(by_role, n_offices, len(statuses), bool(flt.todo_type), flt.start is not None, flt.end is not None)
+    shape = _Shape(by_role, n_offices, len(statuses), bool(flt.todo_type), flt.start is not None, flt.end is not None,
+                   queue=flt.user_filter == "queue")
     return shape, params
 
 
@@ -426,6 +429,9 @@ def _key_params(prefix: str, row) -> dict:
 
 def _common_terms(shape: _Shape) -> list:
     terms = []
+    if shape.queue:
+        # Not a seek on (assigned_to, …): every unassigned To Do of the discom is not "this queue".
+        terms.append(_not_an_index_key(_todo.c.assigned_to).is_(None))
     if shape.todo_type:
         terms.append(_todo.c.todo_type == bindparam("todo_type"))
     if shape.start:
@@ -536,6 +542,62 @@ _RELATED = (
 
 _DUE_COLUMNS = (_case.c.case_id, _case.c.request_type, _case.c.created_at, _case.c.due_at, _case.c.closed_at,
                 _case.c.escalation_level)
+
+
+# --- keeping a search current ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A search's filter and the actor's role queue, checked and resolved once (actor, scope, role)
+    so that each check of `changes` is one statement. Opaque to screens."""
+
+    shape: _Shape
+    params: dict = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a search view looks like now, cheaply: a different `count` or `versions` than the last
+    check means a To Do came, went or changed in the view. `waiting`: the Open To Dos of the actor's
+    role in the actor's offices assigned to nobody (the role queue, whatever the view)."""
+
+    count: int
+    versions: int
+    waiting: int
+    role: str
+
+
+def watch(session: Session, actor_id: str, flt: SearchFilter) -> Watch:
+    actor = _actor(session, actor_id)
+    conn = session.connection()
+    shape, params = _search_filter(conn, actor, flt)
+    return Watch(shape, {**params, "queue_role": actor.role, "queue_status": OPEN})
+
+
+@lru_cache(maxsize=256)
+def _changes_statement(shape: _Shape):
+    view = _count_terms(shape)
+    waiting = select(func.count()).select_from(_todo).where(
+        _todo.c.role == bindparam("queue_role"),
+        _todo.c.office_code.in_(bindparam("codes", expanding=True)),
+        _todo.c.status == bindparam("queue_status"),
+        _not_an_index_key(_todo.c.assigned_to).is_(None),
+    )
+    return select(
+        select(func.count()).select_from(_todo).where(*view).scalar_subquery(),
+        select(func.coalesce(func.sum(_todo.c.version), 0)).select_from(_todo).where(*view).scalar_subquery(),
+        waiting.scalar_subquery(),
+    )
+
+
+def changes(session: Session, watched: Watch) -> Changes:
+    """One statement over the view's index range and the role queue's: a poll every few seconds from
+    every open search must cost no more than a page count. No LISTEN/NOTIFY: it runs through
+    PgBouncer in transaction mode. Every change of a To Do bumps its `version`, so a sum of versions
+    moves whenever one in the view changes, and the count whenever one comes or goes."""
+    count, versions, waiting = session.connection().execute(_changes_statement(watched.shape), watched.params).one()
+    return Changes(int(count), int(versions), int(waiting), watched.params["queue_role"])
 
 
 # --- one To Do -----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from wss_tui.store.todos import SearchFilter
 
 ALL = "*"
 STATUSES = [("Open", "open"), ("Being Worked On", BEING_WORKED_ON), ("Complete", COMPLETE), ("All", ALL)]
-USER_FILTERS = [("Assigned to User", "user"), ("Role", "role")]
+USER_FILTERS = [("Assigned to User", "user"), ("Role", "role"), ("Role queue", "queue")]
 DATE_HINT = "DD-MM-YYYY or -7d"
 
 
@@ -37,6 +37,7 @@ class FilterBar(Vertical):
         super().__init__(**kwargs)
         self.who = who
         self.applied: SearchFilter | None = None
+        self._restoring_who: str | None = None  # set_fields' user ID or role, for the select's handler
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filter-row"):
@@ -80,11 +81,49 @@ class FilterBar(Vertical):
             todo_type=None if todo_type == ALL else str(todo_type),
             user_filter=user_filter,
             user_id=who_text if user_filter == "user" else None,
-            role=who_text if user_filter == "role" else None,
+            role=who_text if user_filter != "user" else None,
             start=start,
             end=end,
             status=None if status == ALL else str(status),
         )
+
+    # --- the fields as typed: remembered between logins, and saved searches (store/prefs.py) --------
+
+    def fields(self) -> dict[str, str]:
+        return {
+            "type": str(self.query_one("#todo-type", Select).value),
+            "user_filter": str(self.query_one("#user-filter", Select).value),
+            "who": self.query_one("#user-id", Input).value.strip(),
+            "start": self.query_one("#start", Input).value,
+            "end": self.query_one("#end", Input).value,
+            "status": str(self.query_one("#status", Select).value),
+        }
+
+    def set_fields(self, fields: dict[str, str]) -> None:
+        """Fill the fields from `fields` (what `fields()` gave, perhaps at an earlier login) and search.
+        A value the fields no longer offer (a type since removed) falls back to the default."""
+
+        def choose(selector: str, value: str | None, default: str) -> None:
+            select = self.query_one(selector, Select)
+            offered = {v for _, v in select._options}
+            select.value = value if value in offered else default
+
+        choose("#todo-type", fields.get("type"), ALL)
+        user_filter = self.query_one("#user-filter", Select)
+        wanted_filter = fields.get("user_filter")
+        if wanted_filter not in {value for _, value in USER_FILTERS}:
+            wanted_filter = "user"
+        by_role = wanted_filter != "user"
+        who = fields.get("who") or (self.who.role if by_role else self.who.user_id)
+        if user_filter.value != wanted_filter:
+            self._restoring_who = who  # the select's Changed handler runs after this, and would reset it
+        user_filter.value = wanted_filter
+        self.query_one("#user-label", Label).update("Role" if by_role else "User ID")
+        self.query_one("#user-id", Input).value = who
+        self.query_one("#start", Input).value = fields.get("start", "")
+        self.query_one("#end", Input).value = fields.get("end", "")
+        choose("#status", fields.get("status"), "open")
+        self.apply()
 
     def apply(self, *, force: bool = False) -> None:
         """Post the filter if it reads and is new (or `force`); otherwise show why not."""
@@ -113,9 +152,10 @@ class FilterBar(Vertical):
         if event.select.id == "user-filter":
             # One field serves both filters, as the user ID or the role, to fit 80 columns.
             user_id = self.query_one("#user-id", Input)
-            by_role = event.value == "role"
+            by_role = event.value in ("role", "queue")
             self.query_one("#user-label", Label).update("Role" if by_role else "User ID")
-            user_id.value = self.who.role if by_role else self.who.user_id
+            restoring, self._restoring_who = self._restoring_who, None
+            user_id.value = restoring if restoring is not None else self.who.role if by_role else self.who.user_id
         if self.is_mounted:
             self.apply()
 
