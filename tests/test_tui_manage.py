@@ -31,9 +31,9 @@ def workload_cell(app, key: str, column_key: str) -> str:
 
 
 async def open_manage(pilot, who: str = CLERK) -> None:
-    """From the search: `w`, then the cursor on `who`'s row and the focus in the To Do list."""
+    """From the search: `M`, then the cursor on `who`'s row and the focus in the To Do list."""
     await settle(pilot)
-    await pilot.press("w")
+    await pilot.press("M")
     await settle(pilot)
     assert isinstance(pilot.app.screen, TodoManageScreen)
     keys = row_keys(pilot.app, "#workload")
@@ -113,7 +113,7 @@ async def test_a_clerk_has_no_such_key(engine):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert not any("Workload" in k for k in footer(app))
-        await pilot.press("w")
+        await pilot.press("M")
         await settle(pilot)
         assert isinstance(app.screen, TodoSearchScreen)
         titles = [c.title for c in app.get_system_commands(app.screen)]
@@ -124,8 +124,8 @@ async def test_the_officer_sees_the_key_and_every_key_of_the_screen_fits(engine)
     app = app_as(engine, SDO)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert "w Workload" in footer(app)
-        await pilot.press("w")
+        assert "M Workload" in footer(app)
+        await pilot.press("M")
         await settle(pilot)
         shown = footer(app)
         for wanted in ("? Keys", "space Mark", "a All", "r Reassign", "] Next", "[ Prev", "esc Back"):

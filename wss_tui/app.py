@@ -135,7 +135,7 @@ class WssApp(App[None]):
             if command.title != "Screenshot":
                 yield command
         keyed = any(a.binding.action == "app.manage_todos" for a in screen.active_bindings.values())
-        if not keyed and self.check_action("manage_todos", ()):  # on the search screen: its key `w` is listed
+        if not keyed and self.check_action("manage_todos", ()):  # on the search screen: its key `M` is listed
             from textual.app import SystemCommand
 
             yield SystemCommand("To Do management",

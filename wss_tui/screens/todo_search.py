@@ -56,7 +56,7 @@ class TodoSearchScreen(SearchMemory, AssignNext, WssScreen):
         Binding("f5,ctrl+r", "refresh", "Refresh"),
         Binding("slash", "filters", "Filters", key_display="/"),
         Binding("m", "app.mis", "MIS"),
-        Binding("w", "app.manage_todos", "Workload"),
+        Binding("M", "app.manage_todos", "Workload", key_display="M"),
         Binding("escape", "to_table", "To the list", show=False),
         # search_memory.py: the role queue and back
         Binding("w", "queue", "Role queue", show=False),
