@@ -133,6 +133,18 @@ async def test_f_user_tab_note_enter_in_one_burst_forwards(engine):
     assert stored(engine, todo_id, SDO).log[-1].details.endswith("please approve")
 
 
+async def test_p_a_choice_and_a_note_in_one_burst_change_the_priority(engine):
+    todo_id = first_id(engine, SearchFilter(status=BEING_WORKED_ON))
+    before = stored(engine, todo_id).priority
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        # The priority list opens on Enter; Up or Down moves to another priority; Tab to the note.
+        burst(app, "p\r", "<down>" if before != 50 else "<up>", "\r\tConsumer is a hospital\r")
+        await until(pilot, lambda: stored(engine, todo_id).priority != before, "the priority changed")
+    assert stored(engine, todo_id).log[-1].details.endswith("Consumer is a hospital")
+
+
 async def test_c_comment_enter_y_in_one_burst_completes(engine):
     todo_id = caseless_todo(engine)  # the plain Complete: a comment, then are you sure
     app = app_as(engine)
