@@ -9,11 +9,13 @@ from __future__ import annotations
 from functools import partial
 
 from sqlalchemy import Engine
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.theme import Theme
 
+from wss_tui.keys import TypeAhead
 from wss_tui.store import config
 from wss_tui.store.auth import Who
 from wss_tui.store.text import visible
@@ -101,6 +103,14 @@ class WssApp(App[None]):
         self.todos_changed = 0  # bumped by every action, so a search seen again re-reads its page
         self._start_as = who
         self._start_theme = THEME_ALIASES.get(theme or "default", theme or DEFAULT_THEME)
+        self.type_ahead = TypeAhead(self)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Every key and paste passes the type-ahead gate first (wss_tui/keys.py): a burst is taken
+        # one key at a time, each after the app has settled from the one before.
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded and self.type_ahead.take(event):
+            return
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         self.register_theme(HIGH_CONTRAST_THEME)

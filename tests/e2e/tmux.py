@@ -46,6 +46,11 @@ class Terminal:
         self._tmux("send-keys", "-t", "main", "-l", text)
         time.sleep(0.05)
 
+    def burst(self, text: str) -> None:
+        """`text` in ONE write to the terminal, as a slow SSH link or a password manager delivers it;
+        a Tab or Enter in it is the character itself (\\t, \\r)."""
+        self._tmux("send-keys", "-t", "main", "-l", text)
+
     def screen(self) -> str:
         return self._tmux("capture-pane", "-t", "main", "-p")
 
