@@ -34,7 +34,8 @@ HOLD_LIMIT = 5.0
 # How often a held burst looks again while the app is busy.
 POLL = 0.004
 # A worker in one of these groups runs in the background by design (it never "finishes" for a key).
-BACKGROUND_GROUPS = frozenset({"background", "live-refresh", "refresh-check"})
+# search-check is the To Do Search's timed look for changes; search-remember saves the filter as used.
+BACKGROUND_GROUPS = frozenset({"background", "search-check", "search-remember"})
 
 Held = events.Key | events.Paste
 
