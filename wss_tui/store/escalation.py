@@ -340,6 +340,7 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
     # INSERT … SELECT and UPDATE … FROM statements over it, whatever the number of cases.
     decisions = []
     plan = routing.planner(session)  # one grouped count per (role, office); each pick counts toward the next
+    plan.prefetch([routing.Target(mx.level(r.reached).role, _ancestor(r.path, mx.level(r.reached).office_level)) for r in due])
     for row, todo_id in zip(due, _new_todo_ids(conn, len(due))):
         level = mx.level(row.reached)
         office_code = _ancestor(row.path, level.office_level)

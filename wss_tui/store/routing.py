@@ -82,6 +82,7 @@ class _Planner:
     conn: Connection
     now: datetime
     loads: dict[str, _Load] = field(default_factory=dict)
+    pools: dict[tuple[str, str], dict[str, _Load]] = field(default_factory=dict)  # (role, office) -> candidates
 
     def pick(self, session: Session, target: Target) -> Pick:
         queue = f"Left in the {target.role} queue of {target.office_code}"
@@ -107,45 +108,66 @@ class _Planner:
                                     f"is an active {target.role} who may take it")
         return Pick(None, None, f"{queue}: no active {target.role} covering it may take it")
 
-    def _candidates(self, target: Target, policy: config.RoutingPolicy) -> dict[str, _Load]:
-        path = self.conn.scalar(select(_office.c.path).where(_office.c.code == target.office_code))
-        if path is None:
-            return {}
-        role = config.roles().get(target.role)
-        if role is None:
-            return {}
-        codes = path.strip("/").split("/")
-        # Covers the office as offices.in_scope says: the staff member's office is the office or above
-        # it, or sits under the office's ancestor at the role's scope level.
-        depth = config.OFFICE_LEVELS.index(role.scope) + 1
-        cover = [_staff.c.office_code.in_(codes)]
-        if len(codes) >= depth:
-            cover.append(_office.c.path.startswith("/" + "/".join(codes[:depth]) + "/", autoescape=True))
-        where = [
-            _staff.c.role == target.role,
-            _staff.c.active,
-            or_(_staff.c.locked_until.is_(None), _staff.c.locked_until <= self.now),
-            or_(*cover),
-        ]
-        if target.exclude:
-            where.append(_staff.c.user_id.not_in(sorted(target.exclude)))
-        if policy.kind in (config.NAMED_USER, config.POOL):
-            where.append(_staff.c.user_id.in_(policy.users))
-        stmt = (
-            select(_staff.c.user_id, _staff.c.name, func.count(_todo.c.todo_id), func.max(_todo.c.last_assigned_at))
-            .select_from(
-                _staff.join(_office, _office.c.code == _staff.c.office_code).outerjoin(
-                    _todo, and_(_todo.c.assigned_to == _staff.c.user_id, _todo.c.status.in_(OPEN_STATUSES))
+    def prefetch(self, targets: Sequence[Target]) -> None:
+        """Read the candidates of every target at once: one statement, however many To Dos follow."""
+        wanted = {(t.role, t.office_code) for t in targets} - set(self.pools)
+        if not wanted:
+            return
+        paths = dict(self.conn.execute(select(_office.c.code, _office.c.path).where(
+            _office.c.code.in_(sorted({code for _, code in wanted})))).all())
+        cover = [and_(_staff.c.role == role, _cover(role, paths[code])) for role, code in sorted(wanted)
+                 if code in paths and role in config.roles()]
+        found: list = []
+        if cover:
+            stmt = (
+                select(_staff.c.user_id, _staff.c.name, _staff.c.role, _office.c.path,
+                       func.count(_todo.c.todo_id), func.max(_todo.c.last_assigned_at))
+                .select_from(
+                    _staff.join(_office, _office.c.code == _staff.c.office_code).outerjoin(
+                        _todo, and_(_todo.c.assigned_to == _staff.c.user_id, _todo.c.status.in_(OPEN_STATUSES))
+                    )
                 )
+                .where(_staff.c.active, or_(_staff.c.locked_until.is_(None), _staff.c.locked_until <= self.now),
+                       or_(*cover))
+                .group_by(_staff.c.user_id, _staff.c.name, _staff.c.role, _office.c.path)
             )
-            .where(*where)
-            .group_by(_staff.c.user_id, _staff.c.name)
-        )
-        found = {}
-        for user_id, name, open_n, last_at in self.conn.execute(stmt):
-            # Seen earlier in this unit of work: what was planned for them since counts too.
-            found[user_id] = self.loads.setdefault(user_id, _Load(name, open_n, last_at))
-        return found
+            found = self.conn.execute(stmt).all()
+        for role, code in wanted:
+            pool = self.pools[(role, code)] = {}
+            for user_id, name, staff_role, staff_path, open_n, last_at in found:
+                if staff_role == role and code in paths and _covers(role, staff_path, paths[code]):
+                    # Seen earlier in this unit of work: what was planned for them since counts too.
+                    pool[user_id] = self.loads.setdefault(user_id, _Load(name, open_n, last_at))
+
+    def _candidates(self, target: Target, policy: config.RoutingPolicy) -> dict[str, _Load]:
+        self.prefetch([target])
+        pool = self.pools[(target.role, target.office_code)]
+        return {
+            u: load for u, load in pool.items()
+            if u not in target.exclude and (policy.kind not in (config.NAMED_USER, config.POOL) or u in policy.users)
+        }
+
+
+def _scope_depth(role: str) -> int:
+    return config.OFFICE_LEVELS.index(config.roles()[role].scope) + 1
+
+
+def _cover(role: str, office_path: str):
+    """SQL: the staff member (of `role`) covers the office — offices.in_scope, as a condition: their
+    office is the office or above it, or sits under the office's ancestor at the role's scope level."""
+    codes = office_path.strip("/").split("/")
+    depth = _scope_depth(role)
+    terms = [_staff.c.office_code.in_(codes)]
+    if len(codes) >= depth:
+        terms.append(_office.c.path.startswith("/" + "/".join(codes[:depth]) + "/", autoescape=True))
+    return or_(*terms)
+
+
+def _covers(role: str, staff_path: str, office_path: str) -> bool:
+    """_cover for one row already read (several targets share one statement)."""
+    codes = staff_path.strip("/").split("/")
+    scope = "/" + "/".join(codes[: _scope_depth(role)]) + "/"
+    return office_path.startswith(scope)
 
 
 def _may_approve(session: Session, user_id: str, approval: Approval) -> bool:
@@ -220,7 +242,8 @@ def reassign(
 ) -> list[Moved]:
     """Move open To Dos, in the caller's one unit of work: to `to_user` (Being Worked On, theirs), to
     `to_role`'s queue (Open), or — neither given — each re-routed by the rule among the others of its
-    role. One log entry per To Do with the reason; all or nothing.
+    role. One log entry per To Do with the reason; all or nothing. A To Do already `to_user`'s is
+    left as it is and not in the result.
 
     `actor_id` is the officer doing it (their role in routing.toml's reassign.roles, every To Do in
     their offices), or None for the administrator at the shell (`wss staff reassign`), named by `by`.
@@ -266,8 +289,8 @@ def reassign(
         was = f"{row.assigned_to} ({names.get(row.assigned_to, '?')})" if row.assigned_to else f"the {row.role} queue"
         if target is not None:
             _check_handover(session, target, row)
-            if target.user_id == row.assigned_to:
-                raise Invalid("to user", f"To Do {todo_id} is {target.user_id}'s already")
+            if target.user_id == row.assigned_to and row.status == BEING_WORKED_ON:
+                continue  # theirs already: nothing to move (a marked set may hold some of theirs)
             chosen = Pick(target.user_id, target.name, f"to {target.user_id} ({target.name})")
             role = target.role
         elif role_code is not None:
