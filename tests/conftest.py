@@ -153,3 +153,14 @@ def engine(demo_url):
     engine = db.make_engine(demo_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def queue_routing(monkeypatch):
+    """Every new To Do waits Open in its role queue (routing.toml's "queue" policy), as before routing:
+    for tests of what a clerk does with a To Do taken from the queue, not of who it was routed to."""
+    from wss_tui.store import config
+
+    rules = config.RoutingRules(config.RoutingPolicy(config.QUEUE), {}, config.routing_rules().reassign_roles)
+    monkeypatch.setattr(config, "routing_rules", lambda: rules)
+    return rules

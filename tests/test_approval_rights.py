@@ -17,6 +17,11 @@ from wss_tui.store.revision_rules import rules
 from ._revision_data import (ACC, ADMIN, CLERK, CLERK2, DIRC, EE, SDO, SE, approve, arrear_by, complaint, counts,
                              detail, propose, version)
 
+# What a clerk and an officer may do with To Dos taken from the queue; routing has its own tests
+# (tests/test_routing.py).
+pytestmark = pytest.mark.usefixtures("queue_routing")
+
+
 NOTE = "Please decide this one today"
 
 

@@ -39,6 +39,7 @@ def test_new_request_prints_its_id_and_status_shows_it(engine, demo_url, tmp_pat
     assert re.fullmatch(r"Request ID: \d{10}", lines[0])
     request_id = lines[0].split()[-1]
     assert any(f"for TR-SDC at {sub}" in line for line in lines)
+    assert any(re.fullmatch(r"Assigned to: .+ \(\w+-SDC[12]\)", line) for line in lines)
     assert any(line.startswith("SMS with the request ID queued to ******") for line in lines)
     assert counts(engine)["attachment"] == before["attachment"] + 1
 
@@ -47,6 +48,7 @@ def test_new_request_prints_its_id_and_status_shows_it(engine, demo_url, tmp_pat
     assert f"Request ID     {request_id}" in status.stdout
     assert "Request Type   Bill Revision Through WSS" in status.stdout
     assert "Status         Initiate Bill Complaint (open)" in status.stdout
+    assert re.search(r"^Assigned to    .+ \(\w+-SDC[12]\)$", status.stdout, re.M)
     assert "Open Date      28-11-2026" in status.stdout
     assert re.search(r"28-11-2026 11:00:00AM  Created\s+Bill Correction Request received through WSS", status.stdout)
     assert "scan.jpg (image/jpeg" in status.stdout
@@ -57,7 +59,7 @@ def test_json_receipt_and_json_status(engine, demo_url):
     result = wss(demo_url, "request", "new", "--account", account_id, "--bill", bill_no, "--reason", REASON, "--json")
     assert result.returncode == 0, result.stderr
     receipt = json.loads(result.stdout)
-    assert set(receipt) == {"request_id", "todo_id", "status", "office", "role"}
+    assert set(receipt) == {"request_id", "todo_id", "status", "office", "role", "assigned_to", "assigned_to_name"}
     assert (receipt["status"], receipt["office"], receipt["role"]) == ("Initiate Bill Complaint", sub, "TR-SDC")
     assert re.fullmatch(r"\d{10}", receipt["request_id"]) and re.fullmatch(r"\d{14}", receipt["todo_id"])
 
@@ -65,6 +67,8 @@ def test_json_receipt_and_json_status(engine, demo_url):
     assert status["request_id"] == receipt["request_id"] and status["account_id"] == account_id
     assert (status["request_type"], status["status"], status["is_open"]) == ("Bill Revision Through WSS", "Initiate Bill Complaint", True)
     assert [entry["log_type"] for entry in status["log"]] == ["Created"]
+    assert status["assigned_to"] == receipt["assigned_to"] and receipt["assigned_to"].endswith(("-SDC1", "-SDC2"))
+    assert status["assigned_to_name"] == receipt["assigned_to_name"]
 
 
 def test_walk_in_with_operator(engine, demo_url):

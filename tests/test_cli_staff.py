@@ -207,9 +207,10 @@ def test_unlock(engine, demo_url):
 
 def test_disable_and_enable(engine, demo_url):
     result = wss(demo_url, "staff", "disable", "INR1-SDC1")
-    assert (result.returncode, result.stdout) == (0, "disabled INR1-SDC1 (TR-SDC, ESD-INR-1)\n")
+    assert (result.returncode, result.stdout) == (0, "disabled INR1-SDC1 (TR-SDC, ESD-INR-1)\nINR1-SDC1 holds 2 open To Dos; "
+                                                     "move them with `wss staff reassign INR1-SDC1 --route` (or --to USER_ID)\n")
     assert not logs_in(engine, "INR1-SDC1", "clerk@123")
-    assert wss(demo_url, "staff", "disable", "INR1-SDC1").stdout == "INR1-SDC1 was already disabled; nothing changed\n"
+    assert wss(demo_url, "staff", "disable", "INR1-SDC1").stdout.startswith("INR1-SDC1 was already disabled; nothing changed\nINR1-SDC1 holds 2")
     passwd = wss(demo_url, "staff", "passwd", "INR1-SDC1", "--password-stdin", stdin=PASSWORD + "\n")
     assert passwd.stdout == "password set for INR1-SDC1 (still disabled: `wss staff enable INR1-SDC1` lets them log in)\n"
     assert not logs_in(engine, "INR1-SDC1", PASSWORD)

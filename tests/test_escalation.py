@@ -246,8 +246,8 @@ def test_a_complaint_reaches_every_level_at_its_moment(engine, matrix_file):
         assert len(new) == 1
         todo_id, todo_type, role, office, priority, version, status = new[0]
         assert (todo_type, role, office, priority, version, status) == (
-            "ESCLCASE", LEVEL_ROLE[level], ancestor(engine, sub, LEVEL_OFFICE[level]), LEVEL_PRIORITY[level], 1, "Open"
-        )
+            "ESCLCASE", LEVEL_ROLE[level], ancestor(engine, sub, LEVEL_OFFICE[level]), LEVEL_PRIORITY[level], 1, "Being Worked On"
+        )  # routed to the level's officer (store/routing.py)
         assert {(c.char_type, c.value) for c in now["chars"] if c.todo_id == todo_id} >= {("CASE", case_id)}
         assert {c.char_type for c in now["chars"] if c.todo_id == todo_id} == {"CASE", "ACCOUNT", "BILL"}
         # Every earlier To Do of the case: raised to the level's priority at least, logged "Escalated".

@@ -38,7 +38,7 @@ def test_accepted_request_writes_case_todo_characteristics_logs_contact_sms_and_
         "case_log": 2,  # Created, Attachment
         "todo": 1,
         "todo_characteristic": 3,
-        "todo_log": 1,
+        "todo_log": 2,  # Created, Assigned (routed to a clerk)
         "sms_outbox": 1,
         "attachment": 1,
         "customer_contact": 1,
@@ -61,12 +61,14 @@ def test_accepted_request_writes_case_todo_characteristics_logs_contact_sms_and_
 
         todo = s.get(ToDo, receipt.todo_id)
         assert len(todo.todo_id) == 14
-        assert (todo.todo_type, todo.role, todo.office_code, todo.status, todo.priority) == ("IMITCASE", "TR-SDC", sub, "Open", 30)
+        assert (todo.todo_type, todo.role, todo.office_code, todo.status, todo.priority) == ("IMITCASE", "TR-SDC", sub, "Being Worked On", 30)
         assert todo.message == f"Please Investigate Disputed Bill ({account_id}, {bill_no})"
-        assert (todo.case_id, todo.account_id, todo.assigned_to) == (case.case_id, account_id, None)
+        assert (todo.case_id, todo.account_id, todo.assigned_to) == (case.case_id, account_id, receipt.assigned_to)
+        clerk = s.execute(text("SELECT role, office_code FROM staff WHERE user_id = :u"), dict(u=receipt.assigned_to)).one()
+        assert tuple(clerk) == ("TR-SDC", sub)
         chars = dict(s.execute(select(ToDoCharacteristic.char_type, ToDoCharacteristic.value).where(ToDoCharacteristic.todo_id == todo.todo_id)).all())
         assert chars == {"CASE": case.case_id, "ACCOUNT": account_id, "BILL": bill_no}
-        assert s.scalars(select(ToDoLog.log_type).where(ToDoLog.todo_id == todo.todo_id)).all() == ["Created"]
+        assert s.scalars(select(ToDoLog.log_type).where(ToDoLog.todo_id == todo.todo_id).order_by(ToDoLog.id)).all() == ["Created", "Assigned"]
 
         stored = s.scalars(select(Attachment).where(Attachment.case_id == case.case_id)).one()
         assert (stored.filename, stored.content_type, stored.size) == ("bill.pdf", "application/pdf", len(PDF))
@@ -120,7 +122,7 @@ def test_walk_in_request_records_the_operator(engine):
     with db.read(engine) as s:
         case = s.get(Case, receipt.request_id)
         assert (case.channel, case.created_by) == ("walk-in", operator)
-        assert s.scalars(select(ToDoLog.user_id).where(ToDoLog.todo_id == receipt.todo_id)).one() == operator
+        assert s.scalars(select(ToDoLog.user_id).where(ToDoLog.todo_id == receipt.todo_id, ToDoLog.log_type == "Created")).one() == operator
         assert operator in s.scalars(select(CaseLog.details).where(CaseLog.case_id == case.case_id)).first()
 
 

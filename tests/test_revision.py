@@ -15,6 +15,11 @@ from ._revision_data import (ACC, ADMIN, CIRCLE, CLERK, CLERK2, DIRC, DISCOM, DI
                              SUB, ZONE, approve, arrear_by, bill_of, complaint, counts, detail, execute, forward_to,
                              free_bill, one, propose, version)
 
+# What a clerk and an officer may do with To Dos taken from the queue; routing has its own tests
+# (tests/test_routing.py).
+pytestmark = pytest.mark.usefixtures("queue_routing")
+
+
 LAKH = 1_00_000 * 100  # paise
 
 

@@ -59,6 +59,8 @@ def new(
                 status=receipt.status,
                 office=receipt.office,
                 role=receipt.role,
+                assigned_to=receipt.assigned_to,
+                assigned_to_name=receipt.assigned_to_name,
             )
         )
         return
@@ -67,6 +69,7 @@ def new(
     say(f"Request ID: {receipt.request_id}")
     say(f"Status: {receipt.status}; due by {timefmt.show(receipt.due_at)}")
     say(f"To Do {receipt.todo_id} for {receipt.role} at {receipt.office} ({receipt.office_name})")
+    say(_assigned(receipt.assigned_to, receipt.assigned_to_name, receipt.role))
     if receipt.sms_mobile:
         typer.echo(f"SMS with the request ID queued to ******{receipt.sms_mobile[-4:]}")
     else:
@@ -96,6 +99,7 @@ def status(
         ("Status", f"{st.status} ({'open' if st.is_open else 'closed ' + timefmt.show(st.closed_at)})"),
         ("Comments", st.comments or "-"),
         ("Account", st.account_id),
+        ("Assigned to", _assigned(st.assigned_to, st.assigned_to_name, None).removeprefix("Assigned to: ")),
     ]
     if st.bill_no:
         rows.append(("Disputed Bill", st.bill_no))
@@ -110,3 +114,9 @@ def status(
     kind = max((len(line.log_type) for line in st.log), default=0)
     for line in st.log:
         say(f"  {timefmt.show(line.at)}  {line.log_type:<{kind}}  {line.details}".rstrip())
+
+
+def _assigned(user_id: str | None, name: str | None, role: str | None) -> str:
+    if user_id is None:
+        return f"Assigned to: nobody yet (in the {role} queue)" if role else "Assigned to: nobody yet (in a role queue)"
+    return f"Assigned to: {name or '?'} ({user_id})"

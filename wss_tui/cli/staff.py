@@ -7,9 +7,9 @@ import sys
 
 import typer
 
-from .base import app, engine, fail, print_json
+from .base import app, engine, fail, print_json, say
 
-staff_app = typer.Typer(help="Staff: add, set a password, unlock, disable / enable, list; the log of changes.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff: add, set a password, unlock, disable / enable, list, reassign their To Dos; the log of changes.", no_args_is_help=True)
 app.add_typer(staff_app, name="staff")
 
 USER_ID_ARG = typer.Argument(..., metavar="USER_ID", help="Staff user ID, e.g. INR1-SDC3.")
@@ -109,6 +109,42 @@ def _set_active(ctx: typer.Context, user_id: str, active: bool, by: str | None) 
     change = staff_admin.set_active(engine(ctx), user_id, active, by=by)
     e, word = change.entry, "enabled" if active else "disabled"
     typer.echo(f"{word} {e.user_id} ({e.role}, {e.office_code})" if change.changed else f"{e.user_id} was already {word}; nothing changed")
+    if not active and change.open_todos:
+        n = change.open_todos
+        typer.echo(f"{e.user_id} holds {n} open To Do{'s' if n != 1 else ''}; move {'them' if n != 1 else 'it'} "
+                   f"with `wss staff reassign {e.user_id} --route` (or --to USER_ID)")
+
+
+@staff_app.command("reassign")
+def reassign(
+    ctx: typer.Context,
+    user_id: str = USER_ID_ARG,
+    to: str = typer.Option(None, "--to", metavar="USER_ID", help="Give them all to this colleague."),
+    to_role: str = typer.Option(None, "--to-role", metavar="ROLE", help="Put them all in this role's queue (Open)."),
+    route: bool = typer.Option(False, "--route", help="Re-route each by data/routing.toml's rule among the others of its role."),
+    reason: str = typer.Option(None, "--reason", help="Why, for each To Do's log (default: the member is disabled / locked out)."),
+    by: str = BY,
+    as_json: bool = typer.Option(False, "--json", help="Print the moves as a JSON list."),
+) -> None:
+    """Move every open To Do a staff member holds (on leave, transferred, disabled), in one step."""
+    from dataclasses import asdict
+
+    from wss_tui.store import staff_admin
+
+    if sum(map(bool, (to, to_role, route))) != 1:
+        fail("to: give one of --to USER_ID, --to-role ROLE or --route")
+    by = staff_admin.check_by(by)
+    moved = staff_admin.reassign(engine(ctx), user_id, to_user=to, to_role=to_role, reason=reason, by=by)
+    if as_json:
+        print_json([asdict(m) for m in moved])
+        return
+    uid = user_id.strip().upper()
+    if not moved:
+        typer.echo(f"{uid} holds no open To Dos; nothing moved")
+        return
+    for m in moved:
+        say(f"{m.todo_id}  {m.details}")
+    typer.echo(f"moved {len(moved)} open To Do{'s' if len(moved) != 1 else ''} from {uid}")
 
 
 @staff_app.command("log")

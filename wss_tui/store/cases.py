@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case as sql_case, select
 from sqlmodel import Session
 
 from . import clock, config, sms
 from .errors import Invalid, NotFound
-from .models import Account, Case, CaseLog
+from .models import COMPLETE, Account, Case, CaseLog, Staff, ToDo
 
 REQUEST_ID_DIGITS = 10
 
@@ -47,6 +47,10 @@ class RequestStatus:
     due_at: datetime
     closed_at: datetime | None
     log: list[CaseLogLine] = field(default_factory=list)  # oldest first
+    # Who has the request: the assignee of its first open To Do (its own, from intake), or of its
+    # first To Do once all are complete; None while it waits in a role queue.
+    assigned_to: str | None = None
+    assigned_to_name: str | None = None
 
 
 def request_status(session: Session, request_id: str) -> RequestStatus:
@@ -60,6 +64,13 @@ def request_status(session: Session, request_id: str) -> RequestStatus:
         .where(CaseLog.case_id == request_id)
         .order_by(CaseLog.at, CaseLog.id)
     ).all()
+    holder = session.execute(
+        select(ToDo.assigned_to, Staff.name)
+        .outerjoin(Staff, Staff.user_id == ToDo.assigned_to)
+        .where(ToDo.case_id == request_id)
+        .order_by(sql_case((ToDo.status == COMPLETE, 1), else_=0), ToDo.created_at, ToDo.todo_id)
+        .limit(1)
+    ).first()
     return RequestStatus(
         request_id=case.case_id,
         account_id=case.account_id,
@@ -74,6 +85,8 @@ def request_status(session: Session, request_id: str) -> RequestStatus:
         due_at=case.due_at,
         closed_at=case.closed_at,
         log=[CaseLogLine(at=r.at, log_type=r.log_type, details=r.details) for r in log],
+        assigned_to=holder.assigned_to if holder else None,
+        assigned_to_name=holder.name if holder else None,
     )
 
 

@@ -164,3 +164,87 @@ def search_check_seconds() -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 3 <= value <= 300:
         raise Invalid("search.toml search.check_seconds", f"give a number of seconds from 3 to 300, not {value!r}")
     return float(value)
+
+
+# --- routing (data/routing.toml; store/routing.py applies it) -------------------------------------
+
+LEAST_LOADED, QUEUE, NAMED_USER, POOL = "least-loaded", "queue", "user", "pool"
+ROUTING_POLICIES = (LEAST_LOADED, QUEUE, NAMED_USER, POOL)
+
+
+@dataclass(frozen=True)
+class RoutingPolicy:
+    kind: str  # one of ROUTING_POLICIES
+    users: tuple[str, ...] = ()  # the named user, or the pool
+
+
+@dataclass(frozen=True)
+class RoutingRules:
+    default: RoutingPolicy
+    offices: dict[tuple[str, str | None], RoutingPolicy]  # (office code, role or None: every role)
+    reassign_roles: tuple[str, ...]
+
+    def policy(self, office_code: str, role: str) -> RoutingPolicy:
+        return self.offices.get((office_code, role)) or self.offices.get((office_code, None)) or self.default
+
+
+@cache
+def routing_rules() -> RoutingRules:
+    """data/routing.toml, checked; a copy of data/ without the file routes least-loaded everywhere."""
+    try:
+        raw = load("routing.toml")
+    except FileNotFoundError:
+        raw = {}
+    default = _routing_policy("routing.toml default", raw.get("default", {}), allow_users=False)
+    known_offices = {spec.code for spec in offices()}
+    found: dict[tuple[str, str | None], RoutingPolicy] = {}
+    office_tables = raw.get("office", {})
+    if not isinstance(office_tables, dict):
+        raise Invalid("routing.toml office", "give one [office.CODE] table per office")
+    for code, table in office_tables.items():
+        key = f"routing.toml office.{code}"
+        if code not in known_offices:
+            raise Invalid(key, f"no office {code} in offices.toml; use an office's code")
+        if not isinstance(table, dict):
+            raise Invalid(key, 'give a table: policy = "queue", "user" or "pool"')
+        own = {k: v for k, v in table.items() if not isinstance(v, dict)}
+        for role, sub in table.items():
+            if not isinstance(sub, dict):
+                continue
+            if role not in roles() or not roles()[role].works_todos:
+                raise Invalid(f"{key}.{role}", f"{role} is not a role that works To Dos; use a role of roles.toml")
+            found[(code, role)] = _routing_policy(f"{key}.{role}", sub, allow_users=True)
+        if own:
+            found[(code, None)] = _routing_policy(key, own, allow_users=True)
+    reassign = raw.get("reassign", {})
+    reassign_roles = working_roles("routing.toml reassign.roles", reassign.get("roles", ["TR-SDO", "TR-EE"]))
+    return RoutingRules(default, found, reassign_roles)
+
+
+def _routing_policy(key: str, table: dict, *, allow_users: bool) -> RoutingPolicy:
+    kinds = ROUTING_POLICIES if allow_users else (LEAST_LOADED, QUEUE)
+    allowed = {"policy", "user", "pool"} if allow_users else {"policy"}
+    for name in table:
+        if name not in allowed:
+            raise Invalid(f"{key}.{name}", f"unknown setting; use {', '.join(sorted(allowed))}")
+    kind = table.get("policy", LEAST_LOADED)
+    if kind not in kinds:
+        raise Invalid(f"{key}.policy", f"{kind!r} is not a policy; use one of: {', '.join(kinds)}")
+    if kind == NAMED_USER:
+        user = table.get("user")
+        if not isinstance(user, str) or not user.strip():
+            raise Invalid(f"{key}.user", 'name the user ID, e.g. user = "INR1-SDC1"')
+        if "pool" in table:
+            raise Invalid(f"{key}.pool", 'a "user" policy names one user; drop pool, or use policy = "pool"')
+        return RoutingPolicy(kind, (user.strip().upper(),))
+    if kind == POOL:
+        pool = table.get("pool")
+        if not isinstance(pool, list) or not pool or not all(isinstance(u, str) and u.strip() for u in pool):
+            raise Invalid(f"{key}.pool", 'list the user IDs, e.g. pool = ["INR1-SDC1", "INR1-SDC2"]')
+        if "user" in table:
+            raise Invalid(f"{key}.user", 'a "pool" policy lists its users in pool; drop user')
+        return RoutingPolicy(kind, tuple(dict.fromkeys(u.strip().upper() for u in pool)))
+    for name in ("user", "pool"):
+        if name in table:
+            raise Invalid(f"{key}.{name}", f'only a "{name}" policy takes {name}; set policy = "{name}" or drop it')
+    return RoutingPolicy(kind)

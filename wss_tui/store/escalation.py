@@ -39,10 +39,10 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from . import calendar, clock, config, sla, timefmt
+from . import calendar, clock, config, routing, sla, timefmt
 from .calendar import BusinessCalendar
 from .errors import Invalid
-from .models import COMPLETE, OPEN, Account, Case, CaseLog, Office, ToDo, ToDoCharacteristic, ToDoLog
+from .models import BEING_WORKED_ON, COMPLETE, OPEN, Account, Case, CaseLog, Office, ToDo, ToDoCharacteristic, ToDoLog
 
 SOURCE = "escalation.toml"
 ESCALATED = "Escalated"
@@ -339,6 +339,8 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
     # Each decision is made here, once per case, into a temporary table; the writes are then a few
     # INSERT … SELECT and UPDATE … FROM statements over it, whatever the number of cases.
     decisions = []
+    plan = routing.planner(session)  # one grouped count per (role, office); each pick counts toward the next
+    plan.prefetch([routing.Target(mx.level(r.reached).role, _ancestor(r.path, mx.level(r.reached).office_level)) for r in due])
     for row, todo_id in zip(due, _new_todo_ids(conn, len(due))):
         level = mx.level(row.reached)
         office_code = _ancestor(row.path, level.office_level)
@@ -350,12 +352,14 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
         )
         related = f"{row.account_id}, {row.bill_no}" if row.bill_no else row.account_id
         rtype = config.request_types().get(row.request_type)
+        routed = plan.pick(session, routing.Target(level.role, office_code))
         decisions.append(
             dict(
                 case_id=row.case_id, todo_id=todo_id, from_level=row.escalation_level, level=level.number,
                 office_code=office_code, role=level.role, priority=level.priority,
                 account_id=row.account_id, bill_no=row.bill_no, details=what,
                 message=f"Escalated L{level.number}: {rtype.name if rtype else row.request_type} pending {pending} ({related})"[:200],
+                assigned_to=routed.user_id, routed=routed.why,
             )
         )
     _DUE.create(conn)
@@ -392,6 +396,8 @@ _DUE = Table(
     Column("bill_no", String(14)),
     Column("details", Text, nullable=False),
     Column("message", String(200), nullable=False),
+    Column("assigned_to", String(20)),  # None: left in the role queue (store/routing.py)
+    Column("routed", Text, nullable=False),  # the "Assigned" entry, or why it waits in the queue
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
@@ -426,9 +432,11 @@ def _apply(conn: Connection, mx: Matrix, at: datetime) -> int:
     conn.execute(
         insert(_todo).from_select(
             ["todo_id", "todo_type", "role", "office_code", "message", "status", "priority", "comment",
-             "created_at", "case_id", "account_id", "version"],
-            select(d.todo_id, literal(mx.todo_type), d.role, d.office_code, d.message, literal(OPEN), d.priority,
-                   literal(""), when, d.case_id, d.account_id, literal(1)).order_by(d.todo_id),
+             "created_at", "case_id", "account_id", "version", "assigned_to", "last_assigned_at"],
+            select(d.todo_id, literal(mx.todo_type), d.role, d.office_code, d.message,
+                   case((d.assigned_to.is_(None), literal(OPEN)), else_=literal(BEING_WORKED_ON)), d.priority,
+                   literal(""), when, d.case_id, d.account_id, literal(1), d.assigned_to,
+                   case((d.assigned_to.is_(None), null()), else_=when)).order_by(d.todo_id),
         )
     )
     chars = union_all(
@@ -445,7 +453,15 @@ def _apply(conn: Connection, mx: Matrix, at: datetime) -> int:
     conn.execute(
         insert(_todo_log).from_select(
             ["todo_id", "at", "log_type", "details"],
-            select(d.todo_id, when, literal("Created"), d.details).order_by(d.todo_id),
+            select(d.todo_id, when, literal("Created"),
+                   case((d.assigned_to.is_(None), d.details + literal(". ") + d.routed), else_=d.details)).order_by(d.todo_id),
+        )
+    )
+    conn.execute(
+        insert(_todo_log).from_select(
+            ["todo_id", "at", "log_type", "details", "assigned_to"],
+            select(d.todo_id, when, literal("Assigned"), d.routed, d.assigned_to)
+            .where(d.assigned_to.is_not(None)).order_by(d.todo_id),
         )
     )
     # 3. The case: its log, then its level — only from the level it was read at, so a sweep running

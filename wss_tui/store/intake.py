@@ -15,12 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from . import accounts, attachments, clock, config, ids, offices, sla, sms
+from . import accounts, attachments, clock, config, ids, offices, routing, sla, sms
 from . import text as text_rule
 from .attachments import AttachmentIn
 from .errors import Denied, Invalid, NotFound
 from .models import (
-    OPEN,
     Account,
     Attachment,
     Bill,
@@ -50,6 +49,8 @@ class Receipt:
     office_name: str
     due_at: datetime
     sms_mobile: str | None  # None: the account has no registered mobile, so no SMS was queued
+    assigned_to: str | None = None  # who the To Do was routed to (store/routing.py); None: the role queue
+    assigned_to_name: str | None = None
 
 
 def contact_kind(rtype: config.RequestType, stage: str) -> tuple[str, str]:
@@ -225,6 +226,7 @@ def _write(session, rtype, channel, account, bill, reason, docs, operator) -> Re
         session.add(bill)
 
     todo_id = ids.new_todo_id(session)
+    routed = routing.pick(session, routing.Target(rtype.role, account.subdivision_code))
     related = f"{account.account_id}, {bill.bill_no}" if bill else account.account_id
     session.add(
         ToDo(
@@ -233,17 +235,19 @@ def _write(session, rtype, channel, account, bill, reason, docs, operator) -> Re
             role=rtype.role,
             office_code=account.subdivision_code,
             message=f"{rtype.message} ({related})",
-            status=OPEN,
             priority=rtype.priority,
             created_at=now,
             case_id=case_id,
+            **routing.assignment(routed, now),
             account_id=account.account_id,
         )
     )
     session.flush()  # the To Do row must exist before its characteristics and log point at it
     chars = [("CASE", case_id), ("ACCOUNT", account.account_id)] + ([("BILL", bill.bill_no)] if bill else [])
     session.add_all(ToDoCharacteristic(todo_id=todo_id, char_type=t, value=v) for t, v in chars)
-    session.add(ToDoLog(todo_id=todo_id, at=now, log_type="Created", user_id=user_id))
+    session.add(ToDoLog(todo_id=todo_id, at=now, log_type="Created", details=routing.queue_note(routed), user_id=user_id))
+    session.flush()  # "Created" before "Assigned"
+    routing.log_pick(session, todo_id, routed, now)
 
     session.add_all(
         Attachment(
@@ -304,4 +308,6 @@ def _write(session, rtype, channel, account, bill, reason, docs, operator) -> Re
         office_name=offices.get(session, account.subdivision_code).name,
         due_at=case.due_at,
         sms_mobile=account.mobile,
+        assigned_to=routed.user_id,
+        assigned_to_name=routed.name,
     )

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from . import cases, clock, ids, oversight, powers, sla, timefmt, todos, work_todos
+from . import cases, clock, ids, oversight, powers, routing, sla, timefmt, todos, work_todos
 from .errors import Denied, Invalid, Stale
 from .models import (
     APPROVED,
@@ -139,6 +139,7 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
         chars=[("CASE", case.case_id), ("ACCOUNT", account.account_id), ("BILL", bill.bill_no),
                ("REVISION", str(rev.revision_id))],
         user_id=actor.user_id,
+        approval=routing.Approval(actor.user_id, difference, account.subdivision_code),
     )
     session.add(rev)
     changes = describe(before, after)

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from . import auth, clock, config, db, offices
+from . import auth, clock, config, db, offices, routing
 from . import text as text_rule
 from .errors import Invalid, NotFound
 from .ids import is_mobile
@@ -33,7 +33,7 @@ MAX_NAME = 80  # the Staff.name column
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128  # what the login screen's password field takes
 MAX_BY = 120  # the StaffChange.by column
-ADD, PASSWD, UNLOCK, DISABLE, ENABLE = "add", "passwd", "unlock", "disable", "enable"
+ADD, PASSWD, UNLOCK, DISABLE, ENABLE, REASSIGN = "add", "passwd", "unlock", "disable", "enable", "reassign"
 LEVEL_WORDS = {"discom": "discom", "zone": "zone", "circle": "circle", "division": "division", "subdivision": "sub-division"}
 
 
@@ -85,6 +85,7 @@ class StaffEntry:
 class Change:
     entry: StaffEntry
     changed: bool  # False when it already was so (unlocking an unlocked user …): nothing was written
+    open_todos: int = 0  # open To Dos the member holds (said on disable: `wss staff reassign` moves them)
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,33 @@ def set_active(engine: Engine, user_id: str, active: bool, *, by: str | None = N
         staff.active = active
         if changed:
             _record(session, who, ENABLE if active else DISABLE, staff.user_id, f"{staff.role}, {staff.office_code}")
-        return Change(_entry(staff), changed)
+        return Change(_entry(staff), changed, len(routing.held_by(session, staff.user_id)))
+
+
+def reassign(
+    engine: Engine,
+    user_id: str,
+    *,
+    to_user: str | None = None,
+    to_role: str | None = None,
+    reason: str | None = None,
+    by: str | None = None,
+) -> list[routing.Moved]:
+    """Move every open To Do `user_id` holds, in one transaction: to `to_user`, to `to_role`'s queue,
+    or each re-routed by routing's rule among the others of its role. Recorded here and in each
+    To Do's log."""
+    who = _who(by)
+    with db.write(engine) as session:
+        staff = _staff(session, check_user_id(user_id))
+        held = routing.held_by(session, staff.user_id)
+        if not held:
+            return []
+        state = "disabled" if not staff.active else "locked out" if _holds(staff.locked_until) else "active"
+        why = reason or f"{staff.user_id} is {state}"
+        moved = routing.reassign(session, None, held, to_user, to_role, reason=why, by=who[0])
+        where = f"to {to_user.strip().upper()}" if to_user else f"to the {to_role.strip().upper()} queue" if to_role else "re-routed"
+        _record(session, who, REASSIGN, staff.user_id, f"{len(moved)} open To Do(s) {where}: {why}")
+        return moved
 
 
 def change_log(session: Session, *, user_id: str | None = None, limit: int = 50, before_id: int | None = None) -> list[ChangeEntry]:

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
-from . import clock, ids
-from .models import BEING_WORKED_ON, OPEN, ToDo, ToDoCharacteristic, ToDoLog
+from . import clock, ids, routing
+from .models import ToDo, ToDoCharacteristic, ToDoLog
 
 _todo = ToDo.__table__
 _log = ToDoLog.__table__
@@ -34,10 +34,18 @@ def create(
     chars: Sequence[tuple[str, str]],
     user_id: str,
     assigned_to: str | None = None,
+    approval: routing.Approval | None = None,
 ) -> str:
-    """A new To Do, Open for `role` in `office_code`, or Being Worked On by `assigned_to`."""
+    """A new To Do for `role` in `office_code`: Being Worked On by `assigned_to` (an officer's own
+    case), else by whoever routing picks (for an approval, one who may approve it), else Open in the
+    role queue."""
     now = clock.now()
     todo_id = ids.new_todo_id(session)
+    routed = None
+    if assigned_to is None:
+        routed = routing.pick(session, routing.Target(role, office_code, approval=approval))
+        assigned_to = routed.user_id
+    columns = routing.assignment(routing.Pick(assigned_to, None, ""), now)
     session.add(
         ToDo(
             todo_id=todo_id,
@@ -45,20 +53,22 @@ def create(
             role=role,
             office_code=office_code,
             message=message[:MESSAGE_CHARS],
-            status=BEING_WORKED_ON if assigned_to else OPEN,
             priority=priority,
-            assigned_to=assigned_to,
             sent_by=None if assigned_to == user_id else user_id,
             created_at=now,
-            last_assigned_at=now if assigned_to else None,
+            **columns,
             case_id=case_id,
             account_id=account_id,
         )
     )
     session.flush()  # the To Do must exist before its characteristics and log point at it
     session.add_all(ToDoCharacteristic(todo_id=todo_id, char_type=t, value=v) for t, v in chars)
-    session.add(ToDoLog(todo_id=todo_id, at=now, log_type="Created", user_id=user_id, assigned_to=assigned_to))
+    own = routed is None  # the creator's own To Do: theirs from the start
+    session.add(ToDoLog(todo_id=todo_id, at=now, log_type="Created", details=routing.queue_note(routed) if routed else "",
+                        user_id=user_id, assigned_to=assigned_to if own else None))
     session.flush()
+    if routed is not None:
+        routing.log_pick(session, todo_id, routed, now)
     return todo_id
 
 
