@@ -24,6 +24,10 @@ from .conftest import FIXED_NOW
 from .test_concurrency import in_processes
 from .test_otp import code_sent, otp_row, revised, send
 
+# Revision and closure flows start from a To Do taken from the queue, as before routing (test_routing.py
+# covers who a new To Do is routed to).
+pytestmark = pytest.mark.usefixtures("queue_routing")
+
 PASSWORD = "clerk@123"
 LOCKED_UNTIL = "28-11-2026 11:15:00AM"  # FIXED_NOW + 15 minutes, as the clerk reads it
 

@@ -22,6 +22,10 @@ from ._hostile_data import plant
 from ._revision_data import CLERK, DIVISION, SUB
 from .hostile import assert_no_control
 
+# Revision and closure flows start from a To Do taken from the queue, as before routing (test_routing.py
+# covers who a new To Do is routed to).
+pytestmark = pytest.mark.usefixtures("queue_routing")
+
 
 @pytest.fixture
 def planted(engine):

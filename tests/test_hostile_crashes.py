@@ -302,6 +302,7 @@ async def test_a_date_out_of_range_in_the_filter_bar_is_an_inline_message(engine
         assert text_of(app, "#filter-error") == ""
 
 
+@pytest.mark.usefixtures("queue_routing")  # the queue, as an office that routes none
 async def test_a_revision_figure_that_is_no_number_is_an_inline_message(engine):
     c = complaint(engine)
     before = counts(engine)

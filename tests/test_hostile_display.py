@@ -38,6 +38,10 @@ from ._revision_data import EE, SDO, caseless_todo
 from .hostile import assert_no_control
 from .tui_helpers import CLERK, app_as, settle, table
 
+# Revision and closure flows start from a To Do taken from the queue, as before routing (test_routing.py
+# covers who a new To Do is routed to).
+pytestmark = pytest.mark.usefixtures("queue_routing")
+
 SIZE = (160, 50)  # wide: every column, and log users by name
 OPERATOR = "INR1-OPR"
 

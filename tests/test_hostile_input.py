@@ -37,6 +37,10 @@ from ._revision_data import CLERK, CLERK2, EE, SDO, approve, caseless_todo, comp
 from .hostile import CONTROLS, MARKUP, NOT_UTF8, PLAIN, assert_no_control
 from .test_revision import reading_less
 
+# Revision and closure flows start from a To Do taken from the queue, as before routing (test_routing.py
+# covers who a new To Do is routed to).
+pytestmark = pytest.mark.usefixtures("queue_routing")
+
 REFUSED = CONTROLS + NOT_UTF8
 KEPT = MARKUP + PLAIN
 COMPLETED = "Case Completed"

@@ -18,6 +18,10 @@ from ._revision_data import (CLERK, CLERK2, EE, OTHER_EE, SDO, Complaint, approv
                              execute, forward_to, free_bill, one, propose, version)
 from .test_revision import reading_less
 
+# Revision and closure flows start from a To Do taken from the queue, as before routing (test_routing.py
+# covers who a new To Do is routed to).
+pytestmark = pytest.mark.usefixtures("queue_routing")
+
 COMPLETED, REJECTED = "Case Completed", "Reject the Case"
 
 

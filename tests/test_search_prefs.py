@@ -74,6 +74,7 @@ def test_saved_searches_are_named_per_user_overwritten_by_name_and_deleted(engin
         assert prefs.remembered(s, EE) is None  # a saved search is not the filter last used
 
 
+@pytest.mark.usefixtures("queue_routing")  # the queue, as an office that routes none
 def test_the_queue_filter_lists_only_the_role_s_unassigned_to_dos(engine):
     todo_id = waiting_approval(engine)
     with db.read(engine) as s:
@@ -84,6 +85,7 @@ def test_the_queue_filter_lists_only_the_role_s_unassigned_to_dos(engine):
     assert todo_id not in [r.todo_id for r in mine]
 
 
+@pytest.mark.usefixtures("queue_routing")  # the queue, as an office that routes none
 def test_changes_counts_the_role_queue_and_moves_when_a_to_do_comes_or_changes(engine):
     mine = SearchFilter()
     before = check(engine, EE, mine)

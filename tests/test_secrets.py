@@ -25,6 +25,10 @@ from ._revision_data import CLERK, EE
 from ._sms_capture import Capture, deliver
 from .test_otp import COMPLETED, close, otp_row, revised, send, version
 
+# Revision and closure flows start from a To Do taken from the queue, as before routing (test_routing.py
+# covers who a new To Do is routed to).
+pytestmark = pytest.mark.usefixtures("queue_routing")
+
 WSS = Path(sys.executable).parent / "wss"
 SIX = re.compile(r"(?<!\d)\d{6}(?!\d)")
 

@@ -150,6 +150,7 @@ def test_nothing_marked_or_both_targets_is_refused(engine):
         reassign(engine, SDO, open_of(engine, CLERK).items(), to_user=CLERK2, to_role="TR-SDC", reason=REASON)
 
 
+@pytest.mark.usefixtures("queue_routing")  # the queue, as an office that routes none
 def test_approvals_go_only_to_who_may_approve(engine):
     c = complaint(engine, clerk=CLERK)
     info = propose(engine, c, arrear_by(engine, c.bill_no, 2_000 * 100))

@@ -5,7 +5,7 @@ Each test asks the store afterwards what really happened; refusals must leave it
 
 from __future__ import annotations
 
-
+import pytest
 from sqlalchemy import select
 
 from wss_tui.screens.account import AccountScreen
@@ -21,6 +21,10 @@ from ._revision_data import (EE, SDO, approve, arrear_by, bill_of, complaint, co
 from .test_revision import reading_less
 from .test_tui_entry import open_entry
 from .tui_helpers import CLERK, app_as, notifications, settle, table, text_of
+
+# Revision and closure flows start from a To Do taken from the queue, as before routing (test_routing.py
+# covers who a new To Do is routed to).
+pytestmark = pytest.mark.usefixtures("queue_routing")
 
 
 async def typed(pilot, **fields) -> None:

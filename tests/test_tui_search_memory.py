@@ -3,6 +3,8 @@ the filter they left, saved searches from the palette, and a list that keeps its
 
 from __future__ import annotations
 
+import pytest
+
 from textual.widgets import Select
 
 from wss_tui.screens.todo_search import TodoSearchScreen
@@ -36,6 +38,7 @@ async def palette(pilot, command: str) -> None:
     await settle(pilot)
 
 
+@pytest.mark.usefixtures("queue_routing")  # the queue, as an office that routes none
 async def test_the_ee_sees_the_waiting_approval_counted_and_one_key_shows_it(engine):
     approval = new_todo(engine, role="TR-EE", office="EDD-INR", message="approve the revision")
     app = app_as(engine, EE)

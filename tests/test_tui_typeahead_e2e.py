@@ -7,9 +7,11 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+from sqlalchemy import delete
+
 from wss_tui.store import db, todos
 from wss_tui.store.clock import IST
-from wss_tui.store.models import BEING_WORKED_ON
+from wss_tui.store.models import BEING_WORKED_ON, UserFilter
 from wss_tui.store.todos import SearchFilter
 
 from .e2e.tmux import WSS, Terminal, require_tmux_and_wss
@@ -103,6 +105,8 @@ def test_slash_and_a_filter_in_one_write_filter_as_typed_slowly(demo_url, engine
     assert by_end != mine, "the demo has open To Dos of the clerk on both sides of 15-11-2026"
     keys = "/\t\t\t\t15-11-2026\r"
     for send in (at_a_persons_pace, Terminal.burst):
+        with db.write(engine) as session:  # each run starts from the first screen, not the filter remembered
+            session.execute(delete(UserFilter).where(UserFilter.user_id == CLERK))
         term = wss_tui(demo_url)
         try:
             term.wait_for("staff login")
