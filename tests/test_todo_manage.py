@@ -68,9 +68,9 @@ def test_reassign_several_in_one_go_logs_each(engine):
         d = detail(engine, SDO, todo_id)
         assert (d.assigned_to, d.status, d.role, d.version) == (CLERK2, BEING_WORKED_ON, "TR-SDC", version + 1)
         last = d.log[-1]
-        assert (last.log_type, last.user_id, last.assigned_to) == ("Reassigned", SDO, CLERK2)
-        assert last.details.startswith(f"From {CLERK} (") and f" to {CLERK2} (" in last.details
-        assert last.details.endswith(f" by {SDO}: {REASON}")
+        assert (last.log_type, last.user_id, last.assigned_to) == ("Assigned", SDO, CLERK2)
+        assert last.details == (f"Reassigned from {CLERK} (YADAV,MANOJ) by {SDO} (GUPTA,SHALINI): {REASON}; "
+                                f"to {CLERK2} (VERMA,HARISH)")
     assert load_of(engine, SDO, f"user:{CLERK}").open == 0
     assert load_of(engine, SDO, f"user:{CLERK2}").open == 4
 
@@ -82,7 +82,9 @@ def test_reassign_to_the_role_queue(engine):
     for todo_id in before:
         d = detail(engine, SDO, todo_id)
         assert (d.assigned_to, d.status) == (None, OPEN)
-        assert d.log[-1].details == f"From {CLERK} (YADAV,MANOJ) to role TR-SDC by {SDO}: {REASON}"
+        assert (d.log[-1].log_type, d.log[-1].details) == (
+            "Forwarded", f"Reassigned from {CLERK} (YADAV,MANOJ) by {SDO} (GUPTA,SHALINI): {REASON}; "
+                         "to the TR-SDC queue of ESD-INR-1")
     assert load_of(engine, SDO, "queue:TR-SDC").open == queued + 2
 
 
@@ -181,7 +183,8 @@ def test_a_queued_to_do_goes_to_a_clerk(engine):
     reassign(engine, SDO, [(todo_id, queued.versions[todo_id])], to_user=CLERK, reason="Manoj has room today")
     d = detail(engine, SDO, todo_id)
     assert (d.assigned_to, d.status) == (CLERK, BEING_WORKED_ON)
-    assert d.log[-1].details == f"From role TR-SDC to {CLERK} (YADAV,MANOJ) by {SDO}: Manoj has room today"
+    assert d.log[-1].details == (f"Reassigned from the TR-SDC queue by {SDO} (GUPTA,SHALINI): Manoj has room today; "
+                                 f"to {CLERK} (YADAV,MANOJ)")
     with db.read(engine) as s:
         left = {r.key: r.open for r in workload.workload(s, SDO).rows}
     assert left.get("queue:TR-SDC", 0) == queued.page.total - 1  # an empty queue is not listed

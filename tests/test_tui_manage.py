@@ -71,7 +71,7 @@ async def test_the_sdo_reassigns_two_marked_to_dos_to_another_clerk(engine):
     with db.read(engine) as s:
         for todo_id in mine:
             d = todos.get(s, SDO, todo_id)
-            assert d.assigned_to == CLERK2 and d.log[-1].details.endswith(f"by {SDO}: {REASON}")
+            assert d.assigned_to == CLERK2 and f"by {SDO} (GUPTA,SHALINI): {REASON};" in d.log[-1].details
 
 
 async def test_a_refusal_reopens_the_dialog_with_the_reason_and_what_was_typed(engine):

@@ -19,7 +19,7 @@ clerk (a tie broken twice), which is harmless, and no lock means no deadlock on 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -28,7 +28,7 @@ from sqlmodel import Session
 
 from . import clock, config, offices, powers
 from . import text as text_rule
-from .errors import Denied, Invalid, NotFound
+from .errors import Denied, Invalid, NotFound, Stale
 from .models import BEING_WORKED_ON, COMPLETE, OPEN, Office, Staff, ToDo, ToDoLog
 
 _todo = ToDo.__table__
@@ -239,6 +239,7 @@ def reassign(
     *,
     reason: str,
     by: str | None = None,
+    versions: Mapping[str, int] | None = None,
 ) -> list[Moved]:
     """Move open To Dos, in the caller's one unit of work: to `to_user` (Being Worked On, theirs), to
     `to_role`'s queue (Open), or — neither given — each re-routed by the rule among the others of its
@@ -247,6 +248,8 @@ def reassign(
 
     `actor_id` is the officer doing it (their role in routing.toml's reassign.roles, every To Do in
     their offices), or None for the administrator at the shell (`wss staff reassign`), named by `by`.
+    `versions` (the officers' screen): each To Do as the officer saw it; if any changed since, nothing
+    moves and one line names every one that did.
     """
     if to_user and to_role:
         raise Invalid("to", "move them to a user or to a role, not both")
@@ -277,6 +280,10 @@ def reassign(
             raise NotFound("To Do", f"no To Do {todo_id} in your offices")
         if row.status == COMPLETE:
             raise Invalid("To Do", f"To Do {todo_id} is Complete; only open To Dos are moved")
+    if versions is not None:
+        changed = [todo_id for todo_id in ids if rows[todo_id].version != versions.get(todo_id)]
+        if changed:
+            raise _changed_since(conn, changed)
     target = _target_user(session, to_user) if to_user else None
     role_code = _target_role(to_role) if to_role else None
     plan = planner(session)
@@ -317,6 +324,17 @@ def reassign(
         ))
         moved.append(Moved(todo_id, row.assigned_to, chosen.user_id, role, details))
     return moved
+
+
+def _changed_since(conn: Connection, todo_ids: list[str]) -> Stale:
+    """One line naming every To Do that changed since the officer read it (and who changed the first)."""
+    from .todos import stale_line  # todos imports this module
+
+    head = stale_line(conn, todo_ids[0])
+    if len(todo_ids) == 1:
+        return Stale("To Do", f"{head}; nothing was reassigned — look again and mark it again")
+    return Stale("To Do", f"{len(todo_ids)} To Dos changed since you read them: {head}; also "
+                          f"{', '.join(todo_ids[1:])}. Nothing was reassigned — look again and mark them again")
 
 
 def held_by(session: Session, user_id: str) -> list[str]:

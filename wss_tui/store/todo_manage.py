@@ -1,12 +1,11 @@
 """To Do management for officers (CC&B's To Do Management): see whose work waits, and move several
 To Dos at once to another user or role with one logged reason.
 
-Only an officer — a role with financial powers in data/powers.toml (SDO, EE and above) — manages To
-Dos, and only in the offices of their scope (todos._actor / _load: out of scope is "not found"). The
-target must be one who could have been forwarded each To Do (todos._colleague, todo_rights: works its
-type, covers its office; an approval only an officer who may approve it), so a reassignment never
-hides work where nobody may do it. Every To Do of a reassignment moves in the caller's one unit of
-work, or none does.
+Only an officer — a role of routing.toml's reassign.roles — manages To Dos, and only in the offices of
+their scope. The moving itself is routing.reassign's, the same as `wss staff reassign`: the target
+must be one who could have been forwarded each To Do (todo_rights: works its type, covers its office;
+an approval only an officer who may approve it), so a reassignment never hides work where nobody may
+do it; every To Do moves in the caller's one unit of work, or none does.
 
 Unlike `todos.forward`, the To Do need not be the actor's: moving a colleague's work is the point. The
 To Do's `sent_by` is left as it is, so "send back" still returns it along the chain of work rather than
@@ -18,32 +17,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlmodel import Session
 
-from . import clock, config, todos
+from . import config, routing, todos
 from . import text as text_rule
-from .errors import Denied, Invalid, Stale
-from .models import BEING_WORKED_ON, COMPLETE, OPEN, ToDo, ToDoLog
-from .revision_rules import approvers
+from .errors import Denied, Invalid
+from .models import OPEN, Staff, ToDo
 
 _todo = ToDo.__table__
-_log = ToDoLog.__table__
-
-LOG_TYPE = "Reassigned"
 MAX_AT_ONCE = todos.MAX_PAGE
 
 
-def officer_roles() -> tuple[str, ...]:
-    """The roles that manage To Dos: those with financial powers (powers.toml), lowest first."""
-    return tuple(a.role for a in approvers())
-
-
 def manager_refusal(role: str) -> Denied | None:
-    """Why `role` may not manage others' To Dos, or None."""
-    if role in officer_roles():
+    """Why `role` may not manage others' To Dos, or None (routing.toml's reassign.roles: one rule for
+    this screen and routing.reassign)."""
+    allowed = config.routing_rules().reassign_roles
+    if role in allowed:
         return None
-    return Denied("role", f"{role} does not manage To Dos; officers do ({', '.join(officer_roles())})")
+    return Denied("role", f"{role} does not manage To Dos; officers do ({', '.join(allowed)})")
 
 
 def may_manage(role: str) -> bool:
@@ -108,60 +100,23 @@ def reassign(
     to_role: str | None = None,
     reason: str = "",
 ) -> Reassigned:
-    """Move each To Do (as of its version) to `to_user` (Being Worked On, theirs) or to `to_role`
-    (Open, in its office's queue), logging "From A to B by <officer>: <reason>" on each."""
+    """Move the marked To Dos, each as the officer saw it (its version), to `to_user` (Being Worked On,
+    theirs) or to `to_role` (Open, in its office's queue): routing.reassign does the moving, the
+    checks and the log, all or nothing."""
     if bool(to_user) == bool(to_role):
         raise Invalid("to", "reassign to a user ID or to a role, one of the two")
-    reason = todos._text(reason, "reason", "say why they are reassigned")
-    text_rule.check("to user" if to_user else "to role", to_user or to_role)
     wanted = _wanted(todo_ids_with_versions)
     actor = require_manager(session, actor_id)
-    conn = session.connection()
-    rows = [todos._load(conn, actor, todo_id) for todo_id in wanted]
-    changed = [row for row in rows if row.version != wanted[row.todo_id]]
-    if changed:
-        raise _stale(conn, changed)
-    for row in rows:
-        if row.status == COMPLETE:
-            raise Invalid("To Do", f"To Do {row.todo_id} is Complete; only open To Dos are reassigned")
-    now = clock.now()
-    names = todos._names(conn, {row.assigned_to for row in rows})
+    moved = routing.reassign(session, actor.user_id, list(wanted), to_user=to_user, to_role=to_role,
+                             reason=reason, versions=wanted)
+    if not moved:
+        raise Invalid("to user", f"the marked To Dos are {to_user.strip().upper()}'s already; nothing to move")
     if to_user:
-        targets = [todos._colleague(session, to_user, row, "to user") for row in rows]
-        target = targets[0]
+        target = session.get(Staff, moved[0].to_user)
         to_text = f"{target.user_id} ({target.name})"
-        for row in rows:
-            if row.status == BEING_WORKED_ON and row.assigned_to == target.user_id:
-                raise Invalid("to user", f"To Do {row.todo_id} is {target.user_id}'s already; unmark it")
-        values = dict(status=BEING_WORKED_ON, assigned_to=target.user_id, role=target.role, last_assigned_at=now)
     else:
-        code = to_role.strip().upper()
-        role = config.roles().get(code)
-        if role is None or not role.works_todos:
-            known = ", ".join(c for c, r in config.roles().items() if r.works_todos)
-            raise Invalid("to role", f"{code} is not a role that works To Dos; use one of: {known}")
-        for row in rows:
-            if row.status == OPEN and row.role == code:
-                raise Invalid("to role", f"To Do {row.todo_id} waits in the {code} queue already; unmark it")
-            todos._require_role_target(session, code, row)
-        to_text = f"role {code}"
-        values = dict(status=OPEN, assigned_to=None, role=code)
-    for row in rows:
-        done = conn.execute(
-            update(_todo)
-            .where(_todo.c.todo_id == row.todo_id, _todo.c.version == row.version)
-            .values(version=_todo.c.version + 1, **values)
-        )
-        if done.rowcount != 1:
-            raise _stale(conn, [row])
-        conn.execute(
-            insert(_log).values(
-                todo_id=row.todo_id, at=now, log_type=LOG_TYPE, user_id=actor.user_id,
-                details=f"From {_from_text(row, names)} to {to_text} by {actor.user_id}: {reason}",
-                assigned_to=values["assigned_to"],
-            )
-        )
-    return Reassigned([row.todo_id for row in rows], to_text)
+        to_text = f"role {moved[0].role}"
+    return Reassigned([m.todo_id for m in moved], to_text)
 
 
 def _wanted(todo_ids_with_versions: Sequence[tuple[str, int]]) -> dict[str, int]:
@@ -178,20 +133,3 @@ def _wanted(todo_ids_with_versions: Sequence[tuple[str, int]]) -> dict[str, int]
     return wanted
 
 
-def _from_text(row, names: dict[str, str]) -> str:
-    if row.status == BEING_WORKED_ON and row.assigned_to:
-        name = names.get(row.assigned_to)
-        return f"{row.assigned_to} ({name})" if name else row.assigned_to
-    return f"role {row.role}"
-
-
-def _stale(conn, rows) -> Stale:
-    """One line naming every To Do that changed since the officer read it (and who changed the first)."""
-    ids = [row.todo_id for row in rows]
-    first = todos._stale(conn, ids[0]).message  # "To Do X was changed by Y at T; reloaded — …"
-    head = first.split(";")[0]
-    if len(ids) == 1:
-        return Stale("To Do", f"{head}; nothing was reassigned — look again and mark it again")
-    rest = ", ".join(ids[1:])
-    return Stale("To Do", f"{len(ids)} To Dos changed since you read them: {head}; also {rest}. "
-                          "Nothing was reassigned — look again and mark them again")

@@ -779,6 +779,11 @@ def _require_role_target(session: Session, role: str, row) -> None:
 
 
 def _stale(conn: Connection, todo_id: str) -> Stale:
+    return Stale("", f"{stale_line(conn, todo_id)}; reloaded — look again and retry")
+
+
+def stale_line(conn: Connection, todo_id: str) -> str:
+    """Who changed the To Do last, and when: "To Do X was changed by NAME at T"."""
     last = conn.execute(
         select(_log.c.at, _log.c.user_id, _staff.c.name)
         .select_from(_log.outerjoin(_staff, _staff.c.user_id == _log.c.user_id))
@@ -791,7 +796,7 @@ def _stale(conn: Connection, todo_id: str) -> Stale:
     else:
         who = last.name or last.user_id or "the system"
     when = f" at {timefmt.show(last.at)}" if last is not None else ""
-    return Stale("", f"To Do {todo_id} was changed by {who}{when}; reloaded — look again and retry")
+    return f"To Do {todo_id} was changed by {who}{when}"
 
 
 def _apply(conn: Connection, actor: _Actor, row, log_type: str, details: str, **values) -> TodoDetail:
