@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen, describe_error
 from wss_tui.store import clock, db, mis, timefmt
 from wss_tui.store.mis import Figures, MisReport
+from wss_tui.widgets.key_footer import KeyFooter
 
 TOTAL_KEY = "\x00total"  # a row key no office code or user ID can be
 NOT_TAKEN = "not taken"  # the officer row of cases nobody has taken
@@ -106,7 +107,7 @@ class MisScreen(WssScreen):
         with Horizontal(id="mis-bottom"):
             yield Static("", id="mis-ageing")
             yield Static("", id="mis-disposal")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._load(None)  # the top of the actor's offices
