@@ -12,7 +12,7 @@ from textual.widgets import Input, TextArea
 
 HELP_BINDING = Binding(
     "f1", "app.help", "Help", key_display="?", priority=True,
-    tooltip="Every key of this screen (F1 anywhere; ? unless typing in a field)",
+    tooltip="This list (also F1, which works while typing)",
 )
 
 
