@@ -39,7 +39,3 @@ class KeyFooter(Footer):
             used += key_width(key)
             fits = fits and used <= room  # in order: a later, shorter key never jumps the queue
             key.display = fits
-
-    def shown(self) -> list[str]:
-        """`k Description` of each key on show, for tests and the help screen's hint."""
-        return [f"{key.key_display} {key.description}".strip() for key in self.query(FooterKey) if key.display]
