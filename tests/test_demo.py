@@ -124,16 +124,22 @@ def test_cli_json_shape(db_url):
     )
     assert out.returncode == 0, out.stderr
     payload = json.loads(out.stdout)
-    assert set(payload) == {"db", "logins", "sample_accounts", "console_shows_otp"}
+    assert set(payload) == {"db", "logins", "sample_accounts", "sample_request", "console_shows_otp"}
     assert payload["console_shows_otp"] is True
     assert {"user_id", "password", "role", "office"} == set(payload["logins"][0])
-    assert {"account_id", "bill_no"} == set(payload["sample_accounts"][0])
+    assert {"account_id", "bill_no", "office", "counter"} == set(payload["sample_accounts"][0])
     engine = db.make_engine(db_url)
     with db.read(engine) as s:
         for sample in payload["sample_accounts"]:
             bill = s.get(Bill, sample["bill_no"])
             assert bill.account_id == sample["account_id"] and bill.state == "ISSUED"
             assert not _count(s, Case, Case.bill_no == bill.bill_no, Case.closed_at.is_(None))
+            # the counter login printed beside each account serves that account's office (`--operator`)
+            assert s.get(Account, sample["account_id"]).subdivision_code == sample["office"]
+            counter = s.get(Staff, sample["counter"])
+            assert (counter.role, counter.office_code) == ("TR-OPR", sample["office"])
+        case = s.get(Case, payload["sample_request"])
+        assert case.closed_at is None and case.office_code == payload["sample_accounts"][0]["office"]
     engine.dispose()
 
 

@@ -115,7 +115,8 @@ def test_demo_prints_the_sample_consumers_names_literally(monkeypatch):
     person = data.PERSON
     summary = demo_store.DemoSummary(db="sqlite:///x.db", accounts=1, logins=[
         dict(user_id="INR1-SDC1", password="clerk@123", role="TR-SDC", office="ESD-INR-1")],
-        sample_accounts=[dict(account_id="1234567890", system="CC&B", bill_no="123456789012", person=person)])
+        sample_accounts=[dict(account_id="1234567890", system="CC&B", bill_no="123456789012", person=person,
+                              office="ESD-INR-1", counter="INR1-OPR")])
     monkeypatch.setattr(demo_store, "build", lambda *args, **kwargs: summary)
     monkeypatch.setattr("wss_tui.cli.demo.engine", lambda ctx, **kwargs: None)
     monkeypatch.setenv("COLUMNS", "200")

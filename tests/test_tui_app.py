@@ -38,7 +38,7 @@ async def test_help_on_the_entry_lists_its_actions(engine):
         await pilot.press("question_mark")
         await settle(pilot)
         listed = column(app, "#help-keys", "what")
-        for what in ("Take", "Forward", "Send back", "Add log", "Priority", "Complete", "Next To Do",
+        for what in ("Take", "Forward", "Send back", "Add log entry", "Priority", "Complete", "Next To Do",
                      "Keys/Values", "Account", "Back"):
             assert what in listed, what
 

@@ -368,7 +368,7 @@ async def test_the_new_keys_are_in_help_and_the_palette(engine):
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
-        assert "Revision" in column(app, "#help-keys", "what")
+        assert "Bill revision" in column(app, "#help-keys", "what")
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("ctrl+p")

@@ -45,7 +45,8 @@ async def test_first_screen_lists_my_open_to_dos_with_ccb_columns(engine):
         assert mine, "the demo gives the clerk open To Dos"
         assert row_keys(app, "#todos") == mine
         labels = [str(c.label) for c in table(app, "#todos").columns.values()]
-        assert labels == ["Priority", "Create Date/Time", "Related", "Last Assigned", "Message", "Status", "Due", "Esc"]
+        # At 120 columns "Last Assigned" gives its room to the message (at 160 every column is there).
+        assert labels == ["Priority", "Create Date/Time", "Related", "Message", "Status", "Due", "Esc"]
         assert set(column(app, "#todos", "status")) <= {"Open", BEING_WORKED_ON}
         assert text_of(app, "#page-label") == f"1–{len(mine)} of {len(mine)}"
 

@@ -6,6 +6,7 @@ to skip the login screen, the logged-in user).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from sqlalchemy import Engine
@@ -15,6 +16,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.theme import Theme
 
+from wss_tui.help_key import HELP_BINDING, help_wanted
 from wss_tui.keys import TypeAhead
 from wss_tui.store import config
 from wss_tui.store.auth import Who
@@ -65,7 +67,7 @@ class ScreenCommands(Provider):
                 continue
             seen.add(binding.action)
             key_text = self.app.get_key_display(binding)
-            found.append((binding.description, key_text, partial(self._run, active.node, binding.action)))
+            found.append((binding.tooltip or binding.description, key_text, partial(self._run, active.node, binding.action)))
         return found
 
     async def _run(self, node, action: str) -> None:
@@ -88,7 +90,7 @@ class WssApp(App[None]):
     COMMANDS = App.COMMANDS | {ScreenCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
-        Binding("question_mark,f1", "help", "Keys", key_display="?", show=False),
+        replace(HELP_BINDING, action="help", show=False),  # in dialogs too; `?` is on_event's
         Binding("ctrl+t", "toggle_contrast", "High contrast", show=False),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
@@ -108,8 +110,15 @@ class WssApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         # Every key and paste passes the type-ahead gate first (wss_tui/keys.py): a burst is taken
         # one key at a time, each after the app has settled from the one before.
-        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded and self.type_ahead.take(event):
-            return
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            if self.type_ahead.take(event):
+                return
+            # `?` must reach the key list from a field too, and a field keeps every printable key from
+            # the bindings (priority ones included); so it is caught here, before the field sees it.
+            if isinstance(event, events.Key) and event.key == "question_mark" and help_wanted(self):
+                self.app_focus = True
+                self.action_help()
+                return
         await super().on_event(event)
 
     def on_mount(self) -> None:

@@ -30,7 +30,8 @@ def demo(
                 db=summary.db,
                 logins=summary.logins,
                 console_shows_otp=True,  # on this database: see the text output
-                sample_accounts=[dict(account_id=s["account_id"], bill_no=s["bill_no"]) for s in summary.sample_accounts],
+                sample_accounts=[{k: s[k] for k in ("account_id", "bill_no", "office", "counter")} for s in summary.sample_accounts],
+                sample_request=summary.sample_request,
             )
         )
         return
@@ -61,11 +62,12 @@ def demo(
         "masks them unless data/sms_gateway.toml sets [console] show_otp = true.",
         markup=False, highlight=False,
     )
-    samples = Table(title="Accounts and bills to try", title_justify="left")
-    for column in ("account", "system", "bill", "person"):
+    samples = Table(title="Accounts and bills to try (--operator: the counter login of the account's office)",
+                    title_justify="left")
+    for column in ("account", "system", "bill", "office", "counter", "person"):
         samples.add_column(column)
     for s in summary.sample_accounts:
-        samples.add_row(*(plain(s[k]) for k in ("account_id", "system", "bill_no", "person")))
+        samples.add_row(*(plain(s[k]) for k in ("account_id", "system", "bill_no", "office", "counter", "person")))
     console.print(samples)
     first = summary.sample_accounts[0] if summary.sample_accounts else None
     console.print("Next: [bold]wss tui[/bold] and log in as a clerk above.")
@@ -74,3 +76,5 @@ def demo(
             f'Or file a complaint: wss request new --account {first["account_id"]} --bill {first["bill_no"]} '
             '--reason "Reading on the meter is lower than billed"'
         ))
+    if summary.sample_request:
+        console.print(plain(f"Or look up an open one: wss request status {summary.sample_request}"))

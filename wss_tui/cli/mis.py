@@ -91,14 +91,6 @@ def _as_json(report) -> dict:
     }
 
 
-def _rs(paise: int) -> str:
-    """Whole rupees in Indian grouping, for a table cell."""
-    from wss_tui.store import timefmt
-
-    whole = abs(paise) // 100 * 100
-    return timefmt.rupees(whole if paise >= 0 else -whole).removesuffix(".00INR")
-
-
 def _print(report) -> None:
     from rich import box
     from rich.console import Console
@@ -106,7 +98,7 @@ def _print(report) -> None:
     from rich.text import Text
 
     from wss_tui.plain import plain
-    from wss_tui.store import timefmt
+    from wss_tui.store import mis, timefmt
 
     console = Console(highlight=False)
     where = " › ".join(name if code is None else code for code, name in report.breadcrumb)
@@ -136,16 +128,19 @@ def _print(report) -> None:
             for t in (pending, levels, disposal):
                 t.add_section()
         pending.add_row(label, *(f"{n:,}" for n in (f.pending, *f.ageing, f.due_today, f.breached)),
-                        _rs(f.compensation_paise), style=style)
+                        timefmt.whole_rupees(f.compensation_paise), style=style)
         levels.add_row(label, *(f"{n:,}" for n in (*f.levels, f.sms_failed)), style=style)
         disposal.add_row(label, *(f"{n:,}" for n in (f.received, f.closed, f.closed_within_sla, f.rejected, f.closed_without_otp)),
-                         _rs(f.closed_compensation_paise), f"{f.revisions_approved:,}", _rs(f.revision_amount_paise), style=style)
+                         timefmt.whole_rupees(f.closed_compensation_paise), f"{f.revisions_approved:,}", timefmt.whole_rupees(f.revision_amount_paise), style=style)
     console.print(pending)
     console.print(levels)
     console.print(disposal)
+    for note in mis.rounding_notes(report):
+        console.print(plain(note))
     console.print(
-        "Ages: full days since registration. Comp Rs: accrued on the pending, owed on\n"
-        "the closed. Rej: rejected. Revs, Rev Rs: bill revisions approved, net change.\n"
+        "Ages: full days since registration. Rs: nearest rupee; --csv, --json: paise.\n"
+        "Comp Rs: accrued on the pending, owed on the closed. Rej: rejected.\n"
+        "Revs, Rev Rs: bill revisions approved, net change.\n"
         "No OTP: closed without the consumer's OTP (by an EE, or before OTPs were kept).\n"
         "SMS fail: gave up delivering (any date); `wss sms list --failed` lists them."
     )

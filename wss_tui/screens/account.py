@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label, TabbedContent, TabPane
+from textual.widgets import DataTable, Label, TabbedContent, TabPane
 
 from wss_tui.messages import LoadFailed
 from wss_tui.plain import plain
@@ -21,6 +21,7 @@ from wss_tui.store.accounts import AccountContext, Activity, account_context
 from wss_tui.store.errors import WssError
 from wss_tui.widgets.fields import FieldGrid
 from wss_tui.widgets.header import UserHeader
+from wss_tui.widgets.key_footer import KeyFooter
 from wss_tui.widgets.todo_table import WIDE_AT, medium_time
 
 FLAG = "⚑"
@@ -82,8 +83,8 @@ class AccountScreen(WssScreen):
         Binding("b", "tab('bills-tab')", "Bills"),
         Binding("o", "tab('todos-tab')", "Open To Dos"),
         Binding("v", "revise_bill", "Revise bill"),
-        Binding("r,f5", "reload", "Reload"),
         Binding("escape", "back", "Back"),
+        Binding("r,f5", "reload", "Reload"),
     ]
 
     def __init__(self, account_id: str) -> None:
@@ -101,7 +102,7 @@ class AccountScreen(WssScreen):
                 yield DataTable(id="bills", cursor_type="row", zebra_stripes=True)
             with TabPane("Open To Dos", id="todos-tab"):
                 yield DataTable(id="open-todos", cursor_type="row", zebra_stripes=True)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#activity", DataTable).focus()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from wss_tui.help_key import HELP_BINDING
 from wss_tui.store.errors import WssError
 from wss_tui.store.text import visible
 
@@ -33,8 +33,9 @@ def describe_error(exc: BaseException | None) -> str:
 class WssScreen(Screen):
     """A screen of the logged-in app."""
 
-    # First, so the footer always has room for the key that lists all the others.
-    BINDINGS = [Binding("question_mark,f1", "app.help", "Keys", key_display="?")]
+    # First, so the footer always has room for the key that lists all the others. On F1, which no
+    # field takes, so it shows even while the cursor is in a field; `?` is WssApp.on_event's.
+    BINDINGS = [HELP_BINDING]
 
     @property
     def wss(self) -> WssApp:

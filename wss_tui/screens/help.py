@@ -36,7 +36,8 @@ class HelpScreen(ModalScreen[None]):
             binding = active.binding
             if not binding.description:
                 continue
-            entry = (app.get_key_display(binding), binding.description)
+            # The tooltip, where there is one, is the longer name the footer has no room for.
+            entry = (app.get_key_display(binding), binding.tooltip or binding.description)
             if entry in seen:
                 continue
             seen.add(entry)

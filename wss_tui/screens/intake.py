@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
@@ -24,6 +24,7 @@ from wss_tui.store.accounts import AccountContext
 from wss_tui.store.errors import WssError
 from wss_tui.store.intake import Receipt
 from wss_tui.widgets.header import UserHeader
+from wss_tui.widgets.key_footer import KeyFooter
 
 FLAG = "⚑"
 REASON_HINTS = {  # by the request type's needs_bill
@@ -97,7 +98,7 @@ class IntakeScreen(WssScreen):
                 yield Input(id="attach", placeholder="file path(s), comma separated: PDF, JPEG or PNG", compact=True)
         yield Label("", id="intake-error", markup=False)
         yield Static("", id="receipt", markup=False)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#bills", DataTable)

@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen, describe_error
 from wss_tui.store import clock, db, mis, timefmt
 from wss_tui.store.mis import Figures, MisReport
+from wss_tui.widgets.key_footer import KeyFooter
 
 TOTAL_KEY = "\x00total"  # a row key no office code or user ID can be
 NOT_TAKEN = "not taken"  # the officer row of cases nobody has taken
@@ -35,14 +36,9 @@ COLUMNS = [
     ("a31", ">30", 5, lambda f: f"{f.age_over_30:,}"),
     ("today", "Today", 5, lambda f: f"{f.due_today:,}"),
     ("breached", "Late", 5, lambda f: f"{f.breached:,}"),
-    ("comp", "Comp Rs", 11, lambda f: rupees(f.compensation_paise)),
+    ("comp", "Comp Rs", 11, lambda f: timefmt.whole_rupees(f.compensation_paise)),
 ]
-
-
-def rupees(paise: int) -> str:
-    """Whole rupees in Indian grouping (1,23,456)."""
-    whole = abs(paise) // 100 * 100
-    return timefmt.rupees(whole if paise >= 0 else -whole).removesuffix(".00INR")
+MONEY_COLUMNS = ("compensation_paise",)  # the money figures the table shows, a row per office
 
 
 def ageing_bars(f: Figures, width: int) -> Text:
@@ -103,10 +99,11 @@ class MisScreen(WssScreen):
             yield Label(plain(self.actor_id or "administrator"), id="mis-who", markup=False)
         yield Label("loading…", id="mis-path", markup=False)
         yield DataTable(id="mis-table", cursor_type="row", zebra_stripes=True)
+        yield Label("", id="mis-rounding", markup=False)
         with Horizontal(id="mis-bottom"):
             yield Static("", id="mis-ageing")
             yield Static("", id="mis-disposal")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._load(None)  # the top of the actor's offices
@@ -142,6 +139,10 @@ class MisScreen(WssScreen):
             table.add_row(plain(row.key or NOT_TAKEN), *self._cells(row.figures), key=row.key)
         table.add_row(Text("Total", style="bold"), *self._cells(report.total, "bold"), key=TOTAL_KEY)
         table.move_cursor(row=min(keep, table.row_count - 1))
+        note = self.query_one("#mis-rounding", Label)
+        notes = mis.rounding_notes(report, MONEY_COLUMNS)
+        note.update(plain("\n".join(notes)))
+        note.display = bool(notes)
         self._show_row(self._row_key(table.cursor_row))
 
     @staticmethod
@@ -184,8 +185,8 @@ class MisScreen(WssScreen):
             f"Received {f.received:,} · Closed {f.closed:,}\n"
             f"In SLA {f.closed_within_sla:,} · Rejected {f.rejected:,}\n"
             f"Closed without OTP {f.closed_without_otp:,}\n"
-            f"Comp on closed Rs {rupees(f.closed_compensation_paise)}\n"
-            f"Revised {f.revisions_approved:,} bills · Rs {rupees(f.revision_amount_paise)}"
+            f"Comp on closed Rs {timefmt.whole_rupees(f.closed_compensation_paise)}\n"
+            f"Revised {f.revisions_approved:,} bills · Rs {timefmt.whole_rupees(f.revision_amount_paise)}"
         )
         self.query_one("#mis-disposal", Static).update(disposal)
 

@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
@@ -27,6 +27,7 @@ from wss_tui.store.revision import Preview, RevisionInfo, Worksheet
 from wss_tui.store.revision_calc import BASES, REVISED_BASES, BillFigures, Correction, number
 from wss_tui.store.revision_rules import rules
 from wss_tui.widgets.header import UserHeader
+from wss_tui.widgets.key_footer import KeyFooter
 
 KEEP = "="  # a select left "as billed"
 LINES = [
@@ -189,7 +190,7 @@ class RevisionScreen(WssScreen):
                              compact=True, id="case-kind")
         yield Static("", id="rev-decision", markup=False)
         yield Label("", id="rev-error", markup=False)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#lines", DataTable)

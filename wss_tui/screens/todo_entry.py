@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Footer, Label, TabbedContent, TabPane
+from textual.widgets import Label, TabbedContent, TabPane
 
 from wss_tui.messages import DetailLoaded, LoadFailed
 from wss_tui.screens.base import WssScreen
@@ -30,6 +30,7 @@ from wss_tui.store.models import COMPLETE
 from wss_tui.store.todos import TodoDetail
 from wss_tui.widgets.fields import FieldGrid
 from wss_tui.widgets.header import UserHeader
+from wss_tui.widgets.key_footer import KeyFooter
 from wss_tui.widgets.keys_values import Drill, KeysValues
 from wss_tui.widgets.log_table import LogTable, user_text
 
@@ -108,20 +109,22 @@ def due_values(d: TodoDetail) -> dict[str, str | Content]:
 class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
     CSS_PATH = "todo_entry.tcss"
     HELP_TITLE = "To Do Entry"
+    # The footer's order (widgets/key_footer.py): at 80 columns it shows up to `esc Back`, so the
+    # day's keys come first, with short words; `?` lists them all with the longer tooltip.
     BINDINGS = [
         Binding("t", "take", "Take"),
+        Binding("u", "user_details", "Note", tooltip="Add log entry"),
         Binding("f", "forward", "Forward"),
-        Binding("b", "send_back", "Send back"),
-        Binding("u", "user_details", "Add log"),
-        Binding("p", "priority", "Priority"),
         Binding("c", "complete", "Complete"),
-        Binding("v", "revision", "Revision"),
-        Binding("n", "assign_next", "Next To Do"),
-        Binding("k", "keys", "Keys/Values"),
+        Binding("v", "revision", "Revise", tooltip="Bill revision"),
+        Binding("k", "keys", "Keys", tooltip="Keys/Values"),
         Binding("g", "log", "Log"),
-        Binding("a", "account", "Account"),
-        Binding("r,f5", "reload", "Reload"),
+        Binding("a", "account", "A/c", tooltip="Account"),
         Binding("escape", "back", "Back"),
+        Binding("b", "send_back", "Send back"),
+        Binding("p", "priority", "Priority"),
+        Binding("n", "assign_next", "Next", tooltip="Next To Do"),
+        Binding("r,f5", "reload", "Reload"),
     ]
 
     def __init__(self, todo_id: str, *, detail: TodoDetail | None = None, notice: str = "") -> None:
@@ -140,7 +143,7 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
                 yield LogTable(id="log")
             with TabPane("Keys/Values", id="keys-tab"):
                 yield KeysValues(id="keys")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self.detail is not None:

@@ -7,7 +7,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 from textual.worker import get_current_worker
 
 from wss_tui.messages import DetailLoaded, PageLoaded
@@ -21,6 +21,7 @@ from wss_tui.store.models import BEING_WORKED_ON, COMPLETE
 from wss_tui.store.todos import Cursor, SearchFilter, TodoRow
 from wss_tui.widgets.filter_bar import FilterBar
 from wss_tui.widgets.header import UserHeader
+from wss_tui.widgets.key_footer import KeyFooter
 from wss_tui.widgets.todo_table import TodoTable, page_label, short_time
 
 PAGE_SIZE = 50
@@ -47,16 +48,17 @@ class TodoSearchScreen(SearchMemory, AssignNext, WssScreen):
     HELP_TITLE = "To Do Search"
     AUTO_FOCUS = "#todos"
     COMMANDS = {SavedSearchCommands}
+    # The footer's order (widgets/key_footer.py): all but Refresh fit at 80 columns.
     BINDINGS = [
         Binding("enter", "open", "Open", show=False),
-        Binding("right_square_bracket", "next_page", "Next page", key_display="]"),
-        Binding("left_square_bracket", "prev_page", "Prev page", key_display="["),
+        Binding("slash", "filters", "Filters", key_display="/"),
         Binding("n", "assign_next", "Next To Do"),
         Binding("o", "open_id", "Open ID"),
-        Binding("f5,ctrl+r", "refresh", "Refresh"),
-        Binding("slash", "filters", "Filters", key_display="/"),
         Binding("m", "app.mis", "MIS"),
+        Binding("right_square_bracket", "next_page", "Next page", key_display="]"),
+        Binding("left_square_bracket", "prev_page", "Prev page", key_display="["),
         Binding("M", "app.manage_todos", "Workload", key_display="M"),
+        Binding("f5,ctrl+r", "refresh", "Refresh"),
         Binding("escape", "to_table", "To the list", show=False),
         # search_memory.py: the role queue and back
         Binding("w", "queue", "Role queue", show=False),
@@ -78,7 +80,7 @@ class TodoSearchScreen(SearchMemory, AssignNext, WssScreen):
             yield Label("", id="waiting", markup=False)
             yield Label("", id="preview-keys", markup=False)
         yield Static("", id="preview-message", markup=False)
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.seen_changes = self.wss.todos_changed

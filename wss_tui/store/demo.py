@@ -94,7 +94,8 @@ class DemoSummary:
     todos: int = 0
     staff: int = 0
     logins: list[dict] = field(default_factory=list)  # user_id, password, role, office
-    sample_accounts: list[dict] = field(default_factory=list)  # account_id, bill_no, system, person
+    sample_accounts: list[dict] = field(default_factory=list)  # account_id, bill_no, system, person, office, counter
+    sample_request: str | None = None  # an open complaint's request ID in the first sample's office
 
 
 def build(engine: Engine, *, seed: int = 1, accounts: int = 5000, reset: bool = False, force: bool = False) -> DemoSummary:
@@ -124,6 +125,7 @@ def build(engine: Engine, *, seed: int = 1, accounts: int = 5000, reset: bool = 
     summary.cases, summary.todos, summary.staff = len(gen.cases), len(gen.todos), len(gen.staff)
     summary.logins = gen.logins
     summary.sample_accounts = gen.samples
+    summary.sample_request = gen.sample_request
     return summary
 
 
@@ -139,6 +141,7 @@ class _Generator:
         self.todos: list[dict] = []
         self.logins: list[dict] = []
         self.samples: list[dict] = []
+        self.sample_request: str | None = None
 
     # -- ids and names ------------------------------------------------------------------------
     def _unique(self, digits: int, first_nonzero: bool = True) -> str:
@@ -413,19 +416,36 @@ class _Generator:
         return cases, case_logs, todos, chars, todo_logs, outbox, contacts
 
     def _pick_samples(self, accounts: list[dict]) -> None:
-        """A few accounts of each system with a recent bill that is free to complain about."""
+        """Three accounts of each system with a recent bill that is free to complain about, all of one
+        sub-division (the first one, in offices.toml's order, that has three), each with the counter
+        login that serves it: `wss request new --operator` takes only an operator of the account's
+        office. And an open complaint of the CC&B samples' office, for `wss request status`."""
         free: dict[str, dict] = {}
         for bill in self.bills:  # in month order, so the last one kept is the latest
             if bill["state"] == "ISSUED":
                 free[bill["account_id"]] = bill
+        counters = {s["office_code"]: s["user_id"] for s in self.staff if s["role"] == "TR-OPR"}
+        order = {o["code"]: i for i, o in enumerate(office_rows())}
         for system in ("CCB", "MPOWER"):
             ready = [
                 acc for acc in accounts
                 if acc["system"] == system and acc["status"] == "ACTIVE" and acc["mobile"] and acc["account_id"] in free
             ]
-            for acc in ready[:3]:
+            by_office: dict[str, list[dict]] = {}
+            for acc in ready:
+                by_office.setdefault(acc["subdivision_code"], []).append(acc)
+            full = [code for code, found in by_office.items() if len(found) >= 3] or list(by_office)
+            if not full:
+                continue
+            office = min(full, key=lambda code: order.get(code, len(order)))
+            for acc in by_office[office][:3]:
                 bill = free[acc["account_id"]]
-                self.samples.append(dict(account_id=acc["account_id"], bill_no=bill["bill_no"], system=system, person=acc["person_name"]))
+                self.samples.append(dict(account_id=acc["account_id"], bill_no=bill["bill_no"], system=system,
+                                         person=acc["person_name"], office=office, counter=counters.get(office, "")))
+        if self.samples:
+            office = self.samples[0]["office"]
+            self.sample_request = next(
+                (c["case_id"] for c in self.cases if c["office_code"] == office and c["closed_at"] is None), None)
 
 
 def _add_months(day: date, months: int) -> date:

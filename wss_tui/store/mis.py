@@ -22,7 +22,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import Select, and_, exists, func, literal, select, union_all
 from sqlmodel import Session
 
-from . import closure, clock, config, escalation, offices, sla, sms_delivery
+from . import closure, clock, config, escalation, offices, sla, sms_delivery, timefmt
 from .clock import IST
 from .errors import Denied, Invalid, NotFound
 from . import text as text_rule
@@ -420,6 +420,31 @@ def _rows(session: Session, place: _Place, row_level: str, figures: dict[str, Fi
         .order_by(_office.c.path)
     ).all()
     return [MisRow(o.code, o.name, row_level, figures.get(o.code, zero), drillable=True) for o in found]
+
+
+# The money figures, as the tables head them. Tables show them rounded to the rupee (timefmt.whole_rupees);
+# CSV and JSON carry the exact paise.
+MONEY_LABELS = {
+    "compensation_paise": "Comp Rs",
+    "closed_compensation_paise": "Disposal Comp Rs",
+    "revision_amount_paise": "Rev Rs",
+}
+
+
+def rounding_notes(report: MisReport, names: tuple[str, ...] = tuple(MONEY_LABELS)) -> list[str]:
+    """A line for each money column whose rows, each rounded to the rupee, do not add up to the
+    rounded total (Rs 0.50 in each of two rows shows as 1 and 1, their total of Rs 1.00 as 1)."""
+    notes = []
+    for name in names:
+        rows = [getattr(r.figures, name) for r in report.rows]
+        total = getattr(report.total, name)
+        if timefmt.rounding_gap(rows, total):
+            shown = sum(timefmt.round_rupees(p) for p in rows)
+            notes.append(
+                f"{MONEY_LABELS[name]}: rows rounded to the rupee add to {timefmt.whole_rupees(shown * 100)}; "
+                f"the total is {timefmt.rupees(total).removesuffix('INR')}"
+            )
+    return notes
 
 
 def export_columns(escalation_levels: int) -> list[str]:

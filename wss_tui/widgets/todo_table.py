@@ -6,7 +6,8 @@ out while only open To Dos are listed (it would be empty). At 80 columns dates a
 shortened, "Last Assigned" and the escalation level give way to the due column (the level and the whole
 warning are on the preview line), and when completed To Dos are listed one "Due/Done" column shows a
 Complete To Do's completion time and an open one's due; the rest goes to the message. On wide terminals
-optional columns are dropped, least useful first, rather than squeeze the message below MIN_MESSAGE.
+optional columns are dropped, least useful first, rather than squeeze the message below MIN_MESSAGE
+(at 120 columns "Last Assigned" goes, and the message gets 44).
 The row under the cursor is shown in full by the screen's preview line.
 """
 
@@ -24,8 +25,10 @@ from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN
 from wss_tui.store.todos import Page, TodoRow
 
 WIDE_AT = 120  # columns of terminal from which every CC&B column fits
-MIN_MESSAGE = 20  # a wide layout drops optional columns rather than squeeze the message below this
-DROP_FIRST = ("esc", "assigned")  # the optional wide columns, least useful first
+# A wide layout drops optional columns rather than squeeze the message below this: the message is what
+# a clerk reads to choose a To Do, and the narrow layout at 119 columns gives it 70.
+MIN_MESSAGE = 40
+DROP_FIRST = ("assigned", "esc")  # the optional wide columns, least useful first (the 80-column layout has neither)
 
 SHORT_STATUS = {OPEN: "Open", BEING_WORKED_ON: "Working", COMPLETE: "Complete"}
 

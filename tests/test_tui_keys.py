@@ -1,0 +1,168 @@
+"""Every key reachable at 80x24: each screen's footer shows its day's keys, whole and in order, and `?`
+(or F1) opens the key list on every screen, from a field too, unless `?` is being typed."""
+
+from __future__ import annotations
+
+import pytest
+
+from wss_tui.screens.account import AccountScreen
+from wss_tui.screens.help import HelpScreen
+from wss_tui.screens.intake import IntakeScreen
+from wss_tui.screens.login import LoginScreen
+from wss_tui.screens.mis import MisScreen
+from wss_tui.screens.revision import RevisionScreen
+from wss_tui.screens.todo_entry import TodoEntryScreen
+from wss_tui.screens.todo_search import TodoSearchScreen
+from wss_tui.store import db, todos
+from wss_tui.store.models import BEING_WORKED_ON
+from wss_tui.store.todos import SearchFilter
+
+from .tui_helpers import CLERK, app_as, column, screen_lines, settle, table
+
+OPERATOR = "INR1-OPR"
+
+# What each screen's footer says at 80 columns, exactly and in this order (the rest are on `?`).
+FOOTERS = {
+    "login": "? Help",
+    "search": "⏎ Open ? Help / Filters n Next To Do o Open ID m MIS ] Next page [ Prev page",
+    "entry": "? Help t Take u Note f Forward c Complete v Revise k Keys g Log a A/c esc Back",
+    "account": "? Help h Activity b Bills o Open To Dos v Revise bill esc Back r Reload",
+    "mis": "? Help esc Up a level p Period r Reload",
+    "intake": "? Help ^s Register ^l Look up ^n New request",
+    "revision": "? Help ^s Propose esc Back",
+}
+SCREENS = {"login": LoginScreen, "search": TodoSearchScreen, "entry": TodoEntryScreen, "account": AccountScreen,
+           "mis": MisScreen, "intake": IntakeScreen, "revision": RevisionScreen}
+
+
+def worked_to_do(engine) -> tuple[str, str]:
+    with db.read(engine) as session:
+        todo_id = todos.search(session, CLERK, SearchFilter(status=BEING_WORKED_ON)).rows[0].todo_id
+        return todo_id, dict(todos.get(session, CLERK, todo_id).keys)["Account ID"]
+
+
+async def open_screen(app, pilot, engine, name: str) -> None:
+    await settle(pilot)
+    todo_id, account_id = worked_to_do(engine)
+    if name in ("entry", "revision"):
+        app.open_todo(todo_id)
+        await settle(pilot)
+        if name == "revision":
+            await pilot.press("v")
+    elif name == "account":
+        app.open_account(account_id)
+    elif name == "mis":
+        await pilot.press("m")
+    await settle(pilot)
+    assert isinstance(app.screen, SCREENS[name])
+
+
+def user_of(name: str) -> str | None:
+    return {"login": None, "intake": OPERATOR}.get(name, CLERK)
+
+
+@pytest.mark.parametrize("name", list(FOOTERS))
+async def test_the_footer_at_80_columns_shows_the_screens_keys_whole(engine, name):
+    app = app_as(engine, user_of(name))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, name)
+        footer = screen_lines(app)[-1]
+        assert footer.strip().startswith(FOOTERS[name]), footer
+        # never a key cut in half at the edge, as `v Revision n` was
+        assert footer.rstrip().endswith(FOOTERS[name].split(" ")[-1]) or "^p palette" in footer, footer
+
+
+async def test_the_entry_footer_at_120_columns_has_room_for_the_rest(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_screen(app, pilot, engine, "entry")
+        footer = screen_lines(app)[-1]
+        assert FOOTERS["entry"] + " b Send back p Priority n Next r Reload" in footer, footer
+
+
+@pytest.mark.parametrize("key", ["question_mark", "f1"])
+@pytest.mark.parametrize("name", list(FOOTERS))
+async def test_question_mark_and_f1_open_the_key_list_on_every_screen(engine, name, key):
+    app = app_as(engine, user_of(name))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, name)
+        focused = app.focused
+        await pilot.press(key)
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen), f"{key} on {name} (focus {focused!r})"
+        listed = column(app, "#help-keys", "what")
+        assert "This list (also F1, which works while typing)" in listed
+        await pilot.press(key)  # the same key closes it
+        await settle(pilot)
+        assert isinstance(app.screen, SCREENS[name])
+        assert getattr(focused, "value", "") == ""  # nothing was typed into the field that had focus
+
+
+async def test_help_lists_the_long_names_the_footer_shortens(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, "entry")
+        await pilot.press("question_mark")
+        await settle(pilot)
+        listed = column(app, "#help-keys", "what")
+        for what in ("Add log entry", "Bill revision", "Keys/Values", "Account", "Send back", "Priority",
+                     "Next To Do", "Reload", "Back"):
+            assert what in listed, what
+
+
+async def test_question_mark_in_a_field_with_text_or_a_password_is_typed(engine):
+    app = app_as(engine, OPERATOR)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.focused.id == "account"
+        await pilot.press("question_mark")  # an empty account field: nobody types `?` there
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        reason = app.screen.query_one("#reason")
+        reason.focus()
+        await pilot.press(*"Why so high", "question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, IntakeScreen)
+        assert reason.value == "Why so high?"
+        await pilot.press("f1")  # F1 is the key list even there
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+    app = app_as(engine, None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        password = app.screen.query_one("#password")
+        password.focus()
+        await pilot.press("question_mark", *"x1")  # a password may start with `?`
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert password.value == "?x1"
+
+
+async def test_question_mark_opens_help_in_a_dialog(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, "entry")
+        await pilot.press("f")
+        await settle(pilot)
+        dialog = app.screen
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert "Cancel" in column(app, "#help-keys", "what")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is dialog
+
+
+async def test_the_message_takes_the_room_a_wider_terminal_gives(engine):
+    widths = {}
+    for size in ((80, 24), (119, 40), (120, 40), (160, 40)):
+        app = app_as(engine)
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            widths[size[0]] = table(app, "#todos").columns["message"].width
+    assert widths[80] >= 28
+    assert widths[120] >= 40, widths  # was 24, less than at 80 columns
+    assert widths[80] < widths[120] <= widths[160], widths
