@@ -15,7 +15,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
@@ -25,6 +25,7 @@ from wss_tui.store import clock, db, todo_manage, workload
 from wss_tui.store.errors import Stale, WssError
 from wss_tui.store.todos import Cursor
 from wss_tui.store.workload import QUEUE, Load, Workload
+from wss_tui.widgets.key_footer import KeyFooter
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.marked_todos import MarkedTodos
 from wss_tui.widgets.todo_table import page_label
@@ -105,7 +106,7 @@ class TodoManageScreen(WssScreen):
         yield DataTable(id="workload", cursor_type="row", zebra_stripes=True)
         yield Label("", id="list-line", markup=False)
         yield MarkedTodos(id="todos")
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.seen_changes = self.wss.todos_changed
