@@ -1,8 +1,8 @@
 """How fast `wss import bills` loads a CC&B bills extract of 1,000,000 rows, against the raw-sqlite floor.
 
-    /work/venv/bin/python bench/import_bills.py                # 1,000,000 bills, SQLite in a temp folder
-    /work/venv/bin/python bench/import_bills.py --rows 200000  # smaller
-    /work/venv/bin/python bench/import_bills.py --db postgresql+psycopg://postgres@127.0.0.1:5432/bench
+    .venv/bin/python bench/import_bills.py                # 1,000,000 bills, SQLite in a temp folder
+    .venv/bin/python bench/import_bills.py --rows 200000  # smaller
+    .venv/bin/python bench/import_bills.py --db postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
 It generates the extracts (CC&B accounts, 12 bills each, and the bills file), imports the accounts, then
 times, in the same run:

@@ -1,7 +1,7 @@
 """The MIS and the escalation sweep at 1,000,000 cases (400,000 pending), against hand-written SQL.
 
-    /work/venv/bin/python bench/mis_escalation.py              # build (or --reuse) and measure
-    /work/venv/bin/python bench/mis_escalation.py --reuse --runs 10
+    .venv/bin/python bench/mis_escalation.py              # build (or --reuse) and measure
+    .venv/bin/python bench/mis_escalation.py --reuse --runs 10
 
 It builds a SQLite file of generated data (SQLAlchemy Core executemany in batches): the offices, a few
 staff per sub-division, 200,000 accounts with a year of monthly bills each (the compensation cap reads

@@ -1,8 +1,8 @@
 """How fast the To Do Search pages at 1,000,000 To Dos over 2,000 staff, against raw SQL.
 
-    /work/venv/bin/python bench/todo_search.py                    # build (or --reuse) and measure SQLite
-    /work/venv/bin/python bench/todo_search.py --reuse --runs 500
-    /work/venv/bin/python bench/todo_search.py --reuse --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/todo_search.py                    # build (or --reuse) and measure SQLite
+    .venv/bin/python bench/todo_search.py --reuse --runs 500
+    .venv/bin/python bench/todo_search.py --reuse --pg postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 It builds a database of generated To Dos (SQLAlchemy Core executemany in batches; SQLite in a temp
 folder, PostgreSQL in schema `wss_bench` of the --pg database), then times in one run, for a few filters:

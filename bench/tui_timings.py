@@ -1,7 +1,7 @@
 """What a clerk feels at 1,000,000 To Dos: Enter to the page painted, cold start, memory while paging.
 
-    /work/venv/bin/python bench/todo_search.py --reuse          # builds the 1M database once
-    /work/venv/bin/python bench/tui_timings.py                  # then measures the app on it
+    .venv/bin/python bench/todo_search.py --reuse          # builds the 1M database once
+    .venv/bin/python bench/tui_timings.py                  # then measures the app on it
 
 It reuses the database of `bench/todo_search.py` (the same generator; built here if missing) and runs
 the real app headless at 80x24 (Textual's `run_test`), logged in as a clerk searching their role's
