@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import DataTable, Label, TabbedContent, TabPane
+from textual.widgets import DataTable, TabbedContent, TabPane
 
 from wss_tui.messages import LoadFailed
 from wss_tui.plain import plain

@@ -160,7 +160,7 @@ class TextDialog(Dialog[str]):
 class ForwardDialog(Dialog[ForwardTo]):
     """Forward to a user or a role (in the To Do's office), with a note saying why.
 
-    `roles`: the roles that work the To Do's type (store.todo_rights.forward_roles), offered as the
+    `roles`: the roles that work the To Do's type (store.todo_rights.roles_working), offered as the
     role's placeholder; the store still judges scope and, for an approval, the amount."""
 
     FIELD_WIDGETS = {"to": "#target", "to user": "#target", "to role": "#target", "note": "#note"}

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Label, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from wss_tui.messages import DetailLoaded, LoadFailed
 from wss_tui.screens.base import WssScreen
@@ -255,7 +255,7 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
             self._start(todos.forward, f"Forwarded to {to.to_user or to.to_role}",
                         to_user=to.to_user, to_role=to.to_role, note=to.note, retry=("forward", to))
 
-        roles = todo_rights.forward_roles(self.detail.todo_type) if self.detail is not None else ()
+        roles = todo_rights.roles_working(self.detail.todo_type) if self.detail is not None else ()
         dialog = ForwardDialog(self.drafts.take("forward"), roles=roles, error=error, error_field=error_field)
         self.drafts.push(self.app, "forward", dialog, chosen)
 

@@ -43,7 +43,6 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from . import marks, tariff
 from . import text as text_rule
 from .errors import Invalid
-from .text import visible
 from .import_layouts import AREA_OF, LAYOUTS, SYSTEM_OF, Bad, Column, Layout
 from .models import Account, Bill, Office
 
@@ -110,7 +109,7 @@ def import_file(
     if not path.is_file():
         raise Invalid("file", f"no file {path}; give the path of the CSV extract")
     started = time.perf_counter()
-    marks.note_import(engine, f"{kind} from {visible(path.name)}, {system}")  # real data from now on: `wss demo --reset` asks
+    marks.note_import(engine, f"{kind} from {text_rule.visible(path.name)}, {system}")  # real data from now on: `wss demo --reset` asks
     run = _Run(engine, LAYOUTS[(kind, system)], batch_size, progress)
     rejects = reject_path(path)
     rejects.unlink(missing_ok=True)  # a stale reject file would send someone fixing rows already in

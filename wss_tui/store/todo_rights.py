@@ -52,12 +52,6 @@ def describe_type(code: str) -> str:
     return todo_type_description(code) or code  # the revision work's own types (data/revision.toml)
 
 
-def forward_roles(todo_type: str) -> tuple[str, ...]:
-    """The roles a To Do of this type may go to, as far as data/ says (the store checks scope and, for
-    an approval, the amount when it is forwarded): for a screen to offer."""
-    return roles_working(todo_type)
-
-
 # --- the rules ---------------------------------------------------------------------------------------
 # `row` is a To Do row as todos._load reads it: its columns and its office's `path`.
 
