@@ -122,3 +122,25 @@ def test_a_check_is_one_statement(engine):
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert len([x for x in statements if x.lstrip().upper().startswith("SELECT")]) == 1
+
+
+def test_two_sessions_of_one_person_saving_at_once_never_collide(engine):
+    """Every filter change is remembered from a worker; a person logged in twice saves at the same
+    instant. Each save is one upsert, so none fails (PostgreSQL would refuse the second plain INSERT)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    barrier = Barrier(8)
+
+    def save(n: int) -> None:
+        barrier.wait(timeout=30)
+        with db.write(engine) as s:
+            prefs.remember(s, CLERK, {"who": f"INR1-SDC{n % 2 + 1}"})
+            prefs.save_search(s, CLERK, "mine", {"status": "open"})
+
+    with ThreadPoolExecutor(8) as pool:
+        for future in [pool.submit(save, n) for n in range(8)]:
+            future.result(timeout=60)
+    with db.read(engine) as s:
+        assert prefs.remembered(s, CLERK)["who"] in {"INR1-SDC1", "INR1-SDC2"}
+        assert [x.name for x in prefs.saved_searches(s, CLERK)] == ["mine"]

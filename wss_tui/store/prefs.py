@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from . import clock
@@ -71,20 +72,24 @@ def _name(name: str | None) -> str:
     return text_rule.check("name", text)
 
 
-def _staff(session: Session, user_id: str) -> str:
-    staff = session.get(Staff, user_id)
+def _staff(session: Session, user_id: str, *, lock: bool = False) -> str:
+    """The active staff member's ID; `lock` holds their row to the end of the unit of work (PostgreSQL;
+    SQLite's BEGIN IMMEDIATE already runs one writer at a time), so that counting their saved searches
+    and adding one cannot interleave with another session of theirs doing the same."""
+    query = select(Staff.user_id, Staff.active).where(Staff.user_id == user_id)
+    staff = session.execute(query.with_for_update() if lock else query).first()
     if staff is None or not staff.active:
         raise Denied("user", f"{user_id} is not an active staff member; log in again")
     return staff.user_id
 
 
 def _put(session: Session, user_id: str, name: str, fields: str) -> None:
-    row = session.get(UserFilter, (user_id, name))
-    if row is None:
-        session.add(UserFilter(user_id=user_id, name=name, fields=fields, saved_at=clock.now()))
-    else:
-        row.fields, row.saved_at = fields, clock.now()
-    session.flush()
+    """Insert or overwrite in one statement: two sessions of one person saving at once never collide."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    now = clock.now()
+    statement = dialect.insert(UserFilter.__table__).values(user_id=user_id, name=name, fields=fields, saved_at=now)
+    session.execute(statement.on_conflict_do_update(index_elements=["user_id", "name"],
+                                                    set_={"fields": fields, "saved_at": now}))
 
 
 def remember(session: Session, user_id: str, fields: dict) -> None:
@@ -97,7 +102,7 @@ def remembered(session: Session, user_id: str) -> dict[str, str] | None:
 
 
 def save_search(session: Session, user_id: str, name: str, fields: dict) -> SavedSearch:
-    user_id = _staff(session, user_id)
+    user_id = _staff(session, user_id, lock=True)
     name, text = _name(name), _fields(fields)
     names = set(session.scalars(select(UserFilter.name).where(UserFilter.user_id == user_id, UserFilter.name != LAST)))
     if name not in names and len(names) >= MAX_SEARCHES:
