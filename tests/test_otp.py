@@ -12,6 +12,7 @@ from wss_tui.store import clock, closure, db, otp, revision, todos
 from wss_tui.store.errors import Denied, Invalid, Stale
 from wss_tui.store.models import COMPLETE, Case, CaseClosure, CaseLog, CustomerContact, SmsOutbox
 from wss_tui.store.revision_calc import Correction
+from wss_tui.store.revision_rules import rules
 
 from ._sms_capture import otp_sent
 from ._revision_data import (CLERK, CLERK2, EE, OTHER_EE, SDO, Complaint, approve, bill_of, complaint, counts, detail,
@@ -277,3 +278,30 @@ def test_a_plain_complete_cannot_mark_a_complaint_or_an_approval_done(engine):
     assert counts(engine) == before
     approve(engine, SDO, info)
     assert detail(engine, SDO, info.approval_todo_id).status == COMPLETE
+
+
+def test_otps_sent_at_once_never_pass_the_days_cap(engine):
+    """The day's count and the new OTP are one step under the case's row lock: eight sends racing (a
+    double-pressed key, two sessions of the holder) send at most max_sends_per_day."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    c = revised(engine)
+    seen = version(engine, CLERK, c.todo_id)
+    barrier = Barrier(8)
+
+    def send_once() -> str:
+        barrier.wait(timeout=30)
+        try:
+            with db.write(engine) as s:
+                otp.send(s, CLERK, c.todo_id, seen, COMPLETED, "Bill revised on the actual reading")
+            return "sent"
+        except Invalid as exc:
+            assert "OTPs were sent" in exc.message, exc.message
+            return "refused"
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = [f.result(timeout=60) for f in [pool.submit(send_once) for _ in range(8)]]
+    cap = rules().otp.max_sends_per_day
+    assert outcomes.count("sent") == cap and outcomes.count("refused") == 8 - cap
+    assert one(engine, "SELECT COUNT(*) AS n FROM case_otp WHERE case_id = :c", c=c.case_id).n == cap

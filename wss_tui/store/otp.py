@@ -34,7 +34,7 @@ from .closure import (
     mask,
 )
 from .errors import Denied, Invalid
-from .models import Account, CaseLog, CaseOtp
+from .models import Account, Case, CaseLog, CaseOtp
 from .revision_rules import rules
 from . import text as text_rule
 
@@ -85,6 +85,9 @@ def send(session: Session, actor_id: str, todo_id: str, version: int, outcome: s
         )
     r = rules().otp
     now = clock.now()
+    # The case's row lock makes counting the day's OTPs and adding one a single step (PostgreSQL; on
+    # SQLite BEGIN IMMEDIATE already runs one writer at a time): sends racing never pass the cap.
+    session.execute(select(Case.case_id).where(Case.case_id == case.case_id).with_for_update())
     sent_today = session.scalar(
         select(func.count()).select_from(CaseOtp).where(CaseOtp.case_id == case.case_id,
                                                         CaseOtp.created_at > now - timedelta(days=1))
