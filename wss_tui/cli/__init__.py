@@ -6,7 +6,7 @@ import errno
 import os
 import sys
 
-from .base import app, error_line, made
+from .base import app, error_line, interrupted, made
 from . import account, dbcmd, demo, escalate, importer, mis, request, sms, staff, tui  # noqa: E402,F401  (register commands)
 
 EXIT_USAGE = 2  # as click's, and as `wss import` documents it
@@ -54,12 +54,12 @@ def _run(args: list[str]) -> int:
     except WssError as exc:
         error_line(str(exc))
         return 1
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, KeyboardInterrupt) as exc:
+        if interrupted(exc):
+            error_line("interrupted; nothing half-written was kept")
+            return 130
         error_line(str(db.explain(exc, made[-1] if made else None)))
         return 1
-    except KeyboardInterrupt:
-        error_line("interrupted; nothing half-written was kept")
-        return 130
     except OSError as exc:
         if exc.errno == errno.EPIPE:  # `wss sms list | head`: the reader has had enough
             _quiet_broken_pipe()

@@ -94,6 +94,14 @@ def error_line(message: str) -> None:
         print(line.encode("ascii", "backslashreplace").decode("ascii"), file=sys.stderr, flush=True)
 
 
+def interrupted(exc: BaseException) -> bool:
+    """Ctrl-C: Python's KeyboardInterrupt or, when it lands during a PostgreSQL statement, psycopg's
+    answer to it (it asks the server to cancel the statement and raises QueryCanceled instead)."""
+    if isinstance(exc, KeyboardInterrupt):
+        return True
+    return type(getattr(exc, "orig", None)).__name__ == "QueryCanceled"
+
+
 def fail(message: str) -> None:
     """One line on stderr, exit status 1."""
     error_line(message)

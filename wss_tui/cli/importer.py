@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from .base import app, engine, print_json, say
+from .base import app, engine, interrupted, print_json, say
 
 EXIT_REJECTS = 3
 EXIT_INTERRUPTED = 130
@@ -89,7 +89,9 @@ def _run(ctx: typer.Context, kind: str, file: Path, system: System, batch_size: 
         finally:
             if task is not None:
                 bar.stop()
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        if not interrupted(exc):
+            raise
         typer.echo(
             f"Interrupted: {last.rows:,} rows were imported in whole batches "
             f"({last.inserted:,} inserted, {last.updated:,} updated, {last.rejected:,} rejected); nothing half-written was kept. "
