@@ -12,10 +12,11 @@ import pytest
 from wss_tui.store import config, db, escalation, timefmt, todo_rights, todos
 from wss_tui.store.errors import Denied, Invalid
 from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN, Staff
+from wss_tui.store.revision import powers
 from wss_tui.store.revision.rules import rules
 
 from ._revision_data import (ACC, ADMIN, CLERK, CLERK2, DIRC, EE, SDO, SE, approve, arrear_by, complaint, counts,
-                             detail, propose, version)
+                             detail, one, propose, version)
 
 # What a clerk and an officer may do with To Dos taken from the queue; routing has its own tests
 # (tests/test_routing.py).
@@ -28,6 +29,10 @@ NOTE = "Please decide this one today"
 def act(engine, fn, actor: str, todo_id: str, *args, **kwargs) -> todos.TodoDetail:
     with db.write(engine) as s:
         return fn(s, actor, todo_id, version(engine, actor, todo_id), *args, **kwargs)
+
+
+def c_office(engine, c) -> str:
+    return one(engine, "SELECT subdivision_code FROM account WHERE account_id = :a", a=c.account_id)[0]
 
 
 def proposed(engine, rupees: int = 2_000, maker: str = CLERK):
@@ -138,16 +143,17 @@ def test_an_approval_is_not_forwarded_to_a_role_only_its_maker_holds(engine):
     info = propose(engine, c, arrear_by(engine, c.bill_no, 2_000 * 100), actor=SDO)
     assert (info.route.role, info.route.office_code) == ("TR-EE", "EDD-INR")
     act(engine, todos.take, EE, info.approval_todo_id)
-    with pytest.raises(Invalid, match=r"^to role: .*TR-SDO does not cover EDD-INR, the To Do's office"):
+    with pytest.raises(Invalid, match=r"^to role: .*TR-SDO is not senior to TR-SDO \(INR1-SDO\), who proposed"):
         act(engine, todos.forward, EE, info.approval_todo_id, to_role="TR-SDO", note=NOTE)
     # Nor is the SDO, its maker, handed it by name.
     with pytest.raises(Invalid, match="^to user: INR1-SDO .* does not cover EDD-INR"):
         act(engine, todos.forward, EE, info.approval_todo_id, to_user=SDO, note=NOTE)
 
 
-def test_next_to_do_never_hands_out_an_approval_its_taker_may_not_work(engine):
-    """Two SDOs in one sub-division: the first's proposal goes to the SDO role there; `n` gives it to the
-    other SDO, never to its maker."""
+def test_an_sdos_proposal_never_goes_to_a_peer_sdo(engine):
+    """Two SDOs in one sub-division: the first's Rs 2,000 proposal is within an SDO's power, but goes up
+    to the EE of the division; the peer SDO can neither approve it nor be handed it, and `n` never
+    gives it to either SDO."""
     with db.write(engine) as s:
         sdo = s.get(Staff, SDO)
         s.add(Staff(user_id="INR1-SDO2", name="Second SDO", role="TR-SDO", office_code=sdo.office_code,
@@ -156,16 +162,19 @@ def test_next_to_do_never_hands_out_an_approval_its_taker_may_not_work(engine):
     with db.write(engine) as s:
         todos.forward(s, CLERK, c.todo_id, version(engine, CLERK, c.todo_id), to_user=SDO, note="Please revise")
     info = propose(engine, c, arrear_by(engine, c.bill_no, 2_000 * 100), actor=SDO)
-    assert info.route.role == "TR-SDO"
-    with db.write(engine) as s:  # the queue head: the approval, at the highest priority
-        todos.change_priority(s, "INR1-SDO2", info.approval_todo_id,
-                              todos.get(s, "INR1-SDO2", info.approval_todo_id).version, 10)
-    with db.write(engine) as s:
-        mine = todos.assign_next(s, SDO)
-    assert mine is not None and mine.todo_id != info.approval_todo_id
-    with db.write(engine) as s:
-        theirs = todos.assign_next(s, "INR1-SDO2")
-    assert theirs is not None and theirs.todo_id == info.approval_todo_id
+    assert (info.route.role, info.route.office_code) == ("TR-EE", "EDD-INR")
+    with db.read(engine) as s:
+        with pytest.raises(Denied, match=r"^approver: TR-SDO is not senior to TR-SDO \(INR1-SDO\)"):
+            powers.check_checker(s, s.get(Staff, "INR1-SDO2"), maker_id=SDO, amount_paise=info.difference_paise,
+                                 office_code=c_office(engine, c))
+    act(engine, todos.take, EE, info.approval_todo_id)
+    with pytest.raises(Invalid, match=r"^to user: INR1-SDO2 .* does not cover EDD-INR"):
+        act(engine, todos.forward, EE, info.approval_todo_id, to_user="INR1-SDO2", note=NOTE)
+    for sdo_id in (SDO, "INR1-SDO2"):
+        with db.write(engine) as s:
+            got = todos.assign_next(s, sdo_id)
+        assert got is None or got.todo_id != info.approval_todo_id
+    assert approve(engine, EE, info).checker_id == EE
 
 
 # --- the Director's review and the audit: their own roles only ---------------------------------------
@@ -178,17 +187,30 @@ def test_the_review_to_do_is_the_directors_alone(engine):
     done = approve(engine, EE, info)
     review = done.review_todo_id
     assert review and detail(engine, ADMIN, review).role == "TR-DIRC"
-    with pytest.raises(Denied, match="^role: TR-ADM does not work BRREVIEW To Dos .*; TR-DIRC does$"):
+    with pytest.raises(Denied, match="^role: TR-ADM does not work BRREVIEW To Dos .*; TR-DIRC or TR-MD do$"):
         act(engine, todos.take, ADMIN, review)
     with pytest.raises(Denied, match="^role: TR-ADM does not work BRREVIEW"):
         act(engine, todos.change_priority, ADMIN, review, 50)
     assert act(engine, todos.take, DIRC, review).assigned_to == DIRC
-    with pytest.raises(Invalid, match="^to role: forward it to TR-DIRC; TR-ADM does not work BRREVIEW To Dos"):
+    with pytest.raises(Invalid, match="^to role: forward it to TR-DIRC or TR-MD; TR-ADM does not work BRREVIEW To Dos"):
         act(engine, todos.forward, DIRC, review, to_role="TR-ADM", note=NOTE)
     with pytest.raises(Invalid, match=r"^to user: MVVNL-ADM \(.*\) is TR-ADM, which does not work BRREVIEW To Dos; "
-                                      r"choose someone who is TR-DIRC$"):
+                                      r"choose someone who is TR-DIRC or TR-MD$"):
         act(engine, todos.forward, DIRC, review, to_user=ADMIN, note=NOTE)
     assert take.status == BEING_WORKED_ON
+
+
+def test_a_directors_own_approval_is_reviewed_by_the_md_never_by_himself(engine):
+    """Rs 60,00,000 is past the CE's power (Rs 50,00,000): the Director (Commercial) approves it, and its
+    review (Rs 1,00,000 and above) goes to the next authority of revision.toml, the MD, not to him."""
+    _, info = proposed(engine, rupees=60_00_000)
+    assert info.route.role == "TR-DIRC"
+    done = approve(engine, DIRC, info)
+    review = detail(engine, ADMIN, done.review_todo_id)
+    assert (review.role, review.office_code) == ("TR-MD", "MVVNL")
+    with pytest.raises(Denied, match=f"^reviewer: {DIRC} approved revision {info.revision_id} and may not review"):
+        act(engine, todos.take, DIRC, done.review_todo_id)
+    assert act(engine, todos.take, "MVVNL-MD", done.review_todo_id).assigned_to == "MVVNL-MD"
 
 
 # --- forwarding any To Do: only to the roles configured for its type, within scope ------------------
@@ -264,7 +286,7 @@ def test_each_to_do_type_has_its_working_roles_from_data():
     assert todo_rights.roles_working("IMITCASE") == ("TR-SDC", "TR-SDO", "TR-EE")
     assert todo_rights.roles_working("IMCCCASE") == ("TR-SDC", "TR-SDO", "TR-EE")
     assert todo_rights.roles_working("BRAPPROV") == ("TR-SDO", "TR-EE", "TR-SE", "TR-CE", "TR-DIRC")
-    assert todo_rights.roles_working("BRREVIEW") == (rules().review_role,)
+    assert todo_rights.roles_working("BRREVIEW") == (rules().review_role, rules().review_next_role)
     assert todo_rights.roles_working("BRAUDIT") == (rules().audit_role,)
     assert todo_rights.roles_working("IMOFCASE") == rules().makers
     assert todo_rights.roles_working(escalation.matrix().todo_type) == ("TR-EE", "TR-SE", "TR-CE", "TR-DIRC")
@@ -298,7 +320,7 @@ def data_copy(tmp_path, monkeypatch):
      "request_types.toml request.bill-correction.roles", "TR-XX is not a role that works To Dos"),
     ("request_types.toml", 'roles = ["TR-SDC", "TR-SDO", "TR-EE"]\npriority = 30', 'roles = ["TR-SDO", "TR-EE"]\npriority = 30',
      "request_types.toml request.bill-correction.roles", "add TR-SDC"),
-    ("revision.toml", 'roles = ["TR-DIRC"]', 'roles = ["TR-ADM"]', "revision.toml todo_type.BRREVIEW.roles", "add TR-DIRC"),
+    ("revision.toml", 'roles = ["TR-DIRC", "TR-MD"]', 'roles = ["TR-ADM"]', "revision.toml todo_type.BRREVIEW.roles", "add TR-DIRC"),
     ("escalation.toml", 'roles = ["TR-EE", "TR-SE", "TR-CE", "TR-DIRC"]', 'roles = ["TR-EE", "TR-SE", "TR-OPR"]',
      "escalation.toml matrix.roles", "TR-OPR is not a role that works To Dos"),
 ])

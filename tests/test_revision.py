@@ -170,10 +170,15 @@ def test_a_proposal_goes_to_the_lowest_role_whose_power_covers_it(engine, rupees
     assert (r.role, r.office_code) == (role, office)
 
 
-def test_the_makers_own_role_is_passed_over_when_they_are_its_only_officer(engine):
+def test_checkers_sit_above_makers_whatever_the_amount(engine):
+    """Rs 1 is within an SDO's power (Rs 50,000), but an SDO's own revision goes one rank up, to the
+    EE, and an EE's to the SE of the circle: never to a role at or below the maker's."""
     with db.read(engine) as s:
-        assert powers.route(s, 100, SUB, SDO).role == "TR-EE"
-        assert powers.route(s, 100, SUB, EE).role == "TR-SDO"
+        assert powers.route(s, 100, SUB, CLERK).role == "TR-SDO"
+        assert (powers.route(s, 100, SUB, SDO).role, powers.route(s, 100, SUB, SDO).office_code) == ("TR-EE", DIVISION)
+        assert (powers.route(s, 100, SUB, EE).role, powers.route(s, 100, SUB, EE).office_code) == ("TR-SE", CIRCLE)
+        # Rs 2,00,000.01 is past the EE's power and within the SE's: an SDO's goes to the SE as a clerk's does.
+        assert powers.route(s, 2_00_000_01, SUB, SDO).role == "TR-SE"
 
 
 def test_above_the_sdos_power_it_goes_to_the_ee_of_the_division(engine):
@@ -187,18 +192,27 @@ def test_above_the_sdos_power_it_goes_to_the_ee_of_the_division(engine):
     assert approve(engine, EE, info).status == "APPROVED"
 
 
-def test_the_maker_never_approves_their_own_proposal(engine):
+def test_an_ees_own_revision_of_rs_50000_is_approved_by_an_se_never_an_sdo(engine):
+    """Rs 50,000 is exactly the SDO's power (powers.toml up_to = 50_000), so a clerk's revision of that
+    size goes to the SDO; the EE's own goes past the SDO (junior to him) and past his own rank, to the
+    lowest senior role with the power: the SE of circle LKO-C1."""
     c = forward_to(engine, complaint(engine), EE)
-    info = propose(engine, c, arrear_by(engine, c.bill_no, 1_000 * 100), actor=EE)
-    assert info.route.role == "TR-SDO"  # an SDO other than the maker is there
+    info = propose(engine, c, arrear_by(engine, c.bill_no, 50_000 * 100), actor=EE)
+    assert info.difference_paise == 50_000_00
+    assert (info.route.role, info.route.office_code) == ("TR-SE", CIRCLE)
     before = counts(engine)
-    with pytest.raises(Denied, match="proposed this revision; another officer must decide it"):
+    with db.read(engine) as s:
+        with pytest.raises(Denied, match="proposed this revision; another officer must decide it"):
+            powers.check_checker(s, s.get(Staff, EE), maker_id=EE, amount_paise=info.difference_paise, office_code=SUB)
+        sdo = s.get(Staff, SDO)
+        with pytest.raises(Denied, match=r"TR-SDO is not senior to TR-EE \(INR-EE\)"):
+            powers.check_checker(s, sdo, maker_id=EE, amount_paise=info.difference_paise, office_code=SUB)
+    with pytest.raises(NotFound):  # the approval sits in the circle's queue, outside the SDO's offices
+        approve(engine, SDO, info)
+    with pytest.raises(NotFound):  # and outside the maker's division: he cannot sit on it either
         approve(engine, EE, info)
     assert counts(engine) == before
-    with db.read(engine) as s:
-        sheet = revision.worksheet(s, EE, info.approval_todo_id)
-    assert sheet.mode == revision.VIEW and "another officer" in sheet.note
-    assert approve(engine, SDO, info).checker_id == SDO
+    assert approve(engine, SE, info).checker_id == SE
 
 
 def test_a_checker_without_the_power_or_the_office_is_refused(engine):

@@ -108,6 +108,27 @@ def roles() -> dict[str, Role]:
 
 
 @cache
+def seniority() -> tuple[str, ...]:
+    """roles.toml `seniority`: the roles that make and check bill revisions, most junior first."""
+    order = load("roles.toml").get("seniority", [])
+    known = roles()
+    if not isinstance(order, list) or not all(isinstance(c, str) for c in order):
+        raise Invalid("roles.toml seniority", 'list the roles most junior first, e.g. seniority = ["TR-SDC", "TR-SDO"]')
+    for code in order:
+        if code not in known:
+            raise Invalid("roles.toml seniority", f"{code} is not a role of roles.toml")
+    if len(set(order)) != len(order):
+        raise Invalid("roles.toml seniority", "name each role once")
+    return tuple(order)
+
+
+def rank(role: str) -> int | None:
+    """The role's place in the seniority order (0 the most junior), or None for a role outside it."""
+    order = seniority()
+    return order.index(role) if role in order else None
+
+
+@cache
 def request_types() -> dict[str, RequestType]:
     found = {}
     for code, r in load("request_types.toml")["request"].items():

@@ -47,6 +47,7 @@ STAFF_PLAN: dict[str, tuple[str, int, str]] = {
     "TR-SE": ("circle", 1, "se@123"),
     "TR-CE": ("zone", 1, "ce@123"),
     "TR-DIRC": ("discom", 1, "dirc@123"),
+    "TR-MD": ("discom", 1, "md@123"),
     "TR-ADM": ("discom", 1, "admin@123"),
 }
 

@@ -18,7 +18,7 @@ from . import config, escalation
 from .revision import powers
 from .errors import Denied, Invalid
 from .models import BillRevision, Office, Staff, ToDoCharacteristic
-from .revision.rules import APPROVAL, approvers, rules, todo_type_description
+from .revision.rules import APPROVAL, REVIEW, approvers, rules, todo_type_description
 
 
 def roles_working(todo_type: str) -> tuple[str, ...]:
@@ -67,11 +67,24 @@ def work_refusal(session: Session, user_id: str, role: str, row) -> Denied | Non
         except Denied as exc:
             return Denied("approver", f"revision {rev.revision_id} waits for {row.role} {row.office_code}; {exc.message}")
         return None
+    own = _own_review(session, user_id, row)
+    if own is not None:
+        return Denied("reviewer", own)
     roles = _roles(row)
     if role not in roles:
         return Denied("role", f"{role} does not work {_type_text(row.todo_type)}; {_either(roles)} "
                               f"{'does' if len(roles) == 1 else 'do'}")
     return None
+
+
+def _own_review(session: Session, user_id: str, row) -> str | None:
+    """Nobody reviews their own decision: the officer who approved a revision never works its review."""
+    if row.todo_type != REVIEW:
+        return None
+    rev = _revision(session, row)
+    if rev.checker_id != user_id:
+        return None
+    return f"{user_id} approved revision {rev.revision_id} and may not review that decision"
 
 
 def handover_refusal(session: Session, staff: Staff, row, field: str) -> Invalid | None:
@@ -89,6 +102,9 @@ def handover_refusal(session: Session, staff: Staff, row, field: str) -> Invalid
             return Invalid(field, f"{who} may not decide revision {rev.revision_id}: {exc.message}; "
                                   "choose an officer who may")
         return None
+    own = _own_review(session, staff.user_id, row)
+    if own is not None:
+        return Invalid(field, own + "; choose another reviewer")
     roles = _roles(row)
     if staff.role not in roles:
         return Invalid(field, f"{who} is {staff.role}, which does not work {row.todo_type} To Dos; "
@@ -109,7 +125,8 @@ def role_refusal(session: Session, role: str, row) -> Invalid | None:
 
 def _role_reason(session: Session, role: str, row, rev: BillRevision | None) -> str | None:
     if rev is not None:
-        refusal = powers.power_refusal(role, rev.difference_paise)
+        refusal = (powers.power_refusal(role, rev.difference_paise)
+                   or powers.seniority_refusal(role, rev.maker_id, powers.maker_role(session, rev.maker_id)))
         if refusal is not None:
             return refusal.message
     elif role not in _roles(row):

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from .. import clock, offices, timefmt, work_todos
-from ..models import BillRevision
+from .. import clock, config, offices, timefmt, work_todos
+from ..models import BillRevision, Staff
 from .rules import AUDIT, REVIEW, audit_salt, rules
 
 _SCALE = 2**64
@@ -52,6 +52,16 @@ def needs_review(amount_paise: int) -> bool:
     return abs(amount_paise) >= rules().review_from_paise
 
 
+def reviewer_role(checker_role: str) -> str:
+    """Who reviews a decision of `checker_role`: the review role, or the next authority when the review
+    role (or one above it) decided, so a Director never reviews his own approval."""
+    r = rules()
+    checker_rank, review_rank = config.rank(checker_role), config.rank(r.review_role)
+    if checker_rank is not None and review_rank is not None and checker_rank >= review_rank:
+        return r.review_next_role
+    return r.review_role
+
+
 def apply(session: Session, revision: BillRevision, checker_id: str) -> Oversight:
     """The review To Do and the audit sample of a revision just approved, in the caller's unit of work."""
     r = rules()
@@ -65,7 +75,7 @@ def apply(session: Session, revision: BillRevision, checker_id: str) -> Oversigh
         review_todo = work_todos.create(
             session,
             todo_type=REVIEW,
-            role=r.review_role,
+            role=reviewer_role(session.get(Staff, checker_id).role),
             office_code=offices.ancestor_at(session, home, "discom").code,
             message=f"Review bill revision {revision.revision_id} of {amount} by {checker_id} "
             f"(A/c {revision.account_id}), due {timefmt.show_date(review_due)}",

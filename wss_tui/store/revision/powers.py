@@ -1,9 +1,12 @@
-"""Who may approve a bill revision: financial powers by role (data/powers.toml), in the right office.
+"""Who may approve a bill revision: financial powers by role (data/powers.toml), in the right office,
+and always above the maker (roles.toml `seniority`).
 
-A proposal goes to the lowest role whose power covers the revision's absolute difference, in the
-office at that role's level above the account (SDO: the sub-division, EE: the division, ... DIRC: the
-discom). A role is passed over when nobody but the maker holds it there, so a proposal never waits for
-the one person who may not approve it.
+A proposal goes to the lowest role that is senior to the maker's and whose power covers the revision's
+absolute difference, in the office at that role's level above the account (SDO: the sub-division, EE:
+the division, ... DIRC: the discom) — the maker's own line of offices, since a maker works only accounts
+in their scope. A role is passed over when nobody holds it there, so a proposal never waits in an empty
+queue. Checkers sit above makers: an EE's own revision never goes to the SDO who reports to him, and an
+SDO's never to a peer SDO.
 """
 
 from __future__ import annotations
@@ -46,11 +49,23 @@ def limit_text(approver: Approver) -> str:
     return "any amount" if approver.up_to_paise is None else f"up to {timefmt.rupees(approver.up_to_paise)}"
 
 
+def senior_to(role: str, maker_role: str | None) -> bool:
+    """`role` stands above `maker_role` in roles.toml's seniority order (a role outside it never does)."""
+    mine, theirs = config.rank(role), config.rank(maker_role) if maker_role else None
+    return mine is not None and (theirs is None or mine > theirs)
+
+
+def maker_role(session: Session, maker_id: str) -> str | None:
+    maker = session.get(Staff, maker_id)
+    return maker.role if maker is not None else None
+
+
 def route(session: Session, amount_paise: int, subdivision_code: str, maker_id: str) -> Route:
     """Where a proposal of this difference on an account of `subdivision_code` goes for approval."""
     home = offices.get(session, subdivision_code)
+    below = maker_role(session, maker_id)
     for approver in approvers():
-        if not covers(approver, amount_paise):
+        if not covers(approver, amount_paise) or not senior_to(approver.role, below):
             continue
         office = offices.ancestor_at(session, home, approver.level)
         someone_else = session.scalar(
@@ -62,7 +77,7 @@ def route(session: Session, amount_paise: int, subdivision_code: str, maker_id: 
             return Route(approver.role, config.roles()[approver.role].description, office.code, office.name)
     raise Invalid(
         "amount",
-        f"no officer other than {maker_id} may approve a revision of {timefmt.rupees(abs(amount_paise))} "
+        f"no officer senior to {maker_id} may approve a revision of {timefmt.rupees(abs(amount_paise))} "
         f"for {subdivision_code}; ask the administrator to post an approver",
     )
 
@@ -81,12 +96,21 @@ def power_refusal(role: str, amount_paise: int) -> Denied | None:
     return None
 
 
+def seniority_refusal(role: str, maker_id: str, maker_role_: str | None) -> Denied | None:
+    """Why `role` may not check a revision its maker made as `maker_role_` (not senior to it), or None."""
+    if senior_to(role, maker_role_):
+        return None
+    return Denied("approver", f"{role} is not senior to {maker_role_ or 'the maker'} ({maker_id}), who proposed this "
+                              "revision; an officer above the maker decides it")
+
+
 def check_checker(session: Session, checker: Staff, *, maker_id: str, amount_paise: int, office_code: str) -> None:
-    """Refuse a checker who made the proposal, whose power does not cover it, or whose offices do not
-    include the account's."""
+    """Refuse a checker who made the proposal, who is not senior to its maker, whose power does not
+    cover it, or whose offices do not include the account's."""
     if checker.user_id == maker_id:
         raise Denied("approver", f"{checker.user_id} proposed this revision; another officer must decide it")
-    refusal = power_refusal(checker.role, amount_paise)
+    refusal = power_refusal(checker.role, amount_paise) or seniority_refusal(
+        checker.role, maker_id, maker_role(session, maker_id))
     if refusal is not None:
         raise refusal
     if not offices.in_scope(session, checker, office_code):

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from .. import cases, clock, ids, routing, sla, timefmt, todos, work_todos
+from .. import cases, clock, config, ids, routing, sla, timefmt, todos, work_todos
 from .. import text as text_rule
 from ..errors import Denied, Invalid, Stale
 from ..models import (
@@ -272,7 +272,8 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
     session.add(rev)
     extra = []
     if seen.review_todo_id:
-        extra.append(f"sent for Director (Commercial) review by {timefmt.show_date(seen.review_due_at)}")
+        reviewer = config.roles()[oversight.reviewer_role(actor.role)].description.removeprefix("To Do Role for ")
+        extra.append(f"sent for {reviewer} review by {timefmt.show_date(seen.review_due_at)}")
     if seen.audit_sampled:
         extra.append("drawn for audit")
     session.add(

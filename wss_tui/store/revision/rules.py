@@ -60,6 +60,8 @@ class Rules:
     max_remark_chars: int
     approval_priority: int
     review_role: str
+    # Reviews the revisions the review role itself approved (a Director's own approval), never him.
+    review_next_role: str
     review_from_paise: int
     review_due_days: int
     review_priority: int
@@ -82,6 +84,8 @@ def approvers() -> tuple[Approver, ...]:
         role = row["role"]
         if role not in roles:
             raise Invalid("powers.toml", f"unknown role {role}; use a role of roles.toml")
+        if config.rank(role) is None:
+            raise Invalid("powers.toml", f"{role} is not in roles.toml seniority; an approver must rank above makers")
         found.append(Approver(role=role, up_to_paise=_paise(row.get("up_to")), level=roles[role].scope))
     limits = [a.up_to_paise for a in found]
     if not found or None in limits[:-1] or limits[:-1] != sorted(limits[:-1]):
@@ -105,7 +109,12 @@ def rules() -> Rules:
         if case.reason_code not in reasons:
             raise Invalid("revision.toml", f"officer case {case.code} names unknown reason {case.reason_code}")
     makers = tuple(raw["makers"])
-    todo_types, todo_roles = _todo_types(raw["todo_type"], makers, review["role"], audit["role"])
+    unranked = [m for m in makers if config.rank(m) is None]
+    if unranked:
+        raise Invalid("revision.toml makers", f"{', '.join(unranked)} not in roles.toml seniority; a checker must be senior to every maker")
+    if not (config.rank(review["next_role"]) or -1) > (config.rank(review["role"]) or -1):
+        raise Invalid("revision.toml review.next_role", f"name a role senior to {review['role']} in roles.toml seniority")
+    todo_types, todo_roles = _todo_types(raw["todo_type"], makers, (review["role"], review["next_role"]), audit["role"])
     return Rules(
         makers=makers,
         reasons=reasons,
@@ -116,6 +125,7 @@ def rules() -> Rules:
         max_remark_chars=proposal["max_remark_chars"],
         approval_priority=proposal["priority"],
         review_role=review["role"],
+        review_next_role=review["next_role"],
         review_from_paise=_paise(review["review_from"]),
         review_due_days=review["due_days"],
         review_priority=review["priority"],
@@ -133,9 +143,9 @@ def rules() -> Rules:
     )
 
 
-def _todo_types(raw: dict, makers: tuple[str, ...], review_role: str, audit_role: str):
+def _todo_types(raw: dict, makers: tuple[str, ...], review_roles: tuple[str, ...], audit_role: str):
     """[todo_type]: each type's description, and the roles that work it (see revision.toml)."""
-    routed = {OFFICER_CASE: makers, REVIEW: (review_role,), AUDIT: (audit_role,)}
+    routed = {OFFICER_CASE: makers, REVIEW: review_roles, AUDIT: (audit_role,)}
     descriptions, roles = {}, {}
     for code, spec in raw.items():
         if isinstance(spec, str):  # the older form, CODE = "description": worked by the roles it is sent to
