@@ -64,6 +64,8 @@ class RequestType:
     priority: int
     sla_days: int
     roles: tuple[str, ...] = ()  # the roles that work its To Do type (todo_rights.py); `role` among them
+    # Owed per full day late (SoP); None: escalation.toml [compensation] rupees_per_day.
+    compensation_rupees_per_day: int | None = None
 
 
 @dataclass(frozen=True)

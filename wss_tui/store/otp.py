@@ -206,6 +206,13 @@ def _why_not(session: Session, checked: CaseOtp, now: datetime) -> Invalid | Non
     return Invalid("OTP", f"no OTP is waiting for case {row.case_id}; send one first")
 
 
+def _log_attempt(session: Session, case_id: str, actor_id: str, now: datetime, outcome: str) -> None:
+    """Every OTP typed in leaves a line in the case log — right, wrong, expired, spent — saying who typed
+    it and what came of it, never the digits themselves."""
+    session.add(CaseLog(case_id=case_id, at=now, log_type="OTP Entered", user_id=actor_id,
+                        details=f"OTP typed by {actor_id}: {outcome}"))
+
+
 def close_with_otp(engine: Engine, actor_id: str, todo_id: str, version: int, code: str) -> Closed:
     """Close the case with the OTP the consumer read out.
 
@@ -221,6 +228,8 @@ def close_with_otp(engine: Engine, actor_id: str, todo_id: str, version: int, co
             case_id = held_case(session, actor_id, todo_id, version)[2].case_id
             row = _live(session, case_id)
         if row is None:
+            with db.write(engine) as session:
+                _log_attempt(session, case_id, actor_id, clock.now(), "none was waiting (spent, used or not sent)")
             raise Invalid("OTP", f"no OTP is waiting for case {case_id}; send one first")
         if row.code_hash == UNSENT:  # no code exists yet: a guess cannot be right, and is not counted
             raise Invalid("OTP", f"the OTP for case {case_id} has not gone to the consumer yet (its SMS is queued); "
@@ -232,11 +241,14 @@ def close_with_otp(engine: Engine, actor_id: str, todo_id: str, version: int, co
                 actor, detail, case = held_case(session, actor_id, todo_id, version)
                 if _use(session, row.id, now):
                     check_closable(session, case, row.outcome)
+                    _log_attempt(session, case_id, actor_id, now, f"right; the case closes as {row.outcome}")
                     return close(session, actor=actor, detail=detail, case=case, outcome=row.outcome,
                                  comment=row.comment, method=BY_OTP, otp_id=row.id)
                 failure = _why_not(session, row, now)
             else:
                 failure = _count_wrong(session, row.id, now) or _why_not(session, row, now)
+            if failure is not None:
+                _log_attempt(session, case_id, actor_id, now, failure.message)
         if failure is not None:
             raise failure
     raise Invalid("OTP", "new OTPs were sent while this one was checked; type the code from the latest SMS")

@@ -1,13 +1,15 @@
 """The SLA: when a complaint falls due, and the compensation owed for each day it stays open after.
 
 UPERC's Standards of Performance: a billing complaint is due `sla_days` (data/request_types.toml)
-after it is registered; after that the consumer is owed Rs 50 (escalation.toml [compensation]) for
+after it is registered; after that the consumer is owed the request type's daily amount
+(request_types.toml `compensation_rupees_per_day`, else escalation.toml [compensation]: Rs 50) for
 every full day — 24 hours — until the complaint is closed, capped per complaint at 30% of the
 account's fixed charges over its 12 latest bills up to the complaint's month.
 
 The rule lives here twice, in the same words: as plain functions for one case (screens, tests) and as
 SQL expressions that the MIS sums over many cases without loading them. Whole seconds on both sides,
-so the two never disagree by a rounding.
+so the two never disagree by a rounding. An officer's own revision case (channel "officer") has no
+complainant: nothing is owed on it, however long it stays open.
 """
 
 from __future__ import annotations
@@ -74,13 +76,37 @@ def days_late(due: datetime, until: datetime) -> int:
     return seconds // SECONDS_PER_DAY if seconds > 0 else 0
 
 
+OFFICER_CHANNEL = "officer"  # cases.OFFICER_CHANNEL (cases imports this module's neighbours)
+
+
+def rate_paise(request_type: str, channel: str) -> int:
+    """What a request of this type owes per full day late; 0 for an officer's own case."""
+    if channel == OFFICER_CHANNEL:
+        return 0
+    known = config.request_types().get(request_type)
+    if known is None or known.compensation_rupees_per_day is None:
+        return rule().paise_per_day
+    return known.compensation_rupees_per_day * 100
+
+
+def rate_sql(case_table: Table) -> ColumnElement:
+    """rate_paise() of each row of `case_table`, as one CASE over the configured request types."""
+    c = case_table.c
+    arms = [(c.channel == OFFICER_CHANNEL, literal_column("0"))]
+    for code, rt in config.request_types().items():
+        if rt.compensation_rupees_per_day is not None:
+            arms.append((c.request_type == code, literal_column(str(rt.compensation_rupees_per_day * 100))))
+    return case(*arms, else_=literal_column(str(rule().paise_per_day)))
+
+
 def cap_paise(year_fixed_paise: int) -> int:
     return year_fixed_paise * rule().cap_percent // 100
 
 
-def compensation_paise(due: datetime, until: datetime, year_fixed_paise: int) -> int:
+def compensation_paise(due: datetime, until: datetime, year_fixed_paise: int, per_day_paise: int | None = None) -> int:
     """What is owed for a complaint due at `due` and open until `until`, with the cap."""
-    return min(days_late(due, until) * rule().paise_per_day, cap_paise(year_fixed_paise))
+    per_day = rule().paise_per_day if per_day_paise is None else per_day_paise
+    return min(days_late(due, until) * per_day, cap_paise(year_fixed_paise))
 
 
 @dataclass(frozen=True)
@@ -108,14 +134,15 @@ def compensation_on(conn: Connection, case_id: str, now: datetime | None = None)
     """for_case() on a connection already in the caller's unit of work (store/todos/)."""
     c = Case.__table__
     row = conn.execute(
-        select(c.c.case_id, c.c.due_at, c.c.closed_at, cap_sql(c).label("cap")).where(c.c.case_id == case_id)
+        select(c.c.case_id, c.c.due_at, c.c.closed_at, c.c.request_type, c.c.channel, cap_sql(c).label("cap"))
+        .where(c.c.case_id == case_id)
     ).first()
     if row is None:
         raise NotFound("case", f"no case {case_id}; check the request ID")
     until = row.closed_at or (now or clock.now())
     late = days_late(row.due_at, until)
     cap = int(row.cap)
-    accrued = late * rule().paise_per_day
+    accrued = late * rate_paise(row.request_type, row.channel)
     return Compensation(
         case_id=row.case_id,
         due_at=row.due_at,
@@ -237,7 +264,7 @@ def owed_sql(case_table: Table, until: datetime) -> ColumnElement:
     """The compensation of each row *already known to be a full day late* at `until` (a time known
     in Python); callers pick those rows with `due_at <= late_by_a_day(until)`."""
     days = days_between_sql(case_table.c.due_at, until)
-    return _least(days * literal_column(str(rule().paise_per_day)), cap_sql(case_table))
+    return _least(days * rate_sql(case_table), cap_sql(case_table))
 
 
 def compensation_sql(case_table: Table, until) -> ColumnElement:
@@ -245,5 +272,5 @@ def compensation_sql(case_table: Table, until) -> ColumnElement:
     (a bound time, or a column such as closed_at). The cap's subquery runs only for cases a full day
     late: CASE evaluates its result only when its condition holds."""
     days = days_between_sql(case_table.c.due_at, until)
-    owed = _least(days * literal_column(str(rule().paise_per_day)), cap_sql(case_table))
+    owed = _least(days * rate_sql(case_table), cap_sql(case_table))
     return case((days > 0, owed), else_=0)
