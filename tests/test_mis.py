@@ -78,6 +78,9 @@ def data(engine):
              for i, b in enumerate(bills)],
         )
         conn.execute(update(case).where(text("substr(case_id, 10, 1) IN ('1', '3', '5', '7', '9')")).values(office_code=None))
+        # Some bill cases become officers' own revision cases (meter replacement): no complainant.
+        conn.execute(update(case).where(text("substr(case_id, 9, 2) IN ('02', '42', '72') AND request_type = 'bill-correction'"))
+                     .values(channel="officer", request_type="meter-replacement", case_type="Bill Revision on Meter Replacement"))
         # Some SMS that delivery gave up on, one of them a case's second failure.
         conn.execute(update(SmsOutbox).where(text("id % 7 = 3")).values(status="FAILED", tries=5, last_error="HTTP 503"))
         assert conn.scalar(select(text("count(*)")).select_from(SmsOutbox).where(SmsOutbox.status == "FAILED")) > 5
@@ -89,7 +92,25 @@ def _rows(conn, model):
     return conn.execute(select(model.__table__)).all()
 
 
-def expected(engine, *, now, start, end, scope_path="/", level="discom", office_path=None) -> dict[str, dict]:
+def of_kind(c, kind: str) -> bool:
+    """Bill-revision complaints (the default): consumers' bill-correction requests; "service": their
+    other requests; "officer-case": officers' own revision cases; "all": every case."""
+    if kind == "all":
+        return True
+    if kind == "officer-case":
+        return c.channel == "officer"
+    bill = c.request_type == "bill-correction"
+    return c.channel != "officer" and (bill if kind == "bill-revision" else not bill)
+
+
+# Rs per full day late, request_types.toml: Rs 50 for a bill complaint, 0 for a mobile/e-mail update
+# (not a compensated service), the escalation.toml default (Rs 50) for the rest; nothing on an officer's case.
+def rate_paise(c) -> int:
+    return 0 if c.channel == "officer" or c.request_type == "mobile-email" else 5000
+
+
+def expected(engine, *, now, start, end, scope_path="/", level="discom", office_path=None,
+             kind="bill-revision") -> dict[str, dict]:
     """Each figure per row key, counted in Python from the rows themselves."""
     with engine.connect() as conn:
         cases, accounts, offices_, bills, todos, closures, revisions, messages = (
@@ -127,11 +148,14 @@ def expected(engine, *, now, start, end, scope_path="/", level="discom", office_
             year = sorted((b for b in bills_of[c.account_id] if b.bill_month <= c.created_at.astimezone(UTC).date()),
                           key=lambda b: b.bill_month)[-12:]
             cap = sum(b.fixed_charge_paise for b in year) * 30 // 100
-        return min(days * 5000, cap)
+        return min(days * rate_paise(c), cap)
 
     midnight = datetime.combine(now.astimezone(IST).date() + timedelta(days=1), time(), tzinfo=IST)
     out: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    kind_of_case = {c.case_id: of_kind(c, kind) for c in cases}
     for c in cases:
+        if not kind_of_case[c.case_id]:
+            continue
         holder = first_todo.get(c.case_id)
         key = key_of(sub_of[c.account_id], holder.assigned_to if holder else None)
         if key is None:
@@ -155,7 +179,7 @@ def expected(engine, *, now, start, end, scope_path="/", level="discom", office_
             f["closed_without_otp"] += c.case_id not in confirmed
             f["closed_compensation_paise"] += owed(c, c.closed_at)
     for r in revisions:
-        if r.status == "APPROVED" and start <= r.decided_at <= end:
+        if r.status == "APPROVED" and start <= r.decided_at <= end and kind_of_case[r.case_id]:
             key = key_of(r.office_code, r.maker_id)
             if key is not None:
                 out[key]["revisions_approved"] += 1
@@ -185,6 +209,40 @@ def test_every_level_of_the_administrators_mis_equals_a_count_by_hand(data, leve
     assert report.total.pending == sum(r.figures.pending for r in report.rows) > 100
     assert report.total.compensation_paise > 0 and report.total.closed_without_otp > 0
     assert report.total.revisions_approved > 0 and report.total.sms_failed > 5
+
+
+@pytest.mark.parametrize("kind", ["service", "officer-case", "all"])
+def test_each_kind_of_case_equals_a_count_by_hand_and_the_three_are_shown_apart(data, kind):
+    now = clock.now()
+    with db.read(data) as session:
+        report = mis.report(session, None, kind=kind)
+        default = mis.report(session, None)
+    start, end = mis.this_month(now)
+    counted = nonzero(expected(data, now=now, start=start, end=end, kind=kind))
+    assert {k: f for k, f in figures_of(report).items() if f} == {k: f for k, f in counted.items() if f}
+    by_kind = dict(default.pending_by_kind)
+    with data.connect() as conn:
+        cases = conn.execute(select(Case.__table__).where(Case.closed_at.is_(None))).all()
+    assert by_kind == {k: sum(of_kind(c, k) for c in cases) for k in ("bill-revision", "service", "officer-case")}
+    assert all(by_kind.values()) and default.total.pending == by_kind["bill-revision"]
+    if kind == "all":
+        assert report.total.pending == sum(by_kind.values())
+    if kind == "officer-case":  # no complainant: nothing owed, however late
+        assert report.total.pending > 0 and report.total.compensation_paise == 0
+
+
+def test_one_channel_only(data):
+    now = clock.now()
+    with db.read(data) as session:
+        report = mis.report(session, None, channel="walk-in")
+        with pytest.raises(Invalid, match="^channel: 'fax' is not a channel; use one of: wss, walk-in"):
+            mis.report(session, None, channel="fax")
+        with pytest.raises(Invalid, match="^kind: 'x' is not a kind of case; use one of: bill-revision, service"):
+            mis.report(session, None, kind="x")
+    with data.connect() as conn:
+        walk_in = [c for c in conn.execute(select(Case.__table__).where(Case.closed_at.is_(None))).all()
+                   if c.channel == "walk-in" and of_kind(c, "bill-revision")]
+    assert report.total.pending == len(walk_in) > 0
 
 
 def test_officers_of_a_sub_division_and_a_longer_period(data):

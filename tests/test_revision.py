@@ -3,6 +3,8 @@ posted in one transaction, officer-initiated cases. Every refusal writes nothing
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -375,11 +377,14 @@ def test_an_officer_opens_a_revision_case_from_an_account(engine):
         assert case.office_code == SUB
         assert case.due_at == sla.due_at(case.created_at, "bill-correction")  # a complaint's SLA, one rule
         assert case.case_type == "Bill Revision on Meter Replacement"
+        # No complainant, so nothing is owed to anyone even 30 days past that due time.
+        late = sla.for_case(s, info.case_id, now=case.due_at + timedelta(days=30))
+        assert (late.days_late, late.owed_paise) == (30, 0)
         own = revision.revision_of_todo(s, todos.get(s, EE, info.approval_todo_id))
         assert own.source_todo_id is not None
         work = todos.get(s, SDO, own.source_todo_id)
     assert (work.todo_type, work.status, work.assigned_to) == ("IMOFCASE", BEING_WORKED_ON, SDO)
-    assert info.route.role == "TR-EE"  # the SDO made it, and is the sub-division's only SDO
+    assert info.route.role == "TR-EE"  # the SDO made it: an officer senior to him decides
     assert info.after.units == 40 * bill.multiplying_factor
     assert approve(engine, EE, info).status == "APPROVED"
 

@@ -161,6 +161,20 @@ def test_a_recorded_cap_stands_for_the_bills(cases):
         assert sla.for_case(session, ids["10 days late"], now=NOW).owed_paise == 50_000
 
 
+def test_compensation_rates_per_request_type_and_none_for_an_officers_case():
+    """request_types.toml: bill-correction Rs 50 a day, mobile-email 0 (not a compensated service), the
+    rest without a figure of their own take escalation.toml's Rs 50; an officer's case has no complainant."""
+    assert sla.rate_paise("bill-correction", "wss") == 50 * 100
+    assert sla.rate_paise("mobile-email", "walk-in") == 0
+    assert sla.rate_paise("load-change", "csc") == 50 * 100
+    assert sla.rate_paise("meter-replacement", "officer") == 0
+    assert sla.rate_paise("bill-correction", "officer") == 0
+    # 10 full days late at Rs 50 = Rs 500, under a cap of 30% of Rs 3,000 = Rs 900; at 0 a day, nothing.
+    due = datetime(2026, 11, 1, tzinfo=UTC)
+    assert sla.compensation_paise(due, due + timedelta(days=10, hours=5), 3_000_00, 5_000) == 500_00
+    assert sla.compensation_paise(due, due + timedelta(days=10, hours=5), 3_000_00, 0) == 0
+
+
 def test_an_unknown_case_is_named(cases):
     engine, _ = cases
     with db.read(engine) as session, pytest.raises(NotFound, match="no case 1234567890"):
@@ -172,7 +186,8 @@ def test_sql_and_python_agree_on_every_demo_case_at_second_boundaries(engine):
     expression equals the plain function fed with the bills read here."""
     case, bill = Case.__table__, Bill.__table__
     with engine.connect() as conn:
-        rows = conn.execute(select(case.c.case_id, case.c.account_id, case.c.created_at, case.c.due_at)).all()
+        rows = conn.execute(select(case.c.case_id, case.c.account_id, case.c.created_at, case.c.due_at,
+                                   case.c.request_type, case.c.channel)).all()
         bills = conn.execute(select(bill.c.account_id, bill.c.bill_month, bill.c.fixed_charge_paise)).all()
     rng = random.Random(5)
     sample = rng.sample(rows, 40)
@@ -180,7 +195,8 @@ def test_sql_and_python_agree_on_every_demo_case_at_second_boundaries(engine):
         until = r.due_at + timedelta(days=rng.randrange(0, 40)) + timedelta(seconds=rng.choice((-1, 0, 1)))
         mine = sorted((b for b in bills if b.account_id == r.account_id and b.bill_month <= r.created_at.astimezone(UTC).date()),
                       key=lambda b: b.bill_month)[-12:]
-        expected = sla.compensation_paise(r.due_at, until, sum(b.fixed_charge_paise for b in mine))
+        expected = sla.compensation_paise(r.due_at, until, sum(b.fixed_charge_paise for b in mine),
+                                          sla.rate_paise(r.request_type, r.channel))
         with engine.connect() as conn:
             got = conn.execute(select(sla.compensation_sql(case, until)).where(case.c.case_id == r.case_id)).scalar_one()
         assert got == expected, (r.case_id, until)

@@ -82,7 +82,7 @@ async def test_enter_goes_down_a_level_and_escape_back_up(swept):
         zones = report(swept, None, office=first)
         assert keys(app) == [r.key for r in zones.rows] + [TOTAL_KEY]
         assert text_of(app, "#mis-path") == f"All › {first} · by zone"
-        assert text_of(app, "#mis-title") == f"MIS · {zones.office_name}"
+        assert text_of(app, "#mis-title") == f"MIS · {zones.office_name} · Bill-revision complaints"
         await pilot.press("escape")
         await settle(pilot)
         assert keys(app)[0] == first and text_of(app, "#mis-path") == "All · by discom"

@@ -22,6 +22,8 @@ def mis_command(
     end: str = typer.Option(None, "--to", metavar="DATE", help="Disposal period end, the whole day included. Default: now."),
     csv_file: Path = typer.Option(None, "--csv", metavar="FILE", help="Also write the rows and the total to FILE as CSV."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object instead of tables."),
+    kind: str = typer.Option("bill-revision", "--kind", metavar="KIND", help="bill-revision (complaints), service (other requests), officer-case or all."),
+    channel: str = typer.Option(None, "--channel", metavar="CHANNEL", help="Only requests through wss, walk-in, 1912, csc or officer."),
 ) -> None:
     """Pending complaints by office (ageing, due today, breached, escalation level, compensation owed)
     and their disposal in a period (received, closed, within SLA, rejected, without OTP); SMS that failed."""
@@ -30,7 +32,8 @@ def mis_command(
     period_start = timefmt.parse_when(start, field="from") if start else None
     period_end = timefmt.parse_when(end, field="to", end_of_day=True) if end else None
     with db.read(engine(ctx)) as session:
-        report = mis.report(session, None, office=office, level=level, start=period_start, end=period_end)
+        report = mis.report(session, None, office=office, level=level, start=period_start, end=period_end,
+                            kind=kind, channel=channel)
     if csv_file is not None:
         _write_csv(report, csv_file)
     if as_json:
@@ -85,6 +88,9 @@ def _as_json(report) -> dict:
         "row_level": report.row_level,
         "period": {"from": start, "to": end},
         "as_of": as_of,
+        "kind": report.kind,
+        "channel": report.channel,
+        "pending_by_kind": dict(report.pending_by_kind),
         "age_buckets_days": list(mis.AGE_BUCKETS),
         "rows": [{"key": r.key, "name": r.name, "level": r.level, **mis.export_row(r.figures)} for r in report.rows],
         "total": mis.export_row(report.total),
@@ -107,6 +113,9 @@ def _print(report) -> None:
     title.append(f" · by {report.row_level}")
     console.print(title)
     console.print(plain(f"{where} · as of {timefmt.show(report.as_of)}"))
+    through = f" through {report.channel}" if report.channel else ""
+    console.print(plain(f"{mis.KINDS[report.kind]}{through}. Pending: "
+                        + ", ".join(f"{mis.KINDS[k].lower()} {n:,}" for k, n in report.pending_by_kind)))
     lines = _lines(report)
 
     def table(title: str, columns: list[str]) -> Table:
@@ -142,5 +151,6 @@ def _print(report) -> None:
         "Comp Rs: accrued on the pending, owed on the closed. Rej: rejected.\n"
         "Revs, Rev Rs: bill revisions approved, net change.\n"
         "No OTP: closed without the consumer's OTP (by an EE, or before OTPs were kept).\n"
-        "SMS fail: gave up delivering (any date); `wss sms list --failed` lists them."
+        "SMS fail: gave up delivering (any date); `wss sms list --failed` lists them.\n"
+        "Late oversight (reviews, audits open past due): see --json or --csv."
     )

@@ -127,7 +127,7 @@ class MisScreen(WssScreen):
     def on_mis_loaded(self, message: MisLoaded) -> None:
         report = self.report = message.report
         crumbs = " › ".join(code or "All" for code, _ in report.breadcrumb)
-        self.query_one("#mis-title", Label).update(plain(f"MIS · {report.office_name}"))
+        self.query_one("#mis-title", Label).update(plain(f"MIS · {report.office_name} · {mis.KINDS[report.kind]}"))
         self.query_one("#mis-path", Label).update(plain(f"{crumbs} · by {report.row_level}"))
         table = self.query_one("#mis-table", DataTable)
         keep = table.cursor_row if table.row_count else 0

@@ -168,7 +168,7 @@ def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no:
         case_id=case_id, request_type=kind, case_type=spec.case_type, channel=cases.OFFICER_CHANNEL,
         account_id=account.account_id, bill_no=bill.bill_no, reason=correction.remark.strip(),
         status=cases.REVISION_REQUIRED, created_at=now, created_by=actor.user_id,
-        due_at=sla.due_at(now, "bill-correction"),  # an officer's case keeps a complaint's SLA
+        due_at=sla.due_at(now, "bill-correction"),  # the office's own timetable; no compensation accrues (sla.rate_paise)
         office_code=account.subdivision_code,
     )
     try:

@@ -67,6 +67,7 @@ class Rules:
     review_priority: int
     audit_role: str
     audit_priority: int
+    audit_due_days: int  # an audit To Do open longer after approval is overdue: escalated, counted
     audit_bands: tuple[AuditBand, ...]
     otp: OtpRules
 
@@ -131,6 +132,7 @@ def rules() -> Rules:
         review_priority=review["priority"],
         audit_role=audit["role"],
         audit_priority=audit["priority"],
+        audit_due_days=audit.get("due_days", 30),
         audit_bands=bands,
         otp=OtpRules(
             digits=otp["digits"],
