@@ -149,7 +149,8 @@ def listening(port: int):
 def test_every_wss_example_in_the_readme_runs_on_a_fresh_demo(db_url, pg_run, tmp_path):
     cwd = tmp_path / "work"
     shutil.copytree(ROOT / "data" / "samples", cwd / "data" / "samples")
-    env = {**os.environ, "WSS_DATABASE_URL": db_url, "COLUMNS": "80"}
+    # As the README's deployment section exports it: an office's database needs its own audit salt.
+    env = {**os.environ, "WSS_DATABASE_URL": db_url, "COLUMNS": "80", "WSS_AUDIT_SALT": "the-office-secret"}
     env.pop("WSS_DATA_DIR", None)
     demo = subprocess.run(wss(["demo", "--reset"]), cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT)
     assert demo.returncode == 0, demo.stdout + demo.stderr

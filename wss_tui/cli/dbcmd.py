@@ -16,8 +16,10 @@ app.add_typer(db_app, name="db")
 def upgrade(ctx: typer.Context) -> None:
     """Create or migrate the schema to the latest version, and load the offices of data/offices.toml."""
     from wss_tui.store import db, offices
+    from wss_tui.store.revision import oversight
 
     eng = engine(ctx, require_schema=False)
+    oversight.check_salt_for_upgrade(eng)
     db.upgrade(eng)
     say(f"Schema is up to date: {eng.url.render_as_string(hide_password=True)}")
     with db.write(eng) as session:

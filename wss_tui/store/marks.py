@@ -71,6 +71,12 @@ def non_demo_data(engine: Engine) -> str | None:
     return None
 
 
+def is_demo(conn: Connection) -> bool:
+    """Cheaply, for a write in progress: `wss demo` marked this database and nothing was imported since."""
+    keys = set(conn.scalars(select(_mark.c.key).where(_mark.c.key.in_((DEMO, IMPORTED)))))
+    return DEMO in keys and IMPORTED not in keys
+
+
 def demo_only(engine: Engine) -> bool:
     """A database `wss demo` built and nothing real was added to."""
     present = set(inspect(engine).get_table_names())

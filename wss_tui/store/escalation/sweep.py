@@ -68,6 +68,7 @@ class SweepReport:
     priorities_raised: int = 0  # open To Dos whose priority went up
     offices_filled: int = 0  # open cases given their sub-division (written without one)
     caps_recorded: int = 0  # open cases past due whose compensation cap was recorded
+    oversight_escalated: int = 0  # reviews and audits of approved revisions escalated as overdue
 
     @property
     def cases(self) -> int:
@@ -127,12 +128,16 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
     mx = matrix()
     conn = session.connection()
     offices_filled, caps_recorded = _record_mis_columns(conn, at)
+    from ..revision import late  # the revision package imports the To Do store, which imports this one
+
+    late_n = late.escalate_late(session, at)
     cut = cutoffs(at, mx)
     stmt, params = _due_cases(cut, mx)
     # No ORDER BY in SQL: on SQLite it would walk the whole table in case ID order to avoid a sort.
     due = sorted(conn.execute(stmt, params).all(), key=lambda r: r.case_id)
     counts = {lv.number: 0 for lv in mx.levels}
-    report = SweepReport(at=at, escalated=counts, offices_filled=offices_filled, caps_recorded=caps_recorded)
+    report = SweepReport(at=at, escalated=counts, offices_filled=offices_filled, caps_recorded=caps_recorded,
+                         oversight_escalated=late_n)
     if not due:
         return report
 
@@ -178,6 +183,7 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
         priorities_raised=raised,
         offices_filled=offices_filled,
         caps_recorded=caps_recorded,
+        oversight_escalated=late_n,
     )
 
 

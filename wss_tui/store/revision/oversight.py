@@ -16,7 +16,8 @@ from sqlmodel import Session
 
 from .. import clock, config, offices, timefmt, work_todos
 from ..models import BillRevision, Staff
-from .rules import AUDIT, REVIEW, audit_salt, rules
+from .. import marks
+from .rules import AUDIT, REVIEW, audit_salt, own_salt_refusal, rules
 
 _SCALE = 2**64
 
@@ -52,6 +53,25 @@ def needs_review(amount_paise: int) -> bool:
     return abs(amount_paise) >= rules().review_from_paise
 
 
+def salt_for(session: Session) -> str:
+    """The audit salt for this database: the shipped one only in the demo's; an office's own otherwise."""
+    if marks.is_demo(session.connection()):
+        return audit_salt()
+    refusal = own_salt_refusal()
+    if refusal is not None:
+        raise refusal
+    return audit_salt()
+
+
+def check_salt_for_upgrade(engine) -> None:
+    """`wss db upgrade` on a database holding an office's data refuses the demo's salt (or none)."""
+    if marks.non_demo_data(engine) is None:
+        return  # fresh, or the demo's own: nothing real to protect yet
+    refusal = own_salt_refusal()
+    if refusal is not None:
+        raise refusal
+
+
 def reviewer_role(checker_role: str) -> str:
     """Who reviews a decision of `checker_role`: the review role, or the next authority when the review
     role (or one above it) decided, so a Director never reviews his own approval."""
@@ -85,7 +105,7 @@ def apply(session: Session, revision: BillRevision, checker_id: str) -> Oversigh
             chars=chars,
             user_id=checker_id,
         )
-    sampled = is_sampled(revision.revision_id, revision.difference_paise)
+    sampled = is_sampled(revision.revision_id, revision.difference_paise, salt_for(session))
     audit_todo = None
     if sampled:
         audit_todo = work_todos.create(

@@ -16,6 +16,7 @@ PAISE = 100
 SOURCE = "revision.toml"
 # The revision work's To Do types (data/revision.toml [todo_type]).
 APPROVAL, REVIEW, AUDIT, OFFICER_CASE = "BRAPPROV", "BRREVIEW", "BRAUDIT", "IMOFCASE"
+LATE = "BRLATE"  # an overdue review or audit, reported to the next authority (late.py)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class Rules:
     audit_role: str
     audit_priority: int
     audit_due_days: int  # an audit To Do open longer after approval is overdue: escalated, counted
+    audit_escalate_to: str  # who is told of an overdue audit, at the division
+    late_todo_type: str  # the To Do telling the next authority of an overdue review or audit
+    late_priority: int
     audit_bands: tuple[AuditBand, ...]
     otp: OtpRules
 
@@ -115,7 +119,8 @@ def rules() -> Rules:
         raise Invalid("revision.toml makers", f"{', '.join(unranked)} not in roles.toml seniority; a checker must be senior to every maker")
     if not (config.rank(review["next_role"]) or -1) > (config.rank(review["role"]) or -1):
         raise Invalid("revision.toml review.next_role", f"name a role senior to {review['role']} in roles.toml seniority")
-    todo_types, todo_roles = _todo_types(raw["todo_type"], makers, (review["role"], review["next_role"]), audit["role"])
+    todo_types, todo_roles = _todo_types(raw["todo_type"], makers, (review["role"], review["next_role"]), audit["role"],
+                                         (review["next_role"], audit.get("escalate_to", "TR-EE")))
     return Rules(
         makers=makers,
         reasons=reasons,
@@ -133,6 +138,9 @@ def rules() -> Rules:
         audit_role=audit["role"],
         audit_priority=audit["priority"],
         audit_due_days=audit.get("due_days", 30),
+        audit_escalate_to=audit.get("escalate_to", "TR-EE"),
+        late_todo_type=LATE,
+        late_priority=raw.get("late", {}).get("priority", 10),
         audit_bands=bands,
         otp=OtpRules(
             digits=otp["digits"],
@@ -145,9 +153,10 @@ def rules() -> Rules:
     )
 
 
-def _todo_types(raw: dict, makers: tuple[str, ...], review_roles: tuple[str, ...], audit_role: str):
+def _todo_types(raw: dict, makers: tuple[str, ...], review_roles: tuple[str, ...], audit_role: str,
+                late_roles: tuple[str, ...]):
     """[todo_type]: each type's description, and the roles that work it (see revision.toml)."""
-    routed = {OFFICER_CASE: makers, REVIEW: review_roles, AUDIT: (audit_role,)}
+    routed = {OFFICER_CASE: makers, REVIEW: review_roles, AUDIT: (audit_role,), LATE: late_roles}
     descriptions, roles = {}, {}
     for code, spec in raw.items():
         if isinstance(spec, str):  # the older form, CODE = "description": worked by the roles it is sent to
@@ -163,9 +172,25 @@ def _todo_types(raw: dict, makers: tuple[str, ...], review_roles: tuple[str, ...
     return descriptions, roles
 
 
+def shipped_salt() -> str:
+    return config.load("revision.toml")["audit"]["salt"]
+
+
 def audit_salt() -> str:
     """The office's own secret salt (WSS_AUDIT_SALT) or the shipped demo one."""
-    return os.environ.get("WSS_AUDIT_SALT") or config.load("revision.toml")["audit"]["salt"]
+    return os.environ.get("WSS_AUDIT_SALT") or shipped_salt()
+
+
+def own_salt_refusal() -> Invalid | None:
+    """Why the audit salt may not be used on an office's (not the demo's) database, or None: it must
+    be the office's own secret from the environment, never the salt printed in revision.toml."""
+    own = os.environ.get("WSS_AUDIT_SALT", "")
+    if not own:
+        return Invalid("WSS_AUDIT_SALT", "this database is not the demo: set WSS_AUDIT_SALT to the office's own secret "
+                                         "so nobody can foresee which revisions are drawn for audit")
+    if own == shipped_salt():
+        return Invalid("WSS_AUDIT_SALT", "is the demo's salt printed in revision.toml; set the office's own secret")
+    return None
 
 
 def todo_type_description(code: str) -> str | None:

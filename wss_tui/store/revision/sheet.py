@@ -16,9 +16,9 @@ from ..models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, 
 from . import powers
 from .calc import BillFigures, Correction, figures_of, recompute
 from .powers import Route
-from .rules import APPROVAL, AUDIT, REVIEW, rules
+from .rules import APPROVAL, AUDIT, LATE, REVIEW, rules
 
-REVISION_TODO_TYPES = (APPROVAL, REVIEW, AUDIT)  # To Dos about a revision, not the case's own work
+REVISION_TODO_TYPES = (APPROVAL, REVIEW, AUDIT, LATE)  # To Dos about a revision, not the case's own work
 REVISED = "REVISED"
 PROPOSE, DECIDE, VIEW = "propose", "decide", "view"
 
