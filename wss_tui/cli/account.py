@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from .base import app, engine, print_json
@@ -13,8 +15,8 @@ app.add_typer(account_app, name="account")
 @account_app.command("show")
 def show(
     ctx: typer.Context,
-    account: str = typer.Argument(..., metavar="ACCOUNT", help="Account ID: 10 digits (CC&B) or 12 (mPower)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the account as one JSON object."),
+    account: Annotated[str, typer.Argument(metavar="ACCOUNT", help="Account ID: 10 digits (CC&B) or 12 (mPower).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the account as one JSON object.")] = False,
 ) -> None:
     """The account, its person and premise, balances, activity, open To Dos and latest bills."""
     from dataclasses import asdict

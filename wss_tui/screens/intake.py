@@ -21,6 +21,7 @@ from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.store import accounts, attachments, config, db, intake, timefmt
 from wss_tui.store.accounts import AccountContext
+from wss_tui.store.codes import IntakeChannel, RequestType
 from wss_tui.store.errors import WssError
 from wss_tui.store.intake import Receipt
 from wss_tui.widgets.header import UserHeader
@@ -84,7 +85,7 @@ class IntakeScreen(WssScreen):
                 yield Label("Account", classes="form-label")
                 yield Input(id="account", placeholder="10 or 12 digits, Enter", compact=True, max_length=14)
                 yield Label("Request", classes="form-label")
-                yield Select([(plain(t.name), code) for code, t in types.items()], value="bill-correction",
+                yield Select([(plain(t.name), code) for code, t in types.items()], value=RequestType.BILL_CORRECTION,
                              allow_blank=False, compact=True, id="request-type")
             yield Static("Type the consumer's account ID and press Enter.", id="person", markup=False)
         yield DataTable(id="bills", cursor_type="row", zebra_stripes=True)
@@ -216,7 +217,7 @@ class IntakeScreen(WssScreen):
             docs = [attachments.read(path) for path in paths]
             with db.write(self.engine) as session:
                 receipt = intake.submit_request(session, account_id=account_id, bill_no=bill_no, reason=reason,
-                                                request_type=request_type, channel="walk-in", attachments=docs,
+                                                request_type=request_type, channel=IntakeChannel.WALK_IN, attachments=docs,
                                                 operator_id=self.who.user_id)
         except WssError as exc:
             self.post_message(IntakeRefused(str(exc), exc.field))

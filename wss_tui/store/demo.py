@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, insert, select
 from . import auth, clock, config, db, marks, sla, sms, tariff
 from .intake import contact_kind
 from .clock import IST
+from .codes import BillState, BillingSystem, CaseStatus, IntakeChannel, RequestType, SmsStatus
 from .errors import Invalid
 from .models import (
     BEING_WORKED_ON,
@@ -213,7 +214,7 @@ class _Generator:
         for i in range(n):
             sub = subdivisions[i % len(subdivisions)]
             area = sub["area"]
-            system, digits = ("CCB", 10) if area == "URBAN" else ("MPOWER", 12)
+            system, digits = (BillingSystem.CCB, 10) if area == "URBAN" else (BillingSystem.MPOWER, 12)
             category = self.rng.choice(CATEGORIES[area])
             load = self.rng.choice((1, 1, 2, 2, 2, 3, 4, 5)) if category == "LMV-1" else self.rng.choice((2, 3, 5, 7.5, 10))
             person = self._name().upper()
@@ -286,7 +287,7 @@ class _Generator:
                         duty_paise=charges.duty_paise,
                         arrear_paise=arrear,
                         amount_paise=amount,
-                        state="ISSUED",
+                        state=BillState.ISSUED,
                     )
                 )
                 # Most consumers pay in full; some pay part and carry an arrear.
@@ -308,7 +309,7 @@ class _Generator:
         n_cases = max(len(accounts) * 3 // 10, 12 * len(subdivisions))
         weights = [w for *_, w in OUTCOMES]
         type_codes = list(rtypes)
-        type_weights = [70 if c == "bill-correction" else 30 / (len(type_codes) - 1) for c in type_codes]
+        type_weights = [70 if c == RequestType.BILL_CORRECTION else 30 / (len(type_codes) - 1) for c in type_codes]
         disputed: set[str] = set()
         cases, case_logs, todos, chars, todo_logs, outbox, contacts = [], [], [], [], [], [], []
         for i in range(n_cases):
@@ -323,7 +324,7 @@ class _Generator:
                 bill = self.rng.choice(candidates)
                 if state == "open":
                     disputed.add(bill["bill_no"])
-                    bill["state"] = "DISPUTED"
+                    bill["state"] = BillState.DISPUTED
             elif stage == "revision":
                 stage = "initial"
             age_days = self.rng.randrange(0, 45) if state == "open" else self.rng.randrange(5, 120)
@@ -333,12 +334,12 @@ class _Generator:
             sdo = staff_by[(sub, "TR-SDO")][0]
             case_id = self._unique(10, first_nonzero=False)
             todo_id = self._unique(14)
-            channel = self.rng.choices(("wss", "walk-in", "1912", "csc"), (60, 20, 15, 5))[0]
+            channel = self.rng.choices(tuple(IntakeChannel), (60, 20, 15, 5))[0]
             status = {
                 "initial": rtype.initial_status,
-                "revision": "Bill Revision Required",
-                "completed": "Case Completed",
-                "rejected": "Reject the Case",
+                "revision": CaseStatus.REVISION_REQUIRED,
+                "completed": CaseStatus.COMPLETED,
+                "rejected": CaseStatus.REJECTED,
             }[stage]
             t = created
 
@@ -363,7 +364,7 @@ class _Generator:
                 note = "Reading verified at site; bill to be revised on actual reading."
                 todo.update(role="TR-SDO", assigned_to=sdo, sent_by=clerk, last_assigned_at=t, version=todo["version"] + 1)
                 todo_logs.append(dict(todo_id=todo_id, at=t, log_type="Forwarded", details=note, user_id=clerk, assigned_to=sdo))
-                case_logs.append(dict(case_id=case_id, at=t, log_type="Status Changed", details="Bill Revision Required", user_id=clerk))
+                case_logs.append(dict(case_id=case_id, at=t, log_type="Status Changed", details=CaseStatus.REVISION_REQUIRED, user_id=clerk))
             if state == "open" and self.rng.random() < 0.15:
                 # Some complaints were pushed up the list (a VIP reference, a repeat complainant).
                 t = min(steps(6), self.now - timedelta(minutes=1))
@@ -387,7 +388,7 @@ class _Generator:
                     account_id=acc["account_id"], bill_no=bill["bill_no"] if bill else None,
                     reason=self.rng.choice(REASONS) if rtype.needs_bill else f"{rtype.name} requested by the consumer.",
                     status=status, comments=todo["comment"], created_at=created,
-                    created_by=staff_by[(sub, "TR-OPR")][0] if channel == "walk-in" else None,
+                    created_by=staff_by[(sub, "TR-OPR")][0] if channel == IntakeChannel.WALK_IN else None,
                     due_at=sla.due_at(created, rtype.code), closed_at=closed_at, escalation_level=0,
                     office_code=sub,
                 )
@@ -403,10 +404,10 @@ class _Generator:
                 language, text = sms.render(
                     "registered", acc["language"], request_name=rtype.name, account_id=acc["account_id"], request_id=case_id
                 )
-                sent = dict(status="SENT", tries=1, sent_at=created + timedelta(seconds=20),
+                sent = dict(status=SmsStatus.SENT, tries=1, sent_at=created + timedelta(seconds=20),
                             gateway_id=hashlib.sha1(case_id.encode()).hexdigest()[:16], last_error=None)
                 if int(case_id) % 53 == 0:  # a few the gateway never took, for `wss sms list --failed` and the MIS
-                    sent = dict(status="FAILED", tries=5, sent_at=None, gateway_id=None,
+                    sent = dict(status=SmsStatus.FAILED, tries=5, sent_at=None, gateway_id=None,
                                 last_error="gave up after 5 tries: gateway answered HTTP 400: number is on the DND register")
                 outbox.append(
                     dict(case_id=case_id, mobile=acc["mobile"], template="registered", language=language,
@@ -422,11 +423,11 @@ class _Generator:
         office. And an open complaint of the CC&B samples' office, for `wss request status`."""
         free: dict[str, dict] = {}
         for bill in self.bills:  # in month order, so the last one kept is the latest
-            if bill["state"] == "ISSUED":
+            if bill["state"] == BillState.ISSUED:
                 free[bill["account_id"]] = bill
         counters = {s["office_code"]: s["user_id"] for s in self.staff if s["role"] == "TR-OPR"}
         order = {o["code"]: i for i, o in enumerate(office_rows())}
-        for system in ("CCB", "MPOWER"):
+        for system in BillingSystem:
             ready = [
                 acc for acc in accounts
                 if acc["system"] == system and acc["status"] == "ACTIVE" and acc["mobile"] and acc["account_id"] in free

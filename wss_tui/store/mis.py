@@ -24,6 +24,7 @@ from sqlmodel import Session
 
 from . import closure, clock, config, escalation, offices, sla, sms_delivery, timefmt
 from .clock import IST
+from .codes import CaseStatus
 from .errors import Denied, Invalid, NotFound
 from . import text as text_rule
 from .models import APPROVED, Account, BillRevision, Case, CaseClosure, Office, SmsOutbox, Staff, ToDo
@@ -34,7 +35,7 @@ ALL = "all"  # the level of the administrator's top: every discom
 AGE_BUCKETS = ("0-7", "8-15", "16-30", "over 30")  # full days since registration
 # Bucket lower bounds in days: a case aged d full days is in the last bucket whose bound is <= d.
 _AGE_FROM = (0, 8, 16, 31)
-REJECTED = "Reject the Case"
+REJECTED = CaseStatus.REJECTED
 UNASSIGNED = ""
 
 _case = Case.__table__

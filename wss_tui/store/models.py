@@ -8,6 +8,8 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, LargeBinary, Text, t
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from .codes import BillState, OtpStatus, RevisionStatus, SmsStatus, TodoStatus
+
 # Stable constraint names, so Alembic's batch mode on SQLite can find them again.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -38,11 +40,11 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-# To Do statuses, as CC&B names them.
-OPEN = "Open"
-BEING_WORKED_ON = "Being Worked On"
-COMPLETE = "Complete"
-TODO_STATUSES = (OPEN, BEING_WORKED_ON, COMPLETE)
+# To Do statuses, as CC&B names them (codes.TodoStatus); these names stay for the modules that use them.
+OPEN = TodoStatus.OPEN
+BEING_WORKED_ON = TodoStatus.BEING_WORKED_ON
+COMPLETE = TodoStatus.COMPLETE
+TODO_STATUSES = tuple(TodoStatus)
 
 
 class Office(SQLModel, table=True):
@@ -75,7 +77,7 @@ class Staff(SQLModel, table=True):
 class Account(SQLModel, table=True):
     __tablename__ = "account"
     account_id: str = Field(primary_key=True, max_length=12)
-    system: str = Field(max_length=8)  # CCB | MPOWER
+    system: str = Field(max_length=8)  # codes.BillingSystem
     person_name: str = Field(max_length=80)
     mobile: str | None = Field(default=None, max_length=10)
     email: str | None = Field(default=None, max_length=120)
@@ -116,7 +118,7 @@ class Bill(SQLModel, table=True):
     duty_paise: int = Field(sa_type=BigInteger)
     arrear_paise: int = Field(sa_type=BigInteger)
     amount_paise: int = Field(sa_type=BigInteger)
-    state: str = Field(default="ISSUED", max_length=10)  # ISSUED | DISPUTED | REVISED
+    state: str = Field(default=BillState.ISSUED, max_length=10)  # codes.BillState
 
 
 class Case(SQLModel, table=True):
@@ -163,13 +165,13 @@ class Case(SQLModel, table=True):
         ),
     )
     case_id: str = Field(primary_key=True, max_length=10)
-    request_type: str = Field(max_length=30)
+    request_type: str = Field(max_length=30)  # codes.RequestType, or an officer case's kind (data/revision.toml)
     case_type: str = Field(max_length=60)
-    channel: str = Field(max_length=10)  # wss | walk-in | 1912 | csc | officer
+    channel: str = Field(max_length=10)  # codes.Channel
     account_id: str = Field(foreign_key="account.account_id", max_length=12)
     bill_no: str | None = Field(default=None, foreign_key="bill.bill_no", max_length=14)
     reason: str = Field(sa_type=Text)
-    status: str = Field(max_length=40)
+    status: str = Field(max_length=40)  # codes.CaseStatus, or the request type's initial_status
     comments: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
     created_by: str | None = Field(default=None, foreign_key="staff.user_id", max_length=20)
@@ -233,7 +235,7 @@ class ToDo(SQLModel, table=True):
     role: str = Field(max_length=10)
     office_code: str = Field(foreign_key="office.code", max_length=16)
     message: str = Field(max_length=200)
-    status: str = Field(max_length=16)
+    status: str = Field(max_length=16)  # codes.TodoStatus
     priority: int
     assigned_to: str | None = Field(default=None, foreign_key="staff.user_id", max_length=20)
     sent_by: str | None = Field(default=None, foreign_key="staff.user_id", max_length=20)
@@ -274,7 +276,7 @@ class SmsOutbox(SQLModel, table=True):
     language: str = Field(max_length=2)
     text: str = Field(sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
-    status: str = Field(default="QUEUED", max_length=10)  # QUEUED | SENDING | SENT | FAILED
+    status: str = Field(default=SmsStatus.QUEUED, max_length=10)  # codes.SmsStatus
     tries: int = 0
     next_try_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -286,10 +288,10 @@ class SmsOutbox(SQLModel, table=True):
     otp_id: int | None = Field(default=None)
 
 
-# Bill revision statuses.
-PROPOSED = "PROPOSED"
-APPROVED = "APPROVED"
-REJECTED = "REJECTED"
+# Bill revision statuses (codes.RevisionStatus).
+PROPOSED = RevisionStatus.PROPOSED
+APPROVED = RevisionStatus.APPROVED
+REJECTED = RevisionStatus.REJECTED
 
 
 class BillRevision(SQLModel, table=True):
@@ -317,7 +319,7 @@ class BillRevision(SQLModel, table=True):
     bill_no: str = Field(foreign_key="bill.bill_no", max_length=14)
     account_id: str = Field(foreign_key="account.account_id", max_length=12)
     office_code: str = Field(foreign_key="office.code", max_length=16)  # the account's sub-division
-    status: str = Field(max_length=10)  # PROPOSED | APPROVED | REJECTED
+    status: str = Field(max_length=10)  # codes.RevisionStatus
     reason_code: str = Field(max_length=16)
     remark: str = Field(sa_type=Text)
     amount_before_paise: int = Field(sa_type=BigInteger)
@@ -368,13 +370,13 @@ class CaseOtp(SQLModel, table=True):
     todo_id: str = Field(foreign_key="todo.todo_id", max_length=14)
     mobile: str = Field(max_length=10)
     code_hash: str = Field(max_length=200)
-    outcome: str = Field(max_length=40)  # the status the case closes to when the OTP is given
+    outcome: str = Field(max_length=40)  # the status the case closes to when the OTP is given (codes.CLOSED_CASE_STATUSES)
     comment: str = Field(sa_type=Text)
     created_by: str = Field(foreign_key="staff.user_id", max_length=20)
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     tries: int = 0
-    status: str = Field(default="LIVE", max_length=8)  # LIVE | USED | VOID (replaced or spent)
+    status: str = Field(default=OtpStatus.LIVE, max_length=8)  # codes.OtpStatus
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -387,8 +389,8 @@ class CaseClosure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.case_id", unique=True, max_length=10)
     office_code: str = Field(foreign_key="office.code", max_length=16)
-    outcome: str = Field(max_length=40)
-    method: str = Field(max_length=12)  # OTP | NO-OTP | OFFICER
+    outcome: str = Field(max_length=40)  # codes.CLOSED_CASE_STATUSES
+    method: str = Field(max_length=12)  # codes.ClosureMethod
     otp_id: int | None = Field(default=None, foreign_key="case_otp.id")
     reason: str = Field(default="", sa_type=Text)  # why there was no OTP
     comment: str = Field(sa_type=Text)

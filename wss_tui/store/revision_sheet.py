@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from . import accounts, config, offices, powers, tariff, timefmt, todos
+from .codes import BillState
 from .errors import Denied, Invalid, NotFound, WssError
 from .models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
 from .powers import Route
@@ -18,7 +19,7 @@ from .revision_calc import BillFigures, Correction, figures_of, recompute
 from .revision_rules import APPROVAL, AUDIT, OFFICER_CASE, REVIEW, rules
 
 REVISION_TODO_TYPES = (APPROVAL, REVIEW, AUDIT)  # To Dos about a revision, not the case's own work
-REVISED = "REVISED"
+REVISED = BillState.REVISED
 PROPOSE, DECIDE, VIEW = "propose", "decide", "view"
 
 
