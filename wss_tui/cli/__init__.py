@@ -52,8 +52,9 @@ def _run(args: list[str]) -> int:
     try:
         code = app(args=args, prog_name="wss", standalone_mode=False)
         return code if isinstance(code, int) else 0
-    except click_errors.NoArgsIsHelpError as exc:  # `wss` or `wss staff` alone: the help, as before
-        exc.show()
+    except click_errors.NoArgsIsHelpError as exc:  # `wss` or `wss staff` alone: the help (base.Group), as before
+        if exc.format_message().strip():  # plain help is in the message; Rich help was printed already
+            exc.show()
         return EXIT_USAGE
     except click_errors.UsageError as exc:
         where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""

@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from .base import app, engine, print_json
+from .base import Group, app, engine, print_json
 
-account_app = typer.Typer(help="Consumer accounts.", no_args_is_help=True)
+account_app = typer.Typer(help="Consumer accounts.", no_args_is_help=True, cls=Group)
 app.add_typer(account_app, name="account")
 
 

@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from wss_tui import __version__
+
+
+class Group(TyperGroup):
+    """`wss` or `wss staff` alone: the help, on stderr with exit status 2 as for any usage error (Rich
+    help would print it on stdout, where a script reads results)."""
+
+    def parse_args(self, ctx, args):
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            with contextlib.redirect_stdout(sys.stderr):
+                return super().parse_args(ctx, args)
+        return super().parse_args(ctx, args)
+
 
 # Help is Rich-formatted (panels, `code`) from our own help texts only: no option shows a default or
 # a choice taken from data, and every output of a command goes through say() / print_json() /
 # error_line() or plain(), never through markup.
 app = typer.Typer(
     name="wss",
+    cls=Group,
     help="Bill-correction complaints of the UP discoms: intake, the To Do app, and administration.",
     no_args_is_help=True,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from .base import app, engine, say
+from .base import Group, app, engine, say
 
-db_app = typer.Typer(help="Database administration: migrations, backups, restores.", no_args_is_help=True)
+db_app = typer.Typer(help="Database administration: migrations, backups, restores.", no_args_is_help=True, cls=Group)
 app.add_typer(db_app, name="db")
 
 

@@ -14,14 +14,14 @@ import typer
 
 from wss_tui.store.codes import BillingSystem
 
-from .base import app, engine, interrupted, print_json, say
+from .base import Group, app, engine, interrupted, print_json, say
 
 EXIT_REJECTS = 3
 EXIT_INTERRUPTED = 130
 
 import_app = typer.Typer(
     help="Import CC&B / mPower extracts (CSV; layouts in docs/import-formats.md). Re-running an import is harmless.",
-    no_args_is_help=True,
+    no_args_is_help=True, cls=Group,
 )
 app.add_typer(import_app, name="import")
 

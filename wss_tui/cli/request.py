@@ -12,9 +12,9 @@ import typer
 
 from wss_tui.store.codes import IntakeChannel, RequestType
 
-from .base import app, engine, print_json, say
+from .base import Group, app, engine, print_json, say
 
-request_app = typer.Typer(help="Consumer requests: register one, or look up its status.", no_args_is_help=True)
+request_app = typer.Typer(help="Consumer requests: register one, or look up its status.", no_args_is_help=True, cls=Group)
 app.add_typer(request_app, name="request")
 
 

@@ -10,9 +10,9 @@ import typer
 from wss_tui.store.codes import SmsStatus
 from wss_tui.store.numbers import MAX_ID, MAX_ROW_ID
 
-from .base import app, engine, print_json, say
+from .base import Group, app, engine, print_json, say
 
-sms_app = typer.Typer(help="SMS to consumers: deliver the queue, list what is queued, sent or failed.", no_args_is_help=True)
+sms_app = typer.Typer(help="SMS to consumers: deliver the queue, list what is queued, sent or failed.", no_args_is_help=True, cls=Group)
 app.add_typer(sms_app, name="sms")
 
 

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from .base import app, engine, fail, print_json, say
+from .base import Group, app, engine, fail, print_json, say
 
-staff_app = typer.Typer(help="Staff: add, set a password, unlock, disable / enable, list, reassign their To Dos; the log of changes.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff: add, set a password, unlock, disable / enable, list, reassign their To Dos; the log of changes.", no_args_is_help=True, cls=Group)
 app.add_typer(staff_app, name="staff")
 
 UserId = Annotated[str, typer.Argument(metavar="USER_ID", help="Staff user ID, e.g. INR1-SDC3.")]
