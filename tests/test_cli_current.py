@@ -269,3 +269,36 @@ def test_db_revision_writes_the_next_migration_and_it_upgrades_cleanly(db_url, t
             conn.execute(text("DROP TABLE IF EXISTS scratch_note"))
         db.drop_all(engine)
         engine.dispose()
+
+
+# --- the request types of data/ are the ones `--type` offers ---------------------------------------
+
+def test_the_shipped_request_types_are_the_ones_the_cli_offers():
+    from wss_tui.store import config
+
+    assert list(config.request_types()) == list(RequestType)
+
+
+def test_a_request_type_the_cli_cannot_offer_is_refused_in_request_types_toml(tmp_path, monkeypatch):
+    from wss_tui.store import config
+    from wss_tui.store.errors import Invalid
+
+    data = tmp_path / "data"
+    shutil.copytree(config.data_dir(), data)
+    toml = data / "request_types.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[request.meter]", "[request.meter-testing]"), encoding="utf-8")
+    monkeypatch.setenv("WSS_DATA_DIR", str(data))
+    config.request_types.cache_clear()
+    try:
+        with pytest.raises(Invalid) as refused:
+            config.request_types()
+        assert str(refused.value).startswith(
+            "request_types.toml request.meter-testing: not a request type of WSS; use one of: bill-correction, mobile-email")
+    finally:
+        monkeypatch.delenv("WSS_DATA_DIR")
+        config.request_types.cache_clear()
+
+
+def test_markup_and_controls_typed_into_a_refused_value_are_shown_as_typed():
+    line = one_error_line(wss("sms", "list", "--status", "[bold]x\x1b[2J"), 2)
+    assert "'[bold]x\\x1b[2J' is not one of" in line and "\x1b" not in line

@@ -45,7 +45,7 @@ def tui(
     # Textual is imported only here, so every other `wss` command starts without it.
     from wss_tui.app import make_app
 
-    make_app(eng, theme=theme, login_as=login_as).run()
+    make_app(eng, theme=theme.value, login_as=login_as).run()
 
 
 @app.command()
