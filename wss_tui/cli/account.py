@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from wss_tui.store.codes import AccountStatus
+
 from .base import Group, app, engine, print_json
 
 account_app = typer.Typer(help="Consumer accounts.", no_args_is_help=True, cls=Group)
@@ -52,7 +54,7 @@ def _print(a) -> None:
     for label, value in (
         ("Person", a.person_name),
         ("Account ID", f"{a.account_id} ({a.system_label})"),
-        ("Status", "Permanently disconnected" if a.status == "PD" else a.status.title()),
+        ("Status", "Permanently disconnected" if a.status == AccountStatus.PD else a.status.title()),
         ("Tariff", f"{a.tariff_category}, {a.supply_type}, {a.sanctioned_load_kw:g} kW"),
         ("Current Balance", rupees(a.current_balance_paise)),
         ("Payoff Balance", rupees(a.payoff_balance_paise)),

@@ -21,7 +21,7 @@ from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.store import accounts, attachments, config, db, intake, timefmt
 from wss_tui.store.accounts import AccountContext
-from wss_tui.store.codes import IntakeChannel, RequestType
+from wss_tui.store.codes import AccountStatus, IntakeChannel, RequestType
 from wss_tui.store.errors import WssError
 from wss_tui.store.intake import Receipt
 from wss_tui.widgets.header import UserHeader
@@ -143,7 +143,7 @@ class IntakeScreen(WssScreen):
 
     def on_account_found(self, message: AccountFound) -> None:
         c = self.context = message.context
-        status = "" if c.status == "ACTIVE" else f" · {c.status}"
+        status = "" if c.status == AccountStatus.ACTIVE else f" · {c.status}"
         mobile = f"mobile {mask(c.mobile)}" if c.mobile else "no registered mobile: no SMS, give the ID on paper"
         self.query_one("#person", Static).update(plain(
             f"{c.person_name} · A/c {c.account_id} ({c.system_label}){status} · {c.tariff_category} · {mobile}\n"

@@ -1,5 +1,6 @@
 """The fixed code sets of the store, each defined once: To Do, case, SMS, OTP and revision statuses,
-closure methods, bill states, channels, billing systems and request types.
+closure methods, bill states and bases, channels, billing systems and areas, account statuses,
+request types, and what `wss staff` changes.
 
 They are `StrEnum`s: a member *is* its stored string (`TodoStatus.OPEN == "Open"`, the same hash, the
 same JSON, the same bind parameter on SQLite and PostgreSQL), so the values in the database are the
@@ -132,3 +133,43 @@ class BillingSystem(StrEnum):
     @property
     def label(self) -> str:
         return "CC&B" if self is BillingSystem.CCB else "mPower"
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    PD = "PD"  # permanently disconnected: no request is registered on it
+
+
+class Area(StrEnum):
+    """Where an account is: urban accounts are billed in CC&B, rural ones in mPower."""
+
+    URBAN = "URBAN"
+    RURAL = "RURAL"
+
+
+class BillBasis(StrEnum):
+    """What a bill's units rest on."""
+
+    ACT = "ACT"
+    ASS = "ASS"
+    PROV = "PROV"
+    MU = "MU"  # the billing system's own: a revised bill is never put on it
+
+    @property
+    def label(self) -> str:
+        return _BASIS_LABELS[self]
+
+
+_BASIS_LABELS = {BillBasis.ACT: "Actual reading", BillBasis.ASS: "Assessed", BillBasis.PROV: "Provisional",
+                 BillBasis.MU: "Meter unread"}
+
+
+class StaffAction(StrEnum):
+    """What `wss staff` changed, as `wss staff log` lists it."""
+
+    ADD = "add"
+    PASSWD = "passwd"
+    UNLOCK = "unlock"
+    DISABLE = "disable"
+    ENABLE = "enable"
+    REASSIGN = "reassign"

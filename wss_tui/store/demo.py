@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, insert, select
 from . import auth, clock, config, db, marks, sla, sms, tariff
 from .intake import contact_kind
 from .clock import IST
-from .codes import BillState, BillingSystem, CaseStatus, IntakeChannel, RequestType, SmsStatus
+from .codes import AccountStatus, Area, BillBasis, BillState, BillingSystem, CaseStatus, IntakeChannel, RequestType, SmsStatus
 from .errors import Invalid
 from .models import (
     BEING_WORKED_ON,
@@ -71,8 +71,8 @@ REASONS = (
     "Sanctioned load in bill is 5 kW but my connection is 2 kW.",
     "Meter was replaced last month and the old meter reading has been billed again.",
 )
-BASES = ("ACT",) * 17 + ("ASS", "PROV", "MU")
-CATEGORIES = {"URBAN": ("LMV-1",) * 8 + ("LMV-2",) * 2, "RURAL": ("LMV-1",) * 7 + ("LMV-2",) + ("LMV-5",) * 2}
+BASES = (BillBasis.ACT,) * 17 + (BillBasis.ASS, BillBasis.PROV, BillBasis.MU)
+CATEGORIES = {Area.URBAN: ("LMV-1",) * 8 + ("LMV-2",) * 2, Area.RURAL: ("LMV-1",) * 7 + ("LMV-2",) + ("LMV-5",) * 2}
 SUPPLY = {"LMV-1": "Residential / Domestic", "LMV-2": "Non-Domestic", "LMV-5": "Private Tube-well"}
 
 # The demo's complaint outcomes, with their share: (case status, closed?, To Do status, To Do role)
@@ -214,7 +214,7 @@ class _Generator:
         for i in range(n):
             sub = subdivisions[i % len(subdivisions)]
             area = sub["area"]
-            system, digits = (BillingSystem.CCB, 10) if area == "URBAN" else (BillingSystem.MPOWER, 12)
+            system, digits = (BillingSystem.CCB, 10) if area == Area.URBAN else (BillingSystem.MPOWER, 12)
             category = self.rng.choice(CATEGORIES[area])
             load = self.rng.choice((1, 1, 2, 2, 2, 3, 4, 5)) if category == "LMV-1" else self.rng.choice((2, 3, 5, 7.5, 10))
             person = self._name().upper()
@@ -234,8 +234,8 @@ class _Generator:
                     sanctioned_load_kw=float(load),
                     subdivision_code=sub["code"],
                     area=area,
-                    smart_meter=area == "URBAN" and self.rng.random() < 0.3,
-                    status="PD" if i % 97 == 5 else "ACTIVE",  # about 1%, and one even in a small demo
+                    smart_meter=area == Area.URBAN and self.rng.random() < 0.3,
+                    status=AccountStatus.PD if i % 97 == 5 else AccountStatus.ACTIVE,  # about 1%, and one even in a small demo
                     connected_on=self.today - timedelta(days=self.rng.randrange(400, 9000)),
                     current_balance_paise=0,
                     payoff_balance_paise=0,
@@ -258,7 +258,7 @@ class _Generator:
                 units = max(0, round(base_units * season * self.rng.uniform(0.6, 1.4)))
                 basis = self.rng.choice(BASES)
                 prev = reading
-                if basis == "ACT":
+                if basis == BillBasis.ACT:
                     reading += units
                     curr = reading
                 else:  # assessed, provisional or unread: no reading taken this month
@@ -305,7 +305,7 @@ class _Generator:
         bills_by_account: dict[str, list[dict]] = {}
         for bill in self.bills:
             bills_by_account.setdefault(bill["account_id"], []).append(bill)
-        active = [a for a in accounts if a["status"] == "ACTIVE"] or accounts
+        active = [a for a in accounts if a["status"] == AccountStatus.ACTIVE] or accounts
         n_cases = max(len(accounts) * 3 // 10, 12 * len(subdivisions))
         weights = [w for *_, w in OUTCOMES]
         type_codes = list(rtypes)
@@ -430,7 +430,7 @@ class _Generator:
         for system in BillingSystem:
             ready = [
                 acc for acc in accounts
-                if acc["system"] == system and acc["status"] == "ACTIVE" and acc["mobile"] and acc["account_id"] in free
+                if acc["system"] == system and acc["status"] == AccountStatus.ACTIVE and acc["mobile"] and acc["account_id"] in free
             ]
             by_office: dict[str, list[dict]] = {}
             for acc in ready:

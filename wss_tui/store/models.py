@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, LargeBinary, Text, t
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from .codes import BillState, OtpStatus, RevisionStatus, SmsStatus, TodoStatus
+from .codes import AccountStatus, BillState, OtpStatus, RevisionStatus, SmsStatus, TodoStatus
 
 # Stable constraint names, so Alembic's batch mode on SQLite can find them again.
 SQLModel.metadata.naming_convention = {
@@ -88,9 +88,9 @@ class Account(SQLModel, table=True):
     supply_type: str = Field(max_length=40)
     sanctioned_load_kw: float
     subdivision_code: str = Field(foreign_key="office.code", index=True, max_length=16)
-    area: str = Field(max_length=8)  # URBAN | RURAL
+    area: str = Field(max_length=8)  # codes.Area
     smart_meter: bool = False
-    status: str = Field(default="ACTIVE", max_length=10)  # ACTIVE | PD (permanently disconnected)
+    status: str = Field(default=AccountStatus.ACTIVE, max_length=10)  # codes.AccountStatus
     connected_on: date
     current_balance_paise: int = Field(default=0, sa_type=BigInteger)
     payoff_balance_paise: int = Field(default=0, sa_type=BigInteger)
@@ -110,7 +110,7 @@ class Bill(SQLModel, table=True):
     curr_reading: float | None = None
     multiplying_factor: float = 1.0
     units: float
-    basis: str = Field(max_length=6)  # ACT actual, ASS assessed, PROV provisional, MU meter unread
+    basis: str = Field(max_length=6)  # codes.BillBasis
     tariff_category: str = Field(max_length=10)
     sanctioned_load_kw: float
     fixed_charge_paise: int = Field(sa_type=BigInteger)
@@ -406,7 +406,7 @@ class StaffChange(SQLModel, table=True):
     __table_args__ = (Index("ix_staff_change_user", "user_id", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime)
-    action: str = Field(max_length=16)  # add | passwd | unlock | disable | enable
+    action: str = Field(max_length=16)  # codes.StaffAction
     user_id: str = Field(max_length=20)  # the staff member changed (no foreign key: the record outlives them)
     by: str = Field(max_length=120)  # who says they did it: --by, or the OS user
     os_user: str = Field(max_length=64)  # the operating-system account that ran the command

@@ -11,16 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import numbers, tariff, timefmt
+from .codes import BillBasis
 from .errors import Invalid
 from .models import Account, Bill
 from .revision_rules import rules
 from . import text as text_rule
 
 METER_CHANGE = "METER-CHANGE"
-ACTUAL = "ACT"
-BASES = {"ACT": "Actual reading", "ASS": "Assessed", "PROV": "Provisional", "MU": "Meter unread"}
+ACTUAL = BillBasis.ACT
+BASES = {basis: basis.label for basis in BillBasis}
 # The bases a revised bill may be put on; "meter unread" is the billing system's, never a decision.
-REVISED_BASES = ("ACT", "ASS", "PROV")
+REVISED_BASES = (BillBasis.ACT, BillBasis.ASS, BillBasis.PROV)
 
 
 @dataclass(frozen=True)
