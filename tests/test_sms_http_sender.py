@@ -11,8 +11,8 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from wss_tui.store import sms_delivery
-from wss_tui.store.sms_senders import HttpSender, Message, SendFailed, from_config
+from wss_tui.store import sms
+from wss_tui.store.sms.senders import HttpSender, Message, SendFailed, from_config
 
 API_KEY = "test-key-8f3a"
 URL = "https://sms.example.test/api/send"
@@ -21,7 +21,7 @@ HINDI = "आपका अनुरोध 7859606267 दर्ज हुआ"
 
 def sender(handler, *, response: dict | None = None, **http) -> HttpSender:
     """The shipped data/sms_gateway.toml made an HTTP sender, its [http] table changed by `http`."""
-    raw = sms_delivery.load_config()
+    raw = sms.load_config()
     raw["sender"] = "http"
     raw["http"] = {**raw["http"], "url": URL, **http}
     if response is not None:
@@ -56,7 +56,7 @@ def test_a_form_post_carries_the_mobile_text_ids_key_and_unicode_flag():
     assert seen[0].method == "POST" and str(seen[0].url) == URL
     assert seen[0].headers["content-type"] == "application/x-www-form-urlencoded; charset=utf-8"
     assert english["message"] == "Your request 7859606267 is registered" and hindi["message"] == HINDI
-    raw = sms_delivery.load_config()
+    raw = sms.load_config()
     params = raw["http"]["params"]
     # Whatever names data/sms_gateway.toml gives them, the values are these.
     values = {v: k for k, v in params.items()}

@@ -133,7 +133,7 @@ class Case(SQLModel, table=True):
             sqlite_where=text("closed_at IS NULL AND bill_no IS NOT NULL"),
             postgresql_where=text("closed_at IS NULL AND bill_no IS NOT NULL"),
         ),
-        # The MIS's pending figures (store/mis.py) read this index alone, never the table: every
+        # The MIS's pending figures (store/mis/) read this index alone, never the table: every
         # column they count on is in it, and it holds only the open cases.
         Index(
             "ix_case_pending",
@@ -295,7 +295,7 @@ REJECTED = RevisionStatus.REJECTED
 
 
 class BillRevision(SQLModel, table=True):
-    """A maker's proposal to revise one bill and the checker's decision on it (store/revision.py).
+    """A maker's proposal to revise one bill and the checker's decision on it (store/revision/).
 
     The revised figures are kept here whole, so what was approved can always be read back even after
     the revised bill itself is revised again.

@@ -89,7 +89,8 @@ def scope_codes(conn: Connection, actor: Actor) -> list[str]:
     return list(conn.scalars(_SCOPE_CODES, {"pattern": pattern}))
 
 
-_type_description = todo_rights.describe_type
+def _type_description(code: str) -> str:
+    return todo_rights.describe_type(code)  # at call time: todo_rights → revision → todos imports in a circle
 
 
 def _role_description(code: str) -> str:

@@ -30,7 +30,7 @@ from ..models import (
     OPEN,
     TODO_STATUSES,
 )
-from ..revision_rules import rules as revision_rules
+from ..revision.rules import rules as revision_rules
 from .common import (
     MAX_PAGE,
     STATUS_OPEN,

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import numbers, tariff, timefmt
-from .codes import BillBasis
-from .errors import Invalid
-from .models import Account, Bill
-from .revision_rules import rules
-from . import text as text_rule
+from .. import numbers, tariff, timefmt
+from .. import text as text_rule
+from ..codes import BillBasis
+from ..errors import Invalid
+from ..models import Account, Bill
+from .rules import rules
 
 METER_CHANGE = "METER-CHANGE"
 ACTUAL = BillBasis.ACT

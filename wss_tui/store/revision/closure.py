@@ -15,11 +15,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from . import cases, clock, config, offices, timefmt, todos
-from .codes import CLOSED_CASE_STATUSES, BillState, ClosureMethod
-from .errors import Denied, Invalid, Stale
-from .intake import DISPUTED, contact_kind
-from .models import (
+from .. import cases, clock, config, offices, timefmt, todos
+from .. import text as text_rule
+from ..codes import CLOSED_CASE_STATUSES, BillState, ClosureMethod
+from ..errors import Denied, Invalid, Stale
+from ..intake import DISPUTED, contact_kind
+from ..models import (
     APPROVED,
     PROPOSED,
     Account,
@@ -31,9 +32,8 @@ from .models import (
     CustomerContact,
     Staff,
 )
-from .revision_sheet import REVISION_TODO_TYPES, case_of, latest_of_case
-from .revision_rules import rules
-from . import text as text_rule
+from .rules import rules
+from .sheet import REVISION_TODO_TYPES, case_of, latest_of_case
 
 OUTCOMES = CLOSED_CASE_STATUSES
 BY_OTP, WITHOUT_OTP, BY_OFFICER = ClosureMethod.OTP, ClosureMethod.NO_OTP, ClosureMethod.OFFICER
