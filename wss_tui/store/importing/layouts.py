@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from ..codes import Area, BillingSystem
 from ..ids import is_mobile
 
 REASONS = {
@@ -419,5 +420,5 @@ MPOWER_BILLS = Layout(
 )
 
 LAYOUTS = {(layout.kind, layout.system): layout for layout in (CCB_ACCOUNTS, MPOWER_ACCOUNTS, CCB_BILLS, MPOWER_BILLS)}
-SYSTEM_OF = {"ccb": "CCB", "mpower": "MPOWER"}
-AREA_OF = {"ccb": "URBAN", "mpower": "RURAL"}
+SYSTEM_OF = {"ccb": BillingSystem.CCB, "mpower": BillingSystem.MPOWER}
+AREA_OF = {"ccb": Area.URBAN, "mpower": Area.RURAL}
