@@ -131,7 +131,7 @@ class Case(SQLModel, table=True):
             sqlite_where=text("closed_at IS NULL AND bill_no IS NOT NULL"),
             postgresql_where=text("closed_at IS NULL AND bill_no IS NOT NULL"),
         ),
-        # The MIS's pending figures (store/mis.py) read this index alone, never the table: every
+        # The MIS's pending figures (store/mis/) read this index alone, never the table: every
         # column they count on is in it, and it holds only the open cases.
         Index(
             "ix_case_pending",

@@ -1,0 +1,1 @@
+"""The unit of work of each area, shared by the screens and the CLI (see docs/architecture.md)."""
