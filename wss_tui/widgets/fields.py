@@ -47,42 +47,41 @@ def spec_rows(spec: Spec) -> list[list[tuple[str, str, bool]]]:
 
 
 class _Fields(Visual):
-    """The grid's lines at a given width (cached for the last width asked)."""
+    """The grid's lines at a given width: each cell rendered and padded as a Label of that width is."""
 
     def __init__(self, grid: FieldGrid) -> None:
         self.grid = grid
-        self._cache: tuple[int, Content] | None = None
 
-    def _content(self, width: int) -> Content:
-        if self._cache is not None and self._cache[0] == width:
-            return self._cache[1]
-        lines: list[Content] = []
+    def _cells(self, width: int) -> list[list[tuple[Content, int, int]]]:
+        """Per row: (content, width it wraps to, width it takes with the gap after it) of each cell."""
+        rows = []
         for row in self.grid.rows:
-            cells: list[tuple[list[Content], int]] = []
             values = len(row)
             room = max(width - values * LABEL_WIDTH - (0 if row[0][2] else values * GAP), values)
+            cells = []
             for n, (field_id, label, whole) in enumerate(row):
                 value_width = room // values if n < values - 1 else room - (room // values) * (values - 1)
-                cells.append((Content.styled(label, ".field-grid--label").wrap(LABEL_WIDTH), LABEL_WIDTH))
-                cells.append((self.grid.shown(field_id).wrap(value_width), value_width + (0 if whole else GAP)))
-            for y in range(max(len(wrapped) for wrapped, _ in cells)):
-                line = Content("")
-                for wrapped, cell_width in cells:
-                    part = wrapped[y] if y < len(wrapped) else Content("")
-                    line += part.pad_right(max(cell_width - part.cell_length, 0))
-                lines.append(line)
-        content = Content("\n").join(lines)
-        self._cache = (width, content)
-        return content
+                cells.append((Content.styled(label, ".field-grid--label"), LABEL_WIDTH, LABEL_WIDTH))
+                cells.append((self.grid.shown(field_id), value_width, value_width + (0 if whole else GAP)))
+            rows.append(cells)
+        return rows
 
     def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
-        return self._content(width).render_strips(width, height, style, options)
+        pad = (style + Style(reverse=False)).rich_style  # what a widget pads its lines with
+        strips: list[Strip] = []
+        for cells in self._cells(width):
+            rendered = [[strip.extend_cell_length(taken, pad) for strip in content.render_strips(wraps, None, style, options)]
+                        for content, wraps, taken in cells]
+            for y in range(max(len(lines) for lines in rendered)):
+                strips.append(Strip.join(lines[y] if y < len(lines) else Strip.blank(taken, pad)
+                                         for lines, (_, _, taken) in zip(rendered, cells)))
+        return strips[:height] if height is not None else strips
 
     def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
         return container_width
 
     def get_height(self, rules: RulesMap, width: int) -> int:
-        return len(self._content(width).split(allow_blank=True)) if self.grid.rows else 0
+        return sum(max(content.get_height(rules, wraps) for content, wraps, _ in cells) for cells in self._cells(width))
 
 
 class FieldGrid(Widget):
