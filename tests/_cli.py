@@ -26,9 +26,10 @@ from wss_tui.store import clock
 PIPE_COLUMNS = "80"  # Rich's width when none of stdin, stdout and stderr is a terminal
 
 
-def wss(*args: str | bytes | Path, stdin: str | bytes = "", text: bool = True,
-        cwd: str | Path | None = None) -> subprocess.CompletedProcess:
-    """`wss ARGS` with `stdin` as its (piped) input; arguments may be bytes, as a shell passes $'\\xff'."""
+def wss(*args: str | bytes | Path, stdin: str | bytes = "", text: bool = True, cwd: str | Path | None = None,
+        columns: int | None = None) -> subprocess.CompletedProcess:
+    """`wss ARGS` with `stdin` as its (piped) input; arguments may be bytes, as a shell passes $'\\xff'.
+    `columns`: as COLUMNS=N in the command's environment."""
     from wss_tui import cli
     from wss_tui.cli import base
 
@@ -42,7 +43,7 @@ def wss(*args: str | bytes | Path, stdin: str | bytes = "", text: bool = True,
              io.TextIOWrapper(out, encoding="utf-8", errors="strict", write_through=True),
              io.TextIOWrapper(err, encoding="utf-8", errors="backslashreplace", write_through=True))
     sys.stdin, sys.stdout, sys.stderr = piped
-    os.environ["COLUMNS"] = PIPE_COLUMNS
+    os.environ["COLUMNS"] = str(columns) if columns else PIPE_COLUMNS
     clock.set_clock(None)
     code: int | str | None = 0
     try:
