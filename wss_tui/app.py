@@ -212,7 +212,7 @@ class WssApp(App[None]):
 
     def action_mis(self) -> None:
         """The MIS of the offices the user works in; refused to a role without To Dos, as the store
-        refuses it (store/mis.py)."""
+        refuses it (store/mis/)."""
         from wss_tui.screens.mis import MisScreen
 
         if self.who is None:
