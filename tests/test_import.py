@@ -19,10 +19,12 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from wss_tui.store import db, importing
-from wss_tui.store.importing import bills
 from wss_tui.store.errors import Invalid
-from wss_tui.store.importing.layouts import REASONS, Bad, CachedDate, Digits, Number, Rupees, _iso
+from wss_tui.store.importing import writer
+from wss_tui.store.importing.fields import REASONS, Bad, CachedDate, Digits, Number, Rupees, _iso
 from wss_tui.store.models import Account, Bill
+
+from ._cli import wss as run_wss
 
 WSS = Path(sys.executable).parent / "wss"
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
@@ -251,7 +253,7 @@ def test_an_interrupted_import_keeps_whole_batches_and_running_it_again_complete
 def test_a_failure_inside_a_batch_leaves_none_of_that_batch(engine, tmp_path, monkeypatch):
     path = tmp_path / "bills.csv"
     numbers = ccb_bills_file(engine, path, 50)
-    real = bills._Run._upsert
+    real = writer.Writer.upsert
     calls = []
 
     def half_then_crash(self, conn, rows):
@@ -261,12 +263,12 @@ def test_a_failure_inside_a_batch_leaves_none_of_that_batch(engine, tmp_path, mo
             raise OSError("disk full")  # … then the process fails
         real(self, conn, rows)
 
-    monkeypatch.setattr(bills._Run, "_upsert", half_then_crash)
+    monkeypatch.setattr(writer.Writer, "upsert", half_then_crash)
     with pytest.raises(OSError):
         run(engine, path, "bills", "ccb", batch_size=10)
     assert count(engine, Bill, Bill.bill_no.in_(numbers)) == 20  # the two whole batches, nothing of the third
 
-    monkeypatch.setattr(bills._Run, "_upsert", real)
+    monkeypatch.setattr(writer.Writer, "upsert", real)
     assert run(engine, path, "bills", "ccb", batch_size=10).inserted == 30
     assert count(engine, Bill, Bill.bill_no.in_(numbers)) == 50
 
@@ -325,8 +327,10 @@ def test_a_killed_or_interrupted_wss_import_completes_when_run_again(engine, dem
 # --- the command ---------------------------------------------------------------------------------------
 
 
-def wss(demo_url, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(WSS), "--db", demo_url, *args], capture_output=True, text=True, timeout=120, env=env)
+def wss(demo_url, *args: str) -> subprocess.CompletedProcess:
+    """Through the command's entry point, in this process (tests/_cli.py). The interrupted imports above
+    are real processes: they are stopped by signals."""
+    return run_wss("--db", demo_url, *args)
 
 
 def test_wss_import_exit_codes_and_summaries(engine, demo_url, samples, tmp_path):
