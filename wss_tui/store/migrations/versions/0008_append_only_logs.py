@@ -4,16 +4,16 @@ Triggers on `case_log` and `todo_log` refuse UPDATE and DELETE on both engines, 
 did what to a complaint cannot be edited or erased, even by a script with the database's password.
 Rows are only ever added (store/ never updates or deletes them); `wss demo --reset` drops the tables.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29 18:00:00
 """
 from typing import Sequence, Union
 
 from alembic import op
 
-revision: str = '0007'
-down_revision: Union[str, None] = '0006'
+revision: str = '0008'
+down_revision: Union[str, None] = '0007'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
