@@ -31,7 +31,7 @@ class System(str, Enum):
 
 FILE_ARG = typer.Argument(..., metavar="FILE", exists=True, dir_okay=False, readable=True, help="The CSV extract.")
 SYSTEM_OPT = typer.Option(..., "--system", case_sensitive=False, help="Which billing system made the extract: ccb (10-digit account IDs) or mpower (12-digit).")
-BATCH_OPT = typer.Option(5000, "--batch-size", min=1, max=100_000, help="Rows per transaction.")
+BATCH_OPT = typer.Option(None, "--batch-size", min=1, max=100_000, help="Rows per transaction (default 5,000 on SQLite, 50,000 on PostgreSQL).")
 JSON_OPT = typer.Option(False, "--json", help="Print the summary as one JSON object (no progress bar).")
 
 
@@ -40,7 +40,7 @@ def accounts(
     ctx: typer.Context,
     file: Path = FILE_ARG,
     system: System = SYSTEM_OPT,
-    batch_size: int = BATCH_OPT,
+    batch_size: int | None = BATCH_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
     """Upsert consumer accounts by account ID; bad rows go to FILE's .rejects.csv with the reason."""
@@ -52,14 +52,14 @@ def bills(
     ctx: typer.Context,
     file: Path = FILE_ARG,
     system: System = SYSTEM_OPT,
-    batch_size: int = BATCH_OPT,
+    batch_size: int | None = BATCH_OPT,
     as_json: bool = JSON_OPT,
 ) -> None:
     """Upsert bills by bill number (their accounts must be imported first); bad rows go to FILE's .rejects.csv."""
     _run(ctx, "bills", file, system, batch_size, as_json)
 
 
-def _run(ctx: typer.Context, kind: str, file: Path, system: System, batch_size: int, as_json: bool) -> None:
+def _run(ctx: typer.Context, kind: str, file: Path, system: System, batch_size: int | None, as_json: bool) -> None:
     import time
     from dataclasses import asdict
 
