@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from textual import events
@@ -19,8 +20,10 @@ from textual.theme import Theme
 from wss_tui.help_key import HELP_BINDING, help_wanted
 from wss_tui.keys import TypeAhead
 from wss_tui.store import config
-from wss_tui.store.auth import Who
 from wss_tui.store.text import visible
+
+if TYPE_CHECKING:  # the login screen paints before the store's models are loaded (cold start)
+    from wss_tui.store.auth import Who
 
 DEFAULT_THEME = "textual-dark"
 HIGH_CONTRAST = "wss-high-contrast"
