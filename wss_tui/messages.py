@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from wss_tui.store.auth import Who
+if TYPE_CHECKING:  # annotations only: the login screen paints before the store's modules are loaded
+    from wss_tui.store.auth import Who
 
 
 @dataclass

@@ -10,7 +10,6 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from wss_tui.messages import LoggedIn, LoginFailed
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
-from wss_tui.store import auth
 from wss_tui.store.errors import WssError
 
 
@@ -67,6 +66,9 @@ class LoginScreen(WssScreen):
 
     @work(thread=True, exclusive=True, group="login", exit_on_error=False)
     def _attempt(self, user_id: str, password: str) -> None:
+        # Here, not at the top: the store's models load while the login screen is already painted.
+        from wss_tui.store import auth
+
         try:
             who = auth.attempt_login(self.engine, user_id, password)
         except WssError as exc:
