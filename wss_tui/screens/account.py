@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import DataTable, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
@@ -119,7 +120,8 @@ class AccountScreen(WssScreen):
                 self.dismiss()
             return
         finally:
-            self.busy = False
+            if not get_current_worker().is_cancelled:  # else the newer worker that replaced it says when
+                self.busy = False
         self.context = c
         self.query_one(FieldGrid).set_values(field_values(c))
         count = c.open_todo_count
