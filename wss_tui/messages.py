@@ -6,18 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from wss_tui.store.auth import Who
 from wss_tui.store.todos import Cursor, Page, SearchFilter, TodoDetail
-
-
-@dataclass
-class LoggedIn(Message):
-    who: Who
-
-
-@dataclass
-class LoginFailed(Message):
-    text: str
 
 
 @dataclass
