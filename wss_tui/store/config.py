@@ -166,7 +166,7 @@ def search_check_seconds() -> float:
     return float(value)
 
 
-# --- routing (data/routing.toml; store/routing.py applies it) -------------------------------------
+# --- routing (data/routing.toml; store/routing/ applies it) -------------------------------------
 
 LEAST_LOADED, QUEUE, NAMED_USER, POOL = "least-loaded", "queue", "user", "pool"
 ROUTING_POLICIES = (LEAST_LOADED, QUEUE, NAMED_USER, POOL)
