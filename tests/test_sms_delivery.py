@@ -354,7 +354,7 @@ def test_an_otp_code_leaves_the_outbox_once_sent_given_up_or_abandoned(engine, g
     assert sms.deliver(engine, sender, settings).sent == 1
     assert "OTP 042917 " in gateway.requests[-1]["message"]  # the consumer got the code …
     [row] = outbox(engine, [sent])
-    assert "OTP ****** confirms closing your request 7000000001 for A/c 1234567890" in row.text  # … the table did not
+    assert "OTP ****** confirms closing request 7000000001 of A/c 1234567890" in row.text  # … the table did not
 
     gateway.mode = "fail"
     given_up = queue_otp(engine, "555123", mobile="9822222222")

@@ -98,10 +98,10 @@ def _print(entries, counts: dict[str, int], wanted: str | None, limit: int) -> N
         return
     width = max(len(str(e.id)) for e in entries)
     tw = max(len(e.template) + 1 + len(e.language) for e in entries)
-    typer.echo(f"{'ID':>{width}}  {'Mobile':<10}  {'Template':<{tw}}  {'Status':<7}  Tries  When")
+    typer.echo(f"{'ID':>{width}}  {'Mobile':<10}  {'Template':<{tw}}  {'Status':<7}  Tries  Pts  When")
     for e in entries:
         when = e.sent_at if e.status == SmsStatus.SENT else (e.next_try_at if e.status in (SmsStatus.QUEUED, SmsStatus.SENDING) else e.created_at)
-        say(f"{e.id:>{width}}  {e.mobile:<10}  {e.template + '/' + e.language:<{tw}}  {e.status:<7}  {e.tries:>5}  {show(when)}")
+        say(f"{e.id:>{width}}  {e.mobile:<10}  {e.template + '/' + e.language:<{tw}}  {e.status:<7}  {e.tries:>5}  {e.parts:>3}  {show(when)}")
         detail = f"gateway ID {e.gateway_id}" if e.status == SmsStatus.SENT and e.gateway_id else (e.last_error or "")
         if e.case_id:  # whom to phone when it failed: `wss request status` tells the rest
             detail = f"request {e.case_id}" + (f" · {detail}" if detail else "")

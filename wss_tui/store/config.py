@@ -182,6 +182,13 @@ def intake_rules() -> IntakeRules:
 
 
 @cache
+def hindi_names() -> dict[str, dict[str, str]]:
+    """data/hindi.toml: the Hindi names of case statuses ([status]) and requests ([request])."""
+    raw = load("hindi.toml")
+    return {"status": dict(raw.get("status", {})), "request": dict(raw.get("request", {}))}
+
+
+@cache
 def sms_templates() -> dict[str, dict[str, str]]:
     return load("sms.toml")
 

@@ -10,12 +10,13 @@ logs, the oversight (store/revision/oversight.py). A failure anywhere leaves non
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from .. import cases, clock, config, ids, routing, sla, timefmt, todos, work_todos
+from .. import cases, clock, config, ids, sms, routing, sla, timefmt, todos, work_todos
 from .. import text as text_rule
 from ..codes import BillState, RequestType
 from ..errors import Denied, Invalid, Stale
@@ -252,7 +253,10 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
     _finish_approval_todo(session, actor.user_id, detail, f"Approved revision {rev.revision_id} ({amount})" + (f": {note}" if note else ""))
 
     new_bill_no = _new_bill_no(session, bill.bill_no)
-    session.add(Bill(bill_no=new_bill_no, state=ISSUED, **with_revised_figures(bill, after_of(rev))))
+    revised = with_revised_figures(bill, after_of(rev))
+    # The consumer gets time to pay the corrected amount: a new due date counted from the approval.
+    revised["due_date"] = now.astimezone(clock.IST).date() + timedelta(days=rules().revised_due_days)
+    session.add(Bill(bill_no=new_bill_no, state=ISSUED, **revised))
     bill.state = REVISED
     session.add(bill)
     session.flush()
@@ -285,6 +289,9 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
             + ("; " + ", ".join(extra) if extra else "") + (f". Note: {note}" if note else ""),
         )
     )
+    _tell_consumer(session, case, "revision_approved", bill_no=new_bill_no,
+                   amount=timefmt.rupees(rev.amount_paise).removesuffix("INR"),
+                   due_date=timefmt.show_date(revised["due_date"]))
     work_todos.note(
         session, rev.source_todo_id, "User Details",
         f"Revision {rev.revision_id} approved by {actor.user_id}; revised bill {new_bill_no}. "
@@ -293,6 +300,18 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
     )
     session.flush()
     return info(session, rev)
+
+
+def _tell_consumer(session: Session, case: Case, template: str, **fields) -> None:
+    """An SMS to the complainant about the decision, in the caller's unit of work; an officer's own
+    case has nobody to tell, and an account without a registered mobile gets none."""
+    if case.channel == cases.OFFICER_CHANNEL:
+        return
+    account = session.get(Account, case.account_id)
+    if not account.mobile:
+        return
+    sms.queue(session, case_id=case.case_id, mobile=account.mobile, template=template, language=account.language,
+              request_id=case.case_id, account_id=account.account_id, **fields)
 
 
 def reject(session: Session, actor_id: str, todo_id: str, version: int, reason: str) -> RevisionInfo:
@@ -313,6 +332,7 @@ def reject(session: Session, actor_id: str, todo_id: str, version: int, reason: 
         CaseLog(case_id=case.case_id, at=now, log_type="Revision Rejected", user_id=actor.user_id,
                 details=f"Revision {rev.revision_id} rejected by {actor.user_id}: {reason}")
     )
+    _tell_consumer(session, case, "revision_rejected", reason=reason)
     back = f"Revision {rev.revision_id} rejected by {actor.user_id}: {reason}"
     source_status = session.scalar(select(ToDo.status).where(ToDo.todo_id == rev.source_todo_id))
     if source_status == COMPLETE:

@@ -60,6 +60,7 @@ class Rules:
     min_remark_chars: int
     max_remark_chars: int
     approval_priority: int
+    revised_due_days: int
     review_role: str
     # Reviews the revisions the review role itself approved (a Director's own approval), never him.
     review_next_role: str
@@ -130,6 +131,7 @@ def rules() -> Rules:
         min_remark_chars=proposal["min_remark_chars"],
         max_remark_chars=proposal["max_remark_chars"],
         approval_priority=proposal["priority"],
+        revised_due_days=proposal.get("revised_due_days", 15),
         review_role=review["role"],
         review_next_role=review["next_role"],
         review_from_paise=_paise(review["review_from"]),

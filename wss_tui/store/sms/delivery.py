@@ -39,6 +39,7 @@ from ..codes import SmsStatus
 from ..errors import Invalid
 from ..models import SmsOutbox
 from . import outbox
+from . import parts as sms_parts
 from .senders import CONFIG, ConsoleSender, Message, Sender, SendFailed, from_config
 
 QUEUED, SENDING, SENT, FAILED, CANCELLED = SmsStatus
@@ -109,6 +110,7 @@ class OutboxEntry:
     sent_at: datetime | None
     gateway_id: str | None
     last_error: str | None
+    parts: int = 1  # SMS parts the text is billed as (store/sms/parts.py)
 
 
 # --- configuration -------------------------------------------------------------------------------------
@@ -383,6 +385,7 @@ def list_messages(session: Session, *, status: str | None = None, limit: int = 5
             sent_at=r.sent_at,
             gateway_id=r.gateway_id,
             last_error=r.last_error,
+            parts=sms_parts.count(r.text),
         )
         for r in session.execute(q)
     ]

@@ -12,6 +12,7 @@ import string
 from sqlmodel import Session
 
 from .. import clock, config
+from . import parts
 from ..codes import SmsStatus
 from ..errors import Invalid
 from ..models import SmsOutbox
@@ -43,6 +44,27 @@ def redacted(template: str, text: str) -> str:
     return _CODE.sub(lambda m: "*" * len(m.group()), text)
 
 
+REASON_CHARS = 40  # a rejection's reason in an SMS: what keeps its text within its parts (sms.toml)
+
+
+def _in_language(lang: str, fields: dict) -> dict:
+    """The fields as the text's language names them: a Hindi text gets the Hindi status and request
+    names (data/hindi.toml); a free-text reason is cut short, and in an English text kept to the GSM
+    alphabet, so one character typed in Devanagari cannot make it several UCS-2 parts."""
+    out = dict(fields)
+    if lang == "hi":
+        names = config.hindi_names()
+        for key, table in (("status", "status"), ("request_name", "request")):
+            if key in out:
+                out[key] = names[table].get(str(out[key]), out[key])
+    if "reason" in out:
+        reason = " ".join(str(out["reason"]).split())
+        if len(reason) > REASON_CHARS:
+            reason = reason[: REASON_CHARS - 3].rstrip() + "..."
+        out["reason"] = parts.gsm_only(reason) if lang == "en" else reason
+    return out
+
+
 def render(template: str, language: str, **fields: object) -> tuple[str, str]:
     """(language actually used, text) for a template of data/sms.toml.
 
@@ -56,6 +78,7 @@ def render(template: str, language: str, **fields: object) -> tuple[str, str]:
             break
     else:
         raise Invalid("sms.toml", f"[{template}] has no text in {language!r}, 'hi' or 'en'; add one")
+    fields = _in_language(lang, fields)
     wanted = {name for _, name, _, _ in string.Formatter().parse(texts[lang]) if name}
     missing = wanted - fields.keys()
     if missing:
