@@ -2,6 +2,12 @@
 
 On PostgreSQL the whole run works in one schema of its own (`wss_test_<random>`), dropped at the end,
 so a run never touches anything else in the database and always cleans up after itself.
+
+Through a pooler in transaction mode (PgBouncer; `.ci/run` starts one) a connection cannot pin its
+schema: PgBouncer refuses the startup `options` that carry `search_path` (1.18, Debian 12), and
+ignoring them would send the tests to the `public` schema of the shared database. There the run gets a
+database of its own instead (`wss_test_<random>`, made and dropped through the pooler), works in its
+`public` schema, and keeps the demo template in a second schema beside it: no startup parameter needed.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from wss_tui.store import clock, db
 from wss_tui.store.clock import IST
@@ -41,10 +49,47 @@ class PgRun:
     url: str  # connections work in the run's schema
     schema: str
     template: str  # schema holding the small demo data set, copied into `schema` per test
+    pooled: bool = False  # through a transaction-mode pooler: the server's connections are the pooler's
 
 
 def _schema_url(schema: str) -> str:
     return make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+def _refuses_startup_options() -> bool:
+    """True when WSS_TEST_DATABASE_URL leads to a pooler that refuses `options` (PgBouncer)."""
+    probe = create_engine(_schema_url("public"), poolclass=NullPool)
+    try:
+        with probe.connect():
+            return False
+    except OperationalError as exc:
+        if "unsupported startup parameter" in str(exc):
+            return True
+        raise
+    finally:
+        probe.dispose()
+
+
+def _pooled_run():
+    """A database of this run's own, for a URL through a transaction-mode pooler."""
+    name = f"wss_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    run = PgRun(url=url, schema="public", template="wss_demo_template", pooled=True)
+    try:
+        _build_demo(url)
+        builder = create_engine(url, poolclass=NullPool)
+        with builder.begin() as conn:  # the demo just built becomes the template; public starts empty
+            conn.execute(text(f'ALTER SCHEMA public RENAME TO "{run.template}"'))
+            conn.execute(text("CREATE SCHEMA public"))
+        builder.dispose()
+        yield run
+    finally:
+        with admin.connect() as conn:  # FORCE: the pooler still holds server connections to it
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +97,9 @@ def pg_run():
     """Two schemas made for this run (None on SQLite): the tests' own, and a demo template."""
     if not PG_URL:
         yield None
+        return
+    if _refuses_startup_options():
+        yield from _pooled_run()
         return
     schema = f"wss_test_{uuid.uuid4().hex[:10]}"
     run = PgRun(url=_schema_url(schema), schema=schema, template=f"{schema}_tmpl")
