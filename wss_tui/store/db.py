@@ -23,10 +23,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from .errors import Invalid, NotFound, WssError
+from .errors import Invalid, NotFound, Unavailable, WssError
 
 BUSY_TIMEOUT_MS = 10_000
 POOL_SIZE_ENV = "WSS_DB_POOL_SIZE"
@@ -154,6 +155,8 @@ def where(engine: Engine) -> str:
 
 def explain(exc: BaseException, engine: Engine | None = None) -> WssError:
     """One line a user can act on for an error of the database itself."""
+    if is_unavailable(exc):
+        return unavailable(exc)
     detail = _first_line(exc)
     named = f"the database {where(engine)}" if engine is not None else "the database"
     if "readonly database" in detail or "read-only" in detail:
@@ -164,10 +167,49 @@ def explain(exc: BaseException, engine: Engine | None = None) -> WssError:
     return WssError("db", f"{detail}; check --db / WSS_DATABASE_URL and that the database is up")
 
 
+# Connection errors that mean "not there right now", not "the statement was wrong": refused or lost
+# connections (class 08), a server shutting down or starting (57P01-03), too many connections (53300).
+_UNAVAILABLE_STATES = {"57P01", "57P02", "57P03", "53300"}
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when `exc` says the database (or the pooler in front of it) cannot be reached just now."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - a PostgreSQL URL needs it anyway
+        return False
+    if not isinstance(exc.orig, psycopg.OperationalError):
+        return False
+    state = exc.orig.sqlstate
+    return state is None or state.startswith("08") or state in _UNAVAILABLE_STATES
+
+
+def unavailable(exc: BaseException) -> Unavailable:
+    """The one line for a refused or lost connection: what happened, that nothing changed, what to do."""
+    detail = _first_line(exc).rsplit(" failed: ", 1)[-1].strip().rstrip(".")
+    return Unavailable("db", f"cannot reach the database ({detail}); nothing was changed. "
+                             "Try again in a moment; tell the administrator if it goes on")
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as exc:
+        if is_unavailable(exc):
+            raise unavailable(exc) from None
+        raise
+
+
 @contextmanager
 def write(engine: Engine) -> Iterator[Session]:
-    """One unit of work that changes data: committed whole, or rolled back whole."""
-    with Session(engine.execution_options(wss_write=True), expire_on_commit=False) as session:
+    """One unit of work that changes data: committed whole, or rolled back whole. A refused or lost
+    connection is `Unavailable` (a WssError): nothing was written, and the caller may try again."""
+    with _reachable(), Session(engine.execution_options(wss_write=True), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -178,7 +220,7 @@ def write(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def read(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
+    with _reachable(), Session(engine, expire_on_commit=False) as session:
         yield session
         session.rollback()
 
