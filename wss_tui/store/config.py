@@ -166,6 +166,24 @@ def search_check_seconds() -> float:
     return float(value)
 
 
+LOCK_AFTER_ENV = "WSS_LOCK_AFTER_MINUTES"
+
+
+def lock_after_seconds() -> float:
+    """`WSS_LOCK_AFTER_MINUTES`: how long a logged-in session may go without a key before it locks
+    (default 15 minutes; 0: never). Read when the app starts."""
+    raw = os.environ.get(LOCK_AFTER_ENV, "").strip()
+    if not raw:
+        return 15 * 60.0
+    try:
+        minutes = float(raw)
+    except ValueError:
+        minutes = -1.0
+    if not 0 <= minutes <= 480:
+        raise Invalid(LOCK_AFTER_ENV, f"give minutes from 0 (never lock) to 480, not {raw!r}")
+    return minutes * 60
+
+
 # --- routing (data/routing.toml; store/routing.py applies it) -------------------------------------
 
 LEAST_LOADED, QUEUE, NAMED_USER, POOL = "least-loaded", "queue", "user", "pool"
