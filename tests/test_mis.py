@@ -50,7 +50,7 @@ def data(engine):
         subs = dict(conn.execute(select(Account.account_id, Account.subdivision_code)).all())
         staff = conn.execute(select(Staff.user_id, Staff.office_code).where(Staff.role == "TR-SDC")).all()
         clerk_of = {office: user for user, office in staff}
-        # Closures as store/closure.py records them: by OTP, by an EE without, by an officer; the rest
+        # Closures as store/revision/closure.py records them: by OTP, by an EE without, by an officer; the rest
         # have none (closed before closures were recorded).
         methods = ("OTP", "NO-OTP", "OFFICER")
         conn.execute(

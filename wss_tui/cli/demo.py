@@ -55,7 +55,7 @@ def demo(
             shown.add(login["role"])
             logins.add_row(*(plain(login[k]) for k in ("user_id", "password", "role", "office")))
     console.print(logins)
-    # The demo's console sender shows OTPs in full (sms_delivery.configured); say so, since elsewhere it never does.
+    # The demo's console sender shows OTPs in full (sms.configured); say so, since elsewhere it never does.
     console.print(
         "OTPs: on this demo database the console sender of `wss sms send` prints each\n"
         "OTP in full, so you can close a complaint with it; on any other database it\n"

@@ -65,15 +65,15 @@ def _run(ctx: typer.Context, kind: str, file: Path, system: System, batch_size: 
 
     from rich.console import Console
 
-    from wss_tui.store import importer
+    from wss_tui.store import importing
 
     eng = engine(ctx)
     started = time.perf_counter()
-    last = importer.Progress()
+    last = importing.Progress()
     bar = None if as_json else _bar(Console(stderr=True, highlight=False))
     task = None
 
-    def progress(p: importer.Progress) -> None:
+    def progress(p: importing.Progress) -> None:
         nonlocal last, task
         last = p
         if bar is None:
@@ -85,7 +85,7 @@ def _run(ctx: typer.Context, kind: str, file: Path, system: System, batch_size: 
 
     try:
         try:
-            summary = importer.import_file(eng, file, kind=kind, system=system.value, batch_size=batch_size, progress=progress)
+            summary = importing.import_file(eng, file, kind=kind, system=system.value, batch_size=batch_size, progress=progress)
         finally:
             if task is not None:
                 bar.stop()

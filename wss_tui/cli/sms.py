@@ -28,12 +28,12 @@ def send(
     import threading
     from dataclasses import asdict
 
-    from wss_tui.store import sms_delivery, timefmt
+    from wss_tui.store import sms, timefmt
     from wss_tui.store import clock
 
     eng = engine(ctx)
-    settings, sender = sms_delivery.configured(config_file, eng)
-    if sms_delivery.shows_otp(sender):
+    settings, sender = sms.configured(config_file, eng)
+    if sms.shows_otp(sender):
         typer.echo("OTPs are printed in full (a demo database, or [console] show_otp = true).", err=True)
     stop = threading.Event()
     if watch:
@@ -41,13 +41,13 @@ def send(
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
 
-        def on_round(r: sms_delivery.Report) -> None:
+        def on_round(r: sms.Report) -> None:
             typer.echo(f"{timefmt.show(clock.now())}  sent {r.sent}, to retry {r.retrying}, gave up {r.gave_up}", err=as_json)
 
         typer.echo(f"Delivering SMS as they arrive (every {settings.poll_seconds:g} s); Ctrl-C stops.", err=True)
-        report = sms_delivery.watch(eng, sender, settings, stop=stop, limit=limit, on_round=on_round)
+        report = sms.watch(eng, sender, settings, stop=stop, limit=limit, on_round=on_round)
     else:
-        report = sms_delivery.deliver(eng, sender, settings, limit=limit)
+        report = sms.deliver(eng, sender, settings, limit=limit)
     if as_json:
         print_json(dict(asdict(report), stopped=stop.is_set()))
         return
@@ -83,12 +83,12 @@ def list_(
     """
     from dataclasses import asdict
 
-    from wss_tui.store import db, sms_delivery
+    from wss_tui.store import db, sms
 
     wanted = "FAILED" if failed else (status.value if status else None)
     with db.read(engine(ctx)) as session:
-        entries = sms_delivery.list_messages(session, status=wanted, limit=limit, before_id=before)
-        counts = sms_delivery.count_by_status(session)
+        entries = sms.list_messages(session, status=wanted, limit=limit, before_id=before)
+        counts = sms.count_by_status(session)
     if as_json:
         print_json([asdict(e) for e in entries])
         return

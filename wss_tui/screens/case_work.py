@@ -15,12 +15,13 @@ from textual import work
 from textual.message import Message
 
 from wss_tui.screens.dialogs import CloseCaseDialog, OtpAnswer, OtpDialog, TextDialog
-from wss_tui.store import closure, db, otp, timefmt
-from wss_tui.store.closure import CaseWork, Closed
+from wss_tui.store.revision import closure
+from wss_tui.store import db, otp, timefmt
+from wss_tui.store.revision.closure import CaseWork, Closed
 from wss_tui.store.errors import Stale, WssError
 from wss_tui.store.models import PROPOSED
 from wss_tui.store.otp import OtpSent
-from wss_tui.store.revision_rules import rules
+from wss_tui.store.revision.rules import rules
 
 
 @dataclass

@@ -24,8 +24,8 @@ from wss_tui.screens.dialogs import ConfirmDialog, TextDialog
 from wss_tui.store import db, numbers, revision, timefmt
 from wss_tui.store.errors import Invalid, WssError
 from wss_tui.store.revision import Preview, RevisionInfo, Worksheet
-from wss_tui.store.revision_calc import BASES, REVISED_BASES, BillFigures, Correction, number
-from wss_tui.store.revision_rules import rules
+from wss_tui.store.revision.calc import BASES, REVISED_BASES, BillFigures, Correction, number
+from wss_tui.store.revision.rules import rules
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.key_footer import KeyFooter
 

@@ -24,7 +24,8 @@ from wss_tui.screens.base import WssScreen
 from wss_tui.screens.case_work import CaseWorkActions
 from wss_tui.screens.dialogs import ConfirmDialog, Drafts, ForwardDialog, ForwardTo, PriorityDialog, TextDialog
 from wss_tui.screens.next_todo import AssignNext
-from wss_tui.store import closure, db, timefmt, todo_rights, todos
+from wss_tui.store.revision import closure
+from wss_tui.store import db, timefmt, todo_rights, todos
 from wss_tui.store.errors import Stale, WssError
 from wss_tui.store.models import COMPLETE
 from wss_tui.store.todos import TodoDetail

@@ -8,9 +8,9 @@ volume. The rows partition the office's subtree, so the total is the sum of the 
 Pending: open cases by age since registration (0–7, 8–15, 16–30, over 30 full days), due later today,
 breached (past their due time), by escalation level, and the compensation accrued so far (sla.py).
 Disposal in a period: received, closed, closed within their SLA, rejected, closed without the
-consumer's OTP (store/closure.py), the compensation owed on those closed, and the bill revisions
+consumer's OTP (store/revision/closure.py), the compensation owed on those closed, and the bill revisions
 approved with the net amount they changed. And, whatever the period, the SMS to consumers that
-delivery gave up on (store/sms_delivery.py): a consumer who never got the registration number or the
+delivery gave up on (store/sms/): a consumer who never got the registration number or the
 OTP is a complaint the office must phone.
 """
 
@@ -22,7 +22,8 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import Select, and_, exists, func, literal, select, union_all
 from sqlmodel import Session
 
-from . import closure, clock, config, escalation, offices, sla, sms_delivery, timefmt
+from .revision import closure
+from . import clock, config, escalation, offices, sla, sms, timefmt
 from .clock import IST
 from .errors import Denied, Invalid, NotFound
 from . import text as text_rule
@@ -349,7 +350,7 @@ def _statements(place: _Place, row_level: str, n_levels: int, now: datetime, sta
         _grouped(place, row_level, [_case.c.created_at.between(*in_period)], _received_metrics()),
         _grouped(place, row_level, [_case.c.closed_at.between(*in_period)], _closed_metrics()),
         _revisions(place, row_level, in_period),
-        _grouped(place, row_level, [_sms.c.status == sms_delivery.FAILED, _sms.c.case_id == _case.c.case_id], [("sms_failed", func.count())]),
+        _grouped(place, row_level, [_sms.c.status == sms.FAILED, _sms.c.case_id == _case.c.case_id], [("sms_failed", func.count())]),
     ]
 
 

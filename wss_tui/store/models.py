@@ -293,7 +293,7 @@ REJECTED = "REJECTED"
 
 
 class BillRevision(SQLModel, table=True):
-    """A maker's proposal to revise one bill and the checker's decision on it (store/revision.py).
+    """A maker's proposal to revise one bill and the checker's decision on it (store/revision/).
 
     The revised figures are kept here whole, so what was approved can always be read back even after
     the revised bill itself is revised again.

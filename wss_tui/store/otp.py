@@ -2,7 +2,7 @@
 
 Closing asks the store to send a 6-digit OTP by SMS to the registered mobile, naming the outcome it
 confirms; the officer types the code the consumer reads out. The code is made only when the SMS is
-handed to the gateway (`mint`, called by sms_delivery), and kept only as an argon2 hash from then on: the
+handed to the gateway (`mint`, called by sms.delivery), and kept only as an argon2 hash from then on: the
 outbox holds the text with the code masked, so nobody who reads the database can read a code. It lives
 `valid_minutes` from being sent, and allows `max_tries` wrong entries before a new one must be sent. Only an
 Executive Engineer may close without it, giving a reason that is recorded (closure.WITHOUT_OTP) and
@@ -22,7 +22,7 @@ from sqlalchemy import case as when
 from sqlmodel import Session
 
 from . import cases, clock, db, sms, timefmt
-from .closure import (
+from .revision.closure import (
     BY_OTP,
     WITHOUT_OTP,
     Closed,
@@ -35,7 +35,7 @@ from .closure import (
 )
 from .errors import Denied, Invalid
 from .models import Account, Case, CaseLog, CaseOtp
-from .revision_rules import rules
+from .revision.rules import rules
 from . import text as text_rule
 
 LIVE, USED, VOID = "LIVE", "USED", "VOID"

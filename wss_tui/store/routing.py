@@ -26,7 +26,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from sqlmodel import Session
 
-from . import clock, config, offices, powers
+from . import clock, config, offices
+from .revision import powers
 from . import text as text_rule
 from .errors import Denied, Invalid, NotFound, Stale
 from .models import BEING_WORKED_ON, COMPLETE, OPEN, Office, Staff, ToDo, ToDoLog
@@ -393,7 +394,7 @@ def _target_role(to_role: str) -> str:
 
 def _approval_of(session: Session, row) -> Approval | None:
     from . import todo_rights
-    from .revision_rules import APPROVAL
+    from .revision.rules import APPROVAL
 
     if row.todo_type != APPROVAL:
         return None

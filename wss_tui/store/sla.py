@@ -105,7 +105,7 @@ def for_case(session: Session, case_id: str, now: datetime | None = None) -> Com
 
 
 def compensation_on(conn: Connection, case_id: str, now: datetime | None = None) -> Compensation:
-    """for_case() on a connection already in the caller's unit of work (store/todos.py)."""
+    """for_case() on a connection already in the caller's unit of work (store/todos/)."""
     c = Case.__table__
     row = conn.execute(
         select(c.c.case_id, c.c.due_at, c.c.closed_at, cap_sql(c).label("cap")).where(c.c.case_id == case_id)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import numbers, tariff, timefmt
-from .errors import Invalid
-from .models import Account, Bill
-from .revision_rules import rules
-from . import text as text_rule
+from .. import numbers, tariff, timefmt
+from .. import text as text_rule
+from ..errors import Invalid
+from ..models import Account, Bill
+from .rules import rules
 
 METER_CHANGE = "METER-CHANGE"
 ACTUAL = "ACT"

@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from . import cases, clock, config, offices, timefmt, todos
-from .errors import Denied, Invalid, Stale
-from .intake import DISPUTED, contact_kind
-from .models import (
+from .. import cases, clock, config, offices, timefmt, todos
+from .. import text as text_rule
+from ..errors import Denied, Invalid, Stale
+from ..intake import DISPUTED, contact_kind
+from ..models import (
     APPROVED,
     PROPOSED,
     Account,
@@ -30,9 +31,8 @@ from .models import (
     CustomerContact,
     Staff,
 )
-from .revision_sheet import REVISION_TODO_TYPES, case_of, latest_of_case
-from .revision_rules import rules
-from . import text as text_rule
+from .rules import rules
+from .sheet import REVISION_TODO_TYPES, case_of, latest_of_case
 
 OUTCOMES = (cases.CASE_COMPLETED, cases.CASE_REJECTED)
 BY_OTP, WITHOUT_OTP, BY_OFFICER = "OTP", "NO-OTP", "OFFICER"

@@ -11,14 +11,14 @@ import string
 
 from sqlmodel import Session
 
-from . import clock, config
-from .errors import Invalid
-from .models import SmsOutbox
+from .. import clock, config
+from ..errors import Invalid
+from ..models import SmsOutbox
 
 QUEUED = "QUEUED"
 FALLBACK_LANGUAGES = ("hi", "en")
 # Templates whose text carries a secret for the consumer alone. The OTP is stored hashed and its code
-# minted only as the message goes (sms_delivery), so the outbox holds it masked throughout; a message
+# minted only as the message goes (delivery.py), so the outbox holds it masked throughout; a message
 # queued by an earlier version held it in clear, and is masked once out of the queue.
 SECRET_TEMPLATES = frozenset({"otp"})
 _CODE = re.compile(r"(?<!\d)\d{4,8}(?!\d)")  # an OTP; request (10) and account IDs (10, 12) are longer

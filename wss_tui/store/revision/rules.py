@@ -9,8 +9,8 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
-from . import config
-from .errors import Invalid
+from .. import config
+from ..errors import Invalid
 
 PAISE = 100
 SOURCE = "revision.toml"

@@ -1,4 +1,4 @@
-"""The escalation matrix and its sweep (`wss escalate`, from cron or a systemd timer).
+"""The escalation sweep (`wss escalate`, from cron or a systemd timer).
 
 A case of a type the matrix applies to reaches level k once it has been pending `after_days` (calendar
 or working) days since it was registered. The sweep finds every case whose level is behind in one
@@ -14,7 +14,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
 from sqlalchemy import (
     Column,
@@ -39,12 +38,13 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from . import calendar, clock, config, routing, sla, timefmt
-from .calendar import BusinessCalendar
-from .errors import Invalid
-from .models import BEING_WORKED_ON, COMPLETE, OPEN, Account, Case, CaseLog, Office, ToDo, ToDoCharacteristic, ToDoLog
+from .. import clock, config, routing, sla, timefmt
+from ..errors import Invalid
+from ..models import BEING_WORKED_ON, COMPLETE, OPEN, Account, Case, CaseLog, Office, ToDo, ToDoCharacteristic, ToDoLog
 
 SOURCE = "escalation.toml"
+from .matrix import Matrix, matrix
+
 ESCALATED = "Escalated"
 CLOSED_CAPS_WINDOW = timedelta(days=7)  # how far back the sweep records caps of cases closed late
 _ID_CHUNK = 5_000  # IDs per "is this To Do ID taken" query: well inside SQLite's bound-parameter limit
@@ -58,206 +58,6 @@ _todo_log = ToDoLog.__table__
 _case_log = CaseLog.__table__
 
 
-@dataclass(frozen=True)
-class Level:
-    number: int  # 1, 2, …
-    after_days: int
-    counting: str  # calendar | working
-    office_level: str  # subdivision … discom: where the escalation To Do goes
-    role: str
-    priority: int
-    warn_before: timedelta
-
-    def describe(self) -> str:
-        days = f"{self.after_days} {'working ' if self.counting == 'working' else ''}days"
-        return f"level {self.number}: after {days} pending, {self.role} of the {self.office_level} (priority {self.priority})"
-
-
-@dataclass(frozen=True)
-class Matrix:
-    levels: tuple[Level, ...]
-    applies_to: tuple[str, ...]  # request type codes
-    todo_type: str
-    todo_description: str
-    calendar: BusinessCalendar
-    roles: tuple[str, ...] = ()  # the roles that work the escalation To Do (todo_rights.py)
-
-    def level(self, number: int) -> Level | None:
-        return self.levels[number - 1] if 1 <= number <= len(self.levels) else None
-
-    def reached_at(self, created_at: datetime, level: Level) -> datetime:
-        """When a case registered at `created_at` reaches `level`."""
-        return self.calendar.add(created_at, level.after_days, level.counting)
-
-
-def _field(key: str) -> str:
-    return f"{SOURCE} {key}"
-
-
-def _int(raw: dict, key: str, where: str, low: int, high: int | None = None) -> int:
-    value = raw.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-        bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
-        raise Invalid(_field(f"{where}.{key}"), f"give a whole number {bound}")
-    return value
-
-
-def _hours(raw: dict, key: str, where: str, default: float) -> timedelta:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise Invalid(_field(f"{where}.{key}"), "give a number of hours, 0 or more")
-    return timedelta(hours=value)
-
-
-def parse(raw: dict, business_calendar: BusinessCalendar) -> Matrix:
-    """The [matrix] table, checked; every error names the setting to fix and how."""
-    m = raw.get("matrix")
-    if not isinstance(m, dict):
-        raise Invalid(_field("matrix"), "the file has no [matrix] table; copy it from the shipped data/escalation.toml")
-    known_types = config.request_types()
-    applies_to = tuple(m.get("applies_to", ()))
-    for code in applies_to:
-        if code not in known_types:
-            raise Invalid(_field("matrix.applies_to"), f"unknown request type {code!r}; use codes of data/request_types.toml: {', '.join(known_types)}")
-    todo_type = str(m.get("todo_type", "")).strip()
-    if not todo_type or len(todo_type) > _todo.c.todo_type.type.length:
-        raise Invalid(_field("matrix.todo_type"), f"give the To Do type code, up to {_todo.c.todo_type.type.length} characters")
-    default_warn = _hours(m, "warn_before_hours", "matrix", 24)
-    levels: list[Level] = []
-    for n, spec in enumerate(m.get("level", ()), start=1):
-        where = f"matrix.level[{n}]"
-        counting = spec.get("counting", "calendar")
-        if counting not in calendar.COUNTINGS:
-            raise Invalid(_field(f"{where}.counting"), f"{counting!r}: write \"calendar\" or \"working\"")
-        office_level = spec.get("office")
-        if office_level not in config.OFFICE_LEVELS:
-            raise Invalid(_field(f"{where}.office"), f"{office_level!r}: use one of {', '.join(config.OFFICE_LEVELS)}")
-        role = spec.get("role")
-        known_role = config.roles().get(role)
-        if known_role is None or not known_role.works_todos:
-            workers = ", ".join(c for c, r in config.roles().items() if r.works_todos)
-            raise Invalid(_field(f"{where}.role"), f"{role!r} is not a role that works To Dos; use one of {workers}")
-        level = Level(
-            number=n,
-            after_days=_int(spec, "after_days", where, 1),
-            counting=counting,
-            office_level=office_level,
-            role=role,
-            priority=_int(spec, "priority", where, 10, 50),
-            warn_before=_hours(spec, "warn_before_hours", where, default_warn.total_seconds() / 3600),
-        )
-        if levels:
-            before = levels[-1]
-            if config.OFFICE_LEVELS.index(level.office_level) > config.OFFICE_LEVELS.index(before.office_level):
-                raise Invalid(_field(f"{where}.office"), f"{level.office_level} is below level {before.number}'s {before.office_level}; a case only climbs")
-            if level.after_days <= before.after_days and level.counting == before.counting:
-                raise Invalid(_field(f"{where}.after_days"), f"{level.after_days} is not after level {before.number}'s {before.after_days} days; give more days")
-        levels.append(level)
-    if not levels:
-        raise Invalid(_field("matrix.level"), "the matrix has no levels; add at least one [[matrix.level]]")
-    level_roles = tuple(dict.fromkeys(level.role for level in levels))
-    return Matrix(
-        levels=tuple(levels),
-        applies_to=applies_to,
-        todo_type=todo_type,
-        todo_description=str(m.get("todo_description", todo_type)),
-        calendar=business_calendar,
-        roles=config.working_roles(_field("matrix.roles"), m.get("roles", list(level_roles)), level_roles),
-    )
-
-
-@cache
-def matrix() -> Matrix:
-    """The shipped (or WSS_DATA_DIR's) matrix, read and checked once per process."""
-    return parse(calendar.load_settings(), calendar.business_calendar())
-
-
-# --- what a screen shows ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DueInfo:
-    due_at: datetime
-    breached: bool
-    level: int  # escalation level reached (0: none)
-    level_role: str | None  # the role the case last escalated to
-    next_level: int | None  # None: the top level reached, closed, or a type that never escalates
-    next_level_role: str | None
-    next_level_at: datetime | None
-    warning: str  # "breaches in 2 days", "breached 3 days ago; escalates to TR-SE in 5 hours", or ""
-    short: str = ""  # for a narrow column: "2d left", "5h left", "3d late"; "" once closed
-    urgency: str = ""  # "late" (past due), "soon" (due within sla.warn_before()), or ""
-
-
-def due_info(case_row, now: datetime | None = None) -> DueInfo:
-    """Due time, escalation level and the warnings of one case. `case_row` is anything with
-    created_at, due_at, closed_at, escalation_level and request_type (a Case, a Row, a dataclass)."""
-    now = now or clock.now()
-    mx = matrix()
-    level = case_row.escalation_level or 0
-    reached = mx.level(level)
-    is_open = case_row.closed_at is None
-    breached = (case_row.closed_at or now) > case_row.due_at
-    warnings = []
-    if is_open:
-        to_due = case_row.due_at - now
-        if to_due > timedelta(0):
-            if to_due <= sla.warn_before():
-                warnings.append(f"breaches in {_span(to_due)}")
-        else:
-            warnings.append(f"breached {_span(-to_due)} ago")
-    upcoming = mx.level(level + 1) if is_open and case_row.request_type in mx.applies_to else None
-    next_at = mx.reached_at(case_row.created_at, upcoming) if upcoming else None
-    if upcoming and next_at is not None:
-        if next_at <= now:
-            warnings.append(f"escalation to {upcoming.role} due at the next sweep")
-        elif next_at - now <= upcoming.warn_before:
-            warnings.append(f"escalates to {upcoming.role} in {_span(next_at - now)}")
-    return DueInfo(
-        due_at=case_row.due_at,
-        breached=breached,
-        level=level,
-        level_role=reached.role if reached else None,
-        next_level=upcoming.number if upcoming else None,
-        next_level_role=upcoming.role if upcoming else None,
-        next_level_at=next_at,
-        warning="; ".join(warnings),
-        **_badge(case_row.due_at, now, is_open),
-    )
-
-
-def _badge(due: datetime, now: datetime, is_open: bool) -> dict[str, str]:
-    """The short form of the same warning: "2d left" / "3d late", and how urgent it is."""
-    if not is_open:
-        return {"short": "", "urgency": ""}
-    if now > due:  # as `breached` counts it
-        late = sla.days_late(due, now)  # full days, as compensation counts them
-        short = f"{late}d late" if late else f"{_unit(now - due)} late"
-        return {"short": short, "urgency": "late"}
-    left = due - now
-    return {"short": f"{_unit(left)} left", "urgency": "soon" if left <= sla.warn_before() else ""}
-
-
-def _unit(delta: timedelta) -> str:
-    """The largest whole unit of a duration, in one letter: 2d, 5h, 40m."""
-    seconds = int(delta.total_seconds())
-    for unit, size in (("d", 86_400), ("h", 3_600)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds // 60}m"
-
-
-def _span(delta: timedelta) -> str:
-    """A duration as people say it: the largest whole unit, rounded down."""
-    seconds = int(delta.total_seconds())
-    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return "under a minute"
-
-
-# --- the sweep --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -539,3 +339,4 @@ def _passed(was: int, now: int) -> str:
 def _pending_days(created_at: datetime, at: datetime) -> str:
     days = (at - created_at) // timedelta(days=1)
     return f"{days} day{'s' if days != 1 else ''}"
+

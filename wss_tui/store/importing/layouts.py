@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from .ids import is_mobile
+from ..ids import is_mobile
 
 REASONS = {
     "bad-row": "the row has more or fewer fields than the header",

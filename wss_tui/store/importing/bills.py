@@ -2,7 +2,7 @@
 
 - Upsert by key (account ID, bill number): running an import again changes nothing it already did.
 - Bad rows never stop an import and are never dropped silently: each goes to a reject file beside the
-  input (`<name>.rejects.csv`) with its row number, a reason code (`import_layouts.REASONS`), one line of
+  input (`<name>.rejects.csv`) with its row number, a reason code (`layouts.REASONS`), one line of
   detail, and the row itself, so the file can be corrected and imported in its turn.
 - Each batch is one transaction. A killed or interrupted import leaves whole batches behind, never half a
   batch; since every write is an upsert, running the same import again completes it.
@@ -31,20 +31,20 @@ import operator
 import os
 import time
 from collections.abc import Callable
-from itertools import chain
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from pathlib import Path
 
 from sqlalchemy import Date, Engine, any_, bindparam, column, select, table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from . import marks, tariff
-from . import text as text_rule
-from .errors import Invalid
-from .import_layouts import AREA_OF, LAYOUTS, SYSTEM_OF, Bad, Column, Layout
-from .models import Account, Bill, Office
+from .. import marks, tariff
+from .. import text as text_rule
+from ..errors import Invalid
+from ..models import Account, Bill, Office
+from .layouts import AREA_OF, LAYOUTS, SYSTEM_OF, Bad, Column, Layout
 
 KINDS = ("accounts", "bills")
 SYSTEMS = ("ccb", "mpower")

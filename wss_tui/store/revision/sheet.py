@@ -10,12 +10,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from . import accounts, config, offices, powers, tariff, timefmt, todos
-from .errors import Denied, Invalid, NotFound, WssError
-from .models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
+from .. import accounts, config, offices, tariff, timefmt, todos
+from ..errors import Denied, Invalid, NotFound, WssError
+from ..models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
+from . import powers
+from .calc import BillFigures, Correction, figures_of, recompute
 from .powers import Route
-from .revision_calc import BillFigures, Correction, figures_of, recompute
-from .revision_rules import APPROVAL, AUDIT, OFFICER_CASE, REVIEW, rules
+from .rules import APPROVAL, AUDIT, REVIEW, rules
 
 REVISION_TODO_TYPES = (APPROVAL, REVIEW, AUDIT)  # To Dos about a revision, not the case's own work
 REVISED = "REVISED"

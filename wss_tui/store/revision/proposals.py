@@ -1,10 +1,10 @@
 """Bill revision, maker and checker: the maker proposes a recomputed bill from the complaint's To Do
 (or opens an officer's own revision case from an account); the proposal goes to the lowest officer
-whose financial power covers it (store/powers.py); that checker, never the maker, approves or rejects.
+whose financial power covers it (store/revision/powers.py); that checker, never the maker, approves or rejects.
 
 Approving posts everything in the caller's one unit of work: the old bill marked REVISED and kept,
 the revised bill recorded beside it, the difference posted to the account's balances, the To Dos and
-logs, the oversight (store/oversight.py). A failure anywhere leaves none of it.
+logs, the oversight (store/revision/oversight.py). A failure anywhere leaves none of it.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from . import cases, clock, ids, oversight, powers, routing, sla, timefmt, todos, work_todos
-from .errors import Denied, Invalid, Stale
-from .models import (
+from .. import cases, clock, ids, routing, sla, timefmt, todos, work_todos
+from .. import text as text_rule
+from ..errors import Denied, Invalid, Stale
+from ..models import (
     APPROVED,
     BEING_WORKED_ON,
     COMPLETE,
@@ -32,44 +33,25 @@ from .models import (
     Staff,
     ToDo,
 )
-from .revision_calc import Correction, check_remark, describe, figures_of, recompute, with_revised_figures
+from . import oversight, powers
+from .calc import Correction, check_remark, describe, figures_of, recompute, with_revised_figures
+
 # The screens read and act through this one module.
-from .revision_sheet import (  # noqa: F401
-    APPROVAL,
-    AUDIT,
-    DECIDE,
-    OFFICER_CASE,
-    PROPOSE,
-    REVIEW,
+from .rules import APPROVAL, OFFICER_CASE, rules
+from .sheet import (
     REVISED,
     REVISION_TODO_TYPES,
-    VIEW,
-    Preview,
     RevisionInfo,
-    Worksheet,
     active_staff,
     after_of,
     bill_of_account,
-    bill_worksheet,
     case_and_bill,
-    case_of,
     info,
-    latest_of_case,
     open_case_on,
-    preview,
     proposal_refusal,
     revision_of_todo,
     standing,
-    worksheet,
 )
-from .revision_rules import rules
-from . import text as text_rule
-
-__all__ = [
-    "APPROVAL", "AUDIT", "DECIDE", "OFFICER_CASE", "PROPOSE", "REVIEW", "REVISION_TODO_TYPES", "VIEW",
-    "Preview", "RevisionInfo", "Worksheet", "approve", "bill_worksheet", "case_of", "info", "latest_of_case",
-    "open_officer_case", "preview", "propose", "reject", "revision_of_todo", "worksheet",
-]
 
 ISSUED = "ISSUED"
 BILL_NO_CHARS = 14

@@ -34,10 +34,11 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 from sqlmodel import Session
 
-from . import clock, config, marks, numbers, otp, sms
-from .errors import Invalid
-from .models import SmsOutbox
-from .sms_senders import CONFIG, ConsoleSender, Message, Sender, SendFailed, from_config
+from .. import clock, config, marks, numbers
+from ..errors import Invalid
+from ..models import SmsOutbox
+from . import outbox
+from .senders import CONFIG, ConsoleSender, Message, Sender, SendFailed, from_config
 
 QUEUED, SENDING, SENT, FAILED, CANCELLED = "QUEUED", "SENDING", "SENT", "FAILED", "CANCELLED"
 STATUSES = (QUEUED, SENDING, SENT, FAILED, CANCELLED)
@@ -187,8 +188,8 @@ def claim(engine: Engine, settings: Settings, limit: int) -> list[Claim]:
             .returning(T.c.id, T.c.template, T.c.text)
         ).all()
         for r in abandoned:
-            if r.template in sms.SECRET_TEMPLATES:
-                conn.execute(update(T).where(T.c.id == r.id).values(text=sms.redacted(r.template, r.text)))
+            if r.template in outbox.SECRET_TEMPLATES:
+                conn.execute(update(T).where(T.c.id == r.id).values(text=outbox.redacted(r.template, r.text)))
         pick = select(T.c.id).where(due).order_by(T.c.next_try_at, T.c.id).limit(limit)
         if conn.dialect.name == "postgresql":
             pick = pick.with_for_update(skip_locked=True)
@@ -215,7 +216,7 @@ def mark_sent(engine: Engine, claim: Claim, gateway_id: str) -> None:
             update(T)
             .where(T.c.id == claim.message.id, T.c.status != SENT)
             .values(status=SENT, sent_at=clock.now(), gateway_id=gateway_id[:64], next_try_at=None, last_error=None,
-                    text=sms.redacted(claim.message.template, claim.message.text))
+                    text=outbox.redacted(claim.message.template, claim.message.text))
         )
 
 
@@ -228,7 +229,7 @@ def mark_failed(engine: Engine, claim: Claim, settings: Settings, reason: str) -
     if claim.tries >= settings.max_tries:
         status, next_try = FAILED, None
         reason = f"gave up after {claim.tries} tries: {reason}"
-        text = sms.redacted(claim.message.template, text)
+        text = outbox.redacted(claim.message.template, text)
     else:
         status, next_try = QUEUED, now + settings.backoff(claim.tries)
     with _unit(engine) as conn:
@@ -291,6 +292,8 @@ def mint(engine: Engine, c: Claim) -> Message | str:
     CANCELLED), or "" when this run's claim has lapsed and another run holds the message."""
     if c.otp_id is None:
         return c.message
+    from .. import otp  # here, not at the top: otp → closure → cases → sms would import in a circle
+
     code, code_hash = otp.new_code()  # before the unit of work: argon2 holds no lock
     with _unit(engine) as conn:
         held = select(T.c.id).where(T.c.id == c.message.id, T.c.status == SENDING, T.c.tries == c.tries)
@@ -300,7 +303,7 @@ def mint(engine: Engine, c: Claim) -> Message | str:
             conn.execute(update(T).where(T.c.id == c.message.id).values(status=CANCELLED, next_try_at=None, last_error=NOT_NEEDED))
             return NOT_NEEDED
     m = c.message
-    return Message(m.id, m.mobile, m.template, m.language, sms.with_code(m.text, code), secret=code)
+    return Message(m.id, m.mobile, m.template, m.language, outbox.with_code(m.text, code), secret=code)
 
 
 def _send_one(engine: Engine, sender: Sender, settings: Settings, c: Claim, report: Report) -> None:

@@ -2,12 +2,12 @@
 
 A sender knows nothing of the outbox: it gets one `Message`, returns the gateway's message ID, or raises
 `SendFailed` with one line saying what went wrong. Claiming, retrying and giving up are
-`sms_delivery`'s business, so every sender gets them the same way.
+`delivery`'s business, so every sender gets them the same way.
 
 - `ConsoleSender` (the default) writes each message out instead of sending it: for demos, tests, and an
   office without a gateway contract yet. Standard error is the journal under systemd, readable by more
   people than the consumer: an OTP's code is written masked unless `[console] show_otp = true` (or the
-  database is a demo's, see sms_delivery.configured).
+  database is a demo's, see delivery.configured).
 - `HttpSender` speaks to the HTTP APIs Indian bulk-SMS gateways offer: a URL, GET or POST, parameters
   carrying the mobile, the text, the DLT-registered sender ID and the DLT template ID of the text, an API
   key read from the environment, and a Unicode flag for Hindi.
@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TextIO
 
-from . import config, sms
-from .errors import Invalid
+from .. import config
+from ..errors import Invalid
+from . import outbox
 
 CONFIG = "sms_gateway.toml"
 PLACEHOLDERS = frozenset({"mobile", "text", "sender_id", "template_id", "api_key", "unicode", "ref", "template", "language"})
@@ -94,7 +95,7 @@ class ConsoleSender:
         if self.show_otp:
             return message.text
         text = message.text.replace(message.secret, "*" * len(message.secret)) if message.secret else message.text
-        return sms.redacted(message.template, text)
+        return outbox.redacted(message.template, text)
 
     def send(self, message: Message) -> str:
         template_id = dlt_template_id(self.dlt, message)

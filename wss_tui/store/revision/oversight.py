@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from . import clock, offices, timefmt, work_todos
-from .models import BillRevision
-from .revision_rules import AUDIT, REVIEW, audit_salt, rules
+from .. import clock, offices, timefmt, work_todos
+from ..models import BillRevision
+from .rules import AUDIT, REVIEW, audit_salt, rules
 
 _SCALE = 2**64
 

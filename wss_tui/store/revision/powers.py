@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session
 
-from . import config, offices, timefmt
-from .errors import Denied, Invalid
-from .models import Office, Staff
-from .revision_rules import Approver, approvers
+from .. import config, offices, timefmt
+from ..errors import Denied, Invalid
+from ..models import Office, Staff
+from .rules import Approver, approvers
 
 
 @dataclass(frozen=True)
