@@ -60,6 +60,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; keep 127.0.0.1 behind a TLS reverse proxy."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
     public_url: str = typer.Option(None, "--public-url", help="The address browsers use, when behind a proxy (e.g. https://wss.office/)."),
+    max_sessions: int = typer.Option(30, "--max-sessions", min=1, max=1000, envvar="WSS_SERVE_MAX_SESSIONS",
+                                     help="Sessions at once (each a `wss tui` of ~80 MB); the next browser is told to wait."),
 ) -> None:
     """Offer the To Do app in a web browser (textual-serve): each visitor gets `wss tui` and its login."""
     import os
@@ -69,11 +71,11 @@ def serve(
 
     engine(ctx)  # a missing schema is one `error:` line now, not in every browser later
     try:
-        from textual_serve.server import Server
+        from wss_tui.serve import WssServer
     except ImportError:
         fail("serve: textual-serve is not installed; pip install 'wss-tui[serve]'")
     # Each browser gets its own `wss tui` process; the database reaches it through the environment,
     # not its command line, where `ps` would show a password.
     os.environ["WSS_DATABASE_URL"] = db.database_url(ctx.obj.db_url if ctx.obj else None)
     command = f"{shlex.quote(sys.executable)} -m wss_tui tui"
-    Server(command, host=host, port=port, title="WSS To Do", public_url=public_url).serve()
+    WssServer(command, max_sessions=max_sessions, host=host, port=port, title="WSS To Do", public_url=public_url).serve()
