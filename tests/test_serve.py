@@ -7,6 +7,7 @@ websocket the page would, reads what the app draws, and types the user ID and pa
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import socket
 import subprocess
@@ -34,10 +35,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_serve(demo_url: str, *args: str) -> tuple[subprocess.Popen, str]:
+def start_serve(demo_url: str, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "wss_tui", "--db", demo_url, "serve", "--port", str(port), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -185,3 +186,23 @@ def test_the_browsers_address_is_believed_only_from_the_local_proxy():
     assert client_address(request("10.9.9.9", **{"X-Real-IP": "10.4.5.6"})) == "10.9.9.9"  # not through the proxy
     assert client_address(request("127.0.0.1", **{"X-Real-IP": "<b>x</b>"})) == "127.0.0.1"  # not an address
     assert client_address(request("127.0.0.1")) == "127.0.0.1"
+
+
+async def test_a_browser_session_left_alone_locks_and_opens_again_with_the_password(demo_url):
+    proc, url = start_serve(demo_url, env={"WSS_LOCK_AFTER_MINUTES": "0.05"})  # 3 seconds
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.ws_connect(url + "/ws?width=80&height=24", origin=url) as ws:
+                browser = Browser(ws)
+                await browser.wait_for("staff login")
+                await browser.type(CLERK + "\r")
+                await asyncio.sleep(0.3)
+                await browser.type(PASSWORDS["TR-SDC"] + "\r")
+                await browser.wait_for("To Do Search")
+                browser.seen = b""
+                await browser.wait_for("Session locked")
+                await browser.type(PASSWORDS["TR-SDC"] + "\r")
+                browser.seen = b""
+                await browser.wait_for("To Do Search")
+    finally:
+        stop_serve(proc)
