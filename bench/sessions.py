@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -59,6 +59,8 @@ def session(url: str, user_id: str, sdo: str, rounds: int, think: tuple[float, f
 
 
 async def _session(url, user_id, sdo, rounds, think, gate, rng) -> dict:
+    from textual.pilot import WaitForScreenTimeout
+
     from wss_tui.app import make_app
     from wss_tui.screens import base
     from wss_tui.store import db
@@ -68,6 +70,7 @@ async def _session(url, user_id, sdo, rounds, think, gate, rng) -> dict:
     store: dict[str, list[float]] = defaultdict(list)
     painted: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
+    stalls: list[str] = []
     lock = threading.Lock()
 
     def timed(unit):
@@ -115,12 +118,18 @@ async def _session(url, user_id, sdo, rounds, think, gate, rng) -> dict:
             """`keys` typed (a dialog opened, a field filled), then `then` timed: the key that asks the store."""
             if then:
                 action["now"] = f"{name}-typing"
-                await pilot.press(*keys)
+                try:
+                    await pilot.press(*keys)
+                except WaitForScreenTimeout:
+                    stalls.append(name)
                 await settle()
                 keys = then
             action["now"] = name
             start = time.perf_counter()
-            await pilot.press(*keys)
+            try:
+                await pilot.press(*keys)
+            except WaitForScreenTimeout:  # the test driver's 30 s wait, not the app: the machine is overloaded
+                stalls.append(name)
             await settle()
             after = [t for t in shown if t > start]
             painted[name].append(((after[-1] if after else time.perf_counter()) - start) * 1000)
@@ -131,7 +140,8 @@ async def _session(url, user_id, sdo, rounds, think, gate, rng) -> dict:
         await act("login", *user_id, "enter", *CLERK_PASSWORD, then=("enter",))
         if app.who is None:
             errors.append("login failed")
-            return {"user": user_id, "errors": errors, "store": {}, "painted": {}, "rss_login": rss_mb(), "rss_end": rss_mb()}
+            return {"user": user_id, "errors": errors, "store": {}, "painted": {}, "rss_login": rss_mb(),
+                    "rss_end": rss_mb(), "stalls": stalls}
         rss_login = rss_mb()
         for n in range(rounds):
             for name, keys, then in (("search", ("f5",), ()), ("open", ("enter",), ()), ("take", ("t",), ()),
@@ -148,7 +158,7 @@ async def _session(url, user_id, sdo, rounds, think, gate, rng) -> dict:
                     break  # nothing left in the clerk's list: a search again next round
         rss_end = rss_mb()
     return {"user": user_id, "errors": errors, "store": dict(store), "painted": dict(painted),
-            "rss_login": rss_login, "rss_end": rss_end}
+            "rss_login": rss_login, "rss_end": rss_end, "stalls": stalls}
 
 
 # --- the run -------------------------------------------------------------------------------------------
@@ -234,8 +244,12 @@ def main() -> None:
     print(f"{args.sessions} sessions, at most {args.active} acting at once, {args.rounds} rounds, "
           f"think {args.think[0]:g}–{args.think[1]:g} s: {wall:.0f} s")
     print(f"errors: {len(errors)}")
-    for e in errors[:10]:
-        print("   ", e)
+    for e, n in Counter(errors).most_common(10):
+        print(f"    {n} x {e}")
+    stalls = [a for r in got for a in r.get("stalls", [])]
+    if stalls:
+        print(f"driver stalls (Pilot waited 30 s for the app to take a key; the machine, not an error): "
+              f"{len(stalls)} {dict(Counter(stalls))}")
     print(f"{'action':<9} {'n':>5} {'store p50':>10} {'store p95':>10} {'painted p50':>12} {'painted p95':>12}  (ms)")
     for action in ("login", "search", "open", "take", "log", "forward", "back"):
         s = [v for r in got for v in r["store"].get(action, [])]

@@ -211,6 +211,8 @@ class WssApp(App[None]):
                                 self.action_manage_todos)
 
     def check_action(self, action: str, parameters) -> bool | None:
+        if self.locked and action not in ("log_out", "quit", "toggle_contrast"):
+            return False  # nothing reaches past the lock: no palette, no help, no other screen
         if action == "manage_todos":
             # Officers only (store/todo_manage.py): a clerk is not shown the key at all.
             from wss_tui.screens.todo_manage import TodoManageScreen
@@ -255,6 +257,9 @@ class WssApp(App[None]):
 
     def action_help(self) -> None:
         from wss_tui.screens.help import HelpScreen
+
+        if self.locked:
+            return
 
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
