@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from wss_tui.store import db, importing
-from wss_tui.store.importing import bills
 from wss_tui.store.errors import Invalid
-from wss_tui.store.importing.layouts import REASONS, Bad, CachedDate, Digits, Number, Rupees, _iso
+from wss_tui.store.importing import writer
+from wss_tui.store.importing.fields import REASONS, Bad, CachedDate, Digits, Number, Rupees, _iso
 from wss_tui.store.models import Account, Bill
 
 WSS = Path(sys.executable).parent / "wss"
@@ -251,7 +251,7 @@ def test_an_interrupted_import_keeps_whole_batches_and_running_it_again_complete
 def test_a_failure_inside_a_batch_leaves_none_of_that_batch(engine, tmp_path, monkeypatch):
     path = tmp_path / "bills.csv"
     numbers = ccb_bills_file(engine, path, 50)
-    real = bills._Run._upsert
+    real = writer.Writer.upsert
     calls = []
 
     def half_then_crash(self, conn, rows):
@@ -261,12 +261,12 @@ def test_a_failure_inside_a_batch_leaves_none_of_that_batch(engine, tmp_path, mo
             raise OSError("disk full")  # … then the process fails
         real(self, conn, rows)
 
-    monkeypatch.setattr(bills._Run, "_upsert", half_then_crash)
+    monkeypatch.setattr(writer.Writer, "upsert", half_then_crash)
     with pytest.raises(OSError):
         run(engine, path, "bills", "ccb", batch_size=10)
     assert count(engine, Bill, Bill.bill_no.in_(numbers)) == 20  # the two whole batches, nothing of the third
 
-    monkeypatch.setattr(bills._Run, "_upsert", real)
+    monkeypatch.setattr(writer.Writer, "upsert", real)
     assert run(engine, path, "bills", "ccb", batch_size=10).inserted == 30
     assert count(engine, Bill, Bill.bill_no.in_(numbers)) == 50
 

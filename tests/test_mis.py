@@ -1,7 +1,7 @@
 """The MIS figures equal an independent count over the same rows, at every level and in every scope.
 
 `expected()` below reads the demo's cases, bills, To Dos, closures and revisions into plain Python and
-counts them by the rules as the issue states them — nothing shared with store/mis.py but the data.
+counts them by the rules as the issue states them — nothing shared with store/mis/ but the data.
 """
 
 from __future__ import annotations

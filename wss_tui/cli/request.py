@@ -36,21 +36,10 @@ def new(
     as_json: bool = typer.Option(False, "--json", help="Print the receipt as one JSON object."),
 ) -> None:
     """Register a consumer's request; prints the request ID the consumer is given."""
-    from wss_tui.store import attachments, db, intake
+    from wss_tui.services import intake
 
-    docs = [attachments.read(path) for path in attach or ()]
-    eng = engine(ctx)
-    with db.write(eng) as session:
-        receipt = intake.submit_request(
-            session,
-            account_id=account,
-            bill_no=bill,
-            reason=reason,
-            request_type=request_type,
-            channel=channel.value,
-            attachments=docs,
-            operator_id=operator,
-        )
+    receipt = intake.register(engine(ctx), operator, account_id=account, bill_no=bill, reason=reason,
+                              request_type=request_type, channel=channel.value, attach=attach or ())
     if as_json:
         print_json(
             dict(

@@ -94,7 +94,7 @@ class AccountScreen(WssScreen):
 
     def compose(self) -> ComposeResult:
         yield UserHeader("Account · Current Context", self.who)
-        yield FieldGrid(FIELDS, prefix="c", id="context")
+        yield FieldGrid(FIELDS, prefix="c", bold={"person", "account", "current"}, id="context")
         with TabbedContent(id="account-tabs", initial="activity-tab"):
             with TabPane("Activity History", id="activity-tab"):
                 yield DataTable(id="activity", cursor_type="row", zebra_stripes=True)

@@ -184,7 +184,7 @@ def lock_after_seconds() -> float:
     return minutes * 60
 
 
-# --- routing (data/routing.toml; store/routing.py applies it) -------------------------------------
+# --- routing (data/routing.toml; store/routing/ applies it) -------------------------------------
 
 LEAST_LOADED, QUEUE, NAMED_USER, POOL = "least-loaded", "queue", "user", "pool"
 ROUTING_POLICIES = (LEAST_LOADED, QUEUE, NAMED_USER, POOL)

@@ -49,7 +49,7 @@ class Receipt:
     office_name: str
     due_at: datetime
     sms_mobile: str | None  # None: the account has no registered mobile, so no SMS was queued
-    assigned_to: str | None = None  # who the To Do was routed to (store/routing.py); None: the role queue
+    assigned_to: str | None = None  # who the To Do was routed to (store/routing/); None: the role queue
     assigned_to_name: str | None = None
 
 
