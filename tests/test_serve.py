@@ -39,7 +39,7 @@ def start_serve(demo_url: str, *args: str, env: dict[str, str] | None = None) ->
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "wss_tui", "--db", demo_url, "serve", "--port", str(port), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # a busy machine: Textual and aiohttp take their time to import
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -78,7 +78,7 @@ class Browser:
     def text(self) -> str:
         return ANSI.sub(b"", self.seen).decode("utf-8", errors="replace")
 
-    async def wait_for(self, wanted: str, timeout: float = 30) -> None:
+    async def wait_for(self, wanted: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while wanted not in self.text():
             left = deadline - time.monotonic()
