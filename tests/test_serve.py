@@ -189,7 +189,7 @@ def test_the_browsers_address_is_believed_only_from_the_local_proxy():
 
 
 async def test_a_browser_session_left_alone_locks_and_opens_again_with_the_password(demo_url):
-    proc, url = start_serve(demo_url, env={"WSS_LOCK_AFTER_MINUTES": "0.05"})  # 3 seconds
+    proc, url = start_serve(demo_url, env={"WSS_LOCK_AFTER_MINUTES": "0.25"})  # 15 s: the login lands first
     try:
         async with aiohttp.ClientSession() as http:
             async with http.ws_connect(url + "/ws?width=80&height=24", origin=url) as ws:

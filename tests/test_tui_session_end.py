@@ -85,7 +85,8 @@ def test_an_idle_session_locks_in_a_real_terminal_and_keeps_the_open_dialog(demo
     with db.read(engine) as session:
         todo_id = todos.search(session, CLERK, SearchFilter(status=BEING_WORKED_ON), limit=1).rows[0].todo_id
     note = "Reading taken at the meter: 4512"
-    term = Terminal([str(WSS), "--db", demo_url, "tui"], env={LOCK_AFTER_ENV: "0.05"}, width=80, height=24)
+    # 15 s: long enough for every step before it to land on a busy machine, short enough to wait for.
+    term = Terminal([str(WSS), "--db", demo_url, "tui"], env={LOCK_AFTER_ENV: "0.25"}, width=80, height=24)
     try:
         log_in_at_terminal(term, CLERK, PASSWORDS["TR-SDC"])
         term.wait_for("To Do Search")
@@ -93,11 +94,11 @@ def test_an_idle_session_locks_in_a_real_terminal_and_keeps_the_open_dialog(demo
         term.keys("u")
         term.wait_for("Add log entry")
         term.type(note)
-        locked = term.wait_for("Session locked", timeout=30)  # 3 s without a key
+        locked = term.wait_for("Session locked", timeout=60)
         assert note not in locked and todo_id not in locked  # what was on screen is covered
         term.type(PASSWORDS["TR-SDC"])
         term.keys("Enter")
-        term.wait_for(note)  # the dialog again, with what was typed
+        term.wait_for(note, timeout=30)  # the dialog again, with what was typed (argon2 first)
         term.keys("Enter")
         term.wait_for("User Details  Reading taken at")
     finally:
