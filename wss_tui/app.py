@@ -199,9 +199,9 @@ class WssApp(App[None]):
     @work(thread=True, group="session-log", exit_on_error=False)
     def _record(self, user_id: str, event: str, minutes: str = "") -> None:
         """In the staff log (`wss staff log`); a database that is down must not stop a lock or a logout."""
-        from wss_tui.store import staff_admin
+        from wss_tui.services import auth
 
-        staff_admin.record_session(self.engine, user_id, event, minutes=minutes)
+        auth.session_event(self.engine, user_id, event, minutes=minutes)
 
     def get_system_commands(self, screen):
         # No "Screenshot": over SSH it would write consumers' details to a file on the office server.

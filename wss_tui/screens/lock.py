@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from wss_tui.plain import plain
 from wss_tui.screens.base import describe_error
-from wss_tui.store import auth
+from wss_tui.services import auth
 from wss_tui.store.errors import WssError
 
 
@@ -67,7 +67,7 @@ class LockScreen(ModalScreen[bool]):
     def _check(self, password: str) -> None:
         try:
             # The login's own check: a wrong password counts toward the lock-out as at the login screen.
-            auth.attempt_login(self.app.engine, self.user_id, password)  # type: ignore[attr-defined]
+            auth.login(self.app.engine, self.user_id, password)  # type: ignore[attr-defined]
         except WssError as exc:
             self.post_message(Refused(str(exc)))
             return
