@@ -33,7 +33,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from wss_tui.store import db, importer, tariff
+from wss_tui.store import db, importing, tariff
 from wss_tui.store.models import Office
 from wss_tui.store.offices import office_rows
 

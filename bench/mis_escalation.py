@@ -303,15 +303,15 @@ def measure_mis(engine: Engine, path: Path, runs: int) -> list[str]:
     # The first of the report's statements alone: the pending figures by office (ages, due today,
     # breached, levels, compensation), through SQLAlchemy as the report runs it.
     start, end = mis.this_month(NOW)
-    place = mis._Place(None, "All discoms", mis.ALL, "/")
-    pending_stmt = mis._statements(place, "discom", len(escalation.matrix().levels), NOW, start, end)[0]
+    place = mis.scope.Place(None, "All discoms", mis.ALL, "/")
+    pending_stmt = mis.query.statements(place, "discom", len(escalation.matrix().levels), NOW, start, end)[0]
 
     def store_pending():
         with db.read(engine) as s:
             return s.connection().execute(pending_stmt).all()
 
     # The query built by the same store code: count and the four ageing buckets only.
-    ages_stmt = mis._grouped(place, "discom", [Case.__table__.c.closed_at.is_(None)], mis._pending_metrics(4, NOW)[:5])
+    ages_stmt = mis.query.grouped(place, "discom", [Case.__table__.c.closed_at.is_(None)], mis.query.pending_metrics(4, NOW)[:5])
 
     def store_ages():
         with db.read(engine) as s:

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from wss_tui.store import db, intake, revision, todos, work_todos
 from wss_tui.store.models import Bill, Case
-from wss_tui.store.revision_calc import Correction
+from wss_tui.store.revision.calc import Correction
 
 CLERK, CLERK2, SDO, EE, ACC = "INR1-SDC1", "INR1-SDC2", "INR1-SDO", "INR-EE", "INR-ACC"
 SE, CE, DIRC, ADMIN = "LKOC1-SE", "LKO-CE", "MVVNL-DIRC", "MVVNL-ADM"

@@ -11,7 +11,7 @@ import re
 
 from sqlalchemy import select
 
-from wss_tui.store import db, sms_delivery
+from wss_tui.store import db, sms
 from wss_tui.store.models import SmsOutbox
 
 
@@ -28,7 +28,7 @@ class Capture:
 
 def deliver(engine, sender=None):
     sender = sender or Capture()
-    sms_delivery.deliver(engine, sender, sms_delivery.Settings())
+    sms.deliver(engine, sender, sms.Settings())
     return sender
 
 

@@ -12,7 +12,7 @@ import pytest
 from wss_tui.store import config, db, escalation, timefmt, todo_rights, todos
 from wss_tui.store.errors import Denied, Invalid
 from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN, Staff
-from wss_tui.store.revision_rules import rules
+from wss_tui.store.revision.rules import rules
 
 from ._revision_data import (ACC, ADMIN, CLERK, CLERK2, DIRC, EE, SDO, SE, approve, arrear_by, complaint, counts,
                              detail, propose, version)
@@ -276,9 +276,10 @@ def test_each_to_do_type_has_its_working_roles_from_data():
 def data_copy(tmp_path, monkeypatch):
     import shutil
 
-    from wss_tui.store import calendar, revision_rules
+    from wss_tui.store import calendar
+    from wss_tui.store.revision import rules
 
-    caches = (config.request_types, revision_rules.rules, escalation.matrix, calendar.load_settings)
+    caches = (config.request_types, rules.rules, escalation.matrix, calendar.load_settings)
     data = tmp_path / "data"
     shutil.copytree(config.data_dir(), data)
     monkeypatch.setenv("WSS_DATA_DIR", str(data))

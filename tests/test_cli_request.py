@@ -152,11 +152,6 @@ def _bad(engine, tmp_path):
             [*ok, "--attach", str(empty)],
             "attach: empty.png is empty; attach the scanned bill or document itself",
         ),
-        "unknown type": (
-            [*ok, "--type", "refund"],
-            "type: unknown request type 'refund'; use one of: bill-correction, mobile-email, name-address, "
-            "category-change, ownership-change, meter, load-change, permanent-disconnection",
-        ),
         "walk-in without operator": (
             [*ok, "--channel", "walk-in"],
             "operator: a walk-in request is entered by a counter operator; give the operator's user ID",
@@ -176,7 +171,6 @@ BAD_NAMES = [
     "attachment is a directory",
     "attachment is text named pdf",
     "attachment empty",
-    "unknown type",
     "walk-in without operator",
 ]
 
@@ -186,6 +180,18 @@ def test_bad_input_exits_1_with_one_error_line_and_writes_nothing(engine, demo_u
     args, line = _bad(engine, tmp_path)[name]
     before = counts(engine)
     refused(wss(demo_url, "request", "new", *args), line)
+    assert counts(engine) == before
+
+
+def test_an_unknown_request_type_is_a_usage_error_naming_the_types(engine, demo_url):
+    account_id, bill_no, _ = free_bill(engine)
+    before = counts(engine)
+    result = wss(demo_url, "request", "new", "--account", account_id, "--bill", bill_no, "--reason", REASON, "--type", "refund")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: Invalid value for '--type': 'refund' is not one of 'bill-correction', 'mobile-email', 'name-address', "
+        "'category-change', 'ownership-change', 'meter', 'load-change', 'permanent-disconnection'. "
+        "(see `wss request new --help`)\n")
     assert counts(engine) == before
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, insert, select
 
-from wss_tui.store import auth, config, db, demo, importer, marks, staff_admin
+from wss_tui.store import auth, config, db, demo, importing, marks, staff_admin
 from wss_tui.store.errors import Invalid
 from wss_tui.store.models import Account, Bill, Case, DbMark, Office, Staff, ToDo, ToDoCharacteristic, ToDoLog
 from wss_tui.store.offices import office_rows
@@ -179,7 +179,7 @@ def test_reset_refuses_a_database_with_imported_data_unless_forced(tmp_path, dem
     extract = tmp_path / "ccb_accounts.csv"
     shutil.copyfile(SAMPLES / "ccb_accounts.csv", extract)
     engine = db.make_engine(demo_url)
-    imported = importer.import_file(engine, extract, kind="accounts", system="ccb")
+    imported = importing.import_file(engine, extract, kind="accounts", system="ccb")
     engine.dispose()
     assert imported.inserted > 0
     before = accounts_in(demo_url)
@@ -213,7 +213,7 @@ def test_reset_refuses_an_unmarked_database_holding_accounts(empty_engine, db_ur
         conn.execute(insert(Office), office_rows())
     extract = tmp_path / "ccb_accounts.csv"
     shutil.copyfile(SAMPLES / "ccb_accounts.csv", extract)
-    importer.import_file(empty_engine, extract, kind="accounts", system="ccb")
+    importing.import_file(empty_engine, extract, kind="accounts", system="ccb")
     with empty_engine.begin() as conn:  # as a version before the marks would have left it
         conn.execute(delete(DbMark))
     out = wss_demo(db_url)

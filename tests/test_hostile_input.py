@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from wss_tui.store import attachments, db, intake, mis, offices, otp, revision, staff_admin, text, todos
 from wss_tui.store.errors import Invalid
-from wss_tui.store.revision_calc import Correction
+from wss_tui.store.revision.calc import Correction
 from wss_tui.store.todos import SearchFilter
 
 from ._cli import wss as run_wss

@@ -18,9 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
-from wss_tui.store import db, importer
+from wss_tui.store import db, importing
 from wss_tui.store.errors import Invalid
-from wss_tui.store.import_layouts import REASONS, Bad, CachedDate, Digits, Number, Rupees, _iso
+from wss_tui.store.importing import writer
+from wss_tui.store.importing.fields import REASONS, Bad, CachedDate, Digits, Number, Rupees, _iso
 from wss_tui.store.models import Account, Bill
 
 from ._cli import wss as run_wss
@@ -41,11 +42,11 @@ def samples(tmp_path) -> Path:
     return folder
 
 
-def run(engine, path: Path, kind: str, system: str, **kwargs) -> importer.ImportSummary:
-    return importer.import_file(engine, path, kind=kind, system=system, **kwargs)
+def run(engine, path: Path, kind: str, system: str, **kwargs) -> importing.ImportSummary:
+    return importing.import_file(engine, path, kind=kind, system=system, **kwargs)
 
 
-def rejects(summary: importer.ImportSummary) -> list[dict[str, str]]:
+def rejects(summary: importing.ImportSummary) -> list[dict[str, str]]:
     with open(summary.reject_file, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 
@@ -234,7 +235,7 @@ def test_an_interrupted_import_keeps_whole_batches_and_running_it_again_complete
     numbers = ccb_bills_file(engine, path, 50)
     batches = []
 
-    def ctrl_c_after_two_batches(progress: importer.Progress) -> None:
+    def ctrl_c_after_two_batches(progress: importing.Progress) -> None:
         batches.append(progress.rows)
         if len(batches) == 2:
             raise KeyboardInterrupt
@@ -252,7 +253,7 @@ def test_an_interrupted_import_keeps_whole_batches_and_running_it_again_complete
 def test_a_failure_inside_a_batch_leaves_none_of_that_batch(engine, tmp_path, monkeypatch):
     path = tmp_path / "bills.csv"
     numbers = ccb_bills_file(engine, path, 50)
-    real = importer._Run._upsert
+    real = writer.Writer.upsert
     calls = []
 
     def half_then_crash(self, conn, rows):
@@ -262,12 +263,12 @@ def test_a_failure_inside_a_batch_leaves_none_of_that_batch(engine, tmp_path, mo
             raise OSError("disk full")  # … then the process fails
         real(self, conn, rows)
 
-    monkeypatch.setattr(importer._Run, "_upsert", half_then_crash)
+    monkeypatch.setattr(writer.Writer, "upsert", half_then_crash)
     with pytest.raises(OSError):
         run(engine, path, "bills", "ccb", batch_size=10)
     assert count(engine, Bill, Bill.bill_no.in_(numbers)) == 20  # the two whole batches, nothing of the third
 
-    monkeypatch.setattr(importer._Run, "_upsert", real)
+    monkeypatch.setattr(writer.Writer, "upsert", real)
     assert run(engine, path, "bills", "ccb", batch_size=10).inserted == 30
     assert count(engine, Bill, Bill.bill_no.in_(numbers)) == 50
 
@@ -441,7 +442,7 @@ def test_rupees_become_exact_paise():
 
 def test_the_samples_and_the_formats_document_agree():
     doc = (Path(__file__).resolve().parent.parent / "docs" / "import-formats.md").read_text(encoding="utf-8")
-    for (kind, system), layout in importer.LAYOUTS.items():
+    for (kind, system), layout in importing.LAYOUTS.items():
         header = (SAMPLES / f"{system}_{kind}.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
         assert sorted(header) == sorted(c.header for c in layout.columns)
         for column in layout.columns:

@@ -1,7 +1,7 @@
 """The MIS figures equal an independent count over the same rows, at every level and in every scope.
 
 `expected()` below reads the demo's cases, bills, To Dos, closures and revisions into plain Python and
-counts them by the rules as the issue states them — nothing shared with store/mis.py but the data.
+counts them by the rules as the issue states them — nothing shared with store/mis/ but the data.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def data(engine):
         subs = dict(conn.execute(select(Account.account_id, Account.subdivision_code)).all())
         staff = conn.execute(select(Staff.user_id, Staff.office_code).where(Staff.role == "TR-SDC")).all()
         clerk_of = {office: user for user, office in staff}
-        # Closures as store/closure.py records them: by OTP, by an EE without, by an officer; the rest
+        # Closures as store/revision/closure.py records them: by OTP, by an EE without, by an officer; the rest
         # have none (closed before closures were recorded).
         methods = ("OTP", "NO-OTP", "OFFICER")
         conn.execute(

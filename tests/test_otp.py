@@ -8,11 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from wss_tui.store import clock, closure, db, otp, revision, todos
+from wss_tui.store import clock, db, otp, revision, todos
+from wss_tui.store.revision import closure
 from wss_tui.store.errors import Denied, Invalid, Stale
 from wss_tui.store.models import COMPLETE, Case, CaseClosure, CaseLog, CustomerContact, SmsOutbox
-from wss_tui.store.revision_calc import Correction
-from wss_tui.store.revision_rules import rules
+from wss_tui.store.revision.calc import Correction
+from wss_tui.store.revision.rules import rules
 
 from ._sms_capture import otp_sent
 from ._revision_data import (CLERK, CLERK2, EE, OTHER_EE, SDO, Complaint, approve, bill_of, complaint, counts, detail,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wss_tui.store import oversight
+from wss_tui.store.revision import oversight
 
 LAKH, CRORE = 1_00_000 * 100, 1_00_00_000 * 100  # paise
 N = 20_000

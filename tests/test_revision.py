@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from wss_tui.store import db, oversight, powers, revision, sla, todos
+from wss_tui.store import db, revision, sla, todos
+from wss_tui.store.revision import oversight, powers
 from wss_tui.store.errors import Denied, Invalid, NotFound, Stale
 from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN, BillRevision, Case, CaseLog, SmsOutbox, Staff
-from wss_tui.store.revision_calc import Correction
+from wss_tui.store.revision.calc import Correction
 
 from ._revision_data import (ACC, ADMIN, CIRCLE, CLERK, CLERK2, DIRC, DISCOM, DIVISION, EE, OTHER_SDO, SDO, SE,
                              SUB, ZONE, approve, arrear_by, bill_of, complaint, counts, detail, execute, forward_to,

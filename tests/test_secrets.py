@@ -16,10 +16,10 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from wss_tui.store import clock, db, marks, sms_delivery, todos
+from wss_tui.store import clock, db, marks, sms, todos
 from wss_tui.store.errors import Invalid
 from wss_tui.store.models import Case, CaseOtp, SmsOutbox, ToDo
-from wss_tui.store.sms_senders import ConsoleSender, SendFailed, from_config
+from wss_tui.store.sms.senders import ConsoleSender, SendFailed, from_config
 
 from ._revision_data import CLERK, EE
 from ._sms_capture import Capture, deliver
@@ -119,7 +119,7 @@ def test_a_retry_mints_a_new_code_and_the_first_stops_working(engine, fixed_cloc
     c = revised(engine)
     send(engine, c)
     failing = FailOtp()
-    assert sms_delivery.deliver(engine, failing, sms_delivery.Settings(backoff_seconds=1)).retrying == 1
+    assert sms.deliver(engine, failing, sms.Settings(backoff_seconds=1)).retrying == 1
     first = code_of(failing.seen[0])
     row = otp_row(engine, c.case_id)
     assert not SIX.search(otp_messages(engine, c.case_id)[0].text)  # a failed try leaves it masked too
@@ -137,9 +137,9 @@ def test_an_otp_replaced_before_it_went_is_not_sent(engine):
     send(engine, c)
     send(engine, c)  # the officer asked again before the sender ran: the first is void
     phone = Capture()
-    report = sms_delivery.deliver(engine, phone, sms_delivery.Settings())
+    report = sms.deliver(engine, phone, sms.Settings())
     first, second = otp_messages(engine, c.case_id)
-    assert (first.status, first.last_error) == ("CANCELLED", sms_delivery.NOT_NEEDED)
+    assert (first.status, first.last_error) == ("CANCELLED", sms.NOT_NEEDED)
     assert second.status == "SENT" and report.cancelled == 1
     assert [m.id for m in phone.sent if m.template == "otp"] == [second.id]
     assert close(engine, c, code_of(next(m for m in phone.sent if m.id == second.id))).status == COMPLETED
@@ -150,7 +150,7 @@ def test_an_otp_used_before_a_resend_is_not_sent_again(engine, fixed_clock):
     c = revised(engine)
     send(engine, c)
     failing = FailOtp()
-    sms_delivery.deliver(engine, failing, sms_delivery.Settings(backoff_seconds=1))
+    sms.deliver(engine, failing, sms.Settings(backoff_seconds=1))
     assert close(engine, c, code_of(failing.seen[0])).status == COMPLETED  # the "failed" SMS did arrive
     clock.set_clock(lambda: fixed_clock + timedelta(seconds=5))
     assert [m for m in deliver(engine).sent if m.template == "otp"] == []
@@ -165,7 +165,7 @@ def test_the_console_sender_masks_the_otp_unless_configured_to_show_it(engine, t
     send(engine, c)
     err = io.StringIO()
     tee = Tee(ConsoleSender(stream=err))
-    sms_delivery.deliver(engine, tee, sms_delivery.Settings())
+    sms.deliver(engine, tee, sms.Settings())
     code = code_of(next(m for m in tee.phone.sent if m.template == "otp"))
     line = next(line for line in err.getvalue().splitlines() if "(otp, " in line)
     assert "OTP ****** " in line and code not in line and not SIX.search(line)
@@ -173,13 +173,13 @@ def test_the_console_sender_masks_the_otp_unless_configured_to_show_it(engine, t
     send(engine, c)
     shown, journal = io.StringIO(), tmp_path / "sms.jsonl"
     tee = Tee(ConsoleSender(stream=shown, show_otp=True))
-    sms_delivery.deliver(engine, tee, sms_delivery.Settings())
+    sms.deliver(engine, tee, sms.Settings())
     code = code_of(next(m for m in tee.phone.sent if m.template == "otp"))
     assert f"OTP {code} " in shown.getvalue()
 
     send(engine, c)
     tee = Tee(ConsoleSender(file=journal))
-    sms_delivery.deliver(engine, tee, sms_delivery.Settings())
+    sms.deliver(engine, tee, sms.Settings())
     code = code_of(next(m for m in tee.phone.sent if m.template == "otp"))
     written = json.loads(journal.read_text().splitlines()[-1])["text"]
     assert "OTP ****** " in written and code not in written
@@ -193,15 +193,15 @@ def test_show_otp_is_off_unless_the_configuration_says_true():
 
 
 def test_a_database_not_built_by_the_demo_masks(empty_engine):
-    assert sms_delivery.configured(engine=empty_engine)[1].show_otp is False
+    assert sms.configured(engine=empty_engine)[1].show_otp is False
 
 
 def test_the_shipped_configuration_masks_and_a_demo_database_shows(engine):
-    settings, sender = sms_delivery.configured()
+    settings, sender = sms.configured()
     assert sender.show_otp is False  # data/sms_gateway.toml as shipped
-    assert sms_delivery.configured(engine=engine)[1].show_otp is True  # the demo's own database
+    assert sms.configured(engine=engine)[1].show_otp is True  # the demo's own database
     marks.note_import(engine, "accounts from ccb.csv, ccb")
-    assert sms_delivery.configured(engine=engine)[1].show_otp is False  # real data came in
+    assert sms.configured(engine=engine)[1].show_otp is False  # real data came in
 
 
 @pytest.mark.skipif(not WSS.exists(), reason="the wss command is not installed")

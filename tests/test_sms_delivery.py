@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from wss_tui.store import clock, db, sms, sms_delivery
+from wss_tui.store import clock, db, sms
 from wss_tui.store.errors import Invalid
 from wss_tui.store.models import SmsOutbox
-from wss_tui.store.sms_senders import ConsoleSender, from_config
+from wss_tui.store.sms.senders import ConsoleSender, from_config
 
 from ._cli import wss as run_wss
 
@@ -97,7 +97,7 @@ def gateway():
 
 def http_config(gateway: Gateway, **retry) -> dict:
     """The shipped data/sms_gateway.toml, pointed at the test's gateway."""
-    raw = sms_delivery.load_config()
+    raw = sms.load_config()
     raw["sender"] = "http"
     raw["http"]["url"] = gateway.url
     raw["http"]["timeout_seconds"] = 0.5
@@ -107,7 +107,7 @@ def http_config(gateway: Gateway, **retry) -> dict:
 
 def http_sender(gateway: Gateway, **retry):
     raw = http_config(gateway, **retry)
-    return sms_delivery.settings_from(raw), from_config(raw, environ={"WSS_SMS_API_KEY": API_KEY})
+    return sms.settings_from(raw), from_config(raw, environ={"WSS_SMS_API_KEY": API_KEY})
 
 
 def write_toml(path: Path, raw: dict) -> Path:
@@ -195,7 +195,7 @@ def test_gateway_gets_mobile_text_sender_id_dlt_template_key_and_unicode_flag(en
     settings, sender = http_sender(gateway)
     hindi, english = queue(engine, language="hi")[0], queue(engine, language="en", mobile_base=7_700_000_000)[0]
 
-    report = sms_delivery.deliver(engine, sender, settings)
+    report = sms.deliver(engine, sender, settings)
 
     assert (report.sent, report.retrying, report.gave_up) == (2, 0, 0)
     by_ref = {r["custom_ref"]: r for r in gateway.requests}
@@ -215,23 +215,23 @@ def test_a_failing_gateway_is_retried_with_backoff_until_it_takes_the_message(en
     gateway.mode = "fail"
     [sid] = queue(engine)
 
-    assert sms_delivery.deliver(engine, sender, settings).retrying == 1
+    assert sms.deliver(engine, sender, settings).retrying == 1
     [row] = outbox(engine, [sid])
     assert (row.status, row.tries, row.next_try_at) == ("QUEUED", 1, clock.now() + timedelta(seconds=60))
     assert row.last_error == "gateway answered HTTP 500: Internal Server Error"
 
     at(59)  # not yet due: nothing goes
-    assert sms_delivery.deliver(engine, sender, settings).tried == 0
+    assert sms.deliver(engine, sender, settings).tried == 0
     at(60)
-    assert sms_delivery.deliver(engine, sender, settings).retrying == 1
+    assert sms.deliver(engine, sender, settings).retrying == 1
     [row] = outbox(engine, [sid])
     assert (row.tries, row.next_try_at) == (2, clock.now() + timedelta(seconds=120))  # the wait doubled
 
     gateway.mode = "accept"
     at(60 + 119)
-    assert sms_delivery.deliver(engine, sender, settings).tried == 0
+    assert sms.deliver(engine, sender, settings).tried == 0
     at(60 + 120)
-    assert sms_delivery.deliver(engine, sender, settings).sent == 1
+    assert sms.deliver(engine, sender, settings).sent == 1
     [row] = outbox(engine, [sid])
     assert (row.status, row.tries, row.gateway_id, row.last_error) == ("SENT", 3, "GW000003", None)
     assert gateway.refs() == [f"wss-{sid}"] * 3  # the same reference on every try
@@ -250,19 +250,19 @@ def test_timeout_garbage_and_refusal_are_failed_tries(engine, gateway, at, mode,
     gateway.mode = mode
     [sid] = queue(engine)
     started = time.monotonic()
-    assert sms_delivery.deliver(engine, sender, settings).retrying == 1
+    assert sms.deliver(engine, sender, settings).retrying == 1
     assert time.monotonic() - started < 1.4  # the timeout, not the gateway's 1.5 s, ended the wait
     [row] = outbox(engine, [sid])
     assert (row.status, row.tries, row.last_error) == ("QUEUED", 1, error)
 
 
 def test_unreachable_gateway_is_a_failed_try(engine, at):
-    raw = sms_delivery.load_config()
+    raw = sms.load_config()
     raw["sender"] = "http"
     raw["http"]["url"] = "http://127.0.0.1:9/api/send"  # discard port: nothing listens
-    settings, sender = sms_delivery.settings_from(raw), from_config(raw, environ={"WSS_SMS_API_KEY": API_KEY})
+    settings, sender = sms.settings_from(raw), from_config(raw, environ={"WSS_SMS_API_KEY": API_KEY})
     [sid] = queue(engine)
-    assert sms_delivery.deliver(engine, sender, settings).retrying == 1
+    assert sms.deliver(engine, sender, settings).retrying == 1
     assert outbox(engine, [sid])[0].last_error.startswith("cannot reach the gateway:")
 
 
@@ -270,25 +270,25 @@ def test_gives_up_after_max_tries_and_wss_sms_list_failed_shows_it(engine, demo_
     settings, sender = http_sender(gateway, max_tries=3, backoff_seconds=10, backoff_factor=3)
     gateway.mode = "fail"
     with db.read(engine) as session:
-        failed_before = sms_delivery.count_by_status(session)["FAILED"]  # the demo's own
+        failed_before = sms.count_by_status(session)["FAILED"]  # the demo's own
     failing = queue(engine)[0]
     also_failing = queue(engine, mobile_base=7_000_000_000)[0]
     for next_due in (10, 10 + 30):  # waits of 10 s, then 30 s
-        report = sms_delivery.deliver(engine, sender, settings)
+        report = sms.deliver(engine, sender, settings)
         assert (report.retrying, report.gave_up) == (2, 0)
         at(next_due)
-    report = sms_delivery.deliver(engine, sender, settings)
+    report = sms.deliver(engine, sender, settings)
     assert (report.sent, report.retrying, report.gave_up) == (0, 0, 2)
     assert len(gateway.requests) == 6  # three tries each, then no more
     at(100_000)
-    assert sms_delivery.deliver(engine, sender, settings).tried == 0
+    assert sms.deliver(engine, sender, settings).tried == 0
 
     rows = outbox(engine, [failing, also_failing])
     for row in rows:
         assert (row.status, row.tries, row.next_try_at) == ("FAILED", 3, None)
         assert row.last_error == "gave up after 3 tries: gateway answered HTTP 500: Internal Server Error"
     with db.read(engine) as session:
-        assert sms_delivery.count_by_status(session)["FAILED"] == failed_before + 2
+        assert sms.count_by_status(session)["FAILED"] == failed_before + 2
 
     listed = run_wss("--db", demo_url, "sms", "list", "--failed", "--json")
     assert listed.returncode == 0, listed.stderr
@@ -310,30 +310,30 @@ def test_gives_up_after_max_tries_and_wss_sms_list_failed_shows_it(engine, demo_
 def test_a_crashed_senders_claim_is_taken_again_when_its_lease_ends(engine, gateway, at):
     settings, sender = http_sender(gateway, lease_seconds=300)
     [sid] = queue(engine)
-    [claim] = sms_delivery.claim(engine, settings, 5)  # ... and the sender dies before marking it
+    [claim] = sms.claim(engine, settings, 5)  # ... and the sender dies before marking it
     [row] = outbox(engine, [sid])
     assert (row.status, row.tries, row.next_try_at) == ("SENDING", 1, clock.now() + timedelta(seconds=300))
 
-    assert sms_delivery.deliver(engine, sender, settings).tried == 0  # held: nobody else sends it
+    assert sms.deliver(engine, sender, settings).tried == 0  # held: nobody else sends it
     at(299)
-    assert sms_delivery.deliver(engine, sender, settings).tried == 0
+    assert sms.deliver(engine, sender, settings).tried == 0
     at(300)
-    assert sms_delivery.deliver(engine, sender, settings).sent == 1
+    assert sms.deliver(engine, sender, settings).sent == 1
     [row] = outbox(engine, [sid])
     assert (row.status, row.tries) == ("SENT", 2)
     # The dead sender's claim cannot undo what the next one did.
-    assert sms_delivery.mark_failed(engine, claim, settings, "late") == ""
+    assert sms.mark_failed(engine, claim, settings, "late") == ""
     assert outbox(engine, [sid])[0].status == "SENT"
 
 
 def test_a_sender_dying_on_the_last_try_leaves_the_message_failed(engine, at):
-    settings = sms_delivery.Settings(max_tries=2, lease_seconds=60)
+    settings = sms.Settings(max_tries=2, lease_seconds=60)
     [sid] = queue(engine)
-    sms_delivery.claim(engine, settings, 1)
+    sms.claim(engine, settings, 1)
     at(60)
-    sms_delivery.claim(engine, settings, 1)  # second try, and that sender dies too
+    sms.claim(engine, settings, 1)  # second try, and that sender dies too
     at(120)
-    assert sms_delivery.claim(engine, settings, 1) == []
+    assert sms.claim(engine, settings, 1) == []
     [row] = outbox(engine, [sid])
     assert (row.status, row.tries) == ("FAILED", 2)
     assert "lease ran out" in row.last_error
@@ -353,28 +353,28 @@ def test_an_otp_code_leaves_the_outbox_once_sent_given_up_or_abandoned(engine, g
     settings, sender = http_sender(gateway, max_tries=1)
     sent = queue_otp(engine, "042917")
     assert "042917" in outbox(engine, [sent])[0].text  # queued: the sender still needs it
-    assert sms_delivery.deliver(engine, sender, settings).sent == 1
+    assert sms.deliver(engine, sender, settings).sent == 1
     assert "OTP 042917 " in gateway.requests[-1]["message"]  # the consumer got the code …
     [row] = outbox(engine, [sent])
     assert "OTP ****** confirms closing your request 7000000001 for A/c 1234567890" in row.text  # … the table did not
 
     gateway.mode = "fail"
     given_up = queue_otp(engine, "555123", mobile="9822222222")
-    assert sms_delivery.deliver(engine, sender, settings).gave_up == 1
+    assert sms.deliver(engine, sender, settings).gave_up == 1
     assert "555123" not in outbox(engine, [given_up])[0].text and "******" in outbox(engine, [given_up])[0].text
 
-    lease = sms_delivery.Settings(max_tries=1, lease_seconds=60)
+    lease = sms.Settings(max_tries=1, lease_seconds=60)
     abandoned = queue_otp(engine, "777001", mobile="9833333333")
-    sms_delivery.claim(engine, lease, 1)  # and that sender dies
+    sms.claim(engine, lease, 1)  # and that sender dies
     at(120)
-    assert sms_delivery.claim(engine, lease, 1) == []
+    assert sms.claim(engine, lease, 1) == []
     [row] = outbox(engine, [abandoned])
     assert row.status == "FAILED" and "777001" not in row.text and "******" in row.text
 
     registered = queue(engine)[0]  # other templates keep their text
     text_before = outbox(engine, [registered])[0].text
     gateway.mode = "accept"
-    assert sms_delivery.deliver(engine, sender, settings).sent == 1
+    assert sms.deliver(engine, sender, settings).sent == 1
     assert outbox(engine, [registered])[0].text == text_before
 
 
@@ -385,7 +385,7 @@ def test_two_senders_in_threads_never_send_one_message_twice(engine, gateway, at
     reports = []
 
     def run() -> None:
-        reports.append(sms_delivery.deliver(engine, sender, settings))
+        reports.append(sms.deliver(engine, sender, settings))
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
@@ -413,7 +413,7 @@ def test_two_wss_sms_send_processes_never_send_one_message_twice(engine, demo_ur
 
 
 def test_stopping_mid_batch_hands_the_unsent_claims_back(engine, at, tmp_path):
-    settings = sms_delivery.Settings(batch=5)
+    settings = sms.Settings(batch=5)
     stop = threading.Event()
 
     class StopAfterOne(ConsoleSender):
@@ -422,7 +422,7 @@ def test_stopping_mid_batch_hands_the_unsent_claims_back(engine, at, tmp_path):
             return super().send(message)
 
     ids = queue(engine, 5)
-    report = sms_delivery.deliver(engine, StopAfterOne(file=tmp_path / "sent.jsonl"), settings, stop=stop)
+    report = sms.deliver(engine, StopAfterOne(file=tmp_path / "sent.jsonl"), settings, stop=stop)
     assert (report.sent, report.released) == (1, 4)
     rows = outbox(engine, ids)
     assert [(r.status, r.tries) for r in rows] == [("SENT", 1)] + [("QUEUED", 0)] * 4
@@ -447,7 +447,7 @@ def test_wss_sms_send_with_the_shipped_console_sender(engine, demo_url):
 
 def test_wss_sms_send_limit(engine, demo_url, tmp_path):
     ids = queue(engine, 5)
-    config = write_toml(tmp_path / "gateway.toml", {**sms_delivery.load_config(), "console": {"file": str(tmp_path / "sent.jsonl")}})
+    config = write_toml(tmp_path / "gateway.toml", {**sms.load_config(), "console": {"file": str(tmp_path / "sent.jsonl")}})
     out = run_wss("--db", demo_url, "sms", "send", "--limit", "2", "--config", str(config), "--json")
     assert json.loads(out.stdout)["sent"] == 2
     assert [r.status for r in outbox(engine, ids)] == ["SENT", "SENT", "QUEUED", "QUEUED", "QUEUED"]
@@ -464,7 +464,7 @@ def test_http_sender_without_its_api_key_refuses_to_start(engine, demo_url, gate
 
 
 def test_gateway_configuration_mistakes_are_named():
-    raw = sms_delivery.load_config()
+    raw = sms.load_config()
     raw["sender"] = "http"
     del raw["dlt"]["otp"]
     with pytest.raises(Invalid, match=r"no DLT template ID for the 'otp' text in 'en'; add it under \[dlt.otp\]"):
@@ -472,12 +472,12 @@ def test_gateway_configuration_mistakes_are_named():
     with pytest.raises(Invalid, match="sender = 'carrier-pigeon' is not known"):
         from_config({"sender": "carrier-pigeon"})
     with pytest.raises(Invalid, match=r"\[retry\] max_tries and batch must be at least 1"):
-        sms_delivery.settings_from({"retry": {"max_tries": 0}})
+        sms.settings_from({"retry": {"max_tries": 0}})
 
 
 def test_watch_keeps_delivering_as_messages_arrive_and_stops_cleanly_on_ctrl_c(engine, demo_url, tmp_path):
     sent_file = tmp_path / "sent.jsonl"
-    raw = sms_delivery.load_config()
+    raw = sms.load_config()
     raw["console"] = {"file": str(sent_file)}
     raw["watch"] = {"poll_seconds": 0.2}
     config = write_toml(tmp_path / "gateway.toml", raw)
@@ -552,8 +552,8 @@ def test_two_senders_mint_and_send_each_otp_once_and_the_outbox_keeps_none(engin
             time.sleep(0.005)  # a gateway's round trip: the two senders overlap all the way through
             return f"phone-{message.id}"
 
-    settings = sms_delivery.Settings(batch=2)
-    threads = [threading.Thread(target=sms_delivery.deliver, args=(engine, Phone(), settings)) for _ in range(2)]
+    settings = sms.Settings(batch=2)
+    threads = [threading.Thread(target=sms.deliver, args=(engine, Phone(), settings)) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:

@@ -215,10 +215,10 @@ def test_the_search_scope_is_offices_scope_path_for_every_office_and_role(engine
     """todos reads the scope from the office path in one query; offices.scope_path is the rule. Every
     role at every office, including a role placed above its scope level (its own office then)."""
     from wss_tui.store import config, offices
-    from wss_tui.store.todos import _scope_prefix
+    from wss_tui.store.todos import scope_prefix
 
     with db.read(engine) as s:
         for office in s.scalars(select(Office)).all():
             for code, role in config.roles().items():
                 staff = Staff(user_id="X", name="X", office_code=office.code, role=code, password_hash="-")
-                assert _scope_prefix(office.path, role.scope) == offices.scope_path(s, staff), (office.code, code)
+                assert scope_prefix(office.path, role.scope) == offices.scope_path(s, staff), (office.code, code)

@@ -14,7 +14,7 @@ from wss_tui.screens.revision import RevisionScreen
 from wss_tui.screens.todo_entry import TodoEntryScreen
 from wss_tui.store import db, intake, revision
 from wss_tui.store.models import COMPLETE, BillRevision, Case, CaseClosure
-from wss_tui.store.revision_calc import number
+from wss_tui.store.revision.calc import number
 
 from ._sms_capture import otp_sent
 from ._revision_data import (EE, SDO, approve, arrear_by, bill_of, complaint, counts, forward_to, free_bill, propose)

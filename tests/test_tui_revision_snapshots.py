@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from wss_tui.store.revision_calc import Correction
+from wss_tui.store.revision.calc import Correction
 
 from ._revision_data import SDO, Complaint, approve, bill_of, demo_complaint, propose
 from .tui_helpers import app_as, no_blink, settle  # noqa: F401  (no_blink is a fixture)

@@ -2,126 +2,36 @@
 
 Opened from a complaint's To Do (the maker proposes), from an approval To Do (the checker approves or
 rejects), or from an account (an officer's own revision case). The store recomputes every preview
-and has the last word on every rule; this screen only reads what was typed into numbers.
+and has the last word on every rule; this screen only reads what was typed into numbers
+(`widgets/revision_form.py`) and shows the bills side by side (`widgets/bill_comparison.py`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.message import Message
+from textual.reactive import reactive
 from textual.timer import Timer
-from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.screens.dialogs import ConfirmDialog, TextDialog
-from wss_tui.store import db, numbers, revision, timefmt
+from wss_tui.services import revision as service
+from wss_tui.store import revision, timefmt
 from wss_tui.store.errors import Invalid, WssError
 from wss_tui.store.revision import Preview, RevisionInfo, Worksheet
-from wss_tui.store.revision_calc import BASES, REVISED_BASES, BillFigures, Correction, number
-from wss_tui.store.revision_rules import rules
+from wss_tui.store.revision.calc import Correction
+from wss_tui.store.revision.rules import rules
+from wss_tui.widgets.bill_comparison import BillComparison, amounts_text
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.key_footer import KeyFooter
+from wss_tui.widgets.revision_form import RevisionForm
 
-KEEP = "="  # a select left "as billed"
-LINES = [
-    ("basis", "Basis"), ("prev", "Prev reading"), ("curr", "Curr reading"), ("mf", "Mult. factor"),
-    ("units", "Units (kWh)"), ("category", "Category"), ("load", "Load (kW)"), ("days", "Days"),
-    ("fixed", "Fixed charge"), ("energy", "Energy charge"), ("duty", "Electricity duty"), ("arrear", "Arrear"),
-    ("amount", "Bill amount"),
-]
-NUMERIC = {"prev", "curr", "mf", "units", "load", "days"}
-MONEY = {"fixed", "energy", "duty", "arrear", "amount"}
-
-
-@dataclass
-class SheetLoaded(Message):
-    sheet: Worksheet
-
-
-@dataclass
-class SheetFailed(Message):
-    text: str
-
-
-@dataclass
-class PreviewReady(Message):
-    preview: Preview
-    correction: Correction
-
-
-@dataclass
-class PreviewFailed(Message):
-    text: str
-    correction: Correction
-
-
-@dataclass
-class Saved(Message):
-    text: str
-
-
-@dataclass
-class Refused(Message):
-    text: str
-    field: str = ""
-    reason: str = ""  # a reject reason the store refused: asked again in its dialog, as typed
-
-
-def money(paise: int) -> str:
-    return timefmt.rupees(paise).removesuffix("INR")
-
-
-def cells(f: BillFigures) -> dict[str, str]:
-    return {
-        "basis": f"{f.basis} {BASES.get(f.basis, '')}".strip(),
-        "prev": number(f.prev_reading), "curr": number(f.curr_reading), "mf": number(f.multiplying_factor),
-        "units": number(f.units), "category": f.tariff_category, "load": number(f.load_kw), "days": str(f.days),
-        "fixed": money(f.fixed_paise), "energy": money(f.energy_paise), "duty": money(f.duty_paise),
-        "arrear": money(f.arrear_paise), "amount": money(f.amount_paise),
-    }
-
-
-# Lines whose change is shown as a signed amount: the figure each one reads.
-DELTAS = {"fixed": "fixed_paise", "energy": "energy_paise", "duty": "duty_paise", "arrear": "arrear_paise",
-          "amount": "amount_paise", "units": "units", "curr": "curr_reading", "load": "load_kw"}
-
-
-def change(key: str, before: BillFigures, after: BillFigures) -> Text:
-    if cells(before)[key] == cells(after)[key]:
-        return Text("")
-    old, new = getattr(before, DELTAS.get(key, "basis")), getattr(after, DELTAS.get(key, "basis"))
-    if key not in DELTAS or old is None or new is None:
-        return Text("changed", style="bold", justify="right")
-    delta = new - old
-    shown = money(delta) if key in MONEY else number(delta)
-    return Text(("+" if delta > 0 else "") + shown, style="bold", justify="right")
-
-
-def difference_text(paise: int) -> str:
-    if paise == 0:
-        return "no change in the amount"
-    return f"{'+' if paise > 0 else ''}{timefmt.rupees(paise)} {'credit' if paise < 0 else 'more to pay'}"
-
-
-def amounts_text(before: BillFigures, after: BillFigures) -> str:
-    """`Amount 847.00 → 760.38 · -86.62INR credit`: the line that matters, whatever the table shows."""
-    return (f"Amount {money(before.amount_paise)} → {money(after.amount_paise)} · "
-            f"{difference_text(after.amount_paise - before.amount_paise)}")
-
-
-def _number(widget: Input, label: str) -> float | None:
-    return numbers.quantity(widget.value, label)
-
-
-def _paise(widget: Input, label: str) -> int | None:
-    return numbers.paise(widget.value, label)
+ASK = "Enter what was wrong: the reading, or units, basis, load, category or arrear."
 
 
 class RevisionScreen(WssScreen):
@@ -134,12 +44,13 @@ class RevisionScreen(WssScreen):
         Binding("escape", "back", "Back"),
     ]
 
+    busy = reactive(False, bindings=True)  # reading the bill or saving: the keys that act wait
+
     def __init__(self, *, todo_id: str | None = None, account_id: str | None = None, bill_no: str | None = None) -> None:
         super().__init__()
         self.todo_id, self.account_id, self.bill_no = todo_id, account_id, bill_no
         self.sheet: Worksheet | None = None
         self.preview: Preview | None = None
-        self.busy = False
         self._timer: Timer | None = None
 
     @classmethod
@@ -156,91 +67,62 @@ class RevisionScreen(WssScreen):
         return self.sheet.mode if self.sheet else None
 
     def compose(self) -> ComposeResult:
-        r = rules()
         yield UserHeader("Bill Revision", self.who)
         yield Static("loading…", id="rev-info", markup=False)
-        yield DataTable(id="lines", cursor_type="row", zebra_stripes=True)
+        yield BillComparison(id="lines")
         yield Static("", id="rev-summary", markup=False)
-        with Vertical(id="rev-form"):
-            with Horizontal(classes="form-row"):
-                yield Label("Reason", classes="form-label")
-                yield Select([(plain(f"{code} {text}"), code) for code, text in r.reasons.items()], allow_blank=False,
-                             compact=True, id="reason")
-                yield Label("Reading", classes="form-label")
-                yield Input(id="reading", placeholder="as billed", compact=True, max_length=12)
-                yield Label("Units", classes="form-label")
-                yield Input(id="units", placeholder="as billed", compact=True, max_length=10)
-            with Horizontal(classes="form-row"):
-                yield Label("Basis", classes="form-label")
-                yield Select([("as billed", KEEP)] + [(f"{b} {BASES[b].lower()}", b) for b in REVISED_BASES],
-                             value=KEEP, allow_blank=False, compact=True, id="basis")
-                yield Label("Load kW", classes="form-label")
-                yield Input(id="load", placeholder="as billed", compact=True, max_length=8)
-                yield Label("Category", classes="form-label")
-                yield Select([("as billed", KEEP)], value=KEEP, allow_blank=False, compact=True, id="category")
-            with Horizontal(classes="form-row"):
-                yield Label("Arrear Rs", classes="form-label")
-                yield Input(id="arrear", placeholder="as billed", compact=True, max_length=14)
-                yield Label("Remark", classes="form-label")
-                yield Input(id="remark", placeholder="what was wrong and how you found it", compact=True,
-                            max_length=r.max_remark_chars)
-            with Horizontal(classes="form-row", id="case-kind-row"):
-                yield Label("Case", classes="form-label")
-                yield Select([(plain(c.case_type), code) for code, c in r.officer_cases.items()], allow_blank=False,
-                             compact=True, id="case-kind")
+        yield RevisionForm(id="rev-form")
         yield Static("", id="rev-decision", markup=False)
         yield Label("", id="rev-error", markup=False)
         yield KeyFooter()
 
+    @property
+    def form(self) -> RevisionForm:
+        return self.query_one(RevisionForm)
+
     def on_mount(self) -> None:
-        table = self.query_one("#lines", DataTable)
-        for key, label, width in (("line", "Line", 16), ("bill", "Bill", 18), ("revised", "Revised", 18),
-                                  ("change", "Change", 12)):
-            table.add_column(label, key=key, width=width)
-        self.query_one("#rev-form").display = False
+        self.form.display = False
         self.query_one("#rev-decision").display = False
         self.query_one("#case-kind-row").display = self.todo_id is None  # an officer's own case
         self._load()
 
     # --- loading ----------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="revision-load", exit_on_error=False)
-    def _load(self) -> None:
+    @work(exclusive=True, group="revision-load", exit_on_error=False)
+    async def _load(self) -> None:
+        self.busy = True
         try:
-            with db.read(self.engine) as session:
-                if self.todo_id is not None:
-                    sheet = revision.worksheet(session, self.who.user_id, self.todo_id)
-                else:
-                    sheet = revision.bill_worksheet(session, self.who.user_id, self.account_id, self.bill_no)
+            if self.todo_id is not None:
+                sheet = await asyncio.to_thread(service.sheet, self.engine, self.who.user_id, self.todo_id)
+            else:
+                sheet = await asyncio.to_thread(service.bill_sheet, self.engine, self.who.user_id, self.account_id,
+                                                self.bill_no)
         except WssError as exc:
-            self.post_message(SheetFailed(str(exc)))
+            self.notify(str(exc), severity="error", timeout=8)
+            self.dismiss(False)
             return
-        self.post_message(SheetLoaded(sheet))
+        finally:
+            self.busy = False
+        self._show(sheet)
 
-    def on_sheet_failed(self, message: SheetFailed) -> None:
-        self.notify(message.text, severity="error", timeout=8)
-        self.dismiss(False)
-
-    def on_sheet_loaded(self, message: SheetLoaded) -> None:
-        s = self.sheet = message.sheet
+    def _show(self, s: Worksheet) -> None:
+        self.sheet = s
         case = f"Case {s.case_id} {s.case_status}" if s.case_id else "A new officer's case (no consumer complaint)"
         self.query_one("#rev-info", Static).update(plain(
             f"Bill {s.bill_no} of {s.bill_month:%m-%Y} ({s.bill_state}) · A/c {s.account_id} {s.person_name}\n{case}"))
-        category = self.query_one("#category", Select)
-        category.set_options([("as billed", KEEP)] + [(plain(c), c) for c in s.categories])
-        category.value = KEEP
+        self.form.set_categories(s.categories)
         proposing = s.mode == revision.PROPOSE
-        self.query_one("#rev-form").display = proposing
+        self.form.display = proposing
         self.query_one("#rev-decision").display = not proposing
         rev = s.revision if not proposing else None
-        self._fill(s.before, rev.after if rev else None)
+        self.query_one(BillComparison).show(s.before, rev.after if rev else None)
         if proposing:
-            self._summary("Enter what was wrong: the reading, or units, basis, load, category or arrear.")
+            self._summary(ASK)
             self.query_one("#reading", Input).focus()
         else:
             self.query_one("#rev-decision", Static).update(plain(self._decision_text(s)))
             self._summary(amounts_text(s.before, rev.after) if rev else "")
-            self.query_one("#lines", DataTable).focus()
+            self.query_one(BillComparison).focus()
         # Where the revision stands is in the panel already; say only why the user may not act.
         standing = rev is not None and s.note.startswith(f"revision {rev.revision_id} ")
         self._error(s.note if s.mode == revision.VIEW and not standing else "")
@@ -263,23 +145,6 @@ class RevisionScreen(WssScreen):
             lines.append(f"Waits for approval by {rev.route.role} {rev.route.office_code}")
         return "\n".join(lines)
 
-    def _fill(self, before: BillFigures, after: BillFigures | None) -> None:
-        table = self.query_one("#lines", DataTable)
-        keep = table.cursor_row
-        table.clear()
-        old = cells(before)
-        new = cells(after) if after else {}
-        for key, label in LINES:
-            right = key in NUMERIC or key in MONEY
-            table.add_row(
-                plain(label),
-                plain(old[key], justify="right" if right else "left"),
-                plain(new.get(key, ""), justify="right" if right else "left"),
-                change(key, before, after) if after else plain(""),
-                key=key,
-            )
-        table.move_cursor(row=max(keep, 0))
-
     def _summary(self, text: str) -> None:
         self.query_one("#rev-summary", Static).update(plain(text))
 
@@ -290,18 +155,7 @@ class RevisionScreen(WssScreen):
 
     def correction(self) -> Correction:
         """What the form says, or Invalid naming the field that does not read as a number."""
-        q = self.query_one
-        basis, category = q("#basis", Select).value, q("#category", Select).value
-        return Correction(
-            reason_code=str(q("#reason", Select).value),
-            remark=q("#remark", Input).value,
-            curr_reading=_number(q("#reading", Input), "Reading"),
-            units=_number(q("#units", Input), "Units"),
-            basis=None if basis == KEEP else str(basis),
-            load_kw=_number(q("#load", Input), "Load"),
-            category=None if category == KEEP else str(category),
-            arrear_paise=_paise(q("#arrear", Input), "Arrear"),
-        )
+        return self.form.correction()
 
     @on(Input.Changed)
     @on(Select.Changed)
@@ -321,37 +175,32 @@ class RevisionScreen(WssScreen):
             return
         if not correction.changes_anything:
             self._no_preview("")
-            self._summary("Enter what was wrong: the reading, or units, basis, load, category or arrear.")
+            self._summary(ASK)
             return
         self._preview(correction)
 
     def _no_preview(self, error: str) -> None:
         self.preview = None
-        self._fill(self.sheet.before, None)
+        self.query_one(BillComparison).show(self.sheet.before, None)
         self._summary("")
         self._error(error)
 
-    @work(thread=True, exclusive=True, group="revision-preview", exit_on_error=False)
-    def _preview(self, correction: Correction) -> None:
+    @work(exclusive=True, group="revision-preview", exit_on_error=False)
+    async def _preview(self, correction: Correction) -> None:
+        s = self.sheet
         try:
-            with db.read(self.engine) as session:
-                found = revision.preview(session, self.who.user_id, self.sheet.account_id, self.sheet.bill_no, correction)
+            p = await asyncio.to_thread(service.preview, self.engine, self.who.user_id, s.account_id, s.bill_no,
+                                        correction)
         except WssError as exc:
-            self.post_message(PreviewFailed(str(exc), correction))
+            if not self._stale(correction):
+                self._no_preview(str(exc))
             return
-        self.post_message(PreviewReady(found, correction))
-
-    def on_preview_ready(self, message: PreviewReady) -> None:
-        if self._stale(message.correction):
+        if self._stale(correction):
             return
-        p = self.preview = message.preview
-        self._fill(p.before, p.after)
+        self.preview = p
+        self.query_one(BillComparison).show(p.before, p.after)
         self._summary(f"{amounts_text(p.before, p.after)} · approval: {p.route.role} {p.route.office_code}")
         self._error("")
-
-    def on_preview_failed(self, message: PreviewFailed) -> None:
-        if not self._stale(message.correction):
-            self._no_preview(message.text)
 
     def _stale(self, correction: Correction) -> bool:
         """An answer to what the form said before the last keystroke."""
@@ -396,31 +245,37 @@ class RevisionScreen(WssScreen):
         s = self.sheet
         question = (f"Bill {s.bill_no}: {amounts_text(p.before, p.after)}\n"
                     f"It goes to {p.route.role} {p.route.office_code} for approval.")
-        kind = str(self.query_one("#case-kind", Select).value) if s.todo_id is None else None
+        kind = self.form.case_kind if s.todo_id is None else None
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.busy = True
                 self._error("saving…")
                 self._propose(correction, kind)
 
         self.app.push_screen(ConfirmDialog("Propose bill revision", question, yes="Propose"), confirmed)
 
-    @work(thread=True, exclusive=True, group="revision-save", exit_on_error=False)
-    def _propose(self, correction: Correction, kind: str | None) -> None:
-        s = self.sheet
+    @work(exclusive=True, group="revision-save", exit_on_error=False)
+    async def _propose(self, correction: Correction, kind: str | None) -> None:
+        s, user = self.sheet, self.who.user_id
+        self.busy = True
         try:
-            with db.write(self.engine) as session:
-                if s.todo_id is not None:
-                    info = revision.propose(session, self.who.user_id, s.todo_id, s.todo_version, correction)
-                else:
-                    info = revision.open_officer_case(session, self.who.user_id, s.account_id, s.bill_no, kind,
-                                                      correction)
+            if s.todo_id is not None:
+                done = await asyncio.to_thread(service.propose, self.engine, user, s.todo_id, s.todo_version,
+                                               correction)
+            else:
+                info = await asyncio.to_thread(service.open_officer_case, self.engine, user, s.account_id,
+                                               s.bill_no, kind, correction)
+                done = service.Decided(info)
         except WssError as exc:
-            self.post_message(Refused(str(exc)))
+            self._error(str(exc))
             return
-        self.post_message(Saved(f"Revision {info.revision_id} proposed; it waits for {info.route.role} "
-                                f"{info.route.office_code}" + ("" if s.todo_id else f" (case {info.case_id})")))
+        finally:
+            self.busy = False
+        if self._reloaded(done):
+            return
+        info = done.info
+        self._saved(f"Revision {info.revision_id} proposed; it waits for {info.route.role} "
+                    f"{info.route.office_code}" + ("" if s.todo_id else f" (case {info.case_id})"))
 
     def action_approve(self) -> None:
         if self.mode != revision.DECIDE or self.busy:
@@ -432,7 +287,6 @@ class RevisionScreen(WssScreen):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.busy = True
                 self._decide("approve", "")
 
         self.app.push_screen(ConfirmDialog("Approve bill revision", question, yes="Approve"), confirmed)
@@ -443,7 +297,6 @@ class RevisionScreen(WssScreen):
 
         def given(reason: str | None) -> None:
             if reason:
-                self.busy = True
                 self._decide("reject", reason)
 
         self.app.push_screen(TextDialog("Reject bill revision", "Reason (goes back to the maker)",
@@ -451,38 +304,42 @@ class RevisionScreen(WssScreen):
                                         min_length=rules().min_remark_chars, value=value, error=error,
                                         error_field="reason" if error else ""), given)
 
-    @work(thread=True, exclusive=True, group="revision-save", exit_on_error=False)
-    def _decide(self, verb: str, text: str) -> None:
-        s = self.sheet
+    @work(exclusive=True, group="revision-save", exit_on_error=False)
+    async def _decide(self, verb: str, reason: str) -> None:
+        s, user = self.sheet, self.who.user_id
+        self.busy = True
         try:
-            with db.write(self.engine) as session:
-                if verb == "approve":
-                    info = revision.approve(session, self.who.user_id, s.todo_id, s.todo_version)
-                    done = f"Revision {info.revision_id} approved: revised bill {info.new_bill_no}"
-                else:
-                    info = revision.reject(session, self.who.user_id, s.todo_id, s.todo_version, text)
-                    done = f"Revision {info.revision_id} rejected: back to {info.maker_id}"
+            if verb == "approve":
+                done = await asyncio.to_thread(service.approve, self.engine, user, s.todo_id, s.todo_version)
+            else:
+                done = await asyncio.to_thread(service.reject, self.engine, user, s.todo_id, s.todo_version, reason)
         except WssError as exc:
-            self.post_message(Refused(str(exc), exc.field, text if verb == "reject" else ""))
+            if verb == "reject" and exc.field == "reason":
+                # The reason itself was refused: the dialog again, with what was typed and why, inline.
+                self.busy = False
+                self.action_reject(error=str(exc), value=reason)
+            else:
+                self._error(str(exc))
             return
-        self.post_message(Saved(done))
+        finally:
+            self.busy = False
+        if self._reloaded(done):
+            return
+        info = done.info
+        self._saved(f"Revision {info.revision_id} approved: revised bill {info.new_bill_no}" if verb == "approve"
+                    else f"Revision {info.revision_id} rejected: back to {info.maker_id}")
 
-    def on_saved(self, message: Saved) -> None:
-        self.busy = False
-        self.notify(message.text, timeout=6)
+    def _reloaded(self, done: service.Decided) -> bool:
+        """The To Do moved on meanwhile: show it as it is now, and why nothing was saved."""
+        if not done.stale:
+            return False
+        self._show(done.sheet)
+        self._error(done.stale)
+        return True
+
+    def _saved(self, text: str) -> None:
+        self.notify(text, timeout=6)
         self.dismiss(True)
-
-    def on_refused(self, message: Refused) -> None:
-        self.busy = False
-        if message.reason and message.field == "reason":
-            # The reason itself was refused: the dialog again, with what was typed and why, inline.
-            self.action_reject(error=message.text, value=message.reason)
-            return
-        self._error(message.text)
-
-    def worker_failed(self, exc: BaseException | None) -> None:
-        self.busy = False
-        super().worker_failed(exc)
 
     def action_back(self) -> None:
         self.dismiss(False)

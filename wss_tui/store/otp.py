@@ -2,7 +2,7 @@
 
 Closing asks the store to send a 6-digit OTP by SMS to the registered mobile, naming the outcome it
 confirms; the officer types the code the consumer reads out. The code is made only when the SMS is
-handed to the gateway (`mint`, called by sms_delivery), and kept only as an argon2 hash from then on: the
+handed to the gateway (`mint`, called by sms.delivery), and kept only as an argon2 hash from then on: the
 outbox holds the text with the code masked, so nobody who reads the database can read a code. It lives
 `valid_minutes` from being sent, and allows `max_tries` wrong entries before a new one must be sent. Only an
 Executive Engineer may close without it, giving a reason that is recorded (closure.WITHOUT_OTP) and
@@ -22,7 +22,7 @@ from sqlalchemy import case as when
 from sqlmodel import Session
 
 from . import cases, clock, db, sms, timefmt
-from .closure import (
+from .revision.closure import (
     BY_OTP,
     WITHOUT_OTP,
     Closed,
@@ -33,12 +33,13 @@ from .closure import (
     held_case,
     mask,
 )
+from .codes import OtpStatus
 from .errors import Denied, Invalid
 from .models import Account, Case, CaseLog, CaseOtp
-from .revision_rules import rules
+from .revision.rules import rules
 from . import text as text_rule
 
-LIVE, USED, VOID = "LIVE", "USED", "VOID"
+LIVE, USED, VOID = OtpStatus
 UNSENT = ""  # code_hash of an OTP whose SMS has not gone yet
 
 # Cheaper than a password's hash (a code lives minutes, not years), still far too slow to try all

@@ -42,8 +42,8 @@ def may_manage(role: str) -> bool:
     return manager_refusal(role) is None
 
 
-def require_manager(session: Session, actor_id: str) -> todos._Actor:
-    actor = todos._actor(session, actor_id)
+def require_manager(session: Session, actor_id: str) -> todos.Actor:
+    actor = todos.load_actor(session, actor_id)
     refusal = manager_refusal(actor.role)
     if refusal is not None:
         raise refusal

@@ -14,10 +14,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
-from . import config, escalation, powers
+from . import config, escalation
+from .revision import powers
 from .errors import Denied, Invalid
 from .models import BillRevision, Office, Staff, ToDoCharacteristic
-from .revision_rules import APPROVAL, approvers, rules, todo_type_description
+from .revision.rules import APPROVAL, approvers, rules, todo_type_description
 
 
 def roles_working(todo_type: str) -> tuple[str, ...]:

@@ -63,7 +63,7 @@ def workload(session: Session, actor_id: str, after: tuple[str, str, str] | None
         raise Invalid("limit", f"a page holds 1 to {MAX_PAGE} rows")
     actor = require_manager(session, actor_id)
     conn = session.connection()
-    codes = todos._scope_codes(conn, actor)
+    codes = todos.scope_codes(conn, actor)
     now = clock.now()
     open_statuses = [OPEN, BEING_WORKED_ON]
     workers = [code for code, role in config.roles().items() if role.works_todos]
@@ -81,7 +81,7 @@ def workload(session: Session, actor_id: str, after: tuple[str, str, str] | None
         .subquery("page")
     )
     mine = and_(_todo.c.assigned_to == page.c.user_id, _todo.c.status.in_(open_statuses),
-                todos._not_an_index_key(_todo.c.office_code).in_(codes))
+                todos.not_an_index_key(_todo.c.office_code).in_(codes))
     users = (
         select(literal(USER).label("kind"), page.c.role, page.c.user_id, page.c.name, page.c.office_code,
                page.c.active, case((page.c.locked_until > now, true()), else_=false()).label("locked"),

@@ -1,0 +1,77 @@
+"""Bill revision's units of work: the worksheet of a bill, the preview of a correction, and the maker's
+proposal and the checker's approval or rejection, each in its own transaction.
+
+A proposal or decision on a To Do that moved since it was read is not an error here: `Decided` carries
+the worksheet read again and says why, so the screen shows what is there now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from wss_tui.store import db, revision
+from wss_tui.store.errors import Stale
+from wss_tui.store.revision import Preview, RevisionInfo, Worksheet
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy import Engine
+
+    from wss_tui.store.revision.calc import Correction
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A proposal or decision saved (`info`), or not, because the To Do changed (`stale`, with `sheet`)."""
+
+    info: RevisionInfo | None
+    sheet: Worksheet | None = None
+    stale: str = ""
+
+
+def sheet(engine: Engine, actor_id: str, todo_id: str) -> Worksheet:
+    """The bill of a To Do's case, with what the actor may do there (propose, decide or only view)."""
+    with db.read(engine) as session:
+        return revision.worksheet(session, actor_id, todo_id)
+
+
+def bill_sheet(engine: Engine, actor_id: str, account_id: str, bill_no: str) -> Worksheet:
+    """A bill of an account, for an officer's own revision case."""
+    with db.read(engine) as session:
+        return revision.bill_worksheet(session, actor_id, account_id, bill_no)
+
+
+def preview(engine: Engine, actor_id: str, account_id: str, bill_no: str, correction: Correction) -> Preview:
+    with db.read(engine) as session:
+        return revision.preview(session, actor_id, account_id, bill_no, correction)
+
+
+def _on_todo(engine: Engine, actor_id: str, todo_id: str, act: Callable[..., RevisionInfo]) -> Decided:
+    try:
+        with db.write(engine) as session:
+            return Decided(act(session))
+    except Stale as exc:
+        return Decided(None, sheet(engine, actor_id, todo_id), str(exc))
+
+
+def propose(engine: Engine, actor_id: str, todo_id: str, version: int, correction: Correction) -> Decided:
+    """The maker's proposal on the complaint's To Do they are working."""
+    return _on_todo(engine, actor_id, todo_id,
+                    lambda s: revision.propose(s, actor_id, todo_id, version, correction))
+
+
+def open_officer_case(engine: Engine, actor_id: str, account_id: str, bill_no: str, kind: str,
+                      correction: Correction) -> RevisionInfo:
+    """An officer's own case on a bill, opened with its proposal."""
+    with db.write(engine) as session:
+        return revision.open_officer_case(session, actor_id, account_id, bill_no, kind, correction)
+
+
+def approve(engine: Engine, actor_id: str, todo_id: str, version: int) -> Decided:
+    return _on_todo(engine, actor_id, todo_id, lambda s: revision.approve(s, actor_id, todo_id, version))
+
+
+def reject(engine: Engine, actor_id: str, todo_id: str, version: int, reason: str) -> Decided:
+    return _on_todo(engine, actor_id, todo_id, lambda s: revision.reject(s, actor_id, todo_id, version, reason))

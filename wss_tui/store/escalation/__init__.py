@@ -1,0 +1,11 @@
+"""Escalation: the matrix (`matrix.py`), a case's due time as people read it (`due.py`), and the sweep
+that raises cases whose level is behind (`sweep.py`). See docs/escalation.md."""
+
+from __future__ import annotations
+
+from .due import DueInfo, due_info
+from .matrix import SOURCE, Level, Matrix, matrix, parse
+from .sweep import ESCALATED, SweepReport, cutoffs, sweep
+
+__all__ = ["ESCALATED", "SOURCE", "DueInfo", "Level", "Matrix", "SweepReport", "cutoffs", "due_info", "matrix",
+           "parse", "sweep"]

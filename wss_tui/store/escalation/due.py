@@ -1,0 +1,98 @@
+"""A case's due time and escalation level as people read them: "2d left", "3d late", the warning."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .. import clock, sla
+
+SOURCE = "escalation.toml"
+from .matrix import matrix
+
+
+@dataclass(frozen=True)
+class DueInfo:
+    due_at: datetime
+    breached: bool
+    level: int  # escalation level reached (0: none)
+    level_role: str | None  # the role the case last escalated to
+    next_level: int | None  # None: the top level reached, closed, or a type that never escalates
+    next_level_role: str | None
+    next_level_at: datetime | None
+    warning: str  # "breaches in 2 days", "breached 3 days ago; escalates to TR-SE in 5 hours", or ""
+    short: str = ""  # for a narrow column: "2d left", "5h left", "3d late"; "" once closed
+    urgency: str = ""  # "late" (past due), "soon" (due within sla.warn_before()), or ""
+
+
+def due_info(case_row, now: datetime | None = None) -> DueInfo:
+    """Due time, escalation level and the warnings of one case. `case_row` is anything with
+    created_at, due_at, closed_at, escalation_level and request_type (a Case, a Row, a dataclass)."""
+    now = now or clock.now()
+    mx = matrix()
+    level = case_row.escalation_level or 0
+    reached = mx.level(level)
+    is_open = case_row.closed_at is None
+    breached = (case_row.closed_at or now) > case_row.due_at
+    warnings = []
+    if is_open:
+        to_due = case_row.due_at - now
+        if to_due > timedelta(0):
+            if to_due <= sla.warn_before():
+                warnings.append(f"breaches in {_span(to_due)}")
+        else:
+            warnings.append(f"breached {_span(-to_due)} ago")
+    upcoming = mx.level(level + 1) if is_open and case_row.request_type in mx.applies_to else None
+    next_at = mx.reached_at(case_row.created_at, upcoming) if upcoming else None
+    if upcoming and next_at is not None:
+        if next_at <= now:
+            warnings.append(f"escalation to {upcoming.role} due at the next sweep")
+        elif next_at - now <= upcoming.warn_before:
+            warnings.append(f"escalates to {upcoming.role} in {_span(next_at - now)}")
+    return DueInfo(
+        due_at=case_row.due_at,
+        breached=breached,
+        level=level,
+        level_role=reached.role if reached else None,
+        next_level=upcoming.number if upcoming else None,
+        next_level_role=upcoming.role if upcoming else None,
+        next_level_at=next_at,
+        warning="; ".join(warnings),
+        **_badge(case_row.due_at, now, is_open),
+    )
+
+
+def _badge(due: datetime, now: datetime, is_open: bool) -> dict[str, str]:
+    """The short form of the same warning: "2d left" / "3d late", and how urgent it is."""
+    if not is_open:
+        return {"short": "", "urgency": ""}
+    if now > due:  # as `breached` counts it
+        late = sla.days_late(due, now)  # full days, as compensation counts them
+        short = f"{late}d late" if late else f"{_unit(now - due)} late"
+        return {"short": short, "urgency": "late"}
+    left = due - now
+    return {"short": f"{_unit(left)} left", "urgency": "soon" if left <= sla.warn_before() else ""}
+
+
+def _unit(delta: timedelta) -> str:
+    """The largest whole unit of a duration, in one letter: 2d, 5h, 40m."""
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86_400), ("h", 3_600)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds // 60}m"
+
+
+def _span(delta: timedelta) -> str:
+    """A duration as people say it: the largest whole unit, rounded down."""
+    seconds = int(delta.total_seconds())
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return "under a minute"
+
+
+# --- the sweep --------------------------------------------------------------------------------
+
+

@@ -1,0 +1,79 @@
+"""Bill revisions: a maker's proposal and the checker's decision (store/revision/)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index, Text, text
+from sqlmodel import Field, SQLModel
+
+from ..codes import RevisionStatus
+from .base import UTCDateTime
+
+# Bill revision statuses.
+PROPOSED = RevisionStatus.PROPOSED
+APPROVED = RevisionStatus.APPROVED
+REJECTED = RevisionStatus.REJECTED
+
+
+class BillRevision(SQLModel, table=True):
+    """A maker's proposal to revise one bill and the checker's decision on it (store/revision/).
+
+    The revised figures are kept here whole, so what was approved can always be read back even after
+    the revised bill itself is revised again.
+    """
+
+    __tablename__ = "bill_revision"
+    __table_args__ = (
+        # One proposal waiting per case, held by the database so two makers cannot both propose.
+        Index(
+            "uq_bill_revision_pending_case",
+            "case_id",
+            unique=True,
+            sqlite_where=text("status = 'PROPOSED'"),
+            postgresql_where=text("status = 'PROPOSED'"),
+        ),
+        Index("ix_bill_revision_bill_no", "bill_no"),
+        Index("ix_bill_revision_status_decided", "status", "decided_at"),
+    )
+    revision_id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(foreign_key="case.case_id", index=True, max_length=10)
+    bill_no: str = Field(foreign_key="bill.bill_no", max_length=14)
+    account_id: str = Field(foreign_key="account.account_id", max_length=12)
+    office_code: str = Field(foreign_key="office.code", max_length=16)  # the account's sub-division
+    status: str = Field(max_length=10)  # codes.RevisionStatus
+    reason_code: str = Field(max_length=16)
+    remark: str = Field(sa_type=Text)
+    amount_before_paise: int = Field(sa_type=BigInteger)
+    # The revised bill.
+    basis: str = Field(max_length=6)
+    prev_reading: float | None = None
+    curr_reading: float | None = None
+    multiplying_factor: float = 1.0
+    units: float
+    tariff_category: str = Field(max_length=10)
+    sanctioned_load_kw: float
+    days: int
+    fixed_charge_paise: int = Field(sa_type=BigInteger)
+    energy_charge_paise: int = Field(sa_type=BigInteger)
+    duty_paise: int = Field(sa_type=BigInteger)
+    arrear_paise: int = Field(sa_type=BigInteger)
+    amount_paise: int = Field(sa_type=BigInteger)
+    difference_paise: int = Field(sa_type=BigInteger)  # revised amount less the old; negative: a credit
+    # Maker and routing.
+    maker_id: str = Field(foreign_key="staff.user_id", max_length=20)
+    proposed_at: datetime = Field(sa_type=UTCDateTime)
+    source_todo_id: str = Field(foreign_key="todo.todo_id", max_length=14)
+    approver_role: str = Field(max_length=10)
+    approver_office: str = Field(foreign_key="office.code", max_length=16)
+    approval_todo_id: str | None = Field(default=None, foreign_key="todo.todo_id", max_length=14)
+    # Checker and decision.
+    checker_id: str | None = Field(default=None, foreign_key="staff.user_id", max_length=20)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decision_note: str = Field(default="", sa_type=Text)
+    new_bill_no: str | None = Field(default=None, foreign_key="bill.bill_no", max_length=14)
+    # Oversight, recorded when approved.
+    review_todo_id: str | None = Field(default=None, foreign_key="todo.todo_id", max_length=14)
+    review_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    audit_sampled: bool | None = None
+    audit_todo_id: str | None = Field(default=None, foreign_key="todo.todo_id", max_length=14)

@@ -1,0 +1,160 @@
+"""The configuration of bill revision work, read once from data/revision.toml and data/powers.toml.
+
+Amounts in the files are rupees (as the delegation orders write them); here they are paise.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from .. import config
+from ..errors import Invalid
+
+PAISE = 100
+SOURCE = "revision.toml"
+# The revision work's To Do types (data/revision.toml [todo_type]).
+APPROVAL, REVIEW, AUDIT, OFFICER_CASE = "BRAPPROV", "BRREVIEW", "BRAUDIT", "IMOFCASE"
+
+
+@dataclass(frozen=True)
+class Approver:
+    role: str
+    up_to_paise: int | None  # None: any amount
+    level: str  # the office level the role sits at (roles.toml `scope`)
+
+
+@dataclass(frozen=True)
+class OfficerCase:
+    code: str
+    case_type: str
+    reason_code: str
+
+
+@dataclass(frozen=True)
+class AuditBand:
+    up_to_paise: int | None
+    rate: float
+
+
+@dataclass(frozen=True)
+class OtpRules:
+    digits: int
+    valid_minutes: int
+    max_tries: int
+    max_sends_per_day: int
+    override_role: str
+    min_override_reason_chars: int
+
+
+@dataclass(frozen=True)
+class Rules:
+    makers: tuple[str, ...]
+    reasons: dict[str, str]
+    officer_cases: dict[str, OfficerCase]
+    todo_types: dict[str, str]
+    # The roles that work each type but the approval (its approvers are powers.toml's: todo_rights.py).
+    todo_roles: dict[str, tuple[str, ...]]
+    min_remark_chars: int
+    max_remark_chars: int
+    approval_priority: int
+    review_role: str
+    review_from_paise: int
+    review_due_days: int
+    review_priority: int
+    audit_role: str
+    audit_priority: int
+    audit_bands: tuple[AuditBand, ...]
+    otp: OtpRules
+
+
+def _paise(rupees: int | float | None) -> int | None:
+    return None if rupees is None else int(round(rupees * PAISE))
+
+
+@cache
+def approvers() -> tuple[Approver, ...]:
+    """The approving roles, lowest power first; only the last may have no limit."""
+    roles = config.roles()
+    found = []
+    for row in config.load("powers.toml")["approver"]:
+        role = row["role"]
+        if role not in roles:
+            raise Invalid("powers.toml", f"unknown role {role}; use a role of roles.toml")
+        found.append(Approver(role=role, up_to_paise=_paise(row.get("up_to")), level=roles[role].scope))
+    limits = [a.up_to_paise for a in found]
+    if not found or None in limits[:-1] or limits[:-1] != sorted(limits[:-1]):
+        raise Invalid("powers.toml", "list approvers lowest power first; only the last may have no up_to")
+    return tuple(found)
+
+
+@cache
+def rules() -> Rules:
+    raw = config.load("revision.toml")
+    proposal, review, audit, otp = raw["proposal"], raw["review"], raw["audit"], raw["otp"]
+    bands = tuple(AuditBand(_paise(b.get("up_to")), float(b["rate"])) for b in audit["bands"])
+    if not bands or bands[-1].up_to_paise is not None or any(not 0 <= b.rate <= 1 for b in bands):
+        raise Invalid("revision.toml", "audit bands need rates from 0 to 1 and a last band without up_to")
+    reasons = dict(raw["reason"])
+    officer_cases = {
+        code: OfficerCase(code=code, case_type=c["case_type"], reason_code=c["reason_code"])
+        for code, c in raw["officer_case"].items()
+    }
+    for case in officer_cases.values():
+        if case.reason_code not in reasons:
+            raise Invalid("revision.toml", f"officer case {case.code} names unknown reason {case.reason_code}")
+    makers = tuple(raw["makers"])
+    todo_types, todo_roles = _todo_types(raw["todo_type"], makers, review["role"], audit["role"])
+    return Rules(
+        makers=makers,
+        reasons=reasons,
+        officer_cases=officer_cases,
+        todo_types=todo_types,
+        todo_roles=todo_roles,
+        min_remark_chars=proposal["min_remark_chars"],
+        max_remark_chars=proposal["max_remark_chars"],
+        approval_priority=proposal["priority"],
+        review_role=review["role"],
+        review_from_paise=_paise(review["review_from"]),
+        review_due_days=review["due_days"],
+        review_priority=review["priority"],
+        audit_role=audit["role"],
+        audit_priority=audit["priority"],
+        audit_bands=bands,
+        otp=OtpRules(
+            digits=otp["digits"],
+            valid_minutes=otp["valid_minutes"],
+            max_tries=otp["max_tries"],
+            max_sends_per_day=otp["max_sends_per_day"],
+            override_role=otp["override_role"],
+            min_override_reason_chars=otp["min_override_reason_chars"],
+        ),
+    )
+
+
+def _todo_types(raw: dict, makers: tuple[str, ...], review_role: str, audit_role: str):
+    """[todo_type]: each type's description, and the roles that work it (see revision.toml)."""
+    routed = {OFFICER_CASE: makers, REVIEW: (review_role,), AUDIT: (audit_role,)}
+    descriptions, roles = {}, {}
+    for code, spec in raw.items():
+        if isinstance(spec, str):  # the older form, CODE = "description": worked by the roles it is sent to
+            spec = {"description": spec}
+        key = f"{SOURCE} todo_type.{code}"
+        if code == APPROVAL:
+            if "roles" in spec:
+                raise Invalid(f"{key}.roles", "remove it: an approval is worked by the approvers of powers.toml")
+        else:
+            must = routed.get(code, ())
+            roles[code] = config.working_roles(f"{key}.roles", spec.get("roles", list(must)), must)
+        descriptions[code] = str(spec.get("description", code))
+    return descriptions, roles
+
+
+def audit_salt() -> str:
+    """The office's own secret salt (WSS_AUDIT_SALT) or the shipped demo one."""
+    return os.environ.get("WSS_AUDIT_SALT") or config.load("revision.toml")["audit"]["salt"]
+
+
+def todo_type_description(code: str) -> str | None:
+    return rules().todo_types.get(code)

@@ -1,0 +1,72 @@
+"""The maker's correction of a bill: what was wrong (reason, reading or units, basis, load, category,
+arrear), the remark, and for an officer's own case its kind. The form only reads what was typed into
+numbers; the store recomputes the bill and has the last word on every rule.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Select
+
+from wss_tui.plain import plain
+from wss_tui.store import numbers
+from wss_tui.store.revision.calc import BASES, REVISED_BASES, Correction
+from wss_tui.store.revision.rules import rules
+
+KEEP = "="  # a select left "as billed"
+
+
+class RevisionForm(Vertical):
+    def compose(self) -> ComposeResult:
+        r = rules()
+        with Horizontal(classes="form-row"):
+            yield Label("Reason", classes="form-label")
+            yield Select([(plain(f"{code} {text}"), code) for code, text in r.reasons.items()], allow_blank=False,
+                         compact=True, id="reason")
+            yield Label("Reading", classes="form-label")
+            yield Input(id="reading", placeholder="as billed", compact=True, max_length=12)
+            yield Label("Units", classes="form-label")
+            yield Input(id="units", placeholder="as billed", compact=True, max_length=10)
+        with Horizontal(classes="form-row"):
+            yield Label("Basis", classes="form-label")
+            yield Select([("as billed", KEEP)] + [(f"{b} {BASES[b].lower()}", b) for b in REVISED_BASES],
+                         value=KEEP, allow_blank=False, compact=True, id="basis")
+            yield Label("Load kW", classes="form-label")
+            yield Input(id="load", placeholder="as billed", compact=True, max_length=8)
+            yield Label("Category", classes="form-label")
+            yield Select([("as billed", KEEP)], value=KEEP, allow_blank=False, compact=True, id="category")
+        with Horizontal(classes="form-row"):
+            yield Label("Arrear Rs", classes="form-label")
+            yield Input(id="arrear", placeholder="as billed", compact=True, max_length=14)
+            yield Label("Remark", classes="form-label")
+            yield Input(id="remark", placeholder="what was wrong and how you found it", compact=True,
+                        max_length=r.max_remark_chars)
+        with Horizontal(classes="form-row", id="case-kind-row"):
+            yield Label("Case", classes="form-label")
+            yield Select([(plain(c.case_type), code) for code, c in r.officer_cases.items()], allow_blank=False,
+                         compact=True, id="case-kind")
+
+    def set_categories(self, categories: list[str]) -> None:
+        category = self.query_one("#category", Select)
+        category.set_options([("as billed", KEEP)] + [(plain(c), c) for c in categories])
+        category.value = KEEP
+
+    @property
+    def case_kind(self) -> str:
+        return str(self.query_one("#case-kind", Select).value)
+
+    def correction(self) -> Correction:
+        """What the form says, or Invalid naming the field that does not read as a number."""
+        q = self.query_one
+        basis, category = q("#basis", Select).value, q("#category", Select).value
+        return Correction(
+            reason_code=str(q("#reason", Select).value),
+            remark=q("#remark", Input).value,
+            curr_reading=numbers.quantity(q("#reading", Input).value, "Reading"),
+            units=numbers.quantity(q("#units", Input).value, "Units"),
+            basis=None if basis == KEEP else str(basis),
+            load_kw=numbers.quantity(q("#load", Input).value, "Load"),
+            category=None if category == KEEP else str(category),
+            arrear_paise=numbers.paise(q("#arrear", Input).value, "Arrear"),
+        )
