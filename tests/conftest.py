@@ -12,11 +12,13 @@ database of its own instead (`wss_test_<random>`, made and dropped through the p
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -143,14 +145,42 @@ def _copy_pg_template(run: PgRun) -> None:
     engine.dispose()
 
 
+def _shared_template(tmp_path_factory, name: str, build) -> Path:
+    """A SQLite file built once per run by `build(url)` and shared by every pytest-xdist worker: the
+    first to ask builds it under a lock, the others wait for it. Tests copy it, never open it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's own folder, which its workers share
+    path = root / name
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            part = root / f"{name}.part"
+            build(f"sqlite:///{part}")
+            os.replace(part, path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def sqlite_demo_template(tmp_path_factory, pg_run):
     """A small demo database built once per run; each SQLite test gets its own copy."""
     if pg_run:
         return None
-    path = tmp_path_factory.mktemp("template") / "demo.db"
-    _build_demo(f"sqlite:///{path}")
-    return path
+    return _shared_template(tmp_path_factory, "demo-template.db", _build_demo)
+
+
+@pytest.fixture(scope="session")
+def sqlite_schema_template(tmp_path_factory, pg_run):
+    """An empty database made by the migrations once per run; each SQLite test gets its own copy."""
+    if pg_run:
+        return None
+    return _shared_template(tmp_path_factory, "schema-template.db", _build_schema)
+
+
+def _build_schema(url: str) -> None:
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    engine.dispose()
 
 
 def _build_demo(url: str) -> None:
@@ -177,10 +207,13 @@ def db_url(tmp_path, pg_schema_url):
 
 
 @pytest.fixture
-def empty_engine(db_url):
+def empty_engine(db_url, sqlite_schema_template):
     """Schema made by the migrations, no rows."""
+    if sqlite_schema_template is not None:
+        shutil.copyfile(sqlite_schema_template, make_url(db_url).database)
     engine = db.make_engine(db_url)
-    db.upgrade(engine)
+    if sqlite_schema_template is None:
+        db.upgrade(engine)
     yield engine
     engine.dispose()
 
