@@ -23,13 +23,14 @@ from wss_tui.keys import TypeAhead
 from wss_tui.store import config
 from wss_tui.store.auth import Who
 from wss_tui.store.text import visible
+from wss_tui.themes import ThemeName
 
 if TYPE_CHECKING:
     from wss_tui.store.todos import TodoDetail
 
 DEFAULT_THEME = "textual-dark"
 HIGH_CONTRAST = "wss-high-contrast"
-THEME_ALIASES = {"default": DEFAULT_THEME, "high-contrast": HIGH_CONTRAST}
+THEME_ALIASES = {ThemeName.DEFAULT: DEFAULT_THEME, ThemeName.HIGH_CONTRAST: HIGH_CONTRAST}
 
 HIGH_CONTRAST_THEME = Theme(
     name=HIGH_CONTRAST,

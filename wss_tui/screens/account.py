@@ -18,6 +18,7 @@ from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.store import db, timefmt
 from wss_tui.store.accounts import AccountContext, Activity, account_context
+from wss_tui.store.codes import AccountStatus
 from wss_tui.store.errors import WssError
 from wss_tui.widgets.fields import FieldGrid
 from wss_tui.widgets.header import UserHeader
@@ -48,7 +49,7 @@ def field_values(c: AccountContext) -> dict[str, str | Content]:
     open_text = Content.styled(f"{FLAG} {c.open_todo_count} open", "bold $text-warning") if c.open_todo_count else "none"
     return {
         "person": c.person_name,
-        "account": c.account_id + ("" if c.status == "ACTIVE" else f" ({c.status})"),
+        "account": c.account_id + ("" if c.status == AccountStatus.ACTIVE else f" ({c.status})"),
         "system": c.system_label,
         "tariff": f"{c.tariff_category} {c.supply_type}",
         "current": timefmt.rupees(c.current_balance_paise),

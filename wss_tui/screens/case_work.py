@@ -18,7 +18,7 @@ from wss_tui.screens.dialogs import CloseCaseDialog, OtpAnswer, OtpDialog, TextD
 from wss_tui.services import closure as service
 from wss_tui.store import timefmt
 from wss_tui.store.errors import Stale, WssError
-from wss_tui.store.models import PROPOSED
+from wss_tui.store.codes import ClosureMethod, RevisionStatus
 from wss_tui.store.otp import OtpSent
 from wss_tui.store.revision import closure
 from wss_tui.store.revision.closure import CaseWork, Closed
@@ -71,7 +71,7 @@ class CaseWorkActions:
     def decides_revision(self) -> bool:
         """An approval waiting for its decision: completing it means approving or rejecting."""
         w = self.case_work
-        return w is not None and w.kind == closure.APPROVAL and w.revision_status == PROPOSED
+        return w is not None and w.kind == closure.APPROVAL and w.revision_status == RevisionStatus.PROPOSED
 
     # --- revision -------------------------------------------------------------------------------------
 
@@ -206,6 +206,6 @@ class CaseWorkActions:
     def _case_closed(self, closed: Closed) -> None:
         self.drafts.clear()
         self.wss.todos_changed += 1
-        how = {closure.BY_OTP: "confirmed by the consumer's OTP", closure.WITHOUT_OTP: "without OTP (recorded)",
-               closure.BY_OFFICER: "officer's own case"}[closed.method]
+        how = {ClosureMethod.OTP: "confirmed by the consumer's OTP", ClosureMethod.NO_OTP: "without OTP (recorded)",
+               ClosureMethod.OFFICER: "officer's own case"}[closed.method]
         self._load(f"Case {closed.case_id} closed: {closed.status}, {how}")

@@ -10,7 +10,7 @@
   batches: multi-row pages on SQLite; on PostgreSQL the batch is COPYed to a temporary table and
   upserted from it in one statement.
 
-An import is an administrator's shell job (DESIGN.md), like `wss demo`; it acts as whoever holds the
+An import is an administrator's shell job (docs/architecture.md), like `wss demo`; it acts as whoever holds the
 database URL, so there is no staff member to check rights for. It takes the engine rather than a session
 because it commits once per batch.
 
