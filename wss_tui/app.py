@@ -21,11 +21,11 @@ from textual.theme import Theme
 from wss_tui.help_key import HELP_BINDING, help_wanted
 from wss_tui.keys import TypeAhead
 from wss_tui.store import config
-from wss_tui.store.auth import Who
 from wss_tui.store.text import visible
 from wss_tui.themes import ThemeName
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the login screen paints before the store's models are loaded (cold start)
+    from wss_tui.store.auth import Who
     from wss_tui.store.todos import TodoDetail
 
 DEFAULT_THEME = "textual-dark"

@@ -23,10 +23,9 @@ def show(
     """The account, its person and premise, balances, activity, open To Dos and latest bills."""
     from dataclasses import asdict
 
-    from wss_tui.store import accounts, db
+    from wss_tui.services import accounts
 
-    with db.read(engine(ctx)) as session:
-        ctx_ = accounts.account_context(session, account)
+    ctx_ = accounts.context(engine(ctx), None, account)
     if as_json:
         payload = asdict(ctx_)
         # The CC&B one-line description of each activity, as the screens show it.

@@ -31,7 +31,9 @@ System = Annotated[BillingSystem, typer.Option(
     "--system", case_sensitive=False,
     help="Which billing system made the extract, in any case: ccb (CC&B, 10-digit account IDs) or mpower (mPower, 12-digit).",
 )]
-BatchSize = Annotated[int, typer.Option("--batch-size", min=1, max=100_000, help="Rows per transaction.")]
+BatchSize = Annotated[int | None, typer.Option(
+    "--batch-size", min=1, max=100_000, help="Rows per transaction (default 5,000 on SQLite, 50,000 on PostgreSQL).",
+)]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object (no progress bar).")]
 
 
@@ -40,7 +42,7 @@ def accounts(
     ctx: typer.Context,
     file: File,
     system: System,
-    batch_size: BatchSize = 5000,
+    batch_size: BatchSize = None,
     as_json: AsJson = False,
 ) -> None:
     """Upsert consumer accounts by account ID; bad rows go to FILE's .rejects.csv with the reason."""
@@ -52,14 +54,14 @@ def bills(
     ctx: typer.Context,
     file: File,
     system: System,
-    batch_size: BatchSize = 5000,
+    batch_size: BatchSize = None,
     as_json: AsJson = False,
 ) -> None:
     """Upsert bills by bill number (their accounts must be imported first); bad rows go to FILE's .rejects.csv."""
     _run(ctx, "bills", file, system, batch_size, as_json)
 
 
-def _run(ctx: typer.Context, kind: str, file: Path, system: BillingSystem, batch_size: int, as_json: bool) -> None:
+def _run(ctx: typer.Context, kind: str, file: Path, system: BillingSystem, batch_size: int | None, as_json: bool) -> None:
     import time
     from dataclasses import asdict
 

@@ -26,12 +26,12 @@ def mis_command(
 ) -> None:
     """Pending complaints by office (ageing, due today, breached, escalation level, compensation owed)
     and their disposal in a period (received, closed, within SLA, rejected, without OTP); SMS that failed."""
-    from wss_tui.store import db, mis, timefmt
+    from wss_tui.services import mis
+    from wss_tui.store import timefmt
 
     period_start = timefmt.parse_when(start, field="from") if start else None
     period_end = timefmt.parse_when(end, field="to", end_of_day=True) if end else None
-    with db.read(engine(ctx)) as session:
-        report = mis.report(session, None, office=office, level=level, start=period_start, end=period_end)
+    report = mis.report(engine(ctx), None, office=office, level=level, start=period_start, end=period_end)
     if csv_file is not None:
         _write_csv(report, csv_file)
     if as_json:

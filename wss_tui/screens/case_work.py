@@ -26,7 +26,7 @@ from wss_tui.store.revision.rules import rules
 
 
 class CaseWorkActions:
-    """Mixin for TodoEntryScreen (needs `detail`, `todo_id`, `_load`, `who`, `engine`, `drafts`)."""
+    """Mixin for TodoEntryScreen (needs `detail`, `todo_id`, `_load`, `busy`, `who`, `engine`, `drafts`)."""
 
     case_work: CaseWork | None = None
     # A key that needs the case work, pressed before it arrived (typed ahead over a slow link):
@@ -115,12 +115,16 @@ class CaseWorkActions:
     async def _closure_step(self, unit: Callable[..., Closed | OtpSent], *args: object, outcome: str, comment: str,
                        sent: OtpSent | None = None, reason: str = "") -> Closed | OtpSent | None:
         """One unit of work of the closure, in a thread; None when the store said no (shown as it says)."""
+        self.busy = True
         try:
             return await asyncio.to_thread(unit, self.engine, self.who.user_id, self.todo_id, self.detail.version,
                                            *args)
         except WssError as exc:
-            self._closure_refused(exc, outcome, comment, sent, reason)
-            return None
+            refused = exc
+        finally:
+            self.busy = False
+        self._closure_refused(refused, outcome, comment, sent, reason)
+        return None
 
     @work(exclusive=True, group="todo-action", exit_on_error=False)
     async def _send_otp(self, outcome: str, comment: str) -> None:

@@ -25,6 +25,8 @@ class ToDo(SQLModel, table=True):
         Index("ix_todo_assigned_page", "assigned_to", "status", "priority", "created_at", "todo_id"),
         Index("ix_todo_role_page", "role", "office_code", "status", "priority", "created_at", "todo_id"),
         Index("ix_todo_office_page", "office_code", "status", "priority", "created_at", "todo_id"),
+        # A role's count over a date range (migration 0007): the range's entries, not the office's.
+        Index("ix_todo_role_created", "role", "office_code", "created_at", "status"),
     )
     todo_id: str = Field(primary_key=True, max_length=14)
     todo_type: str = Field(max_length=10)

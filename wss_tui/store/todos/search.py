@@ -43,6 +43,7 @@ from .common import (
     _type_description,
     load_actor_scope,
     not_an_index_key,
+    page_order_only,
 )
 
 
@@ -274,7 +275,10 @@ def _key_params(prefix: str, row) -> dict:
     return {f"{prefix}_priority": row.priority, f"{prefix}_created_at": row.created_at, f"{prefix}_todo_id": row.todo_id}
 
 
-def _common_terms(shape: _Shape) -> list:
+def _common_terms(shape: _Shape, seek_dates: bool = True) -> list:
+    """The filter's terms beyond the index equalities; `seek_dates` False for the arms of a page,
+    which walk their page index in order (page_order_only)."""
+    created = _todo.c.created_at if seek_dates else page_order_only(_todo.c.created_at)
     terms = []
     if shape.queue:
         # Not a seek on (assigned_to, …): every unassigned To Do of the discom is not "this queue".
@@ -282,16 +286,16 @@ def _common_terms(shape: _Shape) -> list:
     if shape.todo_type:
         terms.append(_todo.c.todo_type == bindparam("todo_type"))
     if shape.start:
-        terms.append(_todo.c.created_at >= bindparam("start", type_=_todo.c.created_at.type))
+        terms.append(created >= bindparam("start", type_=_todo.c.created_at.type))
     if shape.end:
-        terms.append(_todo.c.created_at <= bindparam("end", type_=_todo.c.created_at.type))
+        terms.append(created <= bindparam("end", type_=_todo.c.created_at.type))
     return terms
 
 
 def _arms(shape: _Shape) -> list[list]:
     """The filter split into arms that each pin every equality column of one page index, so each
     arm is one ordered index range: (assigned_to, status) or (role, office_code, status)."""
-    common = _common_terms(shape)
+    common = _common_terms(shape, seek_dates=False)
     statuses = [_todo.c.status == bindparam(f"status_{j}") for j in range(shape.statuses)]
     if not shape.by_role:
         # Whoever the user is, only the actor's own offices: the scope is the actor's, not theirs.
