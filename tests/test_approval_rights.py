@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from wss_tui.store import config, db, escalation, timefmt, todo_rights, todos
+from wss_tui.store import config, db, escalation, money, todo_rights, todos
 from wss_tui.store.errors import Denied, Invalid
 from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN, Staff
 from wss_tui.store.revision.rules import rules
@@ -118,8 +118,8 @@ def test_an_approval_is_forwarded_to_a_role_only_if_it_may_approve_it(engine):
     act(engine, todos.take, EE, todo_id)
     for role, why in [("TR-SDC", "TR-SDC has no power to approve bill revisions (see powers.toml)"),
                       ("TR-ADM", "TR-ADM has no power to approve bill revisions (see powers.toml)"),
-                      ("TR-SDO", f"TR-SDO may approve revisions up to {timefmt.rupees(50_000_00)}; this one is "
-                                 f"{timefmt.rupees(60_000_00)} and waits for a higher officer")]:
+                      ("TR-SDO", f"TR-SDO may approve revisions up to {money.rupees(50_000_00)}; this one is "
+                                 f"{money.rupees(60_000_00)} and waits for a higher officer")]:
         with pytest.raises(Invalid) as refused:
             act(engine, todos.forward, EE, todo_id, to_role=role, note=NOTE)
         assert str(refused.value) == f"to role: forward it to TR-EE, TR-SE, TR-CE or TR-DIRC; {why}"

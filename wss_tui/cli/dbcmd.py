@@ -35,9 +35,10 @@ def backup(
 ) -> None:
     """Copy the whole database to FILE while people keep working: SQLite's online backup, or pg_dump."""
     from wss_tui.store import backup as store_backup
+    from wss_tui.store.numbers import size_text
 
     done = store_backup.backup(engine(ctx), file, force=force)
-    say(f"Backup written: {done.path} ({_size(done.bytes)}, schema {done.revision}; {done.method})")
+    say(f"Backup written: {done.path} ({size_text(done.bytes)}, schema {done.revision}; {done.method})")
 
 
 @db_app.command("restore")
@@ -54,11 +55,3 @@ def restore(
     say(f"Restored {file} into {eng.url.render_as_string(hide_password=True)} (schema {done.revision}; {done.method})")
     if done.revision != done.head:
         typer.echo(f"The backup's schema is {done.revision}; this wss expects {done.head}: run `wss db upgrade` next.")
-
-
-def _size(n: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} bytes"
