@@ -17,6 +17,9 @@ def upgrade(ctx: typer.Context) -> None:
     """Create or migrate the schema to the latest version, and load the offices of data/offices.toml."""
     from wss_tui.store import db, offices
 
+    from .configcmd import refuse_bad_config
+
+    refuse_bad_config()
     eng = engine(ctx, require_schema=False)
     db.upgrade(eng)
     say(f"Schema is up to date: {eng.url.render_as_string(hide_password=True)}")

@@ -50,7 +50,7 @@ def change(key: str, before: BillFigures, after: BillFigures) -> Text:
 def difference_text(paise: int) -> str:
     if paise == 0:
         return "no change in the amount"
-    return f"{'+' if paise > 0 else ''}{money.rupees(paise)} {'credit' if paise < 0 else 'more to pay'}"
+    return f"{'+' if paise > 0 else ''}{rupees(paise)} {'credit' if paise < 0 else 'more to pay'}"
 
 
 def amounts_text(before: BillFigures, after: BillFigures) -> str:
