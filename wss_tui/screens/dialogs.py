@@ -371,8 +371,8 @@ class OtpDialog(Dialog[OtpAnswer]):
     def action_submit(self) -> None:
         try:
             code = ids.otp_code(self.query_one("#otp", Input).value, self.digits)
-        except Invalid as exc:
-            self.refuse(str(exc), "#otp")
+        except Invalid:
+            self.refuse(f"OTP: type the {self.digits} digits the consumer reads from the SMS", "#otp")
             return
         self.dismiss(OtpAnswer("code", code))
 

@@ -16,7 +16,7 @@ from .errors import Invalid
 from .numbers import MAX_DECIMAL_DIGITS, foreign_digit
 
 _AMOUNT = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?", re.ASCII)
-HINT = "type rupees with at most 2 decimals, e.g. -250.50"
+HINT = "type rupees, e.g. -250.50"
 
 
 class Negative(Invalid):

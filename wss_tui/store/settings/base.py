@@ -64,7 +64,8 @@ def problems(file: str, error: ValidationError) -> list[str]:
     """One line per problem of `error`, for the file shown as `file`."""
     lines = []
     for e in error.errors(include_url=False):
-        key, kind, ctx = _key(e["loc"]), e["type"], e.get("ctx") or {}
+        key, kind = _key(e["loc"]), e["type"]
+        ctx = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in (e.get("ctx") or {}).items()}
         if kind == "extra_forbidden":
             rule = "unknown key; check its spelling against the shipped file"
         elif kind == "missing":
