@@ -36,7 +36,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, event, func, insert, select, update
+from sqlalchemy.engine import make_url
 
 from wss_tui.store import db, escalation, mis, sla
 from wss_tui.store.clock import IST
@@ -384,13 +385,110 @@ def measure_sweep(path: Path) -> list[str]:
     ]
 
 
+def _pg_admin(url: str):
+    import psycopg
+
+    plain = make_url(url).set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    return psycopg.connect(plain, autocommit=True)
+
+
+def measure_mis_pg(engine: Engine, runs: int) -> list[str]:
+    """PostgreSQL: the store's report against the replay of its own statements through psycopg."""
+    import psycopg
+
+    def store():
+        with db.read(engine) as s:
+            return mis.report(s, None, now=NOW)
+
+    sent: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        report = store()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    raw = psycopg.connect(engine.url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True)
+
+    def replay():
+        with raw.cursor() as cur:
+            cur.execute("BEGIN")
+            for sql, params in sent:
+                cur.execute(sql, params)
+                if cur.description:
+                    cur.fetchall()
+            cur.execute("ROLLBACK")
+
+    store_s, replay_s = _interleaved([store, replay], runs)
+    raw.close()
+    med = statistics.median
+    t = report.total
+    return [
+        f"MIS on PostgreSQL over {N_CASES:,} cases, {t.pending:,} pending; median of {runs} runs, seconds:",
+        f"  store mis.report() in db.read()              {med(store_s):6.3f}   (max {max(store_s):.3f})",
+        f"  replay of its {len(sent)} statements (psycopg)       {med(replay_s):6.3f}   store / replay = {med(store_s) / med(replay_s):.2f}x",
+        "  targets: ≤ 0.5 s at 1,000,000 cases; ≤ 1 s at 10,000,000",
+    ]
+
+
+def measure_sweep_pg(url: str) -> list[str]:
+    """The sweep on a copy of the bench database (CREATE DATABASE … TEMPLATE), twice at NOW."""
+    source = make_url(url).database
+    copy_name = f"{source}_sweep"
+    with _pg_admin(url) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{copy_name}"')
+        admin.execute(f'CREATE DATABASE "{copy_name}" TEMPLATE "{source}"')
+    engine = db.make_engine(make_url(url).set(database=copy_name).render_as_string(hide_password=False))
+    try:
+        times, reports = [], []
+        for at in (NOW, NOW):
+            t0 = time.perf_counter()
+            with db.write(engine) as s:
+                reports.append(escalation.sweep(s, at))
+            times.append(time.perf_counter() - t0)
+    finally:
+        engine.dispose()
+        with _pg_admin(url) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{copy_name}"')
+    first, second = reports
+    per_level = ", ".join(f"L{n} {c:,}" for n, c in first.escalated.items())
+    return [
+        f"Sweep on PostgreSQL at {NOW:%d-%m-%Y %H:%M} UTC, a day after the last (on a copy of the database), seconds:",
+        f"  first run   {times[0]:6.3f}   {first.cases:,} cases escalated ({per_level}), {first.todos_created:,} To Dos created",
+        f"  second run  {times[1]:6.3f}   {second.cases:,} cases escalated",
+    ]
+
+
+def _scale(factor: float) -> None:
+    global N_ACCOUNTS, N_CASES, N_PENDING
+    N_ACCOUNTS, N_CASES, N_PENDING = (max(int(n * factor), 1) for n in (N_ACCOUNTS, N_CASES, N_PENDING))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sqlite", type=Path, default=Path(tempfile.gettempdir()) / "wss-bench" / "mis.db", help="SQLite file to build or reuse")
     parser.add_argument("--reuse", action="store_true", help="reuse the file when it already holds the data set")
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each MIS query (after one warm-up)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply accounts, cases and pending cases (0.2: 200,000 cases)")
+    parser.add_argument("--pg", metavar="URL", help="PostgreSQL instead of SQLite: a database of its own (it is emptied), e.g. …/wss_bench_mis")
     args = parser.parse_args(argv)
+    _scale(args.scale)
+    if args.pg:
+        engine = db.make_engine(args.pg)
+        if args.reuse and ready(engine):
+            print(f"reusing {engine.url.database}", file=sys.stderr)
+        else:
+            t0 = time.perf_counter()
+            build(engine, seed=args.seed)
+            print(f"built in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        lines = measure_mis_pg(engine, args.runs)
+        engine.dispose()
+        lines += measure_sweep_pg(args.pg)
+        print("\n".join(lines))
+        return
 
     engine = db.make_engine(f"sqlite:///{args.sqlite}")
     if args.reuse and ready(engine):

@@ -36,7 +36,7 @@ from . import _hostile_data as data
 from ._hostile_data import MARK, plant
 from ._revision_data import EE, SDO, caseless_todo
 from .hostile import assert_no_control
-from .tui_helpers import CLERK, app_as, settle, table
+from .tui_helpers import CLERK, app_as, field_value, settle, table
 
 # Revision and closure flows start from a To Do taken from the queue, as before routing (test_routing.py
 # covers who a new To Do is routed to).
@@ -131,6 +131,8 @@ def shows_exactly(cell, value: str) -> None:
 
 
 def label(app, selector: str):
+    if (value := field_value(app, selector)) is not None:
+        return value
     widget = app.screen.query_one(selector)
     return widget.visual
 

@@ -1,4 +1,4 @@
-"""The store must stay usable without any UI library (DESIGN.md: imports point one way)."""
+"""The store must stay usable without any UI library (docs/architecture.md: imports point one way)."""
 
 import subprocess
 import sys

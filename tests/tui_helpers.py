@@ -44,7 +44,19 @@ def table(app: WssApp, selector: str) -> DataTable:
     return app.screen.query_one(selector, DataTable)
 
 
+def field_value(app: WssApp, selector: str):
+    """What a FieldGrid shows for `#<prefix>-<field>` (one widget draws them all), or None."""
+    from wss_tui.widgets.fields import FieldGrid
+
+    for grid in app.screen.query(FieldGrid):
+        if (value := grid.value_of(selector.removeprefix("#"))) is not None:
+            return value
+    return None
+
+
 def text_of(app: WssApp, selector: str) -> str:
+    if (value := field_value(app, selector)) is not None:
+        return value.plain
     widget = app.screen.query_one(selector)
     if isinstance(widget, Input):
         return widget.value

@@ -6,11 +6,13 @@ to skip the login screen, the logged-in user).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
-from textual import events
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -19,12 +21,16 @@ from textual.theme import Theme
 from wss_tui.help_key import HELP_BINDING, help_wanted
 from wss_tui.keys import TypeAhead
 from wss_tui.store import config
-from wss_tui.store.auth import Who
 from wss_tui.store.text import visible
+from wss_tui.themes import ThemeName
+
+if TYPE_CHECKING:  # the login screen paints before the store's models are loaded (cold start)
+    from wss_tui.store.auth import Who
+    from wss_tui.store.todos import TodoDetail
 
 DEFAULT_THEME = "textual-dark"
 HIGH_CONTRAST = "wss-high-contrast"
-THEME_ALIASES = {"default": DEFAULT_THEME, "high-contrast": HIGH_CONTRAST}
+THEME_ALIASES = {ThemeName.DEFAULT: DEFAULT_THEME, ThemeName.HIGH_CONTRAST: HIGH_CONTRAST}
 
 HIGH_CONTRAST_THEME = Theme(
     name=HIGH_CONTRAST,
@@ -179,9 +185,26 @@ class WssApp(App[None]):
             self.push_screen(TodoManageScreen())
 
     def open_todo(self, todo_id: str) -> None:
+        """To Do Entry on `todo_id`, read before the screen is pushed so that it composes and paints once."""
+        self._open_todo(todo_id)
+
+    @work(exclusive=True, group="todo-open", exit_on_error=False)
+    async def _open_todo(self, todo_id: str) -> None:
+        from wss_tui.screens.base import describe_error
+        from wss_tui.services import todos as service
+
+        assert self.who is not None, "a To Do opened before login"
+        try:
+            detail = await asyncio.to_thread(service.get, self.engine, self.who.user_id, todo_id)
+        except Exception as exc:  # noqa: BLE001 — one line, never a traceback (not found, out of scope, db)
+            self.notify(visible(describe_error(exc)), severity="error", timeout=8, markup=False)
+            return
+        self.show_todo(detail)
+
+    def show_todo(self, detail: TodoDetail, *, notice: str = "") -> None:
         from wss_tui.screens.todo_entry import TodoEntryScreen
 
-        self.push_screen(TodoEntryScreen(todo_id))
+        self.push_screen(TodoEntryScreen(detail.todo_id, detail=detail, notice=notice))
 
     def open_account(self, account_id: str) -> None:
         from wss_tui.screens.account import AccountScreen

@@ -9,52 +9,24 @@ To Do, and asks `closes_case()` before its own plain Complete. A refusal from th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable
 
 from textual import work
-from textual.message import Message
 
 from wss_tui.screens.dialogs import CloseCaseDialog, OtpAnswer, OtpDialog, TextDialog
-from wss_tui.store.revision import closure
-from wss_tui.store import db, otp, timefmt
-from wss_tui.store.revision.closure import CaseWork, Closed
+from wss_tui.services import closure as service
+from wss_tui.store import timefmt
 from wss_tui.store.errors import Stale, WssError
-from wss_tui.store.models import PROPOSED
+from wss_tui.store.codes import ClosureMethod, RevisionStatus
 from wss_tui.store.otp import OtpSent
+from wss_tui.store.revision import closure
+from wss_tui.store.revision.closure import CaseWork, Closed
 from wss_tui.store.revision.rules import rules
 
 
-@dataclass
-class WorkLoaded(Message):
-    work: CaseWork
-
-
-@dataclass
-class OtpWasSent(Message):
-    sent: OtpSent
-    comment: str
-
-
-@dataclass
-class ClosureRefused(Message):
-    """The store said no: show it in the OTP, close or reason dialog again, or as a toast."""
-
-    text: str
-    field: str
-    outcome: str
-    comment: str
-    sent: OtpSent | None
-    reason: str = ""  # closing without the OTP: the reason typed
-    stale: bool = False  # the To Do changed meanwhile: reloaded, nothing asked again
-
-
-@dataclass
-class CaseClosed(Message):
-    closed: Closed
-
-
 class CaseWorkActions:
-    """Mixin for TodoEntryScreen (needs `detail`, `todo_id`, `_load`, `who`, `engine`, `drafts`)."""
+    """Mixin for TodoEntryScreen (needs `detail`, `todo_id`, `_load`, `busy`, `who`, `engine`, `drafts`)."""
 
     case_work: CaseWork | None = None
     # A key that needs the case work, pressed before it arrived (typed ahead over a slow link):
@@ -66,18 +38,15 @@ class CaseWorkActions:
     def load_case_work(self) -> None:
         self._load_case_work()
 
-    @work(thread=True, exclusive=True, group="case-work", exit_on_error=False)
-    def _load_case_work(self) -> None:
-        with db.read(self.engine) as session:  # a failure is shown by the screen's worker_failed
-            found = closure.todo_work(session, self.who.user_id, self.todo_id)
-        self.post_message(WorkLoaded(found))
-
-    def on_work_loaded(self, message: WorkLoaded) -> None:
-        self.case_work = message.work
+    @work(exclusive=True, group="case-work", exit_on_error=False)
+    async def _load_case_work(self) -> None:
+        # A failure is shown by the screen's worker_failed.
+        found = await asyncio.to_thread(service.work, self.engine, self.who.user_id, self.todo_id)
+        self.case_work = found
         self.refresh_bindings()
         action, self._typed_ahead = self._typed_ahead, None
         if action == "revision":
-            if message.work.can_revise:
+            if found.can_revise:
                 self.action_revision()
             else:
                 self.notify("This To Do has no bill to revise and no revision to decide", severity="warning")
@@ -102,7 +71,7 @@ class CaseWorkActions:
     def decides_revision(self) -> bool:
         """An approval waiting for its decision: completing it means approving or rejecting."""
         w = self.case_work
-        return w is not None and w.kind == closure.APPROVAL and w.revision_status == PROPOSED
+        return w is not None and w.kind == closure.APPROVAL and w.revision_status == RevisionStatus.PROPOSED
 
     # --- revision -------------------------------------------------------------------------------------
 
@@ -143,19 +112,26 @@ class CaseWorkActions:
                                  error_field=error_field)
         self.drafts.push(self.app, "close", dialog, chosen)
 
-    @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
-    def _send_otp(self, outcome: str, comment: str) -> None:
+    async def _closure_step(self, unit: Callable[..., Closed | OtpSent], *args: object, outcome: str, comment: str,
+                       sent: OtpSent | None = None, reason: str = "") -> Closed | OtpSent | None:
+        """One unit of work of the closure, in a thread; None when the store said no (shown as it says)."""
+        self.busy = True
         try:
-            with db.write(self.engine) as session:
-                sent = otp.send(session, self.who.user_id, self.todo_id, self.detail.version, outcome, comment)
+            return await asyncio.to_thread(unit, self.engine, self.who.user_id, self.todo_id, self.detail.version,
+                                           *args)
         except WssError as exc:
-            self.post_message(ClosureRefused(str(exc), exc.field, outcome, comment, None, stale=isinstance(exc, Stale)))
-            return
-        self.post_message(OtpWasSent(sent, comment))
+            refused = exc
+        finally:
+            self.busy = False
+        self._closure_refused(refused, outcome, comment, sent, reason)
+        return None
 
-    def on_otp_was_sent(self, message: OtpWasSent) -> None:
-        self.notify(f"OTP queued for {message.sent.mobile}: the consumer reads it out when it arrives", timeout=4)
-        self._ask_otp(message.sent, message.comment)
+    @work(exclusive=True, group="todo-action", exit_on_error=False)
+    async def _send_otp(self, outcome: str, comment: str) -> None:
+        sent = await self._closure_step(service.send_otp, outcome, comment, outcome=outcome, comment=comment)
+        if sent is not None:
+            self.notify(f"OTP queued for {sent.mobile}: the consumer reads it out when it arrives", timeout=4)
+            self._ask_otp(sent, comment)
 
     def _ask_otp(self, sent: OtpSent, comment: str, error: str = "") -> None:
         r = rules().otp
@@ -178,15 +154,12 @@ class CaseWorkActions:
             answered,
         )
 
-    @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
-    def _check_otp(self, code: str, sent: OtpSent, comment: str) -> None:
-        try:
-            closed = otp.close_with_otp(self.engine, self.who.user_id, self.todo_id, self.detail.version, code)
-        except WssError as exc:
-            self.post_message(ClosureRefused(str(exc), exc.field, sent.outcome, comment, sent,
-                                             stale=isinstance(exc, Stale)))
-            return
-        self.post_message(CaseClosed(closed))
+    @work(exclusive=True, group="todo-action", exit_on_error=False)
+    async def _check_otp(self, code: str, sent: OtpSent, comment: str) -> None:
+        closed = await self._closure_step(service.close_with_otp, code, outcome=sent.outcome, comment=comment,
+                                          sent=sent)
+        if closed is not None:
+            self._case_closed(closed)
 
     def _ask_reason(self, outcome: str, comment: str, error: str = "", error_field: str = "") -> None:
         minimum = rules().otp.min_override_reason_chars
@@ -202,50 +175,41 @@ class CaseWorkActions:
                             error_field=error_field)
         self.drafts.push(self.app, "close-reason", dialog, given)
 
-    @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
-    def _close_without_otp(self, outcome: str, comment: str, reason: str) -> None:
-        try:
-            with db.write(self.engine) as session:
-                closed = otp.close_without_otp(session, self.who.user_id, self.todo_id, self.detail.version,
-                                               outcome, comment, reason)
-        except WssError as exc:
-            self.post_message(ClosureRefused(str(exc), exc.field, outcome, comment, None, reason=reason,
-                                             stale=isinstance(exc, Stale)))
-            return
-        self.post_message(CaseClosed(closed))
+    @work(exclusive=True, group="todo-action", exit_on_error=False)
+    async def _close_without_otp(self, outcome: str, comment: str, reason: str) -> None:
+        closed = await self._closure_step(service.close_without_otp, outcome, comment, reason, outcome=outcome,
+                                     comment=comment, reason=reason)
+        if closed is not None:
+            self._case_closed(closed)
 
-    @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
-    def _close_officer_case(self, outcome: str, comment: str) -> None:
-        try:
-            with db.write(self.engine) as session:
-                closed = closure.close_officer_case(session, self.who.user_id, self.todo_id, self.detail.version,
-                                                    outcome, comment)
-        except WssError as exc:
-            self.post_message(ClosureRefused(str(exc), exc.field, outcome, comment, None, stale=isinstance(exc, Stale)))
-            return
-        self.post_message(CaseClosed(closed))
+    @work(exclusive=True, group="todo-action", exit_on_error=False)
+    async def _close_officer_case(self, outcome: str, comment: str) -> None:
+        closed = await self._closure_step(service.close_officer_case, outcome, comment, outcome=outcome,
+                                          comment=comment)
+        if closed is not None:
+            self._case_closed(closed)
 
-    def on_closure_refused(self, message: ClosureRefused) -> None:
-        if message.sent is not None and message.field == "OTP":
+    def _closure_refused(self, exc: WssError, outcome: str, comment: str, sent: OtpSent | None, reason: str) -> None:
+        """The store said no: show it in the OTP, close or reason dialog again, or as a toast."""
+        if sent is not None and exc.field == "OTP":
             # Wrong, expired or spent: the dialog again, with the reason, to retype or send a new one.
-            self._ask_otp(message.sent, message.comment, error=message.text)
+            self._ask_otp(sent, comment, error=str(exc))
             return
-        if message.field in ("", "To Do", "case", "assigned to"):
+        if exc.field in ("", "To Do", "case", "assigned to"):
             self._load()
-        self.drafts.keep("close", (message.outcome, message.comment))
-        if message.stale or message.sent is not None:
+        self.drafts.keep("close", (outcome, comment))
+        if isinstance(exc, Stale) or sent is not None:
             # Changed under them (reloaded), or refused after the OTP went: say so; `c` starts from the draft.
-            self.notify(message.text, severity="error", timeout=10)
-        elif message.reason and message.field == "reason":
-            self.drafts.keep("close-reason", message.reason)
-            self._ask_reason(message.outcome, message.comment, error=message.text, error_field=message.field)
+            self.notify(str(exc), severity="error", timeout=10)
+        elif reason and exc.field == "reason":
+            self.drafts.keep("close-reason", reason)
+            self._ask_reason(outcome, comment, error=str(exc), error_field=exc.field)
         else:
-            self.start_closure(error=message.text, error_field=message.field)
+            self.start_closure(error=str(exc), error_field=exc.field)
 
-    def on_case_closed(self, message: CaseClosed) -> None:
+    def _case_closed(self, closed: Closed) -> None:
         self.drafts.clear()
         self.wss.todos_changed += 1
-        closed = message.closed
-        how = {closure.BY_OTP: "confirmed by the consumer's OTP", closure.WITHOUT_OTP: "without OTP (recorded)",
-               closure.BY_OFFICER: "officer's own case"}[closed.method]
+        how = {ClosureMethod.OTP: "confirmed by the consumer's OTP", ClosureMethod.NO_OTP: "without OTP (recorded)",
+               ClosureMethod.OFFICER: "officer's own case"}[closed.method]
         self._load(f"Case {closed.case_id} closed: {closed.status}, {how}")

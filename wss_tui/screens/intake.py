@@ -7,23 +7,24 @@ and the command line refuse exactly the same things. The request ID is shown lar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
-from wss_tui.store import accounts, attachments, config, db, intake, money, timefmt
+from wss_tui.services import intake as service
+from wss_tui.store import accounts, config, money, timefmt
 from wss_tui.store.accounts import AccountContext
+from wss_tui.store.codes import AccountStatus, IntakeChannel, RequestType
 from wss_tui.store.errors import WssError
 from wss_tui.store.ids import mask_mobile
-from wss_tui.store.intake import Receipt
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.key_footer import KeyFooter
 
@@ -32,24 +33,6 @@ REASON_HINTS = {  # by the request type's needs_bill
     True: "what is wrong with the bill, in the consumer's words",
     False: "what the consumer asks for, in their own words",
 }
-
-
-@dataclass
-class AccountFound(Message):
-    context: AccountContext
-
-
-@dataclass
-class Registered(Message):
-    receipt: Receipt
-    request_name: str
-    account_id: str
-
-
-@dataclass
-class IntakeRefused(Message):
-    text: str
-    field: str
 
 
 def read_back(request_id: str) -> str:
@@ -68,10 +51,11 @@ class IntakeScreen(WssScreen):
         Binding("escape", "back", "Back"),
     ]
 
+    busy = reactive(False, bindings=True)  # registering: Ctrl+S waits for the answer
+
     def __init__(self) -> None:
         super().__init__()
         self.context: AccountContext | None = None
-        self.busy = False
 
     def compose(self) -> ComposeResult:
         types = config.request_types()
@@ -81,7 +65,7 @@ class IntakeScreen(WssScreen):
                 yield Label("Account", classes="form-label")
                 yield Input(id="account", placeholder="10 or 12 digits, Enter", compact=True, max_length=14)
                 yield Label("Request", classes="form-label")
-                yield Select([(plain(t.name), code) for code, t in types.items()], value="bill-correction",
+                yield Select([(plain(t.name), code) for code, t in types.items()], value=RequestType.BILL_CORRECTION,
                              allow_blank=False, compact=True, id="request-type")
             yield Static("Type the consumer's account ID and press Enter.", id="person", markup=False)
         yield DataTable(id="bills", cursor_type="row", zebra_stripes=True)
@@ -127,19 +111,15 @@ class IntakeScreen(WssScreen):
         self._error("looking up…")
         self._look_up(text)
 
-    @work(thread=True, exclusive=True, group="intake-account", exit_on_error=False)
-    def _look_up(self, account_id: str) -> None:
+    @work(exclusive=True, group="intake-account", exit_on_error=False)
+    async def _look_up(self, account_id: str) -> None:
         try:
-            with db.read(self.engine) as session:
-                context = intake.counter_account(session, account_id, self.who.user_id)
+            c = await asyncio.to_thread(service.counter_account, self.engine, self.who.user_id, account_id)
         except WssError as exc:
-            self.post_message(IntakeRefused(str(exc), "account"))  # whichever field, the account is to change
+            self._refuse(str(exc), "#account")  # whichever field, the account is to change
             return
-        self.post_message(AccountFound(context))
-
-    def on_account_found(self, message: AccountFound) -> None:
-        c = self.context = message.context
-        status = "" if c.status == "ACTIVE" else f" · {c.status}"
+        self.context = c
+        status = "" if c.status == AccountStatus.ACTIVE else f" · {c.status}"
         mobile = f"mobile {mask_mobile(c.mobile)}" if c.mobile else "no registered mobile: no SMS, give the ID on paper"
         self.query_one("#person", Static).update(plain(
             f"{c.person_name} · A/c {c.account_id} ({c.system_label}){status} · {c.tariff_category} · {mobile}\n"
@@ -202,47 +182,36 @@ class IntakeScreen(WssScreen):
             self._refuse("Bill: pick the disputed bill from the account's bills", "#bills")
             return
         paths = [p.strip() for p in self.query_one("#attach", Input).value.split(",") if p.strip()]
-        self.busy = True
         self._error("registering…")
         self._register(self.context.account_id, bill, str(self.query_one("#request-type", Select).value),
                        self.query_one("#reason", Input).value, paths)
 
-    @work(thread=True, exclusive=True, group="intake-register", exit_on_error=False)
-    def _register(self, account_id: str, bill_no: str | None, request_type: str, reason: str, paths: list[str]) -> None:
+    @work(exclusive=True, group="intake-register", exit_on_error=False)
+    async def _register(self, account_id: str, bill_no: str | None, request_type: str, reason: str,
+                        paths: list[str]) -> None:
+        self.busy = True
         try:
-            docs = [attachments.read(path) for path in paths]
-            with db.write(self.engine) as session:
-                receipt = intake.submit_request(session, account_id=account_id, bill_no=bill_no, reason=reason,
-                                                request_type=request_type, channel="walk-in", attachments=docs,
-                                                operator_id=self.who.user_id)
+            r = await asyncio.to_thread(service.register, self.engine, self.who.user_id, account_id=account_id,
+                                        bill_no=bill_no, reason=reason, request_type=request_type,
+                                        channel=IntakeChannel.WALK_IN, attach=paths)
         except WssError as exc:
-            self.post_message(IntakeRefused(str(exc), exc.field))
+            focus = {"account": "#account", "bill": "#bills", "reason": "#reason", "attach": "#attach"}.get(exc.field)
+            self._refuse(str(exc), focus)
             return
-        self.post_message(Registered(receipt, config.request_types()[request_type].name, account_id))
-
-    def on_registered(self, message: Registered) -> None:
-        self.busy = False
-        r = message.receipt
+        finally:
+            self.busy = False
         sms = f"SMS queued to {mask_mobile(r.sms_mobile)}" if r.sms_mobile else "no mobile: write the ID on the consumer's slip"
         receipt = self.query_one("#receipt", Static)
         receipt.update(plain(
             f"Request ID {r.request_id}   read back: {read_back(r.request_id)}\n"
-            f"{message.request_name} · A/c {message.account_id} · {r.status} · {sms} · due {timefmt.show_date(r.due_at)}"))
+            f"{config.request_types()[request_type].name} · A/c {account_id} · {r.status} · {sms} · "
+            f"due {timefmt.show_date(r.due_at)}"))
         receipt.display = True
         self._error("")
         self.notify(f"Registered: request ID {r.request_id}", timeout=8)
         self.query_one("#reason", Input).value = ""
         self.query_one("#attach", Input).value = ""
-        self._look_up(message.account_id)  # its bill now shows the open case
-
-    def on_intake_refused(self, message: IntakeRefused) -> None:
-        self.busy = False
-        focus = {"account": "#account", "bill": "#bills", "reason": "#reason", "attach": "#attach"}.get(message.field)
-        self._refuse(message.text, focus)
-
-    def worker_failed(self, exc: BaseException | None) -> None:
-        self.busy = False
-        super().worker_failed(exc)
+        self._look_up(account_id)  # its bill now shows the open case
 
     def _refuse(self, text: str, focus: str | None = None) -> None:
         self._clear_receipt()
@@ -269,6 +238,8 @@ class IntakeScreen(WssScreen):
         self.query_one("#account", Input).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "register" and self.busy:
+            return None
         if action == "back":
             return len(self.app.screen_stack) > 2  # an operator's first screen has nothing behind it
         return True

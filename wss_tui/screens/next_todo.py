@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import work
 
-from wss_tui.messages import DetailLoaded, NothingNext
-from wss_tui.store import db, todos
+from wss_tui.services import todos as service
+from wss_tui.store.todos import TodoDetail
 
 
 class AssignNext:
     """Mixin for a WssScreen: `n` asks the store for the highest-priority, oldest To Do in the user's
-    roles and office, assigns it to them, and opens it."""
+    roles and office, assigns it to them, and opens it (`open_next`: the entry screen replaces itself)."""
 
     def action_assign_next(self) -> None:
         self._assign_next()
 
-    @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
-    def _assign_next(self) -> None:
-        with db.write(self.engine) as session:
-            detail = todos.assign_next(session, self.who.user_id)
+    @work(exclusive=True, group="todo-action", exit_on_error=False)
+    async def _assign_next(self) -> None:
+        detail = await asyncio.to_thread(service.assign_next, self.engine, self.who.user_id)
         if detail is None:
-            self.post_message(NothingNext("no open To Do is waiting in your role and office"))
-        else:
-            self.post_message(DetailLoaded(detail, notice=f"To Do {detail.todo_id} is now assigned to you",
-                                           changed=True))
+            self.notify("no open To Do is waiting in your role and office", title="Next To Do", timeout=5)
+            return
+        self.wss.todos_changed += 1
+        self.open_next(detail, f"To Do {detail.todo_id} is now assigned to you")
 
-    def on_nothing_next(self, message: NothingNext) -> None:
-        self.notify(message.text, title="Next To Do", timeout=5)
+    def open_next(self, detail: TodoDetail, notice: str) -> None:
+        self.wss.show_todo(detail, notice=notice)

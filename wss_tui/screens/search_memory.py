@@ -14,38 +14,20 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from functools import partial
 
 from textual import work
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.message import Message
 from textual.widgets import Label
 
 from wss_tui.plain import plain
 from wss_tui.screens.dialogs import TextDialog
-from wss_tui.store import config, db, prefs, todos
+from wss_tui.services import todos as service
+from wss_tui.store import config, prefs, todos
 from wss_tui.store.todos import SearchFilter
 from wss_tui.widgets.filter_bar import ALL, FilterBar
 
 QUEUE = "queue"
-
-
-@dataclass
-class FiltersRecalled(Message):
-    fields: dict[str, str] | None
-
-
-@dataclass
-class ViewChecked(Message):
-    filter: SearchFilter
-    changes: todos.Changes
-    baseline: bool  # taken with a page just read: what the page shows, not news
-
-
-@dataclass
-class SearchesChanged(Message):
-    text: str
 
 
 class SearchMemory:
@@ -66,36 +48,27 @@ class SearchMemory:
 
     # --- the filter last used -------------------------------------------------------------------
 
-    @work(thread=True, group="search-memory", exit_on_error=False)
-    def _recall(self) -> None:
-        with db.read(self.engine) as session:
-            fields = prefs.remembered(session, self.who.user_id)
-        self.post_message(FiltersRecalled(fields))
-
-    def on_filters_recalled(self, message: FiltersRecalled) -> None:
+    @work(group="search-memory", exit_on_error=False)
+    async def _recall(self) -> None:
+        fields = await asyncio.to_thread(service.remembered, self.engine, self.who.user_id)
         bar = self.query_one(FilterBar)
-        if message.fields:
-            bar.set_fields(message.fields)
+        if fields:
+            bar.set_fields(fields)
         else:
             bar.apply()
 
     def remember(self) -> None:
         self._remember(self.query_one(FilterBar).fields())
 
-    @work(thread=True, exclusive=True, group="search-remember", exit_on_error=False)
-    def _remember(self, fields: dict[str, str]) -> None:
-        with db.write(self.engine) as session:
-            prefs.remember(session, self.who.user_id, fields)
+    @work(exclusive=True, group="search-remember", exit_on_error=False)
+    async def _remember(self, fields: dict[str, str]) -> None:
+        await asyncio.to_thread(service.remember, self.engine, self.who.user_id, fields)
 
     # --- keeping the view current -----------------------------------------------------------------
 
-    def view_changes(self, session, flt: SearchFilter) -> todos.Changes:
-        """In a worker thread: the view's count and versions, and the role queue's count. The filter's
-        Watch (actor, scope, role resolved) is made once, so each later check is one statement."""
-        watched = self._watches.get(flt)
-        if watched is None:
-            watched = self._watches[flt] = todos.watch(session, self.who.user_id, flt)
-        return todos.changes(session, watched)
+    def watched(self, flt: SearchFilter) -> todos.Watch | None:
+        """The filter's Watch (actor, scope, role resolved) once made, so each later check is one statement."""
+        return self._watches.get(flt)
 
     def check_now(self) -> None:
         # Not while another screen is on top (it re-reads on resume) or a check is still out.
@@ -104,26 +77,27 @@ class SearchMemory:
         self._checking = True
         self._check(self.filter)
 
-    @work(thread=True, group="search-check", exit_on_error=False)
-    def _check(self, flt: SearchFilter) -> None:
+    @work(group="search-check", exit_on_error=False)
+    async def _check(self, flt: SearchFilter) -> None:
         try:
-            with db.read(self.engine) as session:
-                changes = self.view_changes(session, flt)
+            checked = await asyncio.to_thread(service.check, self.engine, self.who.user_id, flt, self.watched(flt))
         except Exception:  # noqa: BLE001 — a background check says nothing; the next key reports
             return
         finally:
             self._checking = False
-        self.post_message(ViewChecked(flt, changes, baseline=False))
+        self.view_checked(flt, checked, baseline=False)
 
-    def on_view_checked(self, message: ViewChecked) -> None:
-        if message.filter != self.filter:
+    def view_checked(self, flt: SearchFilter, checked: service.Checked, *, baseline: bool) -> None:
+        """`baseline`: taken with a page just read, so what the page shows, not news."""
+        self._watches[flt] = checked.watch
+        if flt != self.filter:
             return
-        changes = message.changes
+        changes = checked.changes
         self.waiting = changes
         self._show_waiting()
         seen = self._seen
-        self._seen = (message.filter, changes.count, changes.versions)
-        if message.baseline or seen is None or seen[0] != message.filter:
+        self._seen = (flt, changes.count, changes.versions)
+        if baseline or seen is None or seen[0] != flt:
             return
         if (changes.count, changes.versions) != seen[1:]:
             self.new_todos += max(changes.count - seen[1], 0)
@@ -165,8 +139,7 @@ class SearchMemory:
 
     def saved_search_commands(self) -> list[tuple[str, str, object]]:
         """In a worker thread: (title, help, callback) for the palette."""
-        with db.read(self.engine) as session:
-            saved = prefs.saved_searches(session, self.who.user_id)
+        saved = service.saved_searches(self.engine, self.who.user_id)
         found: list[tuple[str, str, object]] = [("Save search as…", "name the filters now shown", self.action_save_search)]
         for search in saved:
             found.append((f"Search: {search.name}", "saved search", partial(self.recall_search, search)))
@@ -193,20 +166,15 @@ class SearchMemory:
             named,
         )
 
-    @work(thread=True, group="saved-search", exit_on_error=False)
-    def _save_search(self, name: str, fields: dict[str, str]) -> None:
-        with db.write(self.engine) as session:
-            saved = prefs.save_search(session, self.who.user_id, name, fields)
-        self.post_message(SearchesChanged(f"Saved search: {saved.name}"))
+    @work(group="saved-search", exit_on_error=False)
+    async def _save_search(self, name: str, fields: dict[str, str]) -> None:
+        saved = await asyncio.to_thread(service.save_search, self.engine, self.who.user_id, name, fields)
+        self.notify(f"Saved search: {saved.name}", timeout=3)
 
-    @work(thread=True, group="saved-search", exit_on_error=False)
-    def _delete_search(self, name: str) -> None:
-        with db.write(self.engine) as session:
-            prefs.delete_search(session, self.who.user_id, name)
-        self.post_message(SearchesChanged(f"Deleted search: {name}"))
-
-    def on_searches_changed(self, message: SearchesChanged) -> None:
-        self.notify(message.text, timeout=3)
+    @work(group="saved-search", exit_on_error=False)
+    async def _delete_search(self, name: str) -> None:
+        await asyncio.to_thread(service.delete_search, self.engine, self.who.user_id, name)
+        self.notify(f"Deleted search: {name}", timeout=3)
 
 
 class SavedSearchCommands(Provider):

@@ -1,32 +1,32 @@
 """To Do Entry: one To Do as CC&B shows it (fields, characteristics, log, Keys/Values) and its actions.
 
-Every action runs in a thread worker inside one `db.write` unit of work with the version the clerk was
-looking at; when someone else got there first the store raises `Stale`, the screen says so and shows
-the To Do as it is now. Any other refusal opens the action's dialog again with what was typed and the
+The screen is pushed with its To Do already read (`WssApp.open_todo`), so it composes and paints once.
+Every action is one unit of work in services/todos.py with the version the clerk was looking at; when
+someone else got there first the service returns the To Do as it is now and the line saying so, and
+the screen shows both. Any other refusal opens the action's dialog again with what was typed and the
 store's reason; what was typed is kept (`Drafts`) until the action goes through or the user gives up.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import TabbedContent, TabPane
 
-from wss_tui.messages import DetailLoaded, LoadFailed
 from wss_tui.screens.base import WssScreen
 from wss_tui.screens.case_work import CaseWorkActions
 from wss_tui.screens.dialogs import ConfirmDialog, Drafts, ForwardDialog, ForwardTo, PriorityDialog, TextDialog
 from wss_tui.screens.next_todo import AssignNext
-from wss_tui.store.revision import closure
-from wss_tui.store import db, money, timefmt, todo_rights, todos
-from wss_tui.store.errors import Stale, WssError
+from wss_tui.services import todos as service
+from wss_tui.store import money, timefmt, todo_rights
+from wss_tui.store.errors import WssError
 from wss_tui.store.models import COMPLETE
 from wss_tui.store.todos import TodoDetail
 from wss_tui.widgets.fields import FieldGrid
@@ -50,17 +50,6 @@ FIELDS = [
     ("chars", "Chars", True),
 ]
 ACTIONS = {"take", "forward", "send_back", "user_details", "priority", "complete"}
-
-
-@dataclass
-class ActionRefused(Message):
-    """The store refused what a dialog asked for: keep what was typed and ask again with the reason."""
-
-    text: str
-    field: str
-    key: str  # the dialog's action: "forward", "send_back", "user_details", "priority", "complete"
-    draft: Any  # the dialog's value, as typed
-    reopen: bool = True  # False: the To Do changed meanwhile (reloaded); keep the draft for the next try
 
 
 def field_values(d: TodoDetail) -> dict[str, str | Content]:
@@ -128,17 +117,18 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
         Binding("r,f5", "reload", "Reload"),
     ]
 
+    busy = reactive(False, bindings=True)  # an action is out: another key waits for it
+
     def __init__(self, todo_id: str, *, detail: TodoDetail | None = None, notice: str = "") -> None:
         super().__init__()
         self.todo_id = todo_id
         self.detail: TodoDetail | None = detail
-        self.busy = False
         self._notice = notice
         self.drafts = Drafts()
 
     def compose(self) -> ComposeResult:
         yield UserHeader("To Do Entry", self.who)
-        yield FieldGrid(FIELDS, prefix="f", id="fields")
+        yield FieldGrid(FIELDS, prefix="f", bold={"todo-id", "status"}, id="fields")
         with TabbedContent(id="tabs", initial="log-tab"):
             with TabPane("Log", id="log-tab"):
                 yield LogTable(id="log")
@@ -157,33 +147,18 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
 
     # --- reading ----------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="todo-load", exit_on_error=False)
-    def _load(self, notice: str = "") -> None:
+    @work(exclusive=True, group="todo-load", exit_on_error=False)
+    async def _load(self, notice: str = "") -> None:
         try:
-            with db.read(self.engine) as session:
-                detail = todos.get(session, self.who.user_id, self.todo_id)
+            detail = await asyncio.to_thread(service.get, self.engine, self.who.user_id, self.todo_id)
         except WssError as exc:
-            self.post_message(LoadFailed(str(exc)))
+            self.notify(str(exc), severity="error", timeout=8)
+            if self.detail is None:
+                self.dismiss()
             return
-        self.post_message(DetailLoaded(detail, notice=notice))
-
-    def on_load_failed(self, message: LoadFailed) -> None:
-        self.notify(message.text, severity="error", timeout=8)
-        if self.detail is None:
-            self.dismiss()
-
-    def on_detail_loaded(self, message: DetailLoaded) -> None:
-        self.busy = False
-        if message.changed:
-            self.wss.todos_changed += 1
-        if message.detail.todo_id != self.todo_id:
-            # "Assign me the next To Do" from here: the next one replaces this one.
-            self.app.switch_screen(TodoEntryScreen(message.detail.todo_id, detail=message.detail,
-                                                   notice=message.notice))
-            return
-        self.show(message.detail)
-        if message.notice:
-            self.notify(message.notice, severity=message.severity, timeout=6)
+        self.show(detail)
+        if notice:
+            self.notify(notice, timeout=6)
 
     def show(self, detail: TodoDetail) -> None:
         self.detail = detail
@@ -192,6 +167,14 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
         self.query_one(KeysValues).show(detail.keys)
         self.refresh_bindings()
         self.load_case_work()
+
+    def open_next(self, detail: TodoDetail, notice: str) -> None:
+        """"Assign me the next To Do" from here: the next one replaces this one."""
+        if detail.todo_id == self.todo_id:
+            self.show(detail)
+            self.notify(notice, timeout=6)
+            return
+        self.app.switch_screen(TodoEntryScreen(detail.todo_id, detail=detail, notice=notice))
 
     # --- actions ----------------------------------------------------------------------------------
 
@@ -205,55 +188,54 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
             return self.detail.status != COMPLETE
         return True
 
-    @work(thread=True, exclusive=True, group="todo-action", exit_on_error=False)
-    def _act(self, action: Callable[..., TodoDetail], version: int, done: str, *args,
-             retry: tuple[str, Any] | None = None, **kwargs) -> None:
-        """`retry` is (dialog key, what was typed): a refusal opens that dialog again (ActionRefused)."""
-        try:
-            with db.write(self.engine) as session:
-                detail = action(session, self.who.user_id, self.todo_id, version, *args, **kwargs)
-        except Stale as exc:
-            with db.read(self.engine) as session:
-                detail = todos.get(session, self.who.user_id, self.todo_id)
-            self.post_message(DetailLoaded(detail, notice=str(exc), severity="warning", changed=True))
-            if retry is not None:
-                self.post_message(ActionRefused(str(exc), exc.field, *retry, reopen=False))
-            return
-        except WssError as exc:
-            if retry is None:
-                raise  # shown by worker_failed
-            self.post_message(ActionRefused(str(exc), exc.field, *retry))
-            return
-        self.post_message(DetailLoaded(detail, notice=done, changed=True))
-
-    def _start(self, action: Callable[..., TodoDetail], done: str, *args,
+    def _start(self, action: Callable[..., service.Acted], done: str, *args,
                retry: tuple[str, Any] | None = None, **kwargs) -> None:
+        """`retry` is (dialog key, what was typed): a refusal opens that dialog again with the reason."""
         if self.detail is None or self.busy:
             return
         self.busy = True
         self._act(action, self.detail.version, done, *args, retry=retry, **kwargs)
 
-    def on_action_refused(self, message: ActionRefused) -> None:
-        self.busy = False
-        self.drafts.keep(message.key, message.draft)
-        if message.reopen:
-            ask = {"forward": self.action_forward, "send_back": self.action_send_back,
-                   "user_details": self.action_user_details, "priority": self.action_priority,
-                   "complete": self._ask_comment}[message.key]
-            ask(error=message.text, error_field=message.field)
+    @work(exclusive=True, group="todo-action", exit_on_error=False)
+    async def _act(self, action: Callable[..., service.Acted], version: int, done: str, *args,
+                   retry: tuple[str, Any] | None = None, **kwargs) -> None:
+        refused: WssError | None = None
+        try:
+            acted = await asyncio.to_thread(action, self.engine, self.who.user_id, self.todo_id, version,
+                                            *args, **kwargs)
+        except WssError as exc:
+            if retry is None:
+                raise  # shown by worker_failed
+            refused = exc
+        finally:
+            self.busy = False
+        if refused is not None:
+            self._ask_again(*retry, error=str(refused), error_field=refused.field)
+            return
+        self.wss.todos_changed += 1
+        self.show(acted.detail)
+        if acted.stale:  # changed meanwhile: shown as it is now; what was typed waits for the next try
+            self.notify(acted.stale, severity="warning", timeout=6)
+            if retry is not None:
+                self.drafts.keep(*retry)
+        else:
+            self.notify(done, timeout=6)
 
-    def worker_failed(self, exc: BaseException | None) -> None:
-        self.busy = False
-        super().worker_failed(exc)
+    def _ask_again(self, key: str, draft: Any, *, error: str, error_field: str) -> None:
+        self.drafts.keep(key, draft)
+        ask = {"forward": self.action_forward, "send_back": self.action_send_back,
+               "user_details": self.action_user_details, "priority": self.action_priority,
+               "complete": self._ask_comment}[key]
+        ask(error=error, error_field=error_field)
 
     def action_take(self) -> None:
-        self._start(todos.take, "Taken: it is yours, Being Worked On")
+        self._start(service.take, "Taken: it is yours, Being Worked On")
 
     # Each dialog opens with what the store last refused (its draft) and why (`error`, `error_field`).
 
     def action_forward(self, error: str = "", error_field: str = "") -> None:
         def chosen(to: ForwardTo) -> None:
-            self._start(todos.forward, f"Forwarded to {to.to_user or to.to_role}",
+            self._start(service.forward, f"Forwarded to {to.to_user or to.to_role}",
                         to_user=to.to_user, to_role=to.to_role, note=to.note, retry=("forward", to))
 
         roles = todo_rights.roles_working(self.detail.todo_type) if self.detail is not None else ()
@@ -262,7 +244,7 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
 
     def action_send_back(self, error: str = "", error_field: str = "") -> None:
         def noted(note: str) -> None:
-            self._start(todos.send_back, "Sent back", note, retry=("send_back", note))
+            self._start(service.send_back, "Sent back", note, retry=("send_back", note))
 
         dialog = TextDialog("Send back", "Note", hint="Goes back to whoever forwarded it.", ok="Send back",
                             value=self.drafts.take("send_back") or "", error=error, error_field=error_field)
@@ -270,7 +252,7 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
 
     def action_user_details(self, error: str = "", error_field: str = "") -> None:
         def noted(details: str) -> None:
-            self._start(todos.add_log, "Log entry added", details, retry=("user_details", details))
+            self._start(service.add_log, "Log entry added", details, retry=("user_details", details))
 
         dialog = TextDialog("Add log entry (User Details)", "Details", placeholder="what you found or did",
                             ok="Add", value=self.drafts.take("user_details") or "", error=error,
@@ -280,7 +262,7 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
     def action_priority(self, error: str = "", error_field: str = "") -> None:
         def chosen(result: tuple[int, str]) -> None:
             priority, note = result
-            self._start(todos.change_priority, f"Priority is now {priority}", priority, note=note,
+            self._start(service.change_priority, f"Priority is now {priority}", priority, note=note,
                         retry=("priority", result))
 
         assert self.detail is not None
@@ -306,7 +288,7 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
         def commented(comment: str) -> None:
             def confirmed(yes: bool | None) -> None:
                 if yes:
-                    self._start(closure.complete_todo, "Completed", comment, retry=("complete", comment))
+                    self._start(service.complete, "Completed", comment, retry=("complete", comment))
 
             question = f"Complete To Do {self.todo_id}?\nComment: {comment}\nA completed To Do cannot be reopened."
             self.app.push_screen(ConfirmDialog("Complete To Do", question, yes="Complete"), confirmed)

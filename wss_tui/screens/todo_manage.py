@@ -8,21 +8,23 @@ ones (store/todo_manage.py) in one unit of work with one reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
 from datetime import datetime
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import DataTable, Label
 
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.screens.dialogs import Drafts, ForwardTo
 from wss_tui.screens.reassign_dialog import ReassignDialog
-from wss_tui.store import clock, db, todo_manage, workload
-from wss_tui.store.errors import Stale, WssError
+from wss_tui.services import todos as service
+from wss_tui.store import clock
+from wss_tui.store.errors import WssError
+from wss_tui.store.todo_manage import ManagedPage
 from wss_tui.store.todos import Cursor
 from wss_tui.store.workload import QUEUE, Load, Workload
 from wss_tui.widgets.key_footer import KeyFooter
@@ -50,29 +52,6 @@ def state_text(load: Load) -> str:
     return "locked" if load.locked else ("" if load.kind == QUEUE else "active")
 
 
-@dataclass
-class WorkloadLoaded(Message):
-    workload: Workload
-    after: tuple | None
-
-
-@dataclass
-class ListLoaded(Message):
-    key: str
-    managed: todo_manage.ManagedPage
-    after: Cursor | None
-    before: Cursor | None
-
-
-@dataclass
-class ReassignDone(Message):
-    done: todo_manage.Reassigned | None  # None: refused
-    error: str = ""
-    field: str = ""
-    draft: ForwardTo | None = None
-    stale: bool = False
-
-
 class TodoManageScreen(WssScreen):
     CSS_PATH = "todo_manage.tcss"
     HELP_TITLE = "To Do management"
@@ -88,6 +67,8 @@ class TodoManageScreen(WssScreen):
         Binding("f5,ctrl+r", "refresh", "Refresh", show=False),
     ]
 
+    busy = reactive(False, bindings=True)  # a reassignment is out
+
     def __init__(self) -> None:
         super().__init__()
         self.drafts = Drafts()
@@ -98,7 +79,6 @@ class TodoManageScreen(WssScreen):
         self.showing: str | None = None  # the key of the worker or queue whose To Dos are listed
         self.after: Cursor | None = None
         self.before: Cursor | None = None
-        self.busy = False
         self.seen_changes = 0
 
     def compose(self) -> ComposeResult:
@@ -119,15 +99,15 @@ class TodoManageScreen(WssScreen):
 
     # --- the workload -----------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="workload", exit_on_error=False)
-    def _load_workload(self, after: tuple | None) -> None:
-        with db.read(self.engine) as session:
-            found = workload.workload(session, self.who.user_id, after=after, limit=WORKLOAD_PAGE)
-        self.post_message(WorkloadLoaded(found, after))
+    @work(exclusive=True, group="workload", exit_on_error=False)
+    async def _load_workload(self, after: tuple | None) -> None:
+        found = await asyncio.to_thread(service.workload, self.engine, self.who.user_id, after=after,
+                                        limit=WORKLOAD_PAGE)
+        self._show_workload(found, after)
 
-    def on_workload_loaded(self, message: WorkloadLoaded) -> None:
-        self.workload, self.workload_after = message.workload, message.after
-        self.loads = {load.key: load for load in message.workload.rows}
+    def _show_workload(self, found: Workload, after: tuple | None) -> None:
+        self.workload, self.workload_after = found, after
+        self.loads = {load.key: load for load in found.rows}
         table = self.query_one("#workload", DataTable)
         keep = self.showing
         table.clear(columns=True)
@@ -140,7 +120,7 @@ class TodoManageScreen(WssScreen):
         for key, label, w in fixed[1:]:
             table.add_column(label, key=key, width=w)
         now = clock.now()
-        for load in message.workload.rows:
+        for load in found.rows:
             queue = load.kind == QUEUE
             table.add_row(
                 plain("Queue" if queue else load.user_id, "italic" if queue else ""),
@@ -152,7 +132,7 @@ class TodoManageScreen(WssScreen):
                 plain(state_text(load), "bold" if state_text(load) in ("locked", "disabled") else ""),
                 key=load.key,
             )
-        keys = [load.key for load in message.workload.rows]
+        keys = [load.key for load in found.rows]
         if keep in keys:
             table.move_cursor(row=keys.index(keep))
             self._load_list(keep)  # the counts moved: so may its To Dos
@@ -182,23 +162,22 @@ class TodoManageScreen(WssScreen):
             return
         self._fetch_list(key, load.user_id, None if load.user_id else load.role, after, before)
 
-    @work(thread=True, exclusive=True, group="manage-list", exit_on_error=False)
-    def _fetch_list(self, key: str, user_id: str | None, role: str | None, after: Cursor | None,
-                    before: Cursor | None) -> None:
-        with db.read(self.engine) as session:
-            managed = todo_manage.open_todos(session, self.who.user_id, user_id=user_id, role=role, after=after,
-                                             before=before, limit=PAGE_SIZE)
-        self.post_message(ListLoaded(key, managed, after, before))
+    @work(exclusive=True, group="manage-list", exit_on_error=False)
+    async def _fetch_list(self, key: str, user_id: str | None, role: str | None, after: Cursor | None,
+                          before: Cursor | None) -> None:
+        managed = await asyncio.to_thread(service.open_todos, self.engine, self.who.user_id, user_id=user_id,
+                                          role=role, after=after, before=before, limit=PAGE_SIZE)
+        self._show_list(key, managed, after, before)
 
-    def on_list_loaded(self, message: ListLoaded) -> None:
-        if message.key != self.showing:
+    def _show_list(self, key: str, managed: ManagedPage, after: Cursor | None, before: Cursor | None) -> None:
+        if key != self.showing:
             return  # an answer for a row the cursor has left
-        page = message.managed.page
-        if not page.rows and (message.after or message.before):
-            self._load_list(message.key)  # the page emptied under us: back to the top
+        page = managed.page
+        if not page.rows and (after or before):
+            self._load_list(key)  # the page emptied under us: back to the top
             return
-        self.after, self.before = message.after, message.before
-        self.query_one(MarkedTodos).show_page(page, message.managed.versions)
+        self.after, self.before = after, before
+        self.query_one(MarkedTodos).show_page(page, managed.versions)
         self._show_list_line()
 
     def _show_list_line(self) -> None:
@@ -285,40 +264,36 @@ class TodoManageScreen(WssScreen):
         dialog = ReassignDialog(len(chosen), source, self.drafts.take("reassign"), error=error, error_field=error_field)
         self.drafts.push(self.app, "reassign", dialog, go)
 
-    @work(thread=True, exclusive=True, group="manage-action", exit_on_error=False)
-    def _reassign(self, items: list[tuple[str, int]], to: ForwardTo) -> None:
-        try:
-            with db.write(self.engine) as session:
-                done = todo_manage.reassign(session, self.who.user_id, items, to_user=to.to_user, to_role=to.to_role,
-                                            reason=to.note)
-        except Stale as exc:
-            self.post_message(ReassignDone(None, str(exc), exc.field, to, stale=True))
-            return
-        except WssError as exc:
-            self.post_message(ReassignDone(None, str(exc), exc.field, to))
-            return
-        self.post_message(ReassignDone(done))
+    def watch_busy(self, busy: bool) -> None:
+        if self.is_mounted:
+            self.query_one(MarkedTodos).loading = busy  # the marked To Dos are moving
 
-    def on_reassign_done(self, message: ReassignDone) -> None:
-        self.busy = False
-        if message.done is None:
-            self.drafts.keep("reassign", message.draft)
-            if message.stale:
-                # Changed meanwhile: show them as they are now; the officer marks again.
-                self.query_one(MarkedTodos).marked.clear()
-                self.notify(message.error, severity="warning", timeout=10)
-                self._load_workload(self.workload_after)
-            else:
-                self.action_reassign(error=message.error, error_field=message.field)
+    @work(exclusive=True, group="manage-action", exit_on_error=False)
+    async def _reassign(self, items: list[tuple[str, int]], to: ForwardTo) -> None:
+        refused: WssError | None = None
+        try:
+            moved = await asyncio.to_thread(service.reassign, self.engine, self.who.user_id, items,
+                                            to_user=to.to_user, to_role=to.to_role, reason=to.note)
+        except WssError as exc:
+            refused = exc
+        finally:
+            self.busy = False
+        if refused is not None:  # the dialog again, with what was typed and why
+            self.drafts.keep("reassign", to)
+            self.action_reassign(error=str(refused), error_field=refused.field)
+            return
+        marked = self.query_one(MarkedTodos).marked
+        if moved.done is None:
+            # Changed meanwhile: show them as they are now; the officer marks again.
+            self.drafts.keep("reassign", to)
+            marked.clear()
+            self.notify(moved.stale, severity="warning", timeout=10)
+            self._load_workload(self.workload_after)
             return
         self.wss.todos_changed += 1
         self.seen_changes = self.wss.todos_changed
         self.drafts.clear()
-        self.query_one(MarkedTodos).marked.clear()
-        n = len(message.done.todo_ids)
-        self.notify(f"Reassigned {n} To Do{'s' if n != 1 else ''} to {message.done.to_text}", timeout=5)
+        marked.clear()
+        n = len(moved.done.todo_ids)
+        self.notify(f"Reassigned {n} To Do{'s' if n != 1 else ''} to {moved.done.to_text}", timeout=5)
         self._load_workload(self.workload_after)
-
-    def worker_failed(self, exc: BaseException | None) -> None:
-        self.busy = False
-        super().worker_failed(exc)

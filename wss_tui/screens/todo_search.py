@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Label, Static
-from textual.worker import get_current_worker
 
-from wss_tui.messages import DetailLoaded, PageLoaded
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.screens.dialogs import TextDialog
 from wss_tui.screens.next_todo import AssignNext
-from wss_tui.screens.search_memory import SavedSearchCommands, SearchMemory, ViewChecked
-from wss_tui.store import db, todos
+from wss_tui.screens.search_memory import SavedSearchCommands, SearchMemory
+from wss_tui.services import todos as service
+from wss_tui.store import todos
 from wss_tui.store.models import BEING_WORKED_ON, COMPLETE
-from wss_tui.store.todos import Cursor, SearchFilter, TodoRow
+from wss_tui.store.todos import Cursor, Page, SearchFilter, TodoRow
 from wss_tui.widgets.filter_bar import FilterBar
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.key_footer import KeyFooter
@@ -94,15 +95,13 @@ class TodoSearchScreen(SearchMemory, AssignNext, WssScreen):
 
     # --- loading --------------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="todo-search", exit_on_error=False)
-    def _load(self, filter: SearchFilter, after: Cursor | None = None, before: Cursor | None = None) -> None:
-        worker = get_current_worker()
-        with db.read(self.engine) as session:
-            page = todos.search(session, self.who.user_id, filter, after=after, before=before, limit=PAGE_SIZE)
-            changes = self.view_changes(session, filter)  # what the next check compares with
-        if not worker.is_cancelled:
-            self.post_message(PageLoaded(page, filter, after, before))
-            self.post_message(ViewChecked(filter, changes, baseline=True))
+    @work(exclusive=True, group="todo-search", exit_on_error=False)
+    async def _load(self, filter: SearchFilter, after: Cursor | None = None, before: Cursor | None = None) -> None:
+        # Replaced by a newer search (exclusive), this one is cancelled at the await: its page is dropped.
+        searched = await asyncio.to_thread(service.search, self.engine, self.who.user_id, filter, after=after,
+                                           before=before, limit=PAGE_SIZE, watched=self.watched(filter))
+        self.page_loaded(searched.page, filter, after, before)
+        self.view_checked(filter, searched.checked, baseline=True)  # what the next check compares with
 
     @on(FilterBar.Changed)
     def _filter_changed(self, event: FilterBar.Changed) -> None:
@@ -111,18 +110,17 @@ class TodoSearchScreen(SearchMemory, AssignNext, WssScreen):
         self.filter_changed()
         self._load(event.filter)
 
-    def on_page_loaded(self, message: PageLoaded) -> None:
-        if message.filter != self.filter:
+    def page_loaded(self, page: Page, filter: SearchFilter, after: Cursor | None, before: Cursor | None) -> None:
+        if filter != self.filter:
             return  # an answer to a filter the user has already changed
-        page = message.page
-        if not page.rows and (message.after or message.before):
+        if not page.rows and (after or before):
             # The page emptied under us (its To Dos were worked); start again from the top.
             self.after = self.before = None
-            self._load(message.filter)
+            self._load(filter)
             return
-        self.after, self.before = message.after, message.before
+        self.after, self.before = after, before
         table = self.query_one(TodoTable)
-        show_completed = message.filter.status in (COMPLETE, None)
+        show_completed = filter.status in (COMPLETE, None)
         at = table.current()
         table.show_page(page, show_completed=show_completed)
         keys = [row.todo_id for row in page.rows]
@@ -202,18 +200,8 @@ class TodoSearchScreen(SearchMemory, AssignNext, WssScreen):
             typed,
         )
 
-    @work(thread=True, group="open-id", exit_on_error=False)
-    def _open_typed(self, text: str) -> None:
+    @work(group="open-id", exit_on_error=False)
+    async def _open_typed(self, text: str) -> None:
         # A refusal ("no To Do of request …") is a failed worker: WssScreen shows its one line.
-        with db.read(self.engine) as session:
-            todo_id = todos.resolve(session, self.who.user_id, text)
-        self.app.call_from_thread(self.wss.open_todo, todo_id)
-
-    def on_detail_loaded(self, message: DetailLoaded) -> None:
-        # From "assign me the next To Do": open what the store assigned.
-        from wss_tui.screens.todo_entry import TodoEntryScreen
-
-        if message.changed:
-            self.wss.todos_changed += 1
-
-        self.app.push_screen(TodoEntryScreen(message.detail.todo_id, detail=message.detail, notice=message.notice))
+        detail = await asyncio.to_thread(service.find, self.engine, self.who.user_id, text)
+        self.wss.show_todo(detail)

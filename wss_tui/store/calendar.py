@@ -77,11 +77,23 @@ class BusinessCalendar:
         if remaining <= DAY - offset:
             return _instant(day, offset + remaining)
         remaining -= DAY - offset
-        while True:
-            day = self.next_working(day)
-            if remaining <= DAY:
-                return _instant(day, remaining)
-            remaining -= DAY
+        # The loop "next working day while more than a day remains", as the k-th working day after.
+        k = -(-remaining // DAY)
+        return _instant(self._working_after(day, k), remaining - (k - 1) * DAY)
+
+    def _working_after(self, day: date, k: int) -> date:
+        """The k-th working day after `day`, remembered: each row of a To Do Search page asks for its
+        case's next escalation, and walking the days one by one cost more than the page query."""
+        known = self.__dict__.setdefault("_after", {})
+        found = known.get((day, k))
+        if found is None:
+            found = day
+            for _ in range(k):
+                found = self.next_working(found)
+            if len(known) > 50_000:  # a long-running sweep or server: keep it bounded
+                known.clear()
+            known[(day, k)] = found
+        return found
 
     def latest_start(self, at: datetime, days: int, counting: str) -> datetime:
         """The latest start from which `days` days have passed by `at`: the inverse of `add`."""

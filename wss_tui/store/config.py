@@ -14,7 +14,10 @@ from functools import cache
 from pathlib import Path
 
 from . import settings
+from .codes import RequestType as KnownRequestType
 from .errors import Invalid
+
+KNOWN_REQUEST_TYPES = tuple(KnownRequestType)
 
 OFFICE_LEVELS = ("discom", "zone", "circle", "division", "subdivision")
 
@@ -103,6 +106,9 @@ def roles() -> dict[str, Role]:
 def request_types() -> dict[str, RequestType]:
     found = {}
     for code, r in settings.read("request_types.toml").request.items():
+        if code not in KNOWN_REQUEST_TYPES:  # `wss request new --type` offers codes.RequestType, no other
+            raise Invalid(f"request_types.toml request.{code}",
+                          f"not a request type of WSS; use one of: {', '.join(KNOWN_REQUEST_TYPES)}")
         fields = r.model_dump(exclude={"roles"})
         roles = working_roles(f"request_types.toml request.{code}.roles", r.roles or [r.role], (r.role,))
         found[code] = RequestType(code=code, roles=roles, **fields)

@@ -164,7 +164,9 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
         )
     _DUE.create(conn)
     try:
-        conn.execute(insert(_DUE), decisions)
+        # Straight to the driver as tuples: Core's executemany of dicts builds and type-processes each
+        # row's parameters in Python again (a second per 28,000 escalations).
+        conn.exec_driver_sql(_due_insert_sql(conn), [tuple(d[c] for c in _DUE_COLUMNS) for d in decisions])
         # Without statistics the planners take the temporary table for a big one and walk todo and
         # case in full to join it, instead of looking up each decision's rows by their indexes.
         conn.execute(text(f"ANALYZE {_DUE.name}"))
@@ -201,6 +203,14 @@ _DUE = Table(
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
+
+
+_DUE_COLUMNS = tuple(c.name for c in _DUE.columns)
+
+
+def _due_insert_sql(conn: Connection) -> str:
+    marks = "?" if conn.dialect.name == "sqlite" else "%s"
+    return f"INSERT INTO {_DUE.name} ({', '.join(_DUE_COLUMNS)}) VALUES ({', '.join([marks] * len(_DUE_COLUMNS))})"
 
 
 def _apply(conn: Connection, mx: Matrix, at: datetime) -> int:

@@ -7,13 +7,14 @@ from datetime import datetime
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
+from ..codes import TodoStatus
 from .base import UTCDateTime
 
 # To Do statuses, as CC&B names them.
-OPEN = "Open"
-BEING_WORKED_ON = "Being Worked On"
-COMPLETE = "Complete"
-TODO_STATUSES = (OPEN, BEING_WORKED_ON, COMPLETE)
+OPEN = TodoStatus.OPEN
+BEING_WORKED_ON = TodoStatus.BEING_WORKED_ON
+COMPLETE = TodoStatus.COMPLETE
+TODO_STATUSES = tuple(TodoStatus)
 
 
 class ToDo(SQLModel, table=True):
@@ -24,13 +25,15 @@ class ToDo(SQLModel, table=True):
         Index("ix_todo_assigned_page", "assigned_to", "status", "priority", "created_at", "todo_id"),
         Index("ix_todo_role_page", "role", "office_code", "status", "priority", "created_at", "todo_id"),
         Index("ix_todo_office_page", "office_code", "status", "priority", "created_at", "todo_id"),
+        # A role's count over a date range (migration 0007): the range's entries, not the office's.
+        Index("ix_todo_role_created", "role", "office_code", "created_at", "status"),
     )
     todo_id: str = Field(primary_key=True, max_length=14)
     todo_type: str = Field(max_length=10)
     role: str = Field(max_length=10)
     office_code: str = Field(foreign_key="office.code", max_length=16)
     message: str = Field(max_length=200)
-    status: str = Field(max_length=16)
+    status: str = Field(max_length=16)  # codes.TodoStatus
     priority: int
     assigned_to: str | None = Field(default=None, foreign_key="staff.user_id", max_length=20)
     sent_by: str | None = Field(default=None, foreign_key="staff.user_id", max_length=20)

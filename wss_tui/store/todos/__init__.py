@@ -54,6 +54,7 @@ from .common import (
     USER_FILTERS,
     Actor,
     load_actor,
+    load_actor_scope,
     not_an_index_key,
     scope_codes,
     scope_prefix,
@@ -66,6 +67,6 @@ __all__ = [
     "MAX_PAGE", "MAX_TEXT", "PRIORITIES", "STATUS_OPEN", "TODO_STATUSES", "USER_FILTERS",
     "Actor", "Changes", "Cursor", "LogEntry", "Page", "SearchFilter", "TodoDetail", "TodoRow", "Watch",
     "add_log", "assign_next", "change_priority", "changes", "complete", "forward", "get", "holder_refusal",
-    "load_actor", "not_an_index_key", "resolve", "scope_codes", "scope_prefix", "search", "send_back",
+    "load_actor", "load_actor_scope", "not_an_index_key", "resolve", "scope_codes", "scope_prefix", "search", "send_back",
     "stale_line", "take", "todo_types", "watch", "working_todo_types",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection, case, select
+from sqlalchemy import Connection, bindparam, case, select
 from sqlmodel import Session
 
 from .. import clock, escalation, ids, sla
@@ -110,13 +110,31 @@ def resolve(session: Session, actor_id: str, typed: str) -> str:
     return found
 
 
+# The statements of one To Do Entry, built once: on a small statement SQLAlchemy spends more time
+# building and keying the construct than the database spends running it.
+_LOAD = (
+    select(_todo, _office.c.path, _office.c.name.label("office_name"))
+    .select_from(_todo.join(_office, _office.c.code == _todo.c.office_code))
+    .where(_todo.c.todo_id == bindparam("todo_id"))
+)
+_CHARS = select(_chars.c.char_type, _chars.c.value).where(_chars.c.todo_id == bindparam("todo_id"))
+_LOG = (
+    select(_log.c.at, _log.c.log_type, _log.c.details, _log.c.user_id, _staff.c.name, _log.c.assigned_to)
+    .select_from(_log.outerjoin(_staff, _staff.c.user_id == _log.c.user_id))
+    .where(_log.c.todo_id == bindparam("todo_id"))
+    .order_by(_log.c.at, _log.c.id)
+)
+_CASE_DUE = select(*_DUE_COLUMNS, _case.c.bill_no).where(_case.c.case_id == bindparam("case_id"))
+_ACCOUNT_KEYS = select(_account.c.person_name, _account.c.premise_address).where(_account.c.account_id == bindparam("account_id"))
+_ATTACHMENTS = (
+    select(_attachment.c.filename, _attachment.c.content_type, _attachment.c.size)
+    .where(_attachment.c.case_id == bindparam("case_id")).order_by(_attachment.c.id)
+)
+
+
 def _load(conn: Connection, actor: Actor, todo_id: str):
     todo_id = ids.digits(todo_id)
-    row = conn.execute(
-        select(_todo, _office.c.path, _office.c.name.label("office_name"))
-        .select_from(_todo.join(_office, _office.c.code == _todo.c.office_code))
-        .where(_todo.c.todo_id == todo_id)
-    ).one_or_none()
+    row = conn.execute(_LOAD, {"todo_id": todo_id}).one_or_none()
     # Outside the actor's offices looks the same as not there at all.
     if row is None or not row.path.startswith(actor.scope):
         raise NotFound("To Do", f"no To Do {todo_id} in your offices; check the To Do ID")
@@ -126,15 +144,12 @@ def _load(conn: Connection, actor: Actor, todo_id: str):
 def _detail(conn: Connection, row) -> TodoDetail:
     names = _names(conn, {row.assigned_to, row.sent_by})
     chars = sorted(
-        conn.execute(select(_chars.c.char_type, _chars.c.value).where(_chars.c.todo_id == row.todo_id)).all(),
+        conn.execute(_CHARS, {"todo_id": row.todo_id}).all(),
         key=lambda c: (_CHAR_ORDER.get(c.char_type, len(_CHAR_ORDER)), c.char_type),
     )
-    log = conn.execute(
-        select(_log.c.at, _log.c.log_type, _log.c.details, _log.c.user_id, _staff.c.name, _log.c.assigned_to)
-        .select_from(_log.outerjoin(_staff, _staff.c.user_id == _log.c.user_id))
-        .where(_log.c.todo_id == row.todo_id)
-        .order_by(_log.c.at, _log.c.id)
-    ).all()
+    log = conn.execute(_LOG, {"todo_id": row.todo_id}).all()
+    case_id = row.case_id or dict(chars).get("CASE")
+    case_row = conn.execute(_CASE_DUE, {"case_id": case_id}).first() if case_id else None
     return TodoDetail(
         todo_id=row.todo_id,
         todo_type=row.todo_type,
@@ -157,18 +172,16 @@ def _detail(conn: Connection, row) -> TodoDetail:
         version=row.version,
         characteristics=[(c.char_type, c.value) for c in chars],
         log=[LogEntry(e.at, e.log_type, e.details, e.user_id, e.name, e.assigned_to) for e in log],
-        keys=_keys(conn, row, dict(chars)),
-        **_case_due(conn, row.case_id or dict(chars).get("CASE")),
+        keys=_keys(conn, row, dict(chars), case_row),
+        **_case_due(conn, case_row),
     )
 
 
-def _case_due(conn: Connection, case_id: str | None) -> dict:
+def _case_due(conn: Connection, case_row) -> dict:
     """The carried case's due time, level and warnings, and its compensation (sla.for_case)."""
-    if not case_id:
-        return {}
-    case_row = conn.execute(select(*_DUE_COLUMNS).where(_case.c.case_id == case_id)).first()
     if case_row is None:
         return {}
+    case_id = case_row.case_id
     now = clock.now()
     return {
         "due": escalation.due_info(case_row, now),
@@ -176,12 +189,12 @@ def _case_due(conn: Connection, case_id: str | None) -> dict:
     }
 
 
-def _keys(conn: Connection, row, chars: dict[str, str]) -> list[tuple[str, str]]:
+def _keys(conn: Connection, row, chars: dict[str, str], case_row) -> list[tuple[str, str]]:
     account_id = row.account_id or chars.get("ACCOUNT")
     case_id = row.case_id or chars.get("CASE")
     bill_no = chars.get("BILL")
-    if bill_no is None and case_id:
-        bill_no = conn.scalar(select(_case.c.bill_no).where(_case.c.case_id == case_id))
+    if bill_no is None and case_row is not None:
+        bill_no = case_row.bill_no
     keys = []
     if account_id:
         keys.append(("Account ID", account_id))
@@ -190,16 +203,11 @@ def _keys(conn: Connection, row, chars: dict[str, str]) -> list[tuple[str, str]]
     if bill_no:
         keys.append(("Bill Number", bill_no))
     if account_id:
-        account = conn.execute(
-            select(_account.c.person_name, _account.c.premise_address).where(_account.c.account_id == account_id)
-        ).first()
+        account = conn.execute(_ACCOUNT_KEYS, {"account_id": account_id}).first()
         if account is not None:
             keys += [("Person", account.person_name), ("Premise", account.premise_address)]
     if case_id:
         # The consumer's evidence: the clerk must know it is there (the content stays in the store).
-        files = conn.execute(
-            select(_attachment.c.filename, _attachment.c.content_type, _attachment.c.size)
-            .where(_attachment.c.case_id == case_id).order_by(_attachment.c.id)
-        ).all()
+        files = conn.execute(_ATTACHMENTS, {"case_id": case_id}).all()
         keys += [("Attachment", f"{f.filename} ({f.content_type}, {size_text(f.size)})") for f in files]
     return keys
