@@ -34,6 +34,9 @@ def tui(
     )] = None,
 ) -> None:
     """Open the To Do app. Log in with your user ID and password; `?` lists every key."""
+    from .configcmd import refuse_bad_config
+
+    refuse_bad_config()
     login_as = None
     if ssh_user:
         from wss_tui.store import ssh_login
