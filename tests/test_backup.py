@@ -19,11 +19,18 @@ from wss_tui.store import backup, db, todos
 from wss_tui.store.errors import Invalid
 from wss_tui.store.models import OPEN, ToDo, ToDoLog
 
+from ._cli import wss as run_wss
+
 CLERK = "INR1-SDC1"
 
 
-def wss(url, *args):
+def wss_process(url, *args):
     return subprocess.run([sys.executable, "-m", "wss_tui", "--db", url, *args], capture_output=True, text=True, timeout=120)
+
+
+def wss(url, *args):
+    """Through the command's entry point, in this process (tests/_cli.py); wss_process: a real one."""
+    return run_wss("--db", url, *args)
 
 
 def fingerprint(engine) -> dict:
@@ -61,7 +68,7 @@ def test_a_backup_restored_gives_the_data_back(engine, demo_url, tmp_path, needs
     saved = fingerprint(engine)
     todo = an_open_todo(engine)
     file = tmp_path / "wss-backup.db"
-    made = wss(demo_url, "db", "backup", str(file))
+    made = wss_process(demo_url, "db", "backup", str(file))
     assert made.returncode == 0, made.stderr
     assert made.stdout.startswith(f"Backup written: {file} (") and f"schema {backup.head_revision()}" in made.stdout
     assert stat.S_IMODE(file.stat().st_mode) == 0o600  # consumers' names and mobiles are in it
@@ -74,7 +81,7 @@ def test_a_backup_restored_gives_the_data_back(engine, demo_url, tmp_path, needs
     assert refused.stderr.startswith("error: force: ") and refused.stderr.endswith("restoring replaces all of it: add --force\n")
     assert fingerprint(engine)["versions"][todo.todo_id] == todo.version + 2  # the refusal changed nothing
 
-    restored = wss(demo_url, "db", "restore", str(file), "--force")
+    restored = wss_process(demo_url, "db", "restore", str(file), "--force")
     assert restored.returncode == 0, restored.stderr
     assert restored.stdout.startswith(f"Restored {file} into ")
     engine.dispose()

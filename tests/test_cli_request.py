@@ -1,4 +1,7 @@
-"""`wss request new|status` and `wss account show` as a user runs them: a real process, exit codes, stderr."""
+"""`wss request new|status` and `wss account show` as a user runs them: exit codes, stdout and stderr.
+
+Through the command's entry point in this process (tests/_cli.py); a real process for the first receipt
+(the installed command end to end) and where the environment sets a limit (read once per process)."""
 
 from __future__ import annotations
 
@@ -10,15 +13,19 @@ import sys
 
 import pytest
 
+from ._cli import wss as run_wss
 from ._intake_data import JPEG, PDF, counts, execute, free_bill, open_case_bill, staff_of
 
 REASON = "Meter reads 4512 but the bill charges for 5120 units"
 
 
 def wss(demo_url, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "wss_tui", "--db", demo_url, *args], capture_output=True, text=True, timeout=60
-    )
+    return run_wss("--db", demo_url, *args)
+
+
+def wss_process(demo_url, *args, env: dict | None = None):
+    return subprocess.run([sys.executable, "-m", "wss_tui", "--db", demo_url, *args], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, **(env or {})})
 
 
 def refused(result, line: str):
@@ -33,7 +40,8 @@ def test_new_request_prints_its_id_and_status_shows_it(engine, demo_url, tmp_pat
     scan = tmp_path / "scan.jpg"
     scan.write_bytes(JPEG)
     before = counts(engine)
-    result = wss(demo_url, "request", "new", "--account", account_id, "--bill", bill_no, "--reason", REASON, "--attach", str(scan))
+    result = wss_process(demo_url, "request", "new", "--account", account_id, "--bill", bill_no, "--reason", REASON,
+                         "--attach", str(scan))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert re.fullmatch(r"Request ID: \d{10}", lines[0])
@@ -144,11 +152,6 @@ def _bad(engine, tmp_path):
             [*ok, "--attach", str(empty)],
             "attach: empty.png is empty; attach the scanned bill or document itself",
         ),
-        "unknown type": (
-            [*ok, "--type", "refund"],
-            "type: unknown request type 'refund'; use one of: bill-correction, mobile-email, name-address, "
-            "category-change, ownership-change, meter, load-change, permanent-disconnection",
-        ),
         "walk-in without operator": (
             [*ok, "--channel", "walk-in"],
             "operator: a walk-in request is entered by a counter operator; give the operator's user ID",
@@ -168,7 +171,6 @@ BAD_NAMES = [
     "attachment is a directory",
     "attachment is text named pdf",
     "attachment empty",
-    "unknown type",
     "walk-in without operator",
 ]
 
@@ -178,6 +180,18 @@ def test_bad_input_exits_1_with_one_error_line_and_writes_nothing(engine, demo_u
     args, line = _bad(engine, tmp_path)[name]
     before = counts(engine)
     refused(wss(demo_url, "request", "new", *args), line)
+    assert counts(engine) == before
+
+
+def test_an_unknown_request_type_is_a_usage_error_naming_the_types(engine, demo_url):
+    account_id, bill_no, _ = free_bill(engine)
+    before = counts(engine)
+    result = wss(demo_url, "request", "new", "--account", account_id, "--bill", bill_no, "--reason", REASON, "--type", "refund")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: Invalid value for '--type': 'refund' is not one of 'bill-correction', 'mobile-email', 'name-address', "
+        "'category-change', 'ownership-change', 'meter', 'load-change', 'permanent-disconnection'. "
+        "(see `wss request new --help`)\n")
     assert counts(engine) == before
 
 
@@ -193,14 +207,14 @@ def test_permanently_disconnected_account_is_refused(engine, demo_url):
     assert counts(engine) == before
 
 
-def test_attachment_over_the_limit_set_by_environment(engine, demo_url, tmp_path, monkeypatch):
+def test_attachment_over_the_limit_set_by_environment(engine, demo_url, tmp_path):
     account_id, bill_no, _ = free_bill(engine)
     big = tmp_path / "big.pdf"
     big.write_bytes(PDF + b"\n" * 2000)
-    monkeypatch.setenv("WSS_MAX_ATTACHMENT_BYTES", "1024")
     before = counts(engine)
     refused(
-        wss(demo_url, "request", "new", "--account", account_id, "--bill", bill_no, "--reason", REASON, "--attach", str(big)),
+        wss_process(demo_url, "request", "new", "--account", account_id, "--bill", bill_no, "--reason", REASON,
+                    "--attach", str(big), env={"WSS_MAX_ATTACHMENT_BYTES": "1024"}),
         f"attach: big.pdf is {len(PDF) + 2000:,} bytes, over the 1,024 bytes limit; scan at a lower resolution or attach fewer pages",
     )
     assert counts(engine) == before
@@ -246,11 +260,9 @@ def test_account_show_text_and_json(engine, demo_url):
     assert result.returncode == 0, result.stderr
     assert account_id in result.stdout and sub in result.stdout and bill_no in result.stdout
     assert "Account Activity History" in result.stdout and "Current Balance" in result.stdout
-    narrow = subprocess.run([sys.executable, "-m", "wss_tui", "--db", demo_url, "account", "show", account_id],
-                            capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "80"})
-    bills = narrow.stdout.split("\nBills")[-1]
+    bills = result.stdout.split("\nBills")[-1]  # written to a pipe: Rich's 80 columns
     assert "Open Case" in bills and "…" not in bills  # no state, number or request ID cut short
-    assert all(len(line) <= 80 for line in narrow.stdout.splitlines())
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
 
     data = json.loads(wss(demo_url, "account", "show", account_id, "--json").stdout)
     assert (data["account_id"], data["system_label"], data["office_code"]) == (account_id, "CC&B", sub)

@@ -1,4 +1,7 @@
-"""`wss staff` as the IT cell runs it: the installed command, passwords typed at a terminal or piped in."""
+"""`wss staff` as the IT cell runs it: passwords typed at a terminal or piped in.
+
+At a terminal it is the installed command on a pseudo-terminal (the hidden prompt needs one); piped, it
+is the command's entry point in this process (tests/_cli.py), the same code from arguments to exit status."""
 
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from wss_tui.store import auth, db
 from wss_tui.store.errors import Denied, LockedOut
 from wss_tui.store.models import Staff
 
+from ._cli import wss as run_wss
+
 WSS = Path(sys.executable).parent / "wss"
 ADD = ["staff", "add", "INR1-SDC9", "--name", "VERMA,RAM", "--role", "TR-SDC", "--office", "ESD-INR-1"]
 PASSWORD = "monsoon-2026"
@@ -30,7 +35,7 @@ def _installed():
 
 def wss(demo_url, *args, stdin: str | None = None):
     """The command with stdin a pipe (empty unless given): no terminal, as under cron or a script."""
-    return subprocess.run([str(WSS), "--db", demo_url, *args], input=stdin or "", capture_output=True, text=True, timeout=60)
+    return run_wss("--db", demo_url, *args, stdin=stdin or "")
 
 
 def at_terminal(demo_url, *args, typed: list[str]) -> tuple[int, str]:
@@ -311,8 +316,7 @@ def test_every_change_is_logged_with_who_made_it_newest_first(engine, demo_url):
 @pytest.mark.parametrize("by", ["INR-EE\x1b]0;owned\x07", "Sharma\u202e", "a\nb", "\udcff"])
 def test_a_control_character_in_by_is_refused_before_anything(engine, demo_url, by):
     before = staff_rows(engine)
-    result = subprocess.run([str(WSS), "--db", demo_url, *ADD, "--password-stdin", "--by", by],
-                            input=PASSWORD + "\n", capture_output=True, text=True, timeout=60, errors="surrogateescape")
+    result = wss(demo_url, *ADD, "--password-stdin", "--by", by, stdin=PASSWORD + "\n")
     assert result.returncode == 1 and result.stdout == "" and result.stderr.startswith(("error: by: has ", "error: --by: has "))  # --by for what `wss` refuses before any command
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
     assert staff_rows(engine) == before

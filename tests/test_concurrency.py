@@ -1,6 +1,6 @@
 """Many `wss` processes on one database at once: none lost, none done twice, a killed one leaves nothing.
 
-Each process is a separate Python (spawned) with its own engine, acting through the store as the TUI
+Each process is a separate Python with its own engine, acting through the store as the TUI
 does: one action per `db.write` unit of work. On PostgreSQL (WSS_TEST_DATABASE_URL) this is the office
 deployment; on SQLite, BEGIN IMMEDIATE runs the writers one at a time, and the same holds.
 """
@@ -24,7 +24,12 @@ from .conftest import FIXED_NOW
 
 CLERKS = ("INR1-SDC1", "INR1-SDC2")
 SDO = "INR1-SDO"
-SPAWN = multiprocessing.get_context("spawn")  # a fresh interpreter each, as separate `wss` runs are
+# A process of its own each, with its own engine and connections, as separate `wss` runs are. They are
+# forked from a fork server: a clean interpreter started once per test worker (it never runs a test and
+# holds no engine) with the workers' modules imported, so each starts in milliseconds, not the second a
+# new interpreter takes to import SQLAlchemy and the store. `spawn` makes the same processes slowly.
+SPAWN = multiprocessing.get_context("forkserver")
+SPAWN.set_forkserver_preload(["tests._concurrency_workers", "tests._counter_workers"])
 
 
 def in_processes(calls: list[tuple], timeout: float = 120) -> list[tuple[str, object]]:

@@ -2,8 +2,6 @@
 
 import json
 import shutil
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from wss_tui.store.errors import Invalid
 from wss_tui.store.models import Account, Bill, Case, DbMark, Office, Staff, ToDo, ToDoCharacteristic, ToDoLog
 from wss_tui.store.offices import office_rows
 
+from ._cli import wss as run_wss
 from .conftest import DEMO_ACCOUNTS
 
 
@@ -118,10 +117,7 @@ def test_bills_under_an_open_complaint_are_disputed(engine):
 
 
 def test_cli_json_shape(db_url):
-    out = subprocess.run(
-        [sys.executable, "-m", "wss_tui", "--db", db_url, "demo", "--accounts", "30", "--seed", "2", "--reset", "--json"],
-        capture_output=True, text=True, timeout=120,
-    )
+    out = run_wss("--db", db_url, "demo", "--accounts", "30", "--seed", "2", "--reset", "--json")
     assert out.returncode == 0, out.stderr
     payload = json.loads(out.stdout)
     assert set(payload) == {"db", "logins", "sample_accounts", "sample_request", "console_shows_otp"}
@@ -144,10 +140,7 @@ def test_cli_json_shape(db_url):
 
 
 def test_cli_refusal_is_one_error_line(demo_url):
-    out = subprocess.run(
-        [sys.executable, "-m", "wss_tui", "--db", demo_url, "demo", "--accounts", "5"],
-        capture_output=True, text=True, timeout=60,
-    )
+    out = run_wss("--db", demo_url, "demo", "--accounts", "5")
     assert out.returncode == 1
     assert out.stderr.strip().splitlines() == ["error: db: the database already holds data; add --reset to replace it with demo data"]
 
@@ -158,8 +151,9 @@ SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 
 
 def wss_demo(url: str, *args: str):
-    return subprocess.run([sys.executable, "-m", "wss_tui", "--db", url, "demo", "--accounts", "20", "--reset", *args],
-                          capture_output=True, text=True, timeout=120)
+    """`wss demo --accounts 20 --reset ARGS` through the entry point, in this process (tests/_cli.py);
+    tests/test_readme.py runs `wss demo --reset` as a real process."""
+    return run_wss("--db", url, "demo", "--accounts", "20", "--reset", *args)
 
 
 def accounts_in(url: str) -> int:

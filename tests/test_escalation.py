@@ -403,10 +403,10 @@ def test_the_shipped_file_is_valid():
 
 
 def wss(demo_url, *args):
-    import subprocess
-    import sys
+    """Through the command's entry point, in this process (tests/_cli.py)."""
+    from ._cli import wss as run_wss
 
-    return subprocess.run([sys.executable, "-m", "wss_tui", "--db", demo_url, *args], capture_output=True, text=True, timeout=60)
+    return run_wss("--db", demo_url, *args)
 
 
 def test_wss_escalate_prints_counts_and_a_second_run_finds_nothing(engine, demo_url):

@@ -5,9 +5,6 @@ findings 1 and 2). The corpus is planted past the store's checks (tests/_hostile
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from unittest.mock import patch
 
 import pytest
@@ -18,6 +15,7 @@ from wss_tui.cli.base import print_json
 from wss_tui.store.text import is_refused, visible
 
 from . import _hostile_data as data
+from ._cli import wss as run_wss
 from ._hostile_data import plant
 from ._revision_data import CLERK, DIVISION, SUB
 from .hostile import assert_no_control
@@ -34,8 +32,7 @@ def planted(engine):
 
 def wss(demo_url, *args) -> str:
     """stdout of a successful `wss …`, checked to hold no terminal control at all."""
-    result = subprocess.run([sys.executable, "-m", "wss_tui", "--db", demo_url, *args], capture_output=True,
-                            text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
+    result = run_wss("--db", demo_url, *args, columns=200)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert_no_control(result.stdout)

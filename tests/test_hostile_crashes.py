@@ -2,8 +2,8 @@
 
 Huge, negative, out-of-range and non-ASCII-digit dates and numbers, bytes that are not UTF-8, a FIFO
 given as an attachment, a read-only database and a database that is not there: each is one `error:`
-line and a non-zero exit on the command line (a real process: what a clerk's terminal shows), an inline
-message in the TUI, and never a traceback. The date and number rules are fuzzed with hypothesis: for
+line and a non-zero exit on the command line (the entry point run in the test's process; a real process
+where the environment, file permissions or a read that could hang decide), an inline message in the TUI, and never a traceback. The date and number rules are fuzzed with hypothesis: for
 any text, they return a value or raise Invalid.
 """
 
@@ -26,6 +26,7 @@ from wss_tui.screens.todo_search import TodoSearchScreen
 from wss_tui.store import numbers, timefmt
 from wss_tui.store.errors import Invalid
 
+from ._cli import wss as run_wss
 from ._revision_data import complaint, counts
 from .conftest import PG_URL
 from .test_tui_revision import open_revision, typed
@@ -34,8 +35,14 @@ from .tui_helpers import app_as, settle, text_of
 sqlite_only = pytest.mark.skipif(bool(PG_URL), reason="a SQLite file: its folder, permissions and journal")
 
 
-def wss(url: str | bytes, *args: str | bytes, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    """`wss --db URL ARGS` as a real process; arguments may be bytes (what a shell passes for $'\\xff')."""
+def wss(url: str | bytes, *args: str | bytes) -> subprocess.CompletedProcess:
+    """`wss --db URL ARGS` through its entry point in this process (tests/_cli.py); arguments may be bytes
+    (what a shell passes for $'\\xff'). Output as bytes, as a terminal receives it."""
+    return run_wss("--db", url, *args, text=False)
+
+
+def wss_process(url: str | bytes, *args: str | bytes, env: dict | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """The same as a real process: for what its environment, or a read that might never end, decides."""
     return subprocess.run([sys.executable, "-m", "wss_tui", "--db", url, *args], capture_output=True,
                           timeout=timeout, env={**os.environ, **(env or {})})
 
@@ -116,7 +123,7 @@ def test_bytes_that_are_not_utf8_are_refused_naming_the_option(demo_url, args, f
 @sqlite_only
 def test_a_database_path_that_is_not_utf8_is_refused_and_creates_nothing(tmp_path):
     url = b"sqlite:///" + bytes(tmp_path) + b"/\xff/wss.db"
-    assert one_error_line(wss(url, "staff", "list")).startswith("error: --db: has a byte that is not UTF-8")
+    assert one_error_line(wss_process(url, "staff", "list")).startswith("error: --db: has a byte that is not UTF-8")
     assert os.listdir(tmp_path) == []
 
 
@@ -128,7 +135,7 @@ def test_an_echoed_value_never_reaches_the_terminal_as_control_characters(demo_u
 
 def test_an_error_line_survives_a_terminal_that_cannot_show_it(demo_url):
     """LANG=C with an ASCII stderr: the Devanagari echoed back is escaped, not a UnicodeEncodeError."""
-    result = wss(demo_url, "account", "show", "नमस्ते", env={"PYTHONIOENCODING": "ascii"})
+    result = wss_process(demo_url, "account", "show", "नमस्ते", env={"PYTHONIOENCODING": "ascii"})
     line = one_error_line(result)
     assert line.startswith("error: account: ") and "is not an account ID" in line
 
@@ -152,8 +159,8 @@ def test_an_attachment_that_is_not_a_regular_file_is_one_line_not_a_hang(demo_ur
     if kind == "symlink to a device":
         target.symlink_to("/dev/zero")
     # Before the fix a FIFO blocked the read for ever: the timeout is the test's, not the command's.
-    result = wss(demo_url, "request", "new", "--account", "1234567890", "--reason", "Bill is wrong",
-                 "--attach", str(target), timeout=30)
+    result = wss_process(demo_url, "request", "new", "--account", "1234567890", "--reason", "Bill is wrong",
+                         "--attach", str(target), timeout=30)
     line = one_error_line(result)
     expected = {"fifo": "is a FIFO (a pipe), not a file", "device": "is a device, not a file",
                 "directory": "is a directory"}

@@ -32,6 +32,7 @@ from wss_tui.store.errors import Invalid
 from wss_tui.store.revision.calc import Correction
 from wss_tui.store.todos import SearchFilter
 
+from ._cli import wss as run_wss
 from ._intake_data import PDF, free_bill as free_intake_bill
 from ._revision_data import CLERK, CLERK2, EE, SDO, approve, caseless_todo, complaint, execute, forward_to, propose
 from .hostile import CONTROLS, MARKUP, NOT_UTF8, PLAIN, assert_no_control
@@ -342,7 +343,8 @@ def _any_bill(engine):
 
 
 def wss(*args: str | bytes) -> subprocess.CompletedProcess:
-    return subprocess.run([str(WSS), *args], capture_output=True, timeout=60)
+    """Through the command's entry point, in this process (tests/_cli.py); output as bytes."""
+    return run_wss(*args, text=False)
 
 
 # No argv can hold a NUL (the operating system ends the argument there): that one is for the store and import.

@@ -24,6 +24,8 @@ from wss_tui.store.importing import writer
 from wss_tui.store.importing.fields import REASONS, Bad, CachedDate, Digits, Number, Rupees, _iso
 from wss_tui.store.models import Account, Bill
 
+from ._cli import wss as run_wss
+
 WSS = Path(sys.executable).parent / "wss"
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 BILL_HEADER = (
@@ -325,8 +327,10 @@ def test_a_killed_or_interrupted_wss_import_completes_when_run_again(engine, dem
 # --- the command ---------------------------------------------------------------------------------------
 
 
-def wss(demo_url, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([str(WSS), "--db", demo_url, *args], capture_output=True, text=True, timeout=120, env=env)
+def wss(demo_url, *args: str) -> subprocess.CompletedProcess:
+    """Through the command's entry point, in this process (tests/_cli.py). The interrupted imports above
+    are real processes: they are stopped by signals."""
+    return run_wss("--db", demo_url, *args)
 
 
 def test_wss_import_exit_codes_and_summaries(engine, demo_url, samples, tmp_path):

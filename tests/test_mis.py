@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 
@@ -30,6 +28,8 @@ from wss_tui.store.models import (
     Staff,
     ToDo,
 )
+
+from ._cli import wss as run_wss
 
 LEVELS = ("discom", "zone", "circle", "division", "subdivision")
 
@@ -268,8 +268,8 @@ def test_named_periods():
 
 
 def wss(demo_url, *args):
-    return subprocess.run([sys.executable, "-m", "wss_tui", "--db", demo_url, *args], capture_output=True, text=True, timeout=60,
-                          env={**__import__("os").environ, "COLUMNS": "80"})
+    """Through the command's entry point, in this process (tests/_cli.py), with COLUMNS=80."""
+    return run_wss("--db", demo_url, *args, columns=80)
 
 
 def test_wss_mis_prints_the_same_figures_as_json_csv_and_80_column_tables(data, demo_url, tmp_path):

@@ -5,9 +5,6 @@ command say so; CSV and JSON carry exact paise, whose rows add up to the total e
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
@@ -17,6 +14,7 @@ from textual.widgets import DataTable, Label
 from wss_tui.screens.mis import TOTAL_KEY, MisScreen
 from wss_tui.store import db, mis, timefmt
 
+from ._cli import wss as run_wss
 from .tui_helpers import settle
 
 SDC1 = "INR1-SDC1"  # the MIS of ESD-INR-1 by officer: 401.50 + 1,204.49 + 1,001.50 + 350.00 in the demo
@@ -102,8 +100,7 @@ async def test_the_mis_screen_explains_rows_that_do_not_add_up(engine, monkeypat
 def test_wss_mis_rounds_and_its_csv_adds_up_to_the_paisa(engine, demo_url, tmp_path):
     report = office_report(engine)
     sheet = tmp_path / "mis.csv"
-    out = subprocess.run([sys.executable, "-m", "wss_tui", "--db", demo_url, "mis", "--office", "ESD-INR-1", "--csv", str(sheet)],
-                         capture_output=True, text=True, timeout=60, env={**os.environ, "COLUMNS": "80"})
+    out = run_wss("--db", demo_url, "mis", "--office", "ESD-INR-1", "--csv", str(sheet), columns=80)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     for row in report.rows:

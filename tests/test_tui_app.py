@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from typer.testing import CliRunner
 
 from wss_tui.app import DEFAULT_THEME, HIGH_CONTRAST
@@ -82,10 +85,23 @@ def test_wss_tui_without_a_schema_is_one_error_line(empty_engine, tmp_path):
     assert f"{url} has no tables yet; run `wss db upgrade`" in str(result.exception)
 
 
-def test_wss_tui_refuses_an_unknown_theme(demo_url):
-    result = CliRunner().invoke(cli, ["--db", demo_url, "tui", "--theme", "purple"])
-    assert result.exit_code == 1
-    assert "theme: unknown theme 'purple'" in result.output
+def test_wss_tui_refuses_an_unknown_theme_as_a_usage_error(demo_url):
+    result = subprocess.run([sys.executable, "-m", "wss_tui", "--db", demo_url, "tui", "--theme", "purple"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: Invalid value for '--theme'")
+    assert "'purple' is not one of 'default', 'high-contrast', 'textual-dark'" in result.stderr
+    assert result.stderr.count("\n") == 1 and result.stdout == ""
+
+
+def test_the_themes_wss_tui_offers_are_ours_and_textuals():
+    from textual.theme import BUILTIN_THEMES
+
+    from wss_tui.app import THEME_ALIASES
+    from wss_tui.themes import OURS, ThemeName
+
+    assert set(ThemeName) == set(OURS) | set(BUILTIN_THEMES)
+    assert set(THEME_ALIASES) == set(OURS)
 
 
 async def test_the_palette_offers_no_screenshot_that_would_write_a_file_on_the_server(engine):

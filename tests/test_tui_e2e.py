@@ -7,7 +7,6 @@ the clerk proposes a bill revision, the SDO approves it, the consumer's OTP clos
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from sqlalchemy import select
@@ -23,14 +22,6 @@ from .e2e.tmux import WSS, Terminal, require_tmux_and_wss
 from .tui_helpers import CLERK, SDO
 
 
-def at_a_persons_pace(term: Terminal, *keys: str) -> None:
-    """Keys that move focus, each given time to land: text typed at once after a Tab can otherwise
-    reach the field being left."""
-    for key in keys:
-        term.keys(key)
-        time.sleep(0.4)
-
-
 def test_a_clerks_morning_in_a_real_terminal(demo_url, engine):
     require_tmux_and_wss()
     november = SearchFilter(user_filter="role", status="open", start=datetime(2026, 11, 1, tzinfo=IST),
@@ -41,24 +32,25 @@ def test_a_clerks_morning_in_a_real_terminal(demo_url, engine):
     assert waiting, "the demo has an Open clerk To Do in November"
     term = Terminal([str(WSS), "--db", demo_url, "tui"], env={}, width=80, height=24)
     try:
-        term.wait_for("staff login")
-        term.type(CLERK)
-        at_a_persons_pace(term, "Enter")
-        term.type("clerk@123")
-        term.keys("Enter")
+        log_in(term, CLERK, "clerk@123")
         term.wait_for("To Do Search")
         # Filters: "/" to the type; Tab to the user filter, which becomes "Role"; Tab to the user ID
         # (now the role); Tab to From and To.
-        at_a_persons_pace(term, "/", "Tab", "Enter", "Down", "Enter")
+        # Each key is one write, sent without waiting: the app's type-ahead lands each where it would
+        # land typed slowly (tests/test_tui_typeahead_e2e.py types the same at a person's pace).
+        term.keys("/", "Tab", "Enter", "Down", "Enter")
         term.wait_for("Role TR-SDC")
-        at_a_persons_pace(term, "Tab", "Tab")
+        term.keys("Tab", "Tab")
         term.type("01-11-2026")
-        at_a_persons_pace(term, "Tab")
+        term.keys("Tab")
         term.type("30-11-2026")
         term.keys("Enter")
         term.wait_for(f"1–{expected.total} of {expected.total}")
-        # A lone Escape is told from the start of an escape sequence by the pause after it.
-        at_a_persons_pace(term, "Escape", *["Down"] * waiting[0], "Enter")
+        # A lone Escape is told from the start of an escape sequence by the quiet after it: wait until
+        # the list has focus (its footer offers ⏎ Open) before the next key.
+        term.keys("Escape")
+        term.wait_for("⏎ Open")
+        term.keys(*["Down"] * waiting[0], "Enter")
         todo_id = expected.rows[waiting[0]].todo_id
         term.wait_for(f"To Do ID      {todo_id}")
         term.wait_for("Status        Open")
@@ -72,7 +64,7 @@ def test_a_clerks_morning_in_a_real_terminal(demo_url, engine):
         term.keys("f")
         term.wait_for("Forward To Do")
         term.type(SDO)
-        at_a_persons_pace(term, "Tab")
+        term.keys("Tab")
         term.type("Reading confirmed on site; please approve")
         term.keys("Enter")
         term.wait_for(f"({SDO})")
@@ -89,7 +81,10 @@ def test_a_clerks_morning_in_a_real_terminal(demo_url, engine):
 def log_in(term: Terminal, user_id: str, password: str) -> None:
     term.wait_for("staff login")
     term.type(user_id)
-    at_a_persons_pace(term, "Enter")
+    term.wait_for(user_id)
+    at_user_id = term.cursor()
+    term.keys("Enter")
+    term.wait_for_cursor_to_leave(at_user_id)  # Enter took the cursor to the password field
     term.type(password)
     term.keys("Enter")
 
@@ -123,7 +118,7 @@ def test_clerk_proposes_sdo_approves_and_the_consumers_otp_closes_it(demo_url, e
         term.wait_for("Enter what was wrong")
         term.type(f"{reading:.0f}")
         term.wait_for("approval: TR-SDO ESD-INR-1")
-        at_a_persons_pace(term, *["Tab"] * 6)  # units, basis, load, category, arrear, remark
+        term.keys(*["Tab"] * 6)  # units, basis, load, category, arrear, remark
         term.type("Meter photo shows 15 units less than billed")
         term.keys("Enter")
         term.wait_for("Propose bill revision")

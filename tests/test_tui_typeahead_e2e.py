@@ -14,7 +14,7 @@ from wss_tui.store.clock import IST
 from wss_tui.store.models import BEING_WORKED_ON, UserFilter
 from wss_tui.store.todos import SearchFilter
 
-from .e2e.tmux import WSS, Terminal, require_tmux_and_wss
+from .e2e.tmux import POLL, WSS, Terminal, require_tmux_and_wss
 from .tui_helpers import CLERK, PASSWORDS
 
 PASSWORD = PASSWORDS["TR-SDC"]
@@ -25,13 +25,17 @@ def wss_tui(demo_url: str) -> Terminal:
     return Terminal([str(WSS), "--db", demo_url, "tui"], env={}, width=80, height=24)
 
 
+PACE = 0.05  # seconds between two keys of a quick typist: the rhythm of the typing, not a wait for the app
+
+
 def at_a_persons_pace(term: Terminal, text: str) -> None:
-    """One key per write; tmux.keys leaves a breath between them."""
+    """One key per write, at a quick typist's pace; what they did is then waited for on the screen."""
     for char in text:
         if char in KEY_NAMES:
             term.keys(KEY_NAMES[char])
         else:
             term.type(char)
+        time.sleep(PACE)
 
 
 def wait_never_showing(term: Terminal, wanted: str, never: str, timeout: float = 20.0) -> str:
@@ -44,7 +48,7 @@ def wait_never_showing(term: Terminal, wanted: str, never: str, timeout: float =
             return shown
         if time.monotonic() > deadline:
             raise AssertionError(f"{wanted!r} did not appear within {timeout}s; the screen shows:\n{shown}")
-        time.sleep(0.05)
+        time.sleep(POLL)
 
 
 def one_of_mine(engine) -> str:

@@ -22,6 +22,7 @@ from wss_tui.help_key import HELP_BINDING, help_wanted
 from wss_tui.keys import TypeAhead
 from wss_tui.store import config
 from wss_tui.store.text import visible
+from wss_tui.themes import ThemeName
 
 if TYPE_CHECKING:  # the login screen paints before the store's models are loaded (cold start)
     from wss_tui.store.auth import Who
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # the login screen paints before the store's models are loade
 
 DEFAULT_THEME = "textual-dark"
 HIGH_CONTRAST = "wss-high-contrast"
-THEME_ALIASES = {"default": DEFAULT_THEME, "high-contrast": HIGH_CONTRAST}
+THEME_ALIASES = {ThemeName.DEFAULT: DEFAULT_THEME, ThemeName.HIGH_CONTRAST: HIGH_CONTRAST}
 
 HIGH_CONTRAST_THEME = Theme(
     name=HIGH_CONTRAST,

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 WSS = Path(sys.executable).parent / "wss"
+POLL = 0.03  # seconds between looks at the screen while waiting for something to show
 
 
 def require_tmux_and_wss() -> None:
@@ -37,14 +38,15 @@ class Terminal:
         return out.stdout
 
     def keys(self, *keys: str) -> None:
-        """Named keys (Enter, Tab, Escape, C-n …), one send-keys each, with a breath between."""
+        """Named keys (Enter, Tab, Escape, C-n …), one send-keys (one write) each, as fast as tmux takes
+        them: the app's type-ahead gate (wss_tui/keys.py) lands each where it would land typed slowly.
+        A lone Escape is told from the start of an escape sequence by the quiet after it: after one,
+        wait for what it shows before sending more."""
         for key in keys:
             self._tmux("send-keys", "-t", "main", key)
-            time.sleep(0.05)
 
     def type(self, text: str) -> None:
         self._tmux("send-keys", "-t", "main", "-l", text)
-        time.sleep(0.05)
 
     def burst(self, text: str) -> None:
         """`text` in ONE write to the terminal, as a slow SSH link or a password manager delivers it;
@@ -62,7 +64,21 @@ class Terminal:
                 return shown
             if time.monotonic() > deadline:
                 raise AssertionError(f"{text!r} did not appear within {timeout}s; the screen shows:\n{shown}")
-            time.sleep(0.1)
+            time.sleep(POLL)
+
+    def cursor(self) -> tuple[int, int]:
+        """Where the terminal's cursor is: the app keeps it at the focused field's text cursor."""
+        x, y = self._tmux("display", "-p", "-t", "main", "#{cursor_x} #{cursor_y}").split()
+        return int(x), int(y)
+
+    def wait_for_cursor_to_leave(self, where: tuple[int, int], timeout: float = 15.0) -> tuple[int, int]:
+        """Wait until the cursor is no longer at `where`: a key that moves focus to another field has landed."""
+        deadline = time.monotonic() + timeout
+        while (now := self.cursor()) == where:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the cursor stayed at {where} for {timeout}s; the screen shows:\n{self.screen()}")
+            time.sleep(POLL)
+        return now
 
     def close(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], env=self.env, capture_output=True)

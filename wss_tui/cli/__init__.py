@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import inspect
 import os
 import sys
 
@@ -10,6 +11,19 @@ from .base import app, error_line, interrupted, made
 from . import account, dbcmd, demo, escalate, importer, mis, request, sms, staff, tui  # noqa: E402,F401  (register commands)
 
 EXIT_USAGE = 2  # as click's, and as `wss import` documents it
+
+
+def _paragraphs_as_lines(typer_app) -> None:
+    """Rich help keeps a docstring's single line breaks, which are where the source wraps, not the
+    terminal: each paragraph of a command's help becomes one line that Rich wraps to the width."""
+    for info in typer_app.registered_commands:
+        doc = info.help or inspect.getdoc(info.callback) or ""
+        info.help = "\n\n".join(" ".join(paragraph.split()) for paragraph in doc.split("\n\n"))
+    for group in typer_app.registered_groups:
+        _paragraphs_as_lines(group.typer_instance)
+
+
+_paragraphs_as_lines(app)
 
 
 def main(args: list[str] | None = None) -> None:
@@ -38,12 +52,14 @@ def _run(args: list[str]) -> int:
     try:
         code = app(args=args, prog_name="wss", standalone_mode=False)
         return code if isinstance(code, int) else 0
-    except click_errors.NoArgsIsHelpError as exc:  # `wss` or `wss staff` alone: the help, as before
-        exc.show()
+    except click_errors.NoArgsIsHelpError as exc:  # `wss` or `wss staff` alone: the help (base.Group), as before
+        if exc.format_message().strip():  # plain help is in the message; Rich help was printed already
+            exc.show()
         return EXIT_USAGE
     except click_errors.UsageError as exc:
         where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
-        error_line(exc.format_message() + where)
+        # Typer checks values with pydantic, whose messages start "Value error, ": not for a user.
+        error_line(exc.format_message().replace("Value error, ", "") + where)
         return EXIT_USAGE
     except click_errors.ClickException as exc:  # a FILE argument that does not exist, and the like
         error_line(exc.format_message())

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from .base import app, engine, print_json
+from wss_tui.store.codes import AccountStatus
 
-account_app = typer.Typer(help="Consumer accounts.", no_args_is_help=True)
+from .base import Group, app, engine, print_json
+
+account_app = typer.Typer(help="Consumer accounts.", no_args_is_help=True, cls=Group)
 app.add_typer(account_app, name="account")
 
 
 @account_app.command("show")
 def show(
     ctx: typer.Context,
-    account: str = typer.Argument(..., metavar="ACCOUNT", help="Account ID: 10 digits (CC&B) or 12 (mPower)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the account as one JSON object."),
+    account: Annotated[str, typer.Argument(metavar="ACCOUNT", help="Account ID: 10 digits (CC&B) or 12 (mPower).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the account as one JSON object.")] = False,
 ) -> None:
     """The account, its person and premise, balances, activity, open To Dos and latest bills."""
     from dataclasses import asdict
 
-    from wss_tui.store import accounts, db
+    from wss_tui.services import accounts
 
-    with db.read(engine(ctx)) as session:
-        ctx_ = accounts.account_context(session, account)
+    ctx_ = accounts.context(engine(ctx), None, account)
     if as_json:
         payload = asdict(ctx_)
         # The CC&B one-line description of each activity, as the screens show it.
@@ -50,7 +53,7 @@ def _print(a) -> None:
     for label, value in (
         ("Person", a.person_name),
         ("Account ID", f"{a.account_id} ({a.system_label})"),
-        ("Status", "Permanently disconnected" if a.status == "PD" else a.status.title()),
+        ("Status", "Permanently disconnected" if a.status == AccountStatus.PD else a.status.title()),
         ("Tariff", f"{a.tariff_category}, {a.supply_type}, {a.sanctioned_load_kw:g} kW"),
         ("Current Balance", rupees(a.current_balance_paise)),
         ("Payoff Balance", rupees(a.payoff_balance_paise)),

@@ -2,21 +2,43 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
+from wss_tui import __version__
+
+
+class Group(TyperGroup):
+    """`wss` or `wss staff` alone: the help, on stderr with exit status 2 as for any usage error (Rich
+    help would print it on stdout, where a script reads results)."""
+
+    def parse_args(self, ctx, args):
+        if not args and self.no_args_is_help and not ctx.resilient_parsing:
+            with contextlib.redirect_stdout(sys.stderr):
+                return super().parse_args(ctx, args)
+        return super().parse_args(ctx, args)
+
+
+# Help is Rich-formatted (panels, `code`) from our own help texts only: no option shows a default or
+# a choice taken from data, and every output of a command goes through say() / print_json() /
+# error_line() or plain(), never through markup.
 app = typer.Typer(
     name="wss",
+    cls=Group,
     help="Bill-correction complaints of the UP discoms: intake, the To Do app, and administration.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,
+    rich_markup_mode="rich",
 )
+
+JSON_HELP = "Print the result as JSON instead of text."
 
 
 # The engines this process made: an error of the database itself names the one it came from.
@@ -28,18 +50,29 @@ class Options:
     db_url: str | None = None
 
 
+def _show_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"wss {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
-    db: str = typer.Option(
-        None,
+    db: Annotated[str | None, typer.Option(
         "--db",
         envvar="WSS_DATABASE_URL",
         show_envvar=True,
         help="SQLAlchemy URL of the database (default: SQLite in your data directory).",
-    ),
+    )] = None,
+    version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_show_version, help="Print the version of wss and stop.",
+    )] = False,
 ) -> None:
     ctx.obj = Options(db_url=db)
+
+
+JsonFlag = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 
 
 def engine(ctx: typer.Context, *, require_schema: bool = True):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from .base import app, engine, print_json
@@ -10,11 +12,11 @@ from .base import app, engine, print_json
 @app.command()
 def demo(
     ctx: typer.Context,
-    seed: int = typer.Option(1, help="Seed of the generator: the same seed gives the same data."),
-    accounts: int = typer.Option(5000, min=1, max=2_000_000, help="How many consumer accounts to make."),
-    reset: bool = typer.Option(False, "--reset", help="Drop everything in the database first (a demo database only, unless --force)."),
-    force: bool = typer.Option(False, "--force", help="With --reset: wipe even a database holding data the demo did not make (imports, wss staff changes)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the generator: the same seed gives the same data.")] = 1,
+    accounts: Annotated[int, typer.Option("--accounts", min=1, max=2_000_000, help="How many consumer accounts to make.")] = 5000,
+    reset: Annotated[bool, typer.Option("--reset", help="Drop everything in the database first (a demo database only, unless --force).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --reset: wipe even a database holding data the demo did not make (imports, wss staff changes).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Create a demo database: offices, staff with known passwords, accounts, bills and complaints."""
     import time

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import typer
 
@@ -12,14 +13,13 @@ from .base import app, engine, print_json, say
 @app.command("escalate")
 def escalate(
     ctx: typer.Context,
-    at: str = typer.Option(
-        None,
+    at: Annotated[str | None, typer.Option(
         "--at",
         metavar="DATETIME",
         help="Sweep as of this time (IST): 28-11-2026 10:00, -1d, or ISO 8601 with a zone. Default: now.",
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print the counts as one JSON object."),
-    check: bool = typer.Option(False, "--check", help="Only read data/escalation.toml and print the matrix; change nothing."),
+    )] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts (with --check, the matrix) as one JSON object.")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Only read data/escalation.toml and print the matrix; change nothing.")] = False,
 ) -> None:
     """Escalate every pending complaint whose next level has fallen due, and print the counts.
 

@@ -7,41 +7,43 @@ Exit status: 0 every row imported; 3 imported, but some rows were rejected (see 
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from .base import app, engine, interrupted, print_json, say
+from wss_tui.store.codes import BillingSystem
+
+from .base import Group, app, engine, interrupted, print_json, say
 
 EXIT_REJECTS = 3
 EXIT_INTERRUPTED = 130
 
 import_app = typer.Typer(
     help="Import CC&B / mPower extracts (CSV; layouts in docs/import-formats.md). Re-running an import is harmless.",
-    no_args_is_help=True,
+    no_args_is_help=True, cls=Group,
 )
 app.add_typer(import_app, name="import")
 
 
-class System(str, Enum):
-    ccb = "ccb"
-    mpower = "mpower"
-
-
-FILE_ARG = typer.Argument(..., metavar="FILE", exists=True, dir_okay=False, readable=True, help="The CSV extract.")
-SYSTEM_OPT = typer.Option(..., "--system", case_sensitive=False, help="Which billing system made the extract: ccb (10-digit account IDs) or mpower (12-digit).")
-BATCH_OPT = typer.Option(None, "--batch-size", min=1, max=100_000, help="Rows per transaction (default 5,000 on SQLite, 50,000 on PostgreSQL).")
-JSON_OPT = typer.Option(False, "--json", help="Print the summary as one JSON object (no progress bar).")
+File = Annotated[Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False, readable=True, help="The CSV extract.")]
+System = Annotated[BillingSystem, typer.Option(
+    "--system", case_sensitive=False,
+    help="Which billing system made the extract, in any case: ccb (CC&B, 10-digit account IDs) or mpower (mPower, 12-digit).",
+)]
+BatchSize = Annotated[int | None, typer.Option(
+    "--batch-size", min=1, max=100_000, help="Rows per transaction (default 5,000 on SQLite, 50,000 on PostgreSQL).",
+)]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object (no progress bar).")]
 
 
 @import_app.command("accounts")
 def accounts(
     ctx: typer.Context,
-    file: Path = FILE_ARG,
-    system: System = SYSTEM_OPT,
-    batch_size: int | None = BATCH_OPT,
-    as_json: bool = JSON_OPT,
+    file: File,
+    system: System,
+    batch_size: BatchSize = None,
+    as_json: AsJson = False,
 ) -> None:
     """Upsert consumer accounts by account ID; bad rows go to FILE's .rejects.csv with the reason."""
     _run(ctx, "accounts", file, system, batch_size, as_json)
@@ -50,16 +52,16 @@ def accounts(
 @import_app.command("bills")
 def bills(
     ctx: typer.Context,
-    file: Path = FILE_ARG,
-    system: System = SYSTEM_OPT,
-    batch_size: int | None = BATCH_OPT,
-    as_json: bool = JSON_OPT,
+    file: File,
+    system: System,
+    batch_size: BatchSize = None,
+    as_json: AsJson = False,
 ) -> None:
     """Upsert bills by bill number (their accounts must be imported first); bad rows go to FILE's .rejects.csv."""
     _run(ctx, "bills", file, system, batch_size, as_json)
 
 
-def _run(ctx: typer.Context, kind: str, file: Path, system: System, batch_size: int | None, as_json: bool) -> None:
+def _run(ctx: typer.Context, kind: str, file: Path, system: BillingSystem, batch_size: int | None, as_json: bool) -> None:
     import time
     from dataclasses import asdict
 
@@ -80,12 +82,12 @@ def _run(ctx: typer.Context, kind: str, file: Path, system: System, batch_size: 
             return
         if task is None:  # started at the first batch, so a file refused at its header shows no bar
             bar.start()
-            task = bar.add_task(f"{kind} ({system.value})", total=p.bytes_total or None, rows=0)
+            task = bar.add_task(f"{kind} ({system.lower()})", total=p.bytes_total or None, rows=0)
         bar.update(task, completed=p.bytes_read, rows=p.rows, rate=p.rows / max(time.perf_counter() - started, 1e-6))
 
     try:
         try:
-            summary = importing.import_file(eng, file, kind=kind, system=system.value, batch_size=batch_size, progress=progress)
+            summary = importing.import_file(eng, file, kind=kind, system=system.lower(), batch_size=batch_size, progress=progress)
         finally:
             if task is not None:
                 bar.stop()

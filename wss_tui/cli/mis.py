@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -16,21 +17,21 @@ LEVEL_HELP = "discom, zone, circle, division, subdivision or officer (default: t
 @app.command("mis")
 def mis_command(
     ctx: typer.Context,
-    office: str = typer.Option(None, "--office", metavar="CODE", help="Report this office's subtree (default: every discom)."),
-    level: str = typer.Option(None, "--level", metavar="LEVEL", help=f"One row per office at this level: {LEVEL_HELP}."),
-    start: str = typer.Option(None, "--from", metavar="DATE", help="Disposal period start (IST): 01-11-2026, -30d. Default: the 1st of this month."),
-    end: str = typer.Option(None, "--to", metavar="DATE", help="Disposal period end, the whole day included. Default: now."),
-    csv_file: Path = typer.Option(None, "--csv", metavar="FILE", help="Also write the rows and the total to FILE as CSV."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object instead of tables."),
+    office: Annotated[str | None, typer.Option("--office", metavar="CODE", help="Report this office's subtree (default: every discom).")] = None,
+    level: Annotated[str | None, typer.Option("--level", metavar="LEVEL", help=f"One row per office at this level: {LEVEL_HELP}.")] = None,
+    start: Annotated[str | None, typer.Option("--from", metavar="DATE", help="Disposal period start (IST): 01-11-2026, -30d. Default: the 1st of this month.")] = None,
+    end: Annotated[str | None, typer.Option("--to", metavar="DATE", help="Disposal period end, the whole day included. Default: now.")] = None,
+    csv_file: Annotated[Path | None, typer.Option("--csv", metavar="FILE", help="Also write the rows and the total to FILE as CSV.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object instead of tables.")] = False,
 ) -> None:
     """Pending complaints by office (ageing, due today, breached, escalation level, compensation owed)
     and their disposal in a period (received, closed, within SLA, rejected, without OTP); SMS that failed."""
-    from wss_tui.store import db, mis, timefmt
+    from wss_tui.services import mis
+    from wss_tui.store import timefmt
 
     period_start = timefmt.parse_when(start, field="from") if start else None
     period_end = timefmt.parse_when(end, field="to", end_of_day=True) if end else None
-    with db.read(engine(ctx)) as session:
-        report = mis.report(session, None, office=office, level=level, start=period_start, end=period_end)
+    report = mis.report(engine(ctx), None, office=office, level=level, start=period_start, end=period_end)
     if csv_file is not None:
         _write_csv(report, csv_file)
     if as_json:

@@ -6,34 +6,29 @@ and should not pay for the rest of the application at start-up.
 
 from __future__ import annotations
 
-from enum import Enum
+from typing import Annotated
 
 import typer
 
-from .base import app, engine, print_json, say
+from wss_tui.store.codes import IntakeChannel, RequestType
 
-request_app = typer.Typer(help="Consumer requests: register one, or look up its status.", no_args_is_help=True)
+from .base import Group, app, engine, print_json, say
+
+request_app = typer.Typer(help="Consumer requests: register one, or look up its status.", no_args_is_help=True, cls=Group)
 app.add_typer(request_app, name="request")
-
-
-class Channel(str, Enum):
-    wss = "wss"
-    walk_in = "walk-in"
-    helpline = "1912"
-    csc = "csc"
 
 
 @request_app.command("new")
 def new(
     ctx: typer.Context,
-    account: str = typer.Option(..., "--account", help="Account ID: 10 digits (CC&B) or 12 (mPower)."),
-    bill: str = typer.Option(None, "--bill", help="Number of the disputed bill (needed for bill correction)."),
-    reason: str = typer.Option(..., "--reason", help="What is wrong, in the consumer's words."),
-    request_type: str = typer.Option("bill-correction", "--type", help="Request type, as in data/request_types.toml."),
-    channel: Channel = typer.Option(Channel.wss, "--channel", help="Where the request came in."),
-    attach: list[str] = typer.Option(None, "--attach", metavar="FILE", help="A PDF, JPEG or PNG document; repeatable."),
-    operator: str = typer.Option(None, "--operator", metavar="USER_ID", help="Staff entering it (walk-in, 1912, CSC)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the receipt as one JSON object."),
+    account: Annotated[str, typer.Option("--account", metavar="ACCOUNT", help="Account ID: 10 digits (CC&B) or 12 (mPower).")],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="What is wrong, in the consumer's words.")],
+    bill: Annotated[str | None, typer.Option("--bill", metavar="BILL_NO", help="Number of the disputed bill (needed for bill correction).")] = None,
+    request_type: Annotated[RequestType, typer.Option("--type", help="Request type; data/request_types.toml routes each.")] = RequestType.BILL_CORRECTION,
+    channel: Annotated[IntakeChannel, typer.Option("--channel", help="Where the request came in.")] = IntakeChannel.WSS,
+    attach: Annotated[list[str] | None, typer.Option("--attach", metavar="FILE", help="A PDF, JPEG or PNG document; repeatable.")] = None,
+    operator: Annotated[str | None, typer.Option("--operator", metavar="USER_ID", help="Staff entering it (walk-in, 1912, CSC).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the receipt as one JSON object.")] = False,
 ) -> None:
     """Register a consumer's request; prints the request ID the consumer is given."""
     from wss_tui.services import intake
@@ -68,8 +63,8 @@ def new(
 @request_app.command("status")
 def status(
     ctx: typer.Context,
-    request_id: str = typer.Argument(..., metavar="REQUEST_ID", help="The 10-digit request ID."),
-    as_json: bool = typer.Option(False, "--json", help="Print the status as one JSON object."),
+    request_id: Annotated[str, typer.Argument(metavar="REQUEST_ID", help="The 10-digit request ID.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as one JSON object.")] = False,
 ) -> None:
     """Show a request as the consumer sees it in WSS: type, open date, status, comments, case log."""
     from dataclasses import asdict

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from wss_tui.store.codes import SmsStatus
 from wss_tui.store.numbers import MAX_ID, MAX_ROW_ID
 
-from .base import app, engine, print_json, say
+from .base import Group, app, engine, print_json, say
 
-sms_app = typer.Typer(help="SMS to consumers: deliver the queue, list what is queued, sent or failed.", no_args_is_help=True)
+sms_app = typer.Typer(help="SMS to consumers: deliver the queue, list what is queued, sent or failed.", no_args_is_help=True, cls=Group)
 app.add_typer(sms_app, name="sms")
 
 
 @sms_app.command("send")
 def send(
     ctx: typer.Context,
-    watch: bool = typer.Option(False, "--watch", help="Keep delivering as messages arrive, until Ctrl-C / SIGTERM (for a service)."),
-    limit: int = typer.Option(None, "--limit", min=1, max=MAX_ID, help="Try at most this many messages, then stop."),
-    config_file: Path = typer.Option(None, "--config", exists=True, dir_okay=False, help="Gateway configuration (default: data/sms_gateway.toml)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+    watch: Annotated[bool, typer.Option("--watch", help="Keep delivering as messages arrive, until Ctrl-C / SIGTERM (for a service).")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, max=MAX_ID, help="Try at most this many messages, then stop.")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", metavar="FILE", exists=True, dir_okay=False, help="Gateway configuration (default: data/sms_gateway.toml).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Deliver the queued SMS through the configured sender: retried with backoff, given up after max_tries."""
     import signal
@@ -59,22 +60,14 @@ def send(
         typer.echo("Stopped." + (f" {report.released} claimed message(s) handed back to the queue." if report.released else ""))
 
 
-class Status(str, Enum):
-    queued = "QUEUED"
-    sending = "SENDING"
-    sent = "SENT"
-    failed = "FAILED"
-    cancelled = "CANCELLED"
-
-
 @sms_app.command("list")
 def list_(
     ctx: typer.Context,
-    failed: bool = typer.Option(False, "--failed", help="Only messages given up on (same as --status FAILED)."),
-    status: Status = typer.Option(None, "--status", case_sensitive=False, help="Only messages in this status."),
-    limit: int = typer.Option(50, "--limit", min=1, max=10_000, help="How many, newest first."),
-    before: int = typer.Option(None, "--before", metavar="ID", min=1, max=MAX_ROW_ID, help="Continue after this message ID (the next page)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the messages as a JSON list."),
+    failed: Annotated[bool, typer.Option("--failed", help="Only messages given up on (same as --status FAILED).")] = False,
+    status: Annotated[SmsStatus | None, typer.Option("--status", case_sensitive=False, help="Only messages in this status (any case).")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="How many, newest first.")] = 50,
+    before: Annotated[int | None, typer.Option("--before", metavar="ID", min=1, max=MAX_ROW_ID, help="Continue after this message ID (the next page).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the messages as a JSON list.")] = False,
 ) -> None:
     """The SMS outbox, newest first, with tries and the gateway ID or last error of each message.
 
@@ -85,7 +78,7 @@ def list_(
 
     from wss_tui.store import db, sms
 
-    wanted = "FAILED" if failed else (status.value if status else None)
+    wanted = SmsStatus.FAILED if failed else status
     with db.read(engine(ctx)) as session:
         entries = sms.list_messages(session, status=wanted, limit=limit, before_id=before)
         counts = sms.count_by_status(session)
@@ -107,9 +100,9 @@ def _print(entries, counts: dict[str, int], wanted: str | None, limit: int) -> N
     tw = max(len(e.template) + 1 + len(e.language) for e in entries)
     typer.echo(f"{'ID':>{width}}  {'Mobile':<10}  {'Template':<{tw}}  {'Status':<7}  Tries  When")
     for e in entries:
-        when = e.sent_at if e.status == "SENT" else (e.next_try_at if e.status in ("QUEUED", "SENDING") else e.created_at)
+        when = e.sent_at if e.status == SmsStatus.SENT else (e.next_try_at if e.status in (SmsStatus.QUEUED, SmsStatus.SENDING) else e.created_at)
         say(f"{e.id:>{width}}  {e.mobile:<10}  {e.template + '/' + e.language:<{tw}}  {e.status:<7}  {e.tries:>5}  {show(when)}")
-        detail = f"gateway ID {e.gateway_id}" if e.status == "SENT" and e.gateway_id else (e.last_error or "")
+        detail = f"gateway ID {e.gateway_id}" if e.status == SmsStatus.SENT and e.gateway_id else (e.last_error or "")
         if e.case_id:  # whom to phone when it failed: `wss request status` tells the rest
             detail = f"request {e.case_id}" + (f" · {detail}" if detail else "")
         if detail:  # the gateway's own words: anything may come back

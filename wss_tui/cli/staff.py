@@ -4,22 +4,23 @@ is recorded with who made it (`--by`, else the OS user), and `wss staff log` sho
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
-from .base import app, engine, fail, print_json, say
+from .base import Group, app, engine, fail, print_json, say
 
-staff_app = typer.Typer(help="Staff: add, set a password, unlock, disable / enable, list, reassign their To Dos; the log of changes.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff: add, set a password, unlock, disable / enable, list, reassign their To Dos; the log of changes.", no_args_is_help=True, cls=Group)
 app.add_typer(staff_app, name="staff")
 
-USER_ID_ARG = typer.Argument(..., metavar="USER_ID", help="Staff user ID, e.g. INR1-SDC3.")
-BY = typer.Option(
-    None, "--by", metavar="USER_ID-or-NAME",
+UserId = Annotated[str, typer.Argument(metavar="USER_ID", help="Staff user ID, e.g. INR1-SDC3.")]
+By = Annotated[str | None, typer.Option(
+    "--by", metavar="USER_ID-or-NAME",
     help="Who makes the change, recorded in `wss staff log` (default: the operating-system user running this).",
-)
-PASSWORD_STDIN = typer.Option(
-    False, "--password-stdin", help="Read the password as one line from stdin (for scripts) instead of asking."
-)
+)]
+PasswordStdin = Annotated[bool, typer.Option(
+    "--password-stdin", help="Read the password as one line from stdin (for scripts) instead of asking."
+)]
 
 
 def _password(user_id: str, from_stdin: bool) -> str:
@@ -47,13 +48,13 @@ def _password(user_id: str, from_stdin: bool) -> str:
 @staff_app.command("add")
 def add(
     ctx: typer.Context,
-    user_id: str = USER_ID_ARG,
-    name: str = typer.Option(..., "--name", help="Full name, as the To Do screens show it."),
-    role: str = typer.Option(..., "--role", help="Role from data/roles.toml, e.g. TR-SDC; its scope is the level of office it sits at."),
-    office: str = typer.Option(..., "--office", metavar="CODE", help="Office code (data/offices.toml) at the role's level."),
-    mobile: str = typer.Option(None, "--mobile", help="10-digit mobile number (optional)."),
-    password_stdin: bool = PASSWORD_STDIN,
-    by: str = BY,
+    user_id: UserId,
+    name: Annotated[str, typer.Option("--name", metavar="NAME", help="Full name, as the To Do screens show it.")],
+    role: Annotated[str, typer.Option("--role", metavar="ROLE", help="Role from data/roles.toml, e.g. TR-SDC; its scope is the level of office it sits at.")],
+    office: Annotated[str, typer.Option("--office", metavar="CODE", help="Office code (data/offices.toml) at the role's level.")],
+    mobile: Annotated[str | None, typer.Option("--mobile", metavar="MOBILE", help="10-digit mobile number (optional).")] = None,
+    password_stdin: PasswordStdin = False,
+    by: By = None,
 ) -> None:
     """Add a staff member; the password is asked twice (hidden) unless --password-stdin."""
     from wss_tui.store import staff_admin
@@ -67,7 +68,7 @@ def add(
 
 
 @staff_app.command("passwd")
-def passwd(ctx: typer.Context, user_id: str = USER_ID_ARG, password_stdin: bool = PASSWORD_STDIN, by: str = BY) -> None:
+def passwd(ctx: typer.Context, user_id: UserId, password_stdin: PasswordStdin = False, by: By = None) -> None:
     """Set a new password; it also lifts a lock-out and clears the failed logins."""
     from wss_tui.store import staff_admin
 
@@ -82,7 +83,7 @@ def passwd(ctx: typer.Context, user_id: str = USER_ID_ARG, password_stdin: bool 
 
 
 @staff_app.command("unlock")
-def unlock(ctx: typer.Context, user_id: str = USER_ID_ARG, by: str = BY) -> None:
+def unlock(ctx: typer.Context, user_id: UserId, by: By = None) -> None:
     """Lift a lock-out after failed logins (the password stays as it is)."""
     from wss_tui.store import staff_admin
 
@@ -92,13 +93,13 @@ def unlock(ctx: typer.Context, user_id: str = USER_ID_ARG, by: str = BY) -> None
 
 
 @staff_app.command("disable")
-def disable(ctx: typer.Context, user_id: str = USER_ID_ARG, by: str = BY) -> None:
+def disable(ctx: typer.Context, user_id: UserId, by: By = None) -> None:
     """Stop a staff member logging in (a transfer, leave, retirement); their records stay."""
     _set_active(ctx, user_id, False, by)
 
 
 @staff_app.command("enable")
-def enable(ctx: typer.Context, user_id: str = USER_ID_ARG, by: str = BY) -> None:
+def enable(ctx: typer.Context, user_id: UserId, by: By = None) -> None:
     """Let a disabled staff member log in again."""
     _set_active(ctx, user_id, True, by)
 
@@ -118,13 +119,13 @@ def _set_active(ctx: typer.Context, user_id: str, active: bool, by: str | None) 
 @staff_app.command("reassign")
 def reassign(
     ctx: typer.Context,
-    user_id: str = USER_ID_ARG,
-    to: str = typer.Option(None, "--to", metavar="USER_ID", help="Give them all to this colleague."),
-    to_role: str = typer.Option(None, "--to-role", metavar="ROLE", help="Put them all in this role's queue (Open)."),
-    route: bool = typer.Option(False, "--route", help="Re-route each by data/routing.toml's rule among the others of its role."),
-    reason: str = typer.Option(None, "--reason", help="Why, for each To Do's log (default: the member is disabled / locked out)."),
-    by: str = BY,
-    as_json: bool = typer.Option(False, "--json", help="Print the moves as a JSON list."),
+    user_id: UserId,
+    to: Annotated[str | None, typer.Option("--to", metavar="USER_ID", help="Give them all to this colleague.")] = None,
+    to_role: Annotated[str | None, typer.Option("--to-role", metavar="ROLE", help="Put them all in this role's queue (Open).")] = None,
+    route: Annotated[bool, typer.Option("--route", help="Re-route each by data/routing.toml's rule among the others of its role.")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", metavar="TEXT", help="Why, for each To Do's log (default: the member is disabled / locked out).")] = None,
+    by: By = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the moves as a JSON list.")] = False,
 ) -> None:
     """Move every open To Do a staff member holds (on leave, transferred, disabled), in one step."""
     from dataclasses import asdict
@@ -150,10 +151,10 @@ def reassign(
 @staff_app.command("log")
 def log(
     ctx: typer.Context,
-    user: str = typer.Option(None, "--user", metavar="USER_ID", help="Only changes to this staff member."),
-    limit: int = typer.Option(50, "--limit", min=1, max=10_000, help="How many, newest first."),
-    before: int = typer.Option(None, "--before", metavar="ID", help="Continue after this change ID (the next page)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the changes as a JSON list."),
+    user: Annotated[str | None, typer.Option("--user", metavar="USER_ID", help="Only changes to this staff member.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="How many, newest first.")] = 50,
+    before: Annotated[int | None, typer.Option("--before", metavar="ID", help="Continue after this change ID (the next page).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the changes as a JSON list.")] = False,
 ) -> None:
     """Who added staff, set passwords, unlocked, disabled or enabled them, and when; newest first."""
     from dataclasses import asdict
@@ -183,11 +184,11 @@ def log(
 @staff_app.command("list")
 def list_(
     ctx: typer.Context,
-    office: str = typer.Option(None, "--office", metavar="CODE", help="Only staff of this office and the offices under it."),
-    role: str = typer.Option(None, "--role", help="Only staff of this role, e.g. TR-SDC."),
-    limit: int = typer.Option(100, "--limit", min=1, max=10_000, help="How many, by user ID."),
-    after: str = typer.Option(None, "--after", metavar="USER_ID", help="Continue after this user ID (the next page)."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object: total, staff, next_after."),
+    office: Annotated[str | None, typer.Option("--office", metavar="CODE", help="Only staff of this office and the offices under it.")] = None,
+    role: Annotated[str | None, typer.Option("--role", metavar="ROLE", help="Only staff of this role, e.g. TR-SDC.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="How many, by user ID.")] = 100,
+    after: Annotated[str | None, typer.Option("--after", metavar="USER_ID", help="Continue after this user ID (the next page).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object: total, staff, next_after.")] = False,
 ) -> None:
     """Staff by user ID with role, office and status: active, disabled, or locked until when; last login."""
     from dataclasses import asdict

@@ -4,35 +4,34 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from .base import app, engine, fail
+from wss_tui.themes import ThemeName
 
-THEMES = ("default", "high-contrast")
+from .base import app, engine, fail
 
 
 @app.command()
 def tui(
     ctx: typer.Context,
-    theme: str = typer.Option(
-        "default",
+    theme: Annotated[ThemeName, typer.Option(
         "--theme",
         envvar="WSS_THEME",
-        help="Colours: default, high-contrast, or any Textual theme name (ctrl+t switches while running).",
-    ),
-    ssh_user: bool = typer.Option(
-        False,
+        help="Colours: default, high-contrast, or one of Textual's themes (ctrl+t switches while running).",
+    )] = ThemeName.DEFAULT,
+    ssh_user: Annotated[bool, typer.Option(
         "--ssh-user",
         help="Log in as the Unix account running this (sshd's ForceCommand): the user ID is fixed, only the password is asked.",
-    ),
-    ssh_users: Path = typer.Option(
-        None,
+    )] = False,
+    ssh_users: Annotated[Path | None, typer.Option(
         "--ssh-users",
+        metavar="FILE",
         envvar="WSS_SSH_USERS",
         dir_okay=False,
         help="With --ssh-user: TOML file mapping Unix accounts to staff user IDs (default: the account name upper-cased).",
-    ),
+    )] = None,
 ) -> None:
     """Open the To Do app. Log in with your user ID and password; `?` lists every key."""
     login_as = None
@@ -44,22 +43,17 @@ def tui(
         login_as = ssh_login.resolve(ssh_login.unix_account(), ssh_users).user_id
     eng = engine(ctx)  # a missing schema is one `error:` line, before any screen is drawn
     # Textual is imported only here, so every other `wss` command starts without it.
-    from wss_tui.app import THEME_ALIASES, make_app
+    from wss_tui.app import make_app
 
-    if theme not in THEME_ALIASES:
-        from textual.theme import BUILTIN_THEMES
-
-        if theme not in BUILTIN_THEMES:
-            fail(f"theme: unknown theme {theme!r}; use {', '.join(THEMES)} or a Textual theme such as nord")
-    make_app(eng, theme=theme, login_as=login_as).run()
+    make_app(eng, theme=theme.value, login_as=login_as).run()
 
 
 @app.command()
 def serve(
     ctx: typer.Context,
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; keep 127.0.0.1 behind a TLS reverse proxy."),
-    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
-    public_url: str = typer.Option(None, "--public-url", help="The address browsers use, when behind a proxy (e.g. https://wss.office/)."),
+    host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on; keep 127.0.0.1 behind a TLS reverse proxy.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
+    public_url: Annotated[str | None, typer.Option("--public-url", metavar="URL", help="The address browsers use, when behind a proxy (e.g. https://wss.office/).")] = None,
 ) -> None:
     """Offer the To Do app in a web browser (textual-serve): each visitor gets `wss tui` and its login."""
     import os

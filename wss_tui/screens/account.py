@@ -3,21 +3,23 @@ the account's activity history, its bills, and the To Dos still open on it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
-from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import DataTable, TabbedContent, TabPane
+from textual.worker import get_current_worker
 
-from wss_tui.messages import LoadFailed
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
-from wss_tui.store import db, timefmt
-from wss_tui.store.accounts import AccountContext, Activity, account_context
+from wss_tui.services import accounts as service
+from wss_tui.store import timefmt
+from wss_tui.store.accounts import AccountContext, Activity
+from wss_tui.store.codes import AccountStatus
 from wss_tui.store.errors import WssError
 from wss_tui.widgets.fields import FieldGrid
 from wss_tui.widgets.header import UserHeader
@@ -39,16 +41,11 @@ FIELDS = [
 ]
 
 
-@dataclass
-class ContextLoaded(Message):
-    context: AccountContext
-
-
 def field_values(c: AccountContext) -> dict[str, str | Content]:
     open_text = Content.styled(f"{FLAG} {c.open_todo_count} open", "bold $text-warning") if c.open_todo_count else "none"
     return {
         "person": c.person_name,
-        "account": c.account_id + ("" if c.status == "ACTIVE" else f" ({c.status})"),
+        "account": c.account_id + ("" if c.status == AccountStatus.ACTIVE else f" ({c.status})"),
         "system": c.system_label,
         "tariff": f"{c.tariff_category} {c.supply_type}",
         "current": timefmt.rupees(c.current_balance_paise),
@@ -87,6 +84,8 @@ class AccountScreen(WssScreen):
         Binding("r,f5", "reload", "Reload"),
     ]
 
+    busy = reactive(False, bindings=True)  # reading the account
+
     def __init__(self, account_id: str) -> None:
         super().__init__()
         self.account_id = account_id
@@ -108,25 +107,25 @@ class AccountScreen(WssScreen):
         self.query_one("#activity", DataTable).focus()
         self._load()
 
-    @work(thread=True, exclusive=True, group="account", exit_on_error=False)
-    def _load(self) -> None:
+    def watch_busy(self, busy: bool) -> None:
+        self.query_one(FieldGrid).loading = busy
+
+    @work(exclusive=True, group="account", exit_on_error=False)
+    async def _load(self) -> None:
+        self.busy = True
         try:
-            with db.read(self.engine) as session:
-                context = account_context(session, self.account_id, self.who.user_id)
+            c = await asyncio.to_thread(service.context, self.engine, self.who.user_id, self.account_id)
         except WssError as exc:
-            self.post_message(LoadFailed(str(exc)))
+            self.notify(str(exc), severity="error", timeout=8)
+            if self.context is None:
+                self.dismiss()
             return
-        self.post_message(ContextLoaded(context))
-
-    def on_load_failed(self, message: LoadFailed) -> None:
-        self.notify(message.text, severity="error", timeout=8)
-        if self.context is None:
-            self.dismiss()
-
-    def on_context_loaded(self, message: ContextLoaded) -> None:
-        self.context = message.context
-        self.query_one(FieldGrid).set_values(field_values(self.context))
-        count = self.context.open_todo_count
+        finally:
+            if not get_current_worker().is_cancelled:  # else the newer worker that replaced it says when
+                self.busy = False
+        self.context = c
+        self.query_one(FieldGrid).set_values(field_values(c))
+        count = c.open_todo_count
         self.query_one("#account-tabs", TabbedContent).get_tab("todos-tab").label = (
             f"{FLAG} Open To Dos ({count})" if count else "Open To Dos (0)")
         self._fill_tables()

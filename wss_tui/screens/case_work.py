@@ -18,7 +18,7 @@ from wss_tui.screens.dialogs import CloseCaseDialog, OtpAnswer, OtpDialog, TextD
 from wss_tui.services import closure as service
 from wss_tui.store import timefmt
 from wss_tui.store.errors import Stale, WssError
-from wss_tui.store.models import PROPOSED
+from wss_tui.store.codes import ClosureMethod, RevisionStatus
 from wss_tui.store.otp import OtpSent
 from wss_tui.store.revision import closure
 from wss_tui.store.revision.closure import CaseWork, Closed
@@ -26,7 +26,7 @@ from wss_tui.store.revision.rules import rules
 
 
 class CaseWorkActions:
-    """Mixin for TodoEntryScreen (needs `detail`, `todo_id`, `_load`, `who`, `engine`, `drafts`)."""
+    """Mixin for TodoEntryScreen (needs `detail`, `todo_id`, `_load`, `busy`, `who`, `engine`, `drafts`)."""
 
     case_work: CaseWork | None = None
     # A key that needs the case work, pressed before it arrived (typed ahead over a slow link):
@@ -71,7 +71,7 @@ class CaseWorkActions:
     def decides_revision(self) -> bool:
         """An approval waiting for its decision: completing it means approving or rejecting."""
         w = self.case_work
-        return w is not None and w.kind == closure.APPROVAL and w.revision_status == PROPOSED
+        return w is not None and w.kind == closure.APPROVAL and w.revision_status == RevisionStatus.PROPOSED
 
     # --- revision -------------------------------------------------------------------------------------
 
@@ -115,12 +115,16 @@ class CaseWorkActions:
     async def _closure_step(self, unit: Callable[..., Closed | OtpSent], *args: object, outcome: str, comment: str,
                        sent: OtpSent | None = None, reason: str = "") -> Closed | OtpSent | None:
         """One unit of work of the closure, in a thread; None when the store said no (shown as it says)."""
+        self.busy = True
         try:
             return await asyncio.to_thread(unit, self.engine, self.who.user_id, self.todo_id, self.detail.version,
                                            *args)
         except WssError as exc:
-            self._closure_refused(exc, outcome, comment, sent, reason)
-            return None
+            refused = exc
+        finally:
+            self.busy = False
+        self._closure_refused(refused, outcome, comment, sent, reason)
+        return None
 
     @work(exclusive=True, group="todo-action", exit_on_error=False)
     async def _send_otp(self, outcome: str, comment: str) -> None:
@@ -206,6 +210,6 @@ class CaseWorkActions:
     def _case_closed(self, closed: Closed) -> None:
         self.drafts.clear()
         self.wss.todos_changed += 1
-        how = {closure.BY_OTP: "confirmed by the consumer's OTP", closure.WITHOUT_OTP: "without OTP (recorded)",
-               closure.BY_OFFICER: "officer's own case"}[closed.method]
+        how = {ClosureMethod.OTP: "confirmed by the consumer's OTP", ClosureMethod.NO_OTP: "without OTP (recorded)",
+               ClosureMethod.OFFICER: "officer's own case"}[closed.method]
         self._load(f"Case {closed.case_id} closed: {closed.status}, {how}")

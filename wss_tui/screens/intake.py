@@ -22,6 +22,7 @@ from wss_tui.screens.base import WssScreen
 from wss_tui.services import intake as service
 from wss_tui.store import accounts, config, timefmt
 from wss_tui.store.accounts import AccountContext
+from wss_tui.store.codes import AccountStatus, IntakeChannel, RequestType
 from wss_tui.store.errors import WssError
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.key_footer import KeyFooter
@@ -67,7 +68,7 @@ class IntakeScreen(WssScreen):
                 yield Label("Account", classes="form-label")
                 yield Input(id="account", placeholder="10 or 12 digits, Enter", compact=True, max_length=14)
                 yield Label("Request", classes="form-label")
-                yield Select([(plain(t.name), code) for code, t in types.items()], value="bill-correction",
+                yield Select([(plain(t.name), code) for code, t in types.items()], value=RequestType.BILL_CORRECTION,
                              allow_blank=False, compact=True, id="request-type")
             yield Static("Type the consumer's account ID and press Enter.", id="person", markup=False)
         yield DataTable(id="bills", cursor_type="row", zebra_stripes=True)
@@ -121,7 +122,7 @@ class IntakeScreen(WssScreen):
             self._refuse(str(exc), "#account")  # whichever field, the account is to change
             return
         self.context = c
-        status = "" if c.status == "ACTIVE" else f" · {c.status}"
+        status = "" if c.status == AccountStatus.ACTIVE else f" · {c.status}"
         mobile = f"mobile {mask(c.mobile)}" if c.mobile else "no registered mobile: no SMS, give the ID on paper"
         self.query_one("#person", Static).update(plain(
             f"{c.person_name} · A/c {c.account_id} ({c.system_label}){status} · {c.tariff_category} · {mobile}\n"
@@ -195,7 +196,7 @@ class IntakeScreen(WssScreen):
         try:
             r = await asyncio.to_thread(service.register, self.engine, self.who.user_id, account_id=account_id,
                                         bill_no=bill_no, reason=reason, request_type=request_type,
-                                        channel="walk-in", attach=paths)
+                                        channel=IntakeChannel.WALK_IN, attach=paths)
         except WssError as exc:
             focus = {"account": "#account", "bill": "#bills", "reason": "#reason", "attach": "#attach"}.get(exc.field)
             self._refuse(str(exc), focus)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Center, Vertical
+from textual.reactive import reactive
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from wss_tui.messages import LoggedIn, LoginFailed
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.store.errors import WssError
@@ -16,6 +18,8 @@ from wss_tui.store.errors import WssError
 class LoginScreen(WssScreen):
     CSS_PATH = "login.tcss"
     AUTO_FOCUS = "#user-id"
+
+    busy = reactive(False)  # the password is being checked
 
     def __init__(self, fixed_user_id: str | None = None) -> None:
         super().__init__()
@@ -50,6 +54,8 @@ class LoginScreen(WssScreen):
     @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#login")
     def submit(self) -> None:
+        if self.busy:
+            return
         user_id = self.fixed_user_id or self.query_one("#user-id", Input).value.strip()
         password = self.query_one("#password", Input).value
         if not user_id:
@@ -61,35 +67,32 @@ class LoginScreen(WssScreen):
             self.query_one("#password", Input).focus()
             return
         self.query_one("#login-error", Label).update("checking…")
-        self.query_one("#login", Button).disabled = True
         self._attempt(user_id, password)
 
-    @work(thread=True, exclusive=True, group="login", exit_on_error=False)
-    def _attempt(self, user_id: str, password: str) -> None:
+    def watch_busy(self, busy: bool) -> None:
+        self.query_one("#login", Button).disabled = busy
+
+    @work(exclusive=True, group="login", exit_on_error=False)
+    async def _attempt(self, user_id: str, password: str) -> None:
+        self.busy = True
         # Here, not at the top: the store's models load while the login screen is already painted.
-        from wss_tui.store import auth
+        from wss_tui.services import auth
 
         try:
-            who = auth.attempt_login(self.engine, user_id, password)
+            who = await asyncio.to_thread(auth.login, self.engine, user_id, password)
         except WssError as exc:
-            self.post_message(LoginFailed(str(exc)))
+            self._fail(str(exc))
+            password_field = self.query_one("#password", Input)
+            password_field.value = ""
+            password_field.focus()
             return
-        self.post_message(LoggedIn(who))
-
-    def on_logged_in(self, message: LoggedIn) -> None:
-        self.wss.logged_in(message.who)
-
-    def on_login_failed(self, message: LoginFailed) -> None:
-        self._fail(message.text)
-        password = self.query_one("#password", Input)
-        password.value = ""
-        password.focus()
+        finally:
+            self.busy = False
+        self.wss.logged_in(who)
 
     def worker_failed(self, exc: BaseException | None) -> None:
         super().worker_failed(exc)
-        self.query_one("#login", Button).disabled = False
         self.query_one("#login-error", Label).update("")
 
     def _fail(self, text: str) -> None:
         self.query_one("#login-error", Label).update(plain(text))  # it may quote the user ID typed
-        self.query_one("#login", Button).disabled = False

@@ -1,25 +1,27 @@
 """The MIS: pending complaints by office with drill-down (discom → zone → circle → division →
 sub-division → officer), their ageing as bars, and the disposal in a period — the figures of
-`wss mis`, from the same store query, read in a thread worker.
+`wss mis`, from the same service (`services/mis.py`), read in a thread.
 
 `MisScreen(engine, actor_id)` stands on its own: the app pushes it, and tests push it from a tiny App.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import DataTable, Label, Static
+from textual.worker import get_current_worker
 
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen, describe_error
-from wss_tui.store import clock, db, mis, timefmt
+from wss_tui.services import mis as service
+from wss_tui.store import mis, timefmt
 from wss_tui.store.mis import Figures, MisReport
 from wss_tui.widgets.key_footer import KeyFooter
 
@@ -61,16 +63,6 @@ def ageing_bars(f: Figures, width: int) -> Text:
     return text
 
 
-@dataclass
-class MisLoaded(Message):
-    report: MisReport
-
-
-@dataclass
-class MisFailed(Message):
-    text: str
-
-
 class MisScreen(WssScreen):
     CSS_PATH = "mis.tcss"
     HELP_TITLE = "MIS"
@@ -81,6 +73,8 @@ class MisScreen(WssScreen):
         Binding("p", "period", "Period"),
         Binding("r,f5", "reload", "Reload"),
     ]
+
+    busy = reactive(False, bindings=True)  # reading the figures
 
     def __init__(self, engine, actor_id: str | None) -> None:
         super().__init__()
@@ -110,22 +104,22 @@ class MisScreen(WssScreen):
 
     # --- loading --------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="mis", exit_on_error=False)
-    def _load(self, office: str | None) -> None:
-        start, end = mis.period(mis.PERIODS[self.period_index], clock.now())
+    def watch_busy(self, busy: bool) -> None:
+        self.query_one("#mis-table", DataTable).loading = busy
+
+    @work(exclusive=True, group="mis", exit_on_error=False)
+    async def _load(self, office: str | None) -> None:
+        self.busy = True
         try:
-            with db.read(self._engine) as session:
-                report = mis.report(session, self.actor_id, office=office, start=start, end=end)
+            report = await asyncio.to_thread(service.report, self._engine, self.actor_id, office=office,
+                                             period=mis.PERIODS[self.period_index])
         except Exception as exc:  # shown as one line, whatever it was
-            self.post_message(MisFailed(describe_error(exc)))
+            self.notify(describe_error(exc), severity="error", timeout=8)
             return
-        self.post_message(MisLoaded(report))
-
-    def on_mis_failed(self, message: MisFailed) -> None:
-        self.notify(message.text, severity="error", timeout=8)
-
-    def on_mis_loaded(self, message: MisLoaded) -> None:
-        report = self.report = message.report
+        finally:
+            if not get_current_worker().is_cancelled:  # else the newer worker that replaced it says when
+                self.busy = False
+        self.report = report
         crumbs = " › ".join(code or "All" for code, _ in report.breadcrumb)
         self.query_one("#mis-title", Label).update(plain(f"MIS · {report.office_name}"))
         self.query_one("#mis-path", Label).update(plain(f"{crumbs} · by {report.row_level}"))

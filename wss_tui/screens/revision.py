@@ -221,10 +221,14 @@ class RevisionScreen(WssScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "propose":
-            return self.mode == revision.PROPOSE
-        if action in ("approve", "reject"):
-            return self.mode == revision.DECIDE
-        return True
+            allowed = self.mode == revision.PROPOSE
+        elif action in ("approve", "reject"):
+            allowed = self.mode == revision.DECIDE
+        else:
+            return True
+        if allowed and self.busy:
+            return None  # shown, greyed, until the answer is in
+        return allowed
 
     def action_propose(self) -> None:
         if self.mode != revision.PROPOSE or self.busy:

@@ -13,12 +13,13 @@ from sqlalchemy import and_, bindparam, func, select
 from sqlmodel import Session
 
 from . import clock, offices, sla, timefmt
+from .codes import AccountStatus, BillingSystem
 from .errors import Denied, Invalid, NotFound
 from .models import COMPLETE, Account, Bill, Case, CustomerContact, Office, Staff, ToDo
 
-SYSTEM_BY_LENGTH = {10: "CCB", 12: "MPOWER"}
-SYSTEM_LABELS = {"CCB": "CC&B", "MPOWER": "mPower"}
-PERMANENTLY_DISCONNECTED = "PD"
+SYSTEM_BY_LENGTH = {10: BillingSystem.CCB, 12: BillingSystem.MPOWER}
+SYSTEM_LABELS = {s: s.label for s in BillingSystem}
+PERMANENTLY_DISCONNECTED = AccountStatus.PD
 
 ACTIVITY_LIMIT = 20
 BILL_LIMIT = 12

@@ -9,6 +9,7 @@ from sqlalchemy import case as sql_case, select
 from sqlmodel import Session
 
 from . import clock, config, sms
+from .codes import CLOSED_CASE_STATUSES, CaseStatus, Channel
 from .errors import Invalid, NotFound
 from .models import COMPLETE, Account, Case, CaseLog, Staff, ToDo
 
@@ -92,11 +93,11 @@ def request_status(session: Session, request_id: str) -> RequestStatus:
 
 # --- status changes (bill revision and closure) ------------------------------------------------
 
-REVISION_REQUIRED = "Bill Revision Required"
-CASE_COMPLETED = "Case Completed"
-CASE_REJECTED = "Reject the Case"
-CLOSED_STATUSES = (CASE_COMPLETED, CASE_REJECTED)
-OFFICER_CHANNEL = "officer"  # an officer's own revision case: no consumer complaint behind it
+REVISION_REQUIRED = CaseStatus.REVISION_REQUIRED
+CASE_COMPLETED = CaseStatus.COMPLETED
+CASE_REJECTED = CaseStatus.REJECTED
+CLOSED_STATUSES = CLOSED_CASE_STATUSES
+OFFICER_CHANNEL = Channel.OFFICER  # an officer's own revision case: no consumer complaint behind it
 
 
 def change_status(session: Session, case: Case, status: str, *, user_id: str | None, details: str = "") -> bool:

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from .codes import RequestType as KnownRequestType
 from .errors import Invalid
+
+KNOWN_REQUEST_TYPES = tuple(KnownRequestType)
 
 OFFICE_LEVELS = ("discom", "zone", "circle", "division", "subdivision")
 
@@ -111,6 +114,9 @@ def roles() -> dict[str, Role]:
 def request_types() -> dict[str, RequestType]:
     found = {}
     for code, r in load("request_types.toml")["request"].items():
+        if code not in KNOWN_REQUEST_TYPES:  # `wss request new --type` offers codes.RequestType, no other
+            raise Invalid(f"request_types.toml request.{code}",
+                          f"not a request type of WSS; use one of: {', '.join(KNOWN_REQUEST_TYPES)}")
         r = dict(r)
         roles = working_roles(f"request_types.toml request.{code}.roles", r.pop("roles", [r["role"]]), (r["role"],))
         found[code] = RequestType(code=code, roles=roles, **r)

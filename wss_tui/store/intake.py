@@ -17,6 +17,8 @@ from sqlmodel import Session
 
 from . import accounts, attachments, clock, config, ids, offices, routing, sla, sms
 from . import text as text_rule
+from . import codes
+from .codes import BillState, IntakeChannel, RequestType
 from .attachments import AttachmentIn
 from .errors import Denied, Invalid, NotFound
 from .models import (
@@ -32,11 +34,10 @@ from .models import (
     ToDoLog,
 )
 
-CHANNELS = ("wss", "walk-in", "1912", "csc")
-CHANNEL_LABELS = {"wss": "WSS", "walk-in": "walk-in counter", "1912": "1912 helpline", "csc": "CSC"}
-# Channels where a member of staff keys the request in for the consumer.
-STAFF_CHANNELS = ("walk-in", "1912", "csc")
-DISPUTED = "DISPUTED"
+CHANNELS = tuple(IntakeChannel)
+CHANNEL_LABELS = {c: c.label for c in IntakeChannel}
+STAFF_CHANNELS = codes.STAFF_CHANNELS  # where a member of staff keys the request in for the consumer
+DISPUTED = BillState.DISPUTED
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Receipt:
 
 def contact_kind(rtype: config.RequestType, stage: str) -> tuple[str, str]:
     """CC&B's customer-contact class and type for a request at `stage` (Initiate, Complete, Rejected)."""
-    if rtype.code == "bill-correction":
+    if rtype.code == RequestType.BILL_CORRECTION:
         return "Bill Revision", f"Bill Revision {stage}"
     return "Request and Complaint", f"{rtype.name} {stage}"[:60]
 
@@ -66,8 +67,8 @@ def submit_request(
     account_id: str,
     bill_no: str | None,
     reason: str,
-    request_type: str = "bill-correction",
-    channel: str = "wss",
+    request_type: str = RequestType.BILL_CORRECTION,
+    channel: str = IntakeChannel.WSS,
     attachments: Sequence[AttachmentIn] = (),
     operator_id: str | None = None,
 ) -> Receipt:
@@ -109,7 +110,7 @@ def counter_account(session: Session, account_id: str, operator_id: str) -> acco
     the consumer: the counter must be able to tell them.
     """
     account = accounts.get_account(session, account_id)
-    operator_id = _check_operator_given("walk-in", operator_id)
+    operator_id = _check_operator_given(IntakeChannel.WALK_IN, operator_id)
     _check_operator(session, operator_id, account)
     return accounts.account_context(session, account.account_id)
 
@@ -141,9 +142,9 @@ def _check_attachments(docs: Sequence[AttachmentIn], rules: config.IntakeRules) 
 
 def _check_operator_given(channel: str, operator_id: str | None) -> str | None:
     operator_id = (operator_id or "").strip().upper() or None
-    if channel == "walk-in" and operator_id is None:
+    if channel == IntakeChannel.WALK_IN and operator_id is None:
         raise Invalid("operator", "a walk-in request is entered by a counter operator; give the operator's user ID")
-    if channel == "wss" and operator_id is not None:
+    if channel == IntakeChannel.WSS and operator_id is not None:
         raise Invalid("operator", "a WSS request comes from the consumer; drop the operator or choose the walk-in channel")
     return operator_id
 

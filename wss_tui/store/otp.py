@@ -33,12 +33,13 @@ from .revision.closure import (
     held_case,
     mask,
 )
+from .codes import OtpStatus
 from .errors import Denied, Invalid
 from .models import Account, Case, CaseLog, CaseOtp
 from .revision.rules import rules
 from . import text as text_rule
 
-LIVE, USED, VOID = "LIVE", "USED", "VOID"
+LIVE, USED, VOID = OtpStatus
 UNSENT = ""  # code_hash of an OTP whose SMS has not gone yet
 
 # Cheaper than a password's hash (a code lives minutes, not years), still far too slow to try all

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from . import auth, clock, config, db, offices, routing
 from . import text as text_rule
+from .codes import StaffAction
 from .errors import Invalid, NotFound
 from .ids import is_mobile
 from .models import Staff, StaffChange
@@ -33,7 +34,7 @@ MAX_NAME = 80  # the Staff.name column
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128  # what the login screen's password field takes
 MAX_BY = 120  # the StaffChange.by column
-ADD, PASSWD, UNLOCK, DISABLE, ENABLE, REASSIGN = "add", "passwd", "unlock", "disable", "enable", "reassign"
+ADD, PASSWD, UNLOCK, DISABLE, ENABLE, REASSIGN = StaffAction
 LEVEL_WORDS = {"discom": "discom", "zone": "zone", "circle": "circle", "division": "division", "subdivision": "sub-division"}
 
 

@@ -17,11 +17,11 @@ from wss_tui.plain import plain
 from wss_tui.store import timefmt
 from wss_tui.store.auth import Who
 from wss_tui.store.errors import Invalid
-from wss_tui.store.models import BEING_WORKED_ON, COMPLETE
+from wss_tui.store.codes import TodoStatus
 from wss_tui.store.todos import SearchFilter
 
 ALL = "*"
-STATUSES = [("Open", "open"), ("Being Worked On", BEING_WORKED_ON), ("Complete", COMPLETE), ("All", ALL)]
+STATUSES = [("Open", "open"), ("Being Worked On", TodoStatus.BEING_WORKED_ON), ("Complete", TodoStatus.COMPLETE), ("All", ALL)]
 USER_FILTERS = [("Assigned to User", "user"), ("Role", "role"), ("Role queue", "queue")]
 DATE_HINT = "DD-MM-YYYY or -7d"
 

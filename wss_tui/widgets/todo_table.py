@@ -21,7 +21,7 @@ from textual.widgets import DataTable
 
 from wss_tui.plain import plain
 from wss_tui.store.clock import IST
-from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN
+from wss_tui.store.codes import TodoStatus
 from wss_tui.store.todos import Page, TodoRow
 
 WIDE_AT = 120  # columns of terminal from which every CC&B column fits
@@ -30,7 +30,7 @@ WIDE_AT = 120  # columns of terminal from which every CC&B column fits
 MIN_MESSAGE = 40
 DROP_FIRST = ("assigned", "esc")  # the optional wide columns, least useful first (the 80-column layout has neither)
 
-SHORT_STATUS = {OPEN: "Open", BEING_WORKED_ON: "Working", COMPLETE: "Complete"}
+SHORT_STATUS = {TodoStatus.OPEN: "Open", TodoStatus.BEING_WORKED_ON: "Working", TodoStatus.COMPLETE: "Complete"}
 
 
 def short_time(at: datetime | None) -> str:
@@ -51,7 +51,7 @@ def due_text(row: TodoRow, colours: dict[str, str] | None = None) -> Text:
     (error colour); empty for a To Do without a case, a closed case, or a Complete To Do.
     `colours`: the theme's colour for "late" and "soon"."""
     due = row.due
-    if due is None or row.status == COMPLETE or not due.short:
+    if due is None or row.status == TodoStatus.COMPLETE or not due.short:
         return Text("")
     colour = (colours or {"late": "red", "soon": "yellow"}).get(due.urgency)
     return Text(due.short, style=f"bold {colour}" if colour else "")
@@ -159,7 +159,7 @@ class TodoTable(DataTable):
             "status": status,
             "due": due,
             "esc": level_text(row),
-            "due_done": when(row.completed_at) if row.status == COMPLETE else due,
+            "due_done": when(row.completed_at) if row.status == TodoStatus.COMPLETE else due,
             "completed": when(row.completed_at),
         }
         # A str cell would be parsed as markup: the message is whatever was typed or imported.

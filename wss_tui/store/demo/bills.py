@@ -6,11 +6,12 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from .. import tariff
+from ..codes import BillBasis, BillState
 
 if TYPE_CHECKING:
     from .build import Generator
 
-BASES = ("ACT",) * 17 + ("ASS", "PROV", "MU")
+BASES = (BillBasis.ACT,) * 17 + (BillBasis.ASS, BillBasis.PROV, BillBasis.MU)
 
 
 def bills(gen: Generator, accounts: list[dict]) -> list[dict]:
@@ -28,7 +29,7 @@ def bills(gen: Generator, accounts: list[dict]) -> list[dict]:
             units = max(0, round(base_units * season * gen.rng.uniform(0.6, 1.4)))
             basis = gen.rng.choice(BASES)
             prev = reading
-            if basis == "ACT":
+            if basis == BillBasis.ACT:
                 reading += units
                 curr = reading
             else:  # assessed, provisional or unread: no reading taken this month
@@ -57,7 +58,7 @@ def bills(gen: Generator, accounts: list[dict]) -> list[dict]:
                     duty_paise=charges.duty_paise,
                     arrear_paise=arrear,
                     amount_paise=amount,
-                    state="ISSUED",
+                    state=BillState.ISSUED,
                 )
             )
             # Most consumers pay in full; some pay part and carry an arrear.

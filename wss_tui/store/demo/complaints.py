@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .. import config, sla, sms
+from ..codes import AccountStatus, BillState, BillingSystem, CaseStatus, IntakeChannel, RequestType, SmsStatus
 from ..intake import contact_kind
 from ..models import BEING_WORKED_ON, COMPLETE, OPEN
 from ..offices import office_rows
@@ -44,11 +45,11 @@ def complaints(gen: Generator, accounts: list[dict], subdivisions: list[dict]):
     bills_by_account: dict[str, list[dict]] = {}
     for bill in gen.bills:
         bills_by_account.setdefault(bill["account_id"], []).append(bill)
-    active = [a for a in accounts if a["status"] == "ACTIVE"] or accounts
+    active = [a for a in accounts if a["status"] == AccountStatus.ACTIVE] or accounts
     n_cases = max(len(accounts) * 3 // 10, 12 * len(subdivisions))
     weights = [w for *_, w in OUTCOMES]
     type_codes = list(rtypes)
-    type_weights = [70 if c == "bill-correction" else 30 / (len(type_codes) - 1) for c in type_codes]
+    type_weights = [70 if c == RequestType.BILL_CORRECTION else 30 / (len(type_codes) - 1) for c in type_codes]
     disputed: set[str] = set()
     cases, case_logs, todos, chars, todo_logs, outbox, contacts = [], [], [], [], [], [], []
     for i in range(n_cases):
@@ -63,7 +64,7 @@ def complaints(gen: Generator, accounts: list[dict], subdivisions: list[dict]):
             bill = gen.rng.choice(candidates)
             if state == "open":
                 disputed.add(bill["bill_no"])
-                bill["state"] = "DISPUTED"
+                bill["state"] = BillState.DISPUTED
         elif stage == "revision":
             stage = "initial"
         age_days = gen.rng.randrange(0, 45) if state == "open" else gen.rng.randrange(5, 120)
@@ -73,12 +74,12 @@ def complaints(gen: Generator, accounts: list[dict], subdivisions: list[dict]):
         sdo = staff_by[(sub, "TR-SDO")][0]
         case_id = gen.unique(10, first_nonzero=False)
         todo_id = gen.unique(14)
-        channel = gen.rng.choices(("wss", "walk-in", "1912", "csc"), (60, 20, 15, 5))[0]
+        channel = gen.rng.choices(tuple(IntakeChannel), (60, 20, 15, 5))[0]
         status = {
             "initial": rtype.initial_status,
-            "revision": "Bill Revision Required",
-            "completed": "Case Completed",
-            "rejected": "Reject the Case",
+            "revision": CaseStatus.REVISION_REQUIRED,
+            "completed": CaseStatus.COMPLETED,
+            "rejected": CaseStatus.REJECTED,
         }[stage]
         t = created
 
@@ -103,7 +104,7 @@ def complaints(gen: Generator, accounts: list[dict], subdivisions: list[dict]):
             note = "Reading verified at site; bill to be revised on actual reading."
             todo.update(role="TR-SDO", assigned_to=sdo, sent_by=clerk, last_assigned_at=t, version=todo["version"] + 1)
             todo_logs.append(dict(todo_id=todo_id, at=t, log_type="Forwarded", details=note, user_id=clerk, assigned_to=sdo))
-            case_logs.append(dict(case_id=case_id, at=t, log_type="Status Changed", details="Bill Revision Required", user_id=clerk))
+            case_logs.append(dict(case_id=case_id, at=t, log_type="Status Changed", details=CaseStatus.REVISION_REQUIRED, user_id=clerk))
         if state == "open" and gen.rng.random() < 0.15:
             # Some complaints were pushed up the list (a VIP reference, a repeat complainant).
             t = min(steps(6), gen.now - timedelta(minutes=1))
@@ -127,7 +128,7 @@ def complaints(gen: Generator, accounts: list[dict], subdivisions: list[dict]):
                 account_id=acc["account_id"], bill_no=bill["bill_no"] if bill else None,
                 reason=gen.rng.choice(REASONS) if rtype.needs_bill else f"{rtype.name} requested by the consumer.",
                 status=status, comments=todo["comment"], created_at=created,
-                created_by=staff_by[(sub, "TR-OPR")][0] if channel == "walk-in" else None,
+                created_by=staff_by[(sub, "TR-OPR")][0] if channel == IntakeChannel.WALK_IN else None,
                 due_at=sla.due_at(created, rtype.code), closed_at=closed_at, escalation_level=0,
                 office_code=sub,
             )
@@ -143,10 +144,10 @@ def complaints(gen: Generator, accounts: list[dict], subdivisions: list[dict]):
             language, text = sms.render(
                 "registered", acc["language"], request_name=rtype.name, account_id=acc["account_id"], request_id=case_id
             )
-            sent = dict(status="SENT", tries=1, sent_at=created + timedelta(seconds=20),
+            sent = dict(status=SmsStatus.SENT, tries=1, sent_at=created + timedelta(seconds=20),
                         gateway_id=hashlib.sha1(case_id.encode()).hexdigest()[:16], last_error=None)
             if int(case_id) % 53 == 0:  # a few the gateway never took, for `wss sms list --failed` and the MIS
-                sent = dict(status="FAILED", tries=5, sent_at=None, gateway_id=None,
+                sent = dict(status=SmsStatus.FAILED, tries=5, sent_at=None, gateway_id=None,
                             last_error="gave up after 5 tries: gateway answered HTTP 400: number is on the DND register")
             outbox.append(
                 dict(case_id=case_id, mobile=acc["mobile"], template="registered", language=language,
@@ -163,14 +164,14 @@ def pick_samples(gen: Generator, accounts: list[dict]) -> None:
     office. And an open complaint of the CC&B samples' office, for `wss request status`."""
     free: dict[str, dict] = {}
     for bill in gen.bills:  # in month order, so the last one kept is the latest
-        if bill["state"] == "ISSUED":
+        if bill["state"] == BillState.ISSUED:
             free[bill["account_id"]] = bill
     counters = {s["office_code"]: s["user_id"] for s in gen.staff if s["role"] == "TR-OPR"}
     order = {o["code"]: i for i, o in enumerate(office_rows())}
-    for system in ("CCB", "MPOWER"):
+    for system in BillingSystem:
         ready = [
             acc for acc in accounts
-            if acc["system"] == system and acc["status"] == "ACTIVE" and acc["mobile"] and acc["account_id"] in free
+            if acc["system"] == system and acc["status"] == AccountStatus.ACTIVE and acc["mobile"] and acc["account_id"] in free
         ]
         by_office: dict[str, list[dict]] = {}
         for acc in ready:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from .. import auth
+from ..codes import AccountStatus, Area, BillingSystem
 
 if TYPE_CHECKING:
     from .build import Generator
@@ -33,7 +34,7 @@ LAST = ("Sharma", "Verma", "Yadav", "Gupta", "Singh", "Mishra", "Srivastava", "T
 LOCALITIES = ("Gandhi Nagar", "Civil Lines", "Rajendra Nagar", "Azad Nagar", "Station Road", "Nehru Colony",
               "Shivaji Marg", "Ram Nagar", "Subhash Nagar", "Kamla Nagar", "Patel Chowk", "Mahavir Ganj",
               "Naya Gaon", "Purana Bazar", "Ambedkar Puram", "Tilak Nagar")
-CATEGORIES = {"URBAN": ("LMV-1",) * 8 + ("LMV-2",) * 2, "RURAL": ("LMV-1",) * 7 + ("LMV-2",) + ("LMV-5",) * 2}
+CATEGORIES = {Area.URBAN: ("LMV-1",) * 8 + ("LMV-2",) * 2, Area.RURAL: ("LMV-1",) * 7 + ("LMV-2",) + ("LMV-5",) * 2}
 SUPPLY = {"LMV-1": "Residential / Domestic", "LMV-2": "Non-Domestic", "LMV-5": "Private Tube-well"}
 
 
@@ -70,7 +71,7 @@ def accounts(gen: Generator, subdivisions: list[dict], n: int) -> list[dict]:
     for i in range(n):
         sub = subdivisions[i % len(subdivisions)]
         area = sub["area"]
-        system, digits = ("CCB", 10) if area == "URBAN" else ("MPOWER", 12)
+        system, digits = (BillingSystem.CCB, 10) if area == Area.URBAN else (BillingSystem.MPOWER, 12)
         category = gen.rng.choice(CATEGORIES[area])
         load = gen.rng.choice((1, 1, 2, 2, 2, 3, 4, 5)) if category == "LMV-1" else gen.rng.choice((2, 3, 5, 7.5, 10))
         person = gen.name().upper()
@@ -90,8 +91,8 @@ def accounts(gen: Generator, subdivisions: list[dict], n: int) -> list[dict]:
                 sanctioned_load_kw=float(load),
                 subdivision_code=sub["code"],
                 area=area,
-                smart_meter=area == "URBAN" and gen.rng.random() < 0.3,
-                status="PD" if i % 97 == 5 else "ACTIVE",  # about 1%, and one even in a small demo
+                smart_meter=area == Area.URBAN and gen.rng.random() < 0.3,
+                status=AccountStatus.PD if i % 97 == 5 else AccountStatus.ACTIVE,  # about 1%, and one even in a small demo
                 connected_on=gen.today - timedelta(days=gen.rng.randrange(400, 9000)),
                 current_balance_paise=0,
                 payoff_balance_paise=0,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import operator
 
 from .. import text as text_rule
+from ..codes import Area, BillState
 from ..errors import Invalid
 from .fields import Bad
 from .layouts import AREA_OF, SYSTEM_OF, Layout
@@ -73,7 +74,7 @@ class BatchReader:
         if self.kind == "bills":
             if any(map(operator.lt, columns["period_to"], columns["period_from"])) or any(map(operator.lt, columns["due_date"], columns["bill_date"])):
                 raise Bad("bad-date", "")
-            columns["state"] = ["ISSUED"] * n
+            columns["state"] = [BillState.ISSUED] * n
             return columns
         areas = list(map(self.subdivisions.get, columns["subdivision_code"]))
         if set(areas) != {AREA_OF[self.layout.system]}:
@@ -87,7 +88,7 @@ class BatchReader:
 
     def _read_row(self, fields: list[str]) -> dict:
         """The slow path, for a batch holding a bad row: one row, with the exact reason it is bad."""
-        values: dict = {"state": "ISSUED"} if self.kind == "bills" else {}
+        values: dict = {"state": BillState.ISSUED} if self.kind == "bills" else {}
         for i, col in self.columns:
             raw = fields[i].strip()
             refused = text_rule.first_refused(raw)  # no imported field has lines: each shows on one
@@ -119,7 +120,7 @@ class BatchReader:
         if code not in self.subdivisions:
             raise Bad("unknown-subdivision", f"sub-division code {code!r} is not a sub-division in data/offices.toml")
         if area != AREA_OF[system]:
-            other = "mPower (rural)" if area == "RURAL" else "CC&B (urban)"
+            other = "mPower (rural)" if area == Area.RURAL else "CC&B (urban)"
             raise Bad("wrong-system", f"sub-division {code} is billed in {other}, not in this extract's system")
         if f"{v['tariff_category']}-{area}" not in self.tariffs:
             raise Bad("unknown-tariff", f"tariff category {v['tariff_category']} has no rates for {area.lower()} areas in data/tariff.toml")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..codes import Area, BillingSystem
 from .fields import (
     Bad,
     Choice,
@@ -161,5 +162,5 @@ MPOWER_BILLS = Layout(
 )
 
 LAYOUTS = {(layout.kind, layout.system): layout for layout in (CCB_ACCOUNTS, MPOWER_ACCOUNTS, CCB_BILLS, MPOWER_BILLS)}
-SYSTEM_OF = {"ccb": "CCB", "mpower": "MPOWER"}
-AREA_OF = {"ccb": "URBAN", "mpower": "RURAL"}
+SYSTEM_OF = {"ccb": BillingSystem.CCB, "mpower": BillingSystem.MPOWER}
+AREA_OF = {"ccb": Area.URBAN, "mpower": Area.RURAL}

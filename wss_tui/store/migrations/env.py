@@ -17,6 +17,8 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            # `wss db revision` (store/schema.py): writes nothing when the models match the migrations.
+            process_revision_directives=config.attributes.get("process_revision_directives"),
         )
         with context.begin_transaction():
             context.run_migrations()

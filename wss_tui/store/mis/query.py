@@ -9,6 +9,7 @@ from sqlalchemy import Select, and_, exists, func, literal, select, union_all
 
 from .. import offices, sla, sms
 from ..clock import IST
+from ..codes import CaseStatus
 from ..models import APPROVED, Account, BillRevision, Case, CaseClosure, Office, SmsOutbox, ToDo
 from ..revision import closure
 from .scope import OFFICER, Place
@@ -16,7 +17,7 @@ from .scope import OFFICER, Place
 AGE_BUCKETS = ("0-7", "8-15", "16-30", "over 30")  # full days since registration
 # Bucket lower bounds in days: a case aged d full days is in the last bucket whose bound is <= d.
 _AGE_FROM = (0, 8, 16, 31)
-REJECTED = "Reject the Case"
+REJECTED = CaseStatus.REJECTED
 UNASSIGNED = ""
 
 _case = Case.__table__

@@ -7,13 +7,14 @@ from datetime import date
 from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, SQLModel
 
+from ..codes import AccountStatus, BillState
 from . import base  # noqa: F401  (sets the constraint names before any table is defined)
 
 
 class Account(SQLModel, table=True):
     __tablename__ = "account"
     account_id: str = Field(primary_key=True, max_length=12)
-    system: str = Field(max_length=8)  # CCB | MPOWER
+    system: str = Field(max_length=8)  # codes.BillingSystem
     person_name: str = Field(max_length=80)
     mobile: str | None = Field(default=None, max_length=10)
     email: str | None = Field(default=None, max_length=120)
@@ -24,9 +25,9 @@ class Account(SQLModel, table=True):
     supply_type: str = Field(max_length=40)
     sanctioned_load_kw: float
     subdivision_code: str = Field(foreign_key="office.code", index=True, max_length=16)
-    area: str = Field(max_length=8)  # URBAN | RURAL
+    area: str = Field(max_length=8)  # codes.Area
     smart_meter: bool = False
-    status: str = Field(default="ACTIVE", max_length=10)  # ACTIVE | PD (permanently disconnected)
+    status: str = Field(default=AccountStatus.ACTIVE, max_length=10)  # codes.AccountStatus
     connected_on: date
     current_balance_paise: int = Field(default=0, sa_type=BigInteger)
     payoff_balance_paise: int = Field(default=0, sa_type=BigInteger)
@@ -46,7 +47,7 @@ class Bill(SQLModel, table=True):
     curr_reading: float | None = None
     multiplying_factor: float = 1.0
     units: float
-    basis: str = Field(max_length=6)  # ACT actual, ASS assessed, PROV provisional, MU meter unread
+    basis: str = Field(max_length=6)  # codes.BillBasis
     tariff_category: str = Field(max_length=10)
     sanctioned_load_kw: float
     fixed_charge_paise: int = Field(sa_type=BigInteger)
@@ -54,4 +55,4 @@ class Bill(SQLModel, table=True):
     duty_paise: int = Field(sa_type=BigInteger)
     arrear_paise: int = Field(sa_type=BigInteger)
     amount_paise: int = Field(sa_type=BigInteger)
-    state: str = Field(default="ISSUED", max_length=10)  # ISSUED | DISPUTED | REVISED
+    state: str = Field(default=BillState.ISSUED, max_length=10)  # codes.BillState

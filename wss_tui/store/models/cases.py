@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, Index, LargeBinary, Text, text
 from sqlmodel import Field, SQLModel
 
+from ..codes import OtpStatus
 from .base import UTCDateTime
 
 
@@ -55,13 +56,13 @@ class Case(SQLModel, table=True):
         ),
     )
     case_id: str = Field(primary_key=True, max_length=10)
-    request_type: str = Field(max_length=30)
+    request_type: str = Field(max_length=30)  # codes.RequestType, or an officer case's kind (data/revision.toml)
     case_type: str = Field(max_length=60)
-    channel: str = Field(max_length=10)  # wss | walk-in | 1912 | csc | officer
+    channel: str = Field(max_length=10)  # codes.Channel
     account_id: str = Field(foreign_key="account.account_id", max_length=12)
     bill_no: str | None = Field(default=None, foreign_key="bill.bill_no", max_length=14)
     reason: str = Field(sa_type=Text)
-    status: str = Field(max_length=40)
+    status: str = Field(max_length=40)  # codes.CaseStatus, or the request type's initial_status
     comments: str = Field(default="", sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
     created_by: str | None = Field(default=None, foreign_key="staff.user_id", max_length=20)
@@ -124,13 +125,13 @@ class CaseOtp(SQLModel, table=True):
     todo_id: str = Field(foreign_key="todo.todo_id", max_length=14)
     mobile: str = Field(max_length=10)
     code_hash: str = Field(max_length=200)
-    outcome: str = Field(max_length=40)  # the status the case closes to when the OTP is given
+    outcome: str = Field(max_length=40)  # the status the case closes to when the OTP is given (codes.CLOSED_CASE_STATUSES)
     comment: str = Field(sa_type=Text)
     created_by: str = Field(foreign_key="staff.user_id", max_length=20)
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     tries: int = 0
-    status: str = Field(default="LIVE", max_length=8)  # LIVE | USED | VOID (replaced or spent)
+    status: str = Field(default=OtpStatus.LIVE, max_length=8)  # codes.OtpStatus
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -143,8 +144,8 @@ class CaseClosure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     case_id: str = Field(foreign_key="case.case_id", unique=True, max_length=10)
     office_code: str = Field(foreign_key="office.code", max_length=16)
-    outcome: str = Field(max_length=40)
-    method: str = Field(max_length=12)  # OTP | NO-OTP | OFFICER
+    outcome: str = Field(max_length=40)  # codes.CLOSED_CASE_STATUSES
+    method: str = Field(max_length=12)  # codes.ClosureMethod
     otp_id: int | None = Field(default=None, foreign_key="case_otp.id")
     reason: str = Field(default="", sa_type=Text)  # why there was no OTP
     comment: str = Field(sa_type=Text)

@@ -7,12 +7,13 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, Text, text
 from sqlmodel import Field, SQLModel
 
+from ..codes import RevisionStatus
 from .base import UTCDateTime
 
 # Bill revision statuses.
-PROPOSED = "PROPOSED"
-APPROVED = "APPROVED"
-REJECTED = "REJECTED"
+PROPOSED = RevisionStatus.PROPOSED
+APPROVED = RevisionStatus.APPROVED
+REJECTED = RevisionStatus.REJECTED
 
 
 class BillRevision(SQLModel, table=True):
@@ -40,7 +41,7 @@ class BillRevision(SQLModel, table=True):
     bill_no: str = Field(foreign_key="bill.bill_no", max_length=14)
     account_id: str = Field(foreign_key="account.account_id", max_length=12)
     office_code: str = Field(foreign_key="office.code", max_length=16)  # the account's sub-division
-    status: str = Field(max_length=10)  # PROPOSED | APPROVED | REJECTED
+    status: str = Field(max_length=10)  # codes.RevisionStatus
     reason_code: str = Field(max_length=16)
     remark: str = Field(sa_type=Text)
     amount_before_paise: int = Field(sa_type=BigInteger)

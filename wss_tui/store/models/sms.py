@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
+from ..codes import SmsStatus
 from .base import UTCDateTime
 
 
@@ -20,7 +21,7 @@ class SmsOutbox(SQLModel, table=True):
     language: str = Field(max_length=2)
     text: str = Field(sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
-    status: str = Field(default="QUEUED", max_length=10)  # QUEUED | SENDING | SENT | FAILED
+    status: str = Field(default=SmsStatus.QUEUED, max_length=10)  # codes.SmsStatus
     tries: int = 0
     next_try_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

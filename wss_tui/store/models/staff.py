@@ -45,7 +45,7 @@ class StaffChange(SQLModel, table=True):
     __table_args__ = (Index("ix_staff_change_user", "user_id", "id"),)
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime)
-    action: str = Field(max_length=16)  # add | passwd | unlock | disable | enable
+    action: str = Field(max_length=16)  # codes.StaffAction
     user_id: str = Field(max_length=20)  # the staff member changed (no foreign key: the record outlives them)
     by: str = Field(max_length=120)  # who says they did it: --by, or the OS user
     os_user: str = Field(max_length=64)  # the operating-system account that ran the command

@@ -7,13 +7,14 @@ from datetime import datetime
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
 
+from ..codes import TodoStatus
 from .base import UTCDateTime
 
 # To Do statuses, as CC&B names them.
-OPEN = "Open"
-BEING_WORKED_ON = "Being Worked On"
-COMPLETE = "Complete"
-TODO_STATUSES = (OPEN, BEING_WORKED_ON, COMPLETE)
+OPEN = TodoStatus.OPEN
+BEING_WORKED_ON = TodoStatus.BEING_WORKED_ON
+COMPLETE = TodoStatus.COMPLETE
+TODO_STATUSES = tuple(TodoStatus)
 
 
 class ToDo(SQLModel, table=True):
@@ -32,7 +33,7 @@ class ToDo(SQLModel, table=True):
     role: str = Field(max_length=10)
     office_code: str = Field(foreign_key="office.code", max_length=16)
     message: str = Field(max_length=200)
-    status: str = Field(max_length=16)
+    status: str = Field(max_length=16)  # codes.TodoStatus
     priority: int
     assigned_to: str | None = Field(default=None, foreign_key="staff.user_id", max_length=20)
     sent_by: str | None = Field(default=None, foreign_key="staff.user_id", max_length=20)

@@ -12,15 +12,16 @@ from dataclasses import dataclass
 
 from .. import numbers, tariff, timefmt
 from .. import text as text_rule
+from ..codes import BillBasis
 from ..errors import Invalid
 from ..models import Account, Bill
 from .rules import rules
 
 METER_CHANGE = "METER-CHANGE"
-ACTUAL = "ACT"
-BASES = {"ACT": "Actual reading", "ASS": "Assessed", "PROV": "Provisional", "MU": "Meter unread"}
+ACTUAL = BillBasis.ACT
+BASES = {basis: basis.label for basis in BillBasis}
 # The bases a revised bill may be put on; "meter unread" is the billing system's, never a decision.
-REVISED_BASES = ("ACT", "ASS", "PROV")
+REVISED_BASES = (BillBasis.ACT, BillBasis.ASS, BillBasis.PROV)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from .. import cases, clock, config, offices, timefmt, todos
 from .. import text as text_rule
+from ..codes import CLOSED_CASE_STATUSES, BillState, ClosureMethod
 from ..errors import Denied, Invalid, Stale
 from ..intake import DISPUTED, contact_kind
 from ..models import (
@@ -34,8 +35,8 @@ from ..models import (
 from .rules import rules
 from .sheet import REVISION_TODO_TYPES, case_of, latest_of_case
 
-OUTCOMES = (cases.CASE_COMPLETED, cases.CASE_REJECTED)
-BY_OTP, WITHOUT_OTP, BY_OFFICER = "OTP", "NO-OTP", "OFFICER"
+OUTCOMES = CLOSED_CASE_STATUSES
+BY_OTP, WITHOUT_OTP, BY_OFFICER = ClosureMethod.OTP, ClosureMethod.NO_OTP, ClosureMethod.OFFICER
 CASE, APPROVAL, OVERSIGHT, OTHER = "case", "approval", "oversight", "other"
 MAX_COMMENT = 1000
 
@@ -139,7 +140,7 @@ def check_comment(comment: str | None) -> str:
 
 def check_outcome(outcome: str) -> str:
     if outcome not in OUTCOMES:
-        raise Invalid("outcome", f"close the case as {OUTCOMES[0]!r} or {OUTCOMES[1]!r}")
+        raise Invalid("outcome", f"close the case as '{OUTCOMES[0]}' or '{OUTCOMES[1]}'")
     return outcome
 
 
@@ -190,7 +191,7 @@ def close(session: Session, *, actor: Staff, detail: todos.TodoDetail, case: Cas
     if case.bill_no and outcome == cases.CASE_REJECTED:
         bill = session.get(Bill, case.bill_no)
         if bill.state == DISPUTED:
-            bill.state = "ISSUED"
+            bill.state = BillState.ISSUED
             session.add(bill)
     account = session.get(Account, case.account_id)
     session.add(

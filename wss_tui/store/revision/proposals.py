@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from .. import cases, clock, ids, routing, sla, timefmt, todos, work_todos
 from .. import text as text_rule
+from ..codes import BillState, RequestType
 from ..errors import Denied, Invalid, Stale
 from ..models import (
     APPROVED,
@@ -53,7 +54,7 @@ from .sheet import (
     standing,
 )
 
-ISSUED = "ISSUED"
+ISSUED = BillState.ISSUED
 BILL_NO_CHARS = 14
 MAX_NOTE = 500
 
@@ -168,7 +169,7 @@ def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no:
         case_id=case_id, request_type=kind, case_type=spec.case_type, channel=cases.OFFICER_CHANNEL,
         account_id=account.account_id, bill_no=bill.bill_no, reason=correction.remark.strip(),
         status=cases.REVISION_REQUIRED, created_at=now, created_by=actor.user_id,
-        due_at=sla.due_at(now, "bill-correction"),  # an officer's case keeps a complaint's SLA
+        due_at=sla.due_at(now, RequestType.BILL_CORRECTION),  # an officer's case keeps a complaint's SLA
         office_code=account.subdivision_code,
     )
     try:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from .. import accounts, config, offices, tariff, timefmt, todos
+from ..codes import BillState
 from ..errors import Denied, Invalid, NotFound, WssError
 from ..models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
 from . import powers
@@ -19,7 +20,7 @@ from .powers import Route
 from .rules import APPROVAL, AUDIT, REVIEW, rules
 
 REVISION_TODO_TYPES = (APPROVAL, REVIEW, AUDIT)  # To Dos about a revision, not the case's own work
-REVISED = "REVISED"
+REVISED = BillState.REVISED
 PROPOSE, DECIDE, VIEW = "propose", "decide", "view"
 
 

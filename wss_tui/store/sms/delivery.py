@@ -35,13 +35,14 @@ from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 from sqlmodel import Session
 
 from .. import clock, config, marks, numbers
+from ..codes import SmsStatus
 from ..errors import Invalid
 from ..models import SmsOutbox
 from . import outbox
 from .senders import CONFIG, ConsoleSender, Message, Sender, SendFailed, from_config
 
-QUEUED, SENDING, SENT, FAILED, CANCELLED = "QUEUED", "SENDING", "SENT", "FAILED", "CANCELLED"
-STATUSES = (QUEUED, SENDING, SENT, FAILED, CANCELLED)
+QUEUED, SENDING, SENT, FAILED, CANCELLED = SmsStatus
+STATUSES = tuple(SmsStatus)
 NOT_NEEDED = "not sent: the OTP was replaced, used or spent before the message went"
 ERROR_KEPT = 500  # characters of a failure reason kept in last_error
 

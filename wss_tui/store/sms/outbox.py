@@ -12,10 +12,11 @@ import string
 from sqlmodel import Session
 
 from .. import clock, config
+from ..codes import SmsStatus
 from ..errors import Invalid
 from ..models import SmsOutbox
 
-QUEUED = "QUEUED"
+QUEUED = SmsStatus.QUEUED
 FALLBACK_LANGUAGES = ("hi", "en")
 # Templates whose text carries a secret for the consumer alone. The OTP is stored hashed and its code
 # minted only as the message goes (delivery.py), so the outbox holds it masked throughout; a message

@@ -10,7 +10,8 @@ A sender knows nothing of the outbox: it gets one `Message`, returns the gateway
   database is a demo's, see delivery.configured).
 - `HttpSender` speaks to the HTTP APIs Indian bulk-SMS gateways offer: a URL, GET or POST, parameters
   carrying the mobile, the text, the DLT-registered sender ID and the DLT template ID of the text, an API
-  key read from the environment, and a Unicode flag for Hindi.
+  key read from the environment, and a Unicode flag for Hindi. It talks through one httpx client, so a
+  batch reuses the gateway's connection; tests hand it an `httpx.MockTransport`.
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import string
 import sys
-import urllib.error
-import urllib.parse
-import urllib.request
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+if TYPE_CHECKING:
+    import httpx
 
 from .. import config
 from ..errors import Invalid
@@ -35,6 +36,7 @@ from . import outbox
 CONFIG = "sms_gateway.toml"
 PLACEHOLDERS = frozenset({"mobile", "text", "sender_id", "template_id", "api_key", "unicode", "ref", "template", "language"})
 ANSWER_SHOWN = 200  # characters of a gateway's answer kept in last_error
+ANSWER_READ = 64_000  # bytes of a gateway's answer read at most: an ID and a status, not a web page
 
 
 @dataclass(frozen=True)
@@ -152,8 +154,32 @@ class HttpSender:
     settings: HttpSettings
     api_key: str = field(repr=False)  # never in a log line or traceback
     dlt: dict = field(default_factory=dict)
+    transport: httpx.BaseTransport | None = field(default=None, repr=False)  # tests: httpx.MockTransport
+    _client: httpx.Client | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def client(self) -> httpx.Client:
+        """One client for every message this sender sends (senders in threads share it: httpx's pool is
+        thread-safe), made at the first message so that `wss mis`, which reads the outbox, never loads
+        httpx. Redirects are followed, as a gateway moving its API expects."""
+        with self._lock:
+            if self._client is None:
+                import httpx
+
+                self._client = httpx.Client(
+                    transport=self.transport, timeout=self.settings.timeout_seconds, follow_redirects=True,
+                )
+            return self._client
+
+    def close(self) -> None:
+        with self._lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
 
     def send(self, message: Message) -> str:
+        import httpx
+
         s = self.settings
         template_id = dlt_template_id(self.dlt, message)
         if not template_id:
@@ -172,30 +198,28 @@ class HttpSender:
         )
         params = {name: value.format_map(values) for name, value in s.params.items()}
         headers = {name: value.format_map(values) for name, value in s.headers.items()}
-        url, data = s.url, None
+        url, body = httpx.URL(s.url), {}
         if s.method == "GET":
-            url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
+            url = url.copy_merge_params(params)  # added to any query the configured URL already has
         elif s.body == "json":
-            data = json.dumps(params, ensure_ascii=False).encode("utf-8")
+            body["json"] = params
             headers.setdefault("Content-Type", "application/json; charset=utf-8")
         else:
-            data = urllib.parse.urlencode(params).encode("ascii")
+            body["data"] = params
             headers.setdefault("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-        request = urllib.request.Request(url, data=data, headers=headers, method=s.method)
         try:
-            with urllib.request.urlopen(request, timeout=s.timeout_seconds) as response:
-                answer = response.read(64_000)
-        except urllib.error.HTTPError as exc:
-            body = _shown(exc.read(ANSWER_SHOWN * 4))
-            raise SendFailed(f"gateway answered HTTP {exc.code}: {body}") from None
-        except (TimeoutError, socket.timeout):
+            with self.client().stream(s.method, url, headers=headers, **body) as response:
+                answer = _read_some(response)
+        except httpx.TimeoutException:
             raise SendFailed(f"no answer from the gateway within {s.timeout_seconds:g} s") from None
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError | socket.timeout):
-                raise SendFailed(f"no answer from the gateway within {s.timeout_seconds:g} s") from None
-            raise SendFailed(f"cannot reach the gateway: {exc.reason}") from None
-        except (OSError, ValueError) as exc:  # connection reset mid-answer, a malformed status line …
-            raise SendFailed(f"the gateway's answer broke off: {exc.__class__.__name__}: {exc}") from None
+        except httpx.ConnectError as exc:
+            raise SendFailed(f"cannot reach the gateway: {_reason(exc)}") from None
+        except httpx.TransportError as exc:  # connection reset mid-answer, a malformed status line …
+            raise SendFailed(f"the gateway's answer broke off: {exc.__class__.__name__}: {_reason(exc)}") from None
+        except httpx.HTTPError as exc:  # too many redirects, and the like
+            raise SendFailed(f"cannot reach the gateway: {exc.__class__.__name__}: {_reason(exc)}") from None
+        if response.status_code >= 400 or response.is_redirect:
+            raise SendFailed(f"gateway answered HTTP {response.status_code}: {_shown(answer)}")
         return self._gateway_id(answer)
 
     def _gateway_id(self, answer: bytes) -> str:
@@ -232,6 +256,20 @@ def _at_path(doc: object, path: str) -> object:
         else:
             return None
     return doc
+
+
+def _read_some(response) -> bytes:
+    """The first ANSWER_READ bytes of the answer: a gateway that sends a whole page is not read to the end."""
+    answer = b""
+    for chunk in response.iter_bytes():
+        answer += chunk
+        if len(answer) >= ANSWER_READ:
+            return answer[:ANSWER_READ]
+    return answer
+
+
+def _reason(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
 
 
 def _shown(answer: bytes) -> str:
