@@ -172,7 +172,7 @@ def check_closable(session: Session, case: Case, outcome: str) -> None:
         raise Invalid(
             "outcome",
             f"no revision of bill {case.bill_no} has been approved; propose one (v), or close as "
-            f"{cases.CASE_REJECTED!r} if the bill was right",
+            f"'{cases.CASE_REJECTED}' if the bill was right",
         )
 
 
