@@ -98,3 +98,17 @@ def take_and_hang(url: str, actor: str, todo_id: str, version: int, ready) -> No
         s.flush()
         ready.set()
         time.sleep(120)
+
+
+def sweep(url: str, at_iso: str) -> int:
+    """`wss escalate` as another host's timer runs it: one sweep in one unit of work; cases escalated."""
+    from datetime import datetime
+
+    from wss_tui.store import escalation
+
+    engine = db.make_engine(url)
+    try:
+        with db.write(engine) as s:
+            return escalation.sweep(s, datetime.fromisoformat(at_iso)).cases
+    finally:
+        engine.dispose()

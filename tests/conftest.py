@@ -2,19 +2,29 @@
 
 On PostgreSQL the whole run works in one schema of its own (`wss_test_<random>`), dropped at the end,
 so a run never touches anything else in the database and always cleans up after itself.
+
+Through a pooler in transaction mode (PgBouncer; `.ci/run` starts one) a connection cannot pin its
+schema: PgBouncer refuses the startup `options` that carry `search_path` (1.18, Debian 12), and
+ignoring them would send the tests to the `public` schema of the shared database. There the run gets a
+database of its own instead (`wss_test_<random>`, made and dropped through the pooler), works in its
+`public` schema, and keeps the demo template in a second schema beside it: no startup parameter needed.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from wss_tui.store import clock, db
 from wss_tui.store.clock import IST
@@ -41,10 +51,47 @@ class PgRun:
     url: str  # connections work in the run's schema
     schema: str
     template: str  # schema holding the small demo data set, copied into `schema` per test
+    pooled: bool = False  # through a transaction-mode pooler: the server's connections are the pooler's
 
 
 def _schema_url(schema: str) -> str:
     return make_url(PG_URL).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+def _refuses_startup_options() -> bool:
+    """True when WSS_TEST_DATABASE_URL leads to a pooler that refuses `options` (PgBouncer)."""
+    probe = create_engine(_schema_url("public"), poolclass=NullPool)
+    try:
+        with probe.connect():
+            return False
+    except OperationalError as exc:
+        if "unsupported startup parameter" in str(exc):
+            return True
+        raise
+    finally:
+        probe.dispose()
+
+
+def _pooled_run():
+    """A database of this run's own, for a URL through a transaction-mode pooler."""
+    name = f"wss_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    run = PgRun(url=url, schema="public", template="wss_demo_template", pooled=True)
+    try:
+        _build_demo(url)
+        builder = create_engine(url, poolclass=NullPool)
+        with builder.begin() as conn:  # the demo just built becomes the template; public starts empty
+            conn.execute(text(f'ALTER SCHEMA public RENAME TO "{run.template}"'))
+            conn.execute(text("CREATE SCHEMA public"))
+        builder.dispose()
+        yield run
+    finally:
+        with admin.connect() as conn:  # FORCE: the pooler still holds server connections to it
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +99,9 @@ def pg_run():
     """Two schemas made for this run (None on SQLite): the tests' own, and a demo template."""
     if not PG_URL:
         yield None
+        return
+    if _refuses_startup_options():
+        yield from _pooled_run()
         return
     schema = f"wss_test_{uuid.uuid4().hex[:10]}"
     run = PgRun(url=_schema_url(schema), schema=schema, template=f"{schema}_tmpl")
@@ -95,14 +145,42 @@ def _copy_pg_template(run: PgRun) -> None:
     engine.dispose()
 
 
+def _shared_template(tmp_path_factory, name: str, build) -> Path:
+    """A SQLite file built once per run by `build(url)` and shared by every pytest-xdist worker: the
+    first to ask builds it under a lock, the others wait for it. Tests copy it, never open it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's own folder, which its workers share
+    path = root / name
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            part = root / f"{name}.part"
+            build(f"sqlite:///{part}")
+            os.replace(part, path)
+    return path
+
+
 @pytest.fixture(scope="session")
 def sqlite_demo_template(tmp_path_factory, pg_run):
     """A small demo database built once per run; each SQLite test gets its own copy."""
     if pg_run:
         return None
-    path = tmp_path_factory.mktemp("template") / "demo.db"
-    _build_demo(f"sqlite:///{path}")
-    return path
+    return _shared_template(tmp_path_factory, "demo-template.db", _build_demo)
+
+
+@pytest.fixture(scope="session")
+def sqlite_schema_template(tmp_path_factory, pg_run):
+    """An empty database made by the migrations once per run; each SQLite test gets its own copy."""
+    if pg_run:
+        return None
+    return _shared_template(tmp_path_factory, "schema-template.db", _build_schema)
+
+
+def _build_schema(url: str) -> None:
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    engine.dispose()
 
 
 def _build_demo(url: str) -> None:
@@ -129,10 +207,13 @@ def db_url(tmp_path, pg_schema_url):
 
 
 @pytest.fixture
-def empty_engine(db_url):
+def empty_engine(db_url, sqlite_schema_template):
     """Schema made by the migrations, no rows."""
+    if sqlite_schema_template is not None:
+        shutil.copyfile(sqlite_schema_template, make_url(db_url).database)
     engine = db.make_engine(db_url)
-    db.upgrade(engine)
+    if sqlite_schema_template is None:
+        db.upgrade(engine)
     yield engine
     engine.dispose()
 

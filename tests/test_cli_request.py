@@ -13,6 +13,8 @@ import sys
 
 import pytest
 
+from wss_tui.store import numbers
+
 from ._cli import wss as run_wss
 from ._intake_data import JPEG, PDF, counts, execute, free_bill, open_case_bill, staff_of
 
@@ -215,7 +217,7 @@ def test_attachment_over_the_limit_set_by_environment(engine, demo_url, tmp_path
     refused(
         wss_process(demo_url, "request", "new", "--account", account_id, "--bill", bill_no, "--reason", REASON,
                     "--attach", str(big), env={"WSS_MAX_ATTACHMENT_BYTES": "1024"}),
-        f"attach: big.pdf is {len(PDF) + 2000:,} bytes, over the 1,024 bytes limit; scan at a lower resolution or attach fewer pages",
+        f"attach: big.pdf is {numbers.size_text(len(PDF) + 2000)}, over the 1 KB limit; scan at a lower resolution or attach fewer pages",
     )
     assert counts(engine) == before
 

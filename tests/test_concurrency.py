@@ -174,3 +174,22 @@ def test_a_process_killed_inside_its_unit_of_work_leaves_nothing_and_holds_nothi
     # A lock left behind would make this wait out the busy timeout (SQLite, 10 s) or hang (PostgreSQL).
     assert time.monotonic() - started < 2
     assert (taken.assigned_to, taken.version) == (CLERKS[1], before.version + 1)
+
+
+def test_the_sweep_run_by_several_hosts_at_once_escalates_each_case_once(engine, demo_url):
+    """Every app host may run the escalation timer (docs/deployment.md, "Several app hosts"): sweeps
+    at the same moment share the due cases between them, and none is escalated twice."""
+    from wss_tui.store import escalation
+
+    at = FIXED_NOW.isoformat()
+    done = in_processes([(work.sweep, demo_url, at) for _ in range(3)])
+    assert all(outcome == "ok" for outcome, _ in done)
+    escalated = sum(cases for _, cases in done)
+    assert escalated > 10
+    with db.read(engine) as s:
+        made = s.execute(select(ToDo.case_id, func.count()).where(ToDo.todo_type == "ESCLCASE")
+                         .group_by(ToDo.case_id)).all()
+        logged = s.scalar(select(func.count()).select_from(ToDo).where(ToDo.todo_type == "ESCLCASE"))
+    assert logged == escalated and all(n == 1 for _, n in made)  # one escalation To Do per case, not two
+    with db.write(engine) as s:
+        assert escalation.sweep(s, FIXED_NOW).cases == 0  # nothing left that a sweep missed

@@ -198,7 +198,7 @@ def test_a_password_is_checked_with_no_transaction_open(engine, paused_login):
     login = Meanwhile(lambda: auth.attempt_login(engine, CLERK, PASSWORD))
     try:
         assert paused.checking.wait(30), "the login never checked the password"
-        assert engine.pool.checkedout() == 0  # no connection held, so no transaction, while argon2 runs
+        assert db.connections_held(engine) == 0  # no connection held, so no transaction, while argon2 runs
         assert writes_meanwhile(engine), "a save waited for a login's password check"
     finally:
         paused.go.set()
@@ -255,7 +255,7 @@ def test_an_otp_is_checked_with_no_transaction_open(engine, paused_otp):
     closing = Meanwhile(lambda: otp.close_with_otp(engine, CLERK, c.todo_id, version(engine, CLERK, c.todo_id), code))
     try:
         assert paused.checking.wait(30), "the close never checked the OTP"
-        assert engine.pool.checkedout() == 0
+        assert db.connections_held(engine) == 0
         assert writes_meanwhile(engine), "a save waited for an OTP check"
     finally:
         paused.go.set()

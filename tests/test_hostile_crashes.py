@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from wss_tui.screens.revision import RevisionScreen
 from wss_tui.screens.todo_search import TodoSearchScreen
-from wss_tui.store import numbers, timefmt
+from wss_tui.store import money, numbers, timefmt
 from wss_tui.store.errors import Invalid
 
 from ._cli import wss as run_wss
@@ -363,7 +363,7 @@ def test_any_text_is_a_time_in_range_or_invalid(text, end_of_day, iso):
 @FUZZ
 @given(text=st.one_of(st.text(), st.from_regex(r"\A[+-]?[0-9,]{0,40}(\.[0-9]{0,20})?\Z")))
 def test_any_text_is_a_number_in_range_or_invalid(text):
-    for read in (numbers.quantity, numbers.paise):
+    for read in (numbers.quantity, money.paise):
         try:
             value = read(text, "Units")
         except Invalid as exc:
@@ -371,7 +371,7 @@ def test_any_text_is_a_number_in_range_or_invalid(text):
             continue
         if value is not None:
             assert abs(value) < 10 ** (numbers.MAX_DECIMAL_DIGITS + 2)
-            numbers.check_quantity(float(value), "Units") if read is numbers.quantity else numbers.check_paise(value, "x")
+            numbers.check_quantity(float(value), "Units") if read is numbers.quantity else money.check_paise(value, "x")
     try:
         whole = numbers.whole(text, "limit", lo=1)
     except Invalid:

@@ -1,4 +1,4 @@
-"""Money adds up: rupee figures are rounded (not truncated) by one rule, timefmt.whole_rupees, in the
+"""Money adds up: rupee figures are rounded (not truncated) by one rule, money.whole_rupees, in the
 MIS screen and `wss mis`; where the rounded rows do not add up to the rounded total, the screen and the
 command say so; CSV and JSON carry exact paise, whose rows add up to the total exactly."""
 
@@ -12,7 +12,7 @@ from textual.app import App
 from textual.widgets import DataTable, Label
 
 from wss_tui.screens.mis import TOTAL_KEY, MisScreen
-from wss_tui.store import db, mis, timefmt
+from wss_tui.store import db, mis, money
 
 from ._cli import wss as run_wss
 from .tui_helpers import settle
@@ -21,15 +21,15 @@ SDC1 = "INR1-SDC1"  # the MIS of ESD-INR-1 by officer: 401.50 + 1,204.49 + 1,001
 
 
 def test_rupees_are_rounded_half_away_from_zero_never_truncated():
-    assert timefmt.whole_rupees(220299) == "2,203"  # was shown as 2,202
-    assert timefmt.whole_rupees(40150) == "402"
-    assert timefmt.whole_rupees(40149) == "401"
-    assert timefmt.whole_rupees(-40150) == "-402"
-    assert timefmt.whole_rupees(49) == "0"
-    assert timefmt.whole_rupees(1234567850) == "1,23,45,679"
-    assert timefmt.rupees(220299) == "2,202.99INR"  # the exact form is unchanged
-    assert timefmt.rounding_gap([50, 50], 100) == -1  # 1 + 1 shown, the total 1
-    assert timefmt.rounding_gap([40150, 120449, 10000], 170599) == 0
+    assert money.whole_rupees(220299) == "2,203"  # was shown as 2,202
+    assert money.whole_rupees(40150) == "402"
+    assert money.whole_rupees(40149) == "401"
+    assert money.whole_rupees(-40150) == "-402"
+    assert money.whole_rupees(49) == "0"
+    assert money.whole_rupees(1234567850) == "1,23,45,679"
+    assert money.rupees(220299) == "2,202.99INR"  # the exact form is unchanged
+    assert money.rounding_gap([50, 50], 100) == -1  # 1 + 1 shown, the total 1
+    assert money.rounding_gap([40150, 120449, 10000], 170599) == 0
 
 
 def office_report(engine):
@@ -74,8 +74,8 @@ async def test_the_mis_screen_rounds(engine):
         table = app.screen.query_one("#mis-table", DataTable)
         cells = {str(k.value): str(table.get_cell(k, "comp")) for k in table.rows}
         for row in report.rows:
-            assert cells[row.key] == timefmt.whole_rupees(row.figures.compensation_paise), row.key
-        assert cells[TOTAL_KEY] == timefmt.whole_rupees(report.total.compensation_paise)
+            assert cells[row.key] == money.whole_rupees(row.figures.compensation_paise), row.key
+        assert cells[TOTAL_KEY] == money.whole_rupees(report.total.compensation_paise)
 
 
 @pytest.mark.parametrize("paise, note", [(MISSES, "Comp Rs: rows rounded to the rupee add to 2,958; the total is 2,957.49"),
@@ -105,7 +105,7 @@ def test_wss_mis_rounds_and_its_csv_adds_up_to_the_paisa(engine, demo_url, tmp_p
     lines = out.stdout.splitlines()
     for row in report.rows:
         line = next(line for line in lines if line.strip().startswith(row.key or "(not taken)"))
-        assert line.rstrip().endswith(" " + timefmt.whole_rupees(row.figures.compensation_paise)), line
+        assert line.rstrip().endswith(" " + money.whole_rupees(row.figures.compensation_paise)), line
     for note in mis.rounding_notes(report):
         assert note in lines
     with open(sheet, newline="", encoding="utf-8") as fh:

@@ -7,6 +7,7 @@ websocket the page would, reads what the app draws, and types the user ID and pa
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import socket
 import subprocess
@@ -34,12 +35,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(demo_url):
+def start_serve(demo_url: str, *args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "wss_tui", "--db", demo_url, "serve", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
+    proc = subprocess.Popen([sys.executable, "-m", "wss_tui", "--db", demo_url, "serve", "--port", str(port), *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    deadline = time.monotonic() + 60  # a busy machine: Textual and aiohttp take their time to import
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
@@ -49,14 +49,24 @@ def server(demo_url):
                 proc.kill()
                 raise AssertionError(f"wss serve did not start: {proc.stdout.read().decode(errors='replace')}") from None
             time.sleep(0.2)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def stop_serve(proc: subprocess.Popen) -> None:
+    proc.terminate()
     try:
-        yield f"http://127.0.0.1:{port}"
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def server(demo_url):
+    proc, url = start_serve(demo_url)
+    try:
+        yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_serve(proc)
 
 
 class Browser:
@@ -68,7 +78,7 @@ class Browser:
     def text(self) -> str:
         return ANSI.sub(b"", self.seen).decode("utf-8", errors="replace")
 
-    async def wait_for(self, wanted: str, timeout: float = 30) -> None:
+    async def wait_for(self, wanted: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while wanted not in self.text():
             left = deadline - time.monotonic()
@@ -118,3 +128,81 @@ def test_serve_refuses_a_database_without_tables(tmp_path):
         f"error: db: {url} has no tables yet; run `wss db upgrade` (or `wss demo` for demo data), "
         "or point --db / WSS_DATABASE_URL at the database you meant\n"
     )
+
+
+async def test_the_session_past_the_cap_is_told_so_and_sigterm_ends_the_open_one(demo_url):
+    proc, url = start_serve(demo_url, "--max-sessions", "1")
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.ws_connect(url + "/ws?width=80&height=24", origin=url) as ws:
+                await Browser(ws).wait_for("staff login")
+                async with http.get(url + "/") as page:  # the next browser
+                    assert page.status == 503
+                    assert "All 1 sessions of this server are in use. Try again in a few minutes" in await page.text()
+                with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                    await http.ws_connect(url + "/ws?width=80&height=24", origin=url)
+                assert refused.value.status == 503
+                proc.terminate()  # systemd's stop, with a session open (aiohttp alone waited 60 s for it)
+                assert await asyncio.to_thread(proc.wait, 30) == 0
+    finally:
+        stop_serve(proc)
+    log = proc.stdout.read().decode(errors="replace")
+    assert "session opened for 127.0.0.1 (1 of 1)" in log and "session refused to 127.0.0.1: all 1 sessions in use" in log
+
+
+async def test_a_page_of_another_site_cannot_open_a_session(server):
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await http.ws_connect(server + "/ws?width=80&height=24", origin="https://evil.example")
+        assert refused.value.status == 403
+        async with http.ws_connect(server + "/ws?width=80&height=24", origin=server) as ws:  # its own page may
+            await Browser(ws).wait_for("staff login")
+
+
+async def test_the_page_needs_nothing_from_outside(server):
+    async with aiohttp.ClientSession() as http:
+        async with http.get(server + "/") as page:
+            html = await page.text()
+        assert "fonts.googleapis.com" not in html and not re.search(r"(src|href)=\"https?://(?!127\.0\.0\.1)", html)
+        font = re.search(r'url\("([^"]+RobotoMono-VariableFont_wght\.ttf)"\)', html).group(1)
+        async with http.get(font) as got:
+            assert got.status == 200 and len(await got.read()) > 10_000
+
+
+def test_the_browsers_address_is_believed_only_from_the_local_proxy():
+    from unittest import mock
+
+    from aiohttp.test_utils import make_mocked_request
+
+    from wss_tui.serve import client_address
+
+    def request(peer: str, **headers: str):
+        transport = mock.Mock()
+        transport.get_extra_info.return_value = (peer, 5555)  # what the socket says
+        return make_mocked_request("GET", "/ws", headers=headers, transport=transport)
+
+    assert client_address(request("127.0.0.1", **{"X-Real-IP": "10.4.5.6"})) == "10.4.5.6"
+    assert client_address(request("127.0.0.1", **{"X-Forwarded-For": "1.2.3.4, 10.4.5.7"})) == "10.4.5.7"
+    assert client_address(request("10.9.9.9", **{"X-Real-IP": "10.4.5.6"})) == "10.9.9.9"  # not through the proxy
+    assert client_address(request("127.0.0.1", **{"X-Real-IP": "<b>x</b>"})) == "127.0.0.1"  # not an address
+    assert client_address(request("127.0.0.1")) == "127.0.0.1"
+
+
+async def test_a_browser_session_left_alone_locks_and_opens_again_with_the_password(demo_url):
+    proc, url = start_serve(demo_url, env={"WSS_LOCK_AFTER_MINUTES": "0.25"})  # 15 s: the login lands first
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.ws_connect(url + "/ws?width=80&height=24", origin=url) as ws:
+                browser = Browser(ws)
+                await browser.wait_for("staff login")
+                await browser.type(CLERK + "\r")
+                await asyncio.sleep(0.3)
+                await browser.type(PASSWORDS["TR-SDC"] + "\r")
+                await browser.wait_for("To Do Search")
+                browser.seen = b""
+                await browser.wait_for("Session locked")
+                await browser.type(PASSWORDS["TR-SDC"] + "\r")
+                browser.seen = b""
+                await browser.wait_for("To Do Search", timeout=60)  # argon2 on a busy machine
+    finally:
+        stop_serve(proc)

@@ -23,6 +23,8 @@ from wss_tui.store.errors import Invalid
 from wss_tui.store.models import SmsOutbox
 from wss_tui.store.sms.senders import ConsoleSender, from_config
 
+from ._cli import wss as run_wss
+
 WSS = Path(sys.executable).parent / "wss"
 API_KEY = "test-key-8f3a"
 
@@ -288,12 +290,12 @@ def test_gives_up_after_max_tries_and_wss_sms_list_failed_shows_it(engine, demo_
     with db.read(engine) as session:
         assert sms.count_by_status(session)["FAILED"] == failed_before + 2
 
-    listed = subprocess.run([str(WSS), "--db", demo_url, "sms", "list", "--failed", "--json"], capture_output=True, text=True, timeout=60)
+    listed = run_wss("--db", demo_url, "sms", "list", "--failed", "--json")
     assert listed.returncode == 0, listed.stderr
     payload = json.loads(listed.stdout)
     assert len(payload) == failed_before + 2 and [m["id"] for m in payload[:2]] == [also_failing, failing]  # newest first
     assert all(m["status"] == "FAILED" and m["last_error"].startswith("gave up after 3 tries") for m in payload[:2])
-    table = subprocess.run([str(WSS), "--db", demo_url, "sms", "list", "--failed"], capture_output=True, text=True, timeout=60)
+    table = run_wss("--db", demo_url, "sms", "list", "--failed")
     assert table.returncode == 0
     assert f"FAILED {failed_before + 2}" in table.stdout and "gave up after 3 tries: gateway answered HTTP 500" in table.stdout
     assert all(len(line) <= 80 for line in table.stdout.splitlines() if "gave up" not in line)
@@ -433,20 +435,20 @@ def test_stopping_mid_batch_hands_the_unsent_claims_back(engine, at, tmp_path):
 def test_wss_sms_send_with_the_shipped_console_sender(engine, demo_url):
     [en] = queue(engine)
     [hi] = queue(engine, language="hi", mobile_base=6_200_000_000)
-    out = subprocess.run([str(WSS), "--db", demo_url, "sms", "send"], capture_output=True, text=True, timeout=60)
+    out = run_wss("--db", demo_url, "sms", "send")
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "Sent 2; failed, to be retried 0; gave up 0."
     assert f"SMS wss-{en} to 9800000000 (registered, en, DLT 1107168000000010001): Dear Consumer" in out.stderr
     assert f"SMS wss-{hi} to 6200000000 (registered, hi, DLT 1107168000000010002): प्रिय उपभोक्ता" in out.stderr
     assert {r.status for r in outbox(engine, [en, hi])} == {"SENT"}
-    again = subprocess.run([str(WSS), "--db", demo_url, "sms", "send", "--json"], capture_output=True, text=True, timeout=60)
+    again = run_wss("--db", demo_url, "sms", "send", "--json")
     assert json.loads(again.stdout) == {"sent": 0, "retrying": 0, "gave_up": 0, "released": 0, "cancelled": 0, "stopped": False}
 
 
 def test_wss_sms_send_limit(engine, demo_url, tmp_path):
     ids = queue(engine, 5)
     config = write_toml(tmp_path / "gateway.toml", {**sms.load_config(), "console": {"file": str(tmp_path / "sent.jsonl")}})
-    out = subprocess.run([str(WSS), "--db", demo_url, "sms", "send", "--limit", "2", "--config", str(config), "--json"], capture_output=True, text=True, timeout=60)
+    out = run_wss("--db", demo_url, "sms", "send", "--limit", "2", "--config", str(config), "--json")
     assert json.loads(out.stdout)["sent"] == 2
     assert [r.status for r in outbox(engine, ids)] == ["SENT", "SENT", "QUEUED", "QUEUED", "QUEUED"]
     assert [json.loads(line)["ref"] for line in (tmp_path / "sent.jsonl").read_text().splitlines()] == [f"wss-{i}" for i in ids[:2]]
@@ -469,7 +471,7 @@ def test_gateway_configuration_mistakes_are_named():
         from_config(raw, environ={"WSS_SMS_API_KEY": API_KEY})
     with pytest.raises(Invalid, match="sender = 'carrier-pigeon' is not known"):
         from_config({"sender": "carrier-pigeon"})
-    with pytest.raises(Invalid, match=r"\[retry\] max_tries and batch must be at least 1"):
+    with pytest.raises(Invalid, match=r"sms_gateway\.toml: retry\.max_tries: must be at least 1 \(got 0\)"):
         sms.settings_from({"retry": {"max_tries": 0}})
 
 

@@ -7,7 +7,7 @@ from sqlmodel import select
 from wss_tui.screens.account import AccountScreen
 from wss_tui.screens.todo_entry import TodoEntryScreen
 from wss_tui.screens.todo_search import TodoSearchScreen
-from wss_tui.store import db, sla, timefmt
+from wss_tui.store import db, money, sla
 from wss_tui.store.accounts import account_context
 from wss_tui.store.models import Account
 
@@ -40,8 +40,8 @@ async def test_current_context_fields_history_bills_and_open_to_dos(engine):
         assert text_of(app, "#c-person") == c.person_name
         assert text_of(app, "#c-account") == account_id
         assert text_of(app, "#c-system") == c.system_label
-        assert text_of(app, "#c-current") == timefmt.rupees(c.current_balance_paise)
-        assert text_of(app, "#c-payoff") == timefmt.rupees(c.payoff_balance_paise)
+        assert text_of(app, "#c-current") == money.rupees(c.current_balance_paise)
+        assert text_of(app, "#c-payoff") == money.rupees(c.payoff_balance_paise)
         assert text_of(app, "#c-premise") == c.premise_address
         assert text_of(app, "#c-office").startswith(c.office_code)
         assert text_of(app, "#c-area") == c.area.title()
@@ -91,7 +91,7 @@ async def test_the_case_history_shows_days_late_and_compensation(engine):
         await open_account(pilot, account_id)
         row = row_keys(app, "#activity")[c.activity.index(late)]
         text = str(table(app, "#activity").get_cell(row, "description"))
-        assert text.endswith(f"; {late.days_late} days late, compensation {timefmt.rupees(comp.owed_paise)} accrued")
+        assert text.endswith(f"; {late.days_late} days late, compensation {money.rupees(comp.owed_paise)} accrued")
 
 
 async def test_at_80_columns_the_bill_number_and_open_case_show_whole_and_the_due_date_gives_way(engine):

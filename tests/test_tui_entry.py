@@ -9,7 +9,7 @@ from wss_tui.screens.account import AccountScreen
 from wss_tui.screens.dialogs import ConfirmDialog, ForwardDialog, PriorityDialog, TextDialog
 from wss_tui.screens.todo_entry import TodoEntryScreen
 from wss_tui.screens.todo_search import TodoSearchScreen
-from wss_tui.store import db, timefmt, todos
+from wss_tui.store import db, money, timefmt, todos
 from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN, ToDo, ToDoCharacteristic
 from wss_tui.store.todos import SearchFilter
 
@@ -396,7 +396,7 @@ async def test_entry_shows_the_cases_due_escalation_and_compensation(engine):
         sla_text = text_of(app, "#f-sla")
         assert sla_text.startswith(f"breached {days} day")
         capped = " (capped)" if comp.capped else ""  # this one is: 30% of its year's fixed charges
-        assert sla_text.endswith(f" · compensation {timefmt.rupees(comp.owed_paise)} so far{capped}")
+        assert sla_text.endswith(f" · compensation {money.rupees(comp.owed_paise)} so far{capped}")
 
 
 async def test_a_to_do_without_a_case_says_so(engine):

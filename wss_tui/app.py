@@ -7,6 +7,7 @@ to skip the login screen, the logged-in user).
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING
@@ -98,6 +99,7 @@ class WssApp(App[None]):
     BINDINGS = [
         replace(HELP_BINDING, action="help", show=False),  # in dialogs too; `?` is on_event's
         Binding("ctrl+t", "toggle_contrast", "High contrast", show=False),
+        Binding("f10", "log_out", "Log out", show=False),  # no field takes F10
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
     ]
 
@@ -112,10 +114,15 @@ class WssApp(App[None]):
         self._start_as = who
         self._start_theme = THEME_ALIASES.get(theme or "default", theme or DEFAULT_THEME)
         self.type_ahead = TypeAhead(self)
+        self.lock_after = config.lock_after_seconds()  # 0: never
+        self.locked = False
+        self._last_input = time.monotonic()
 
     async def on_event(self, event: events.Event) -> None:
         # Every key and paste passes the type-ahead gate first (wss_tui/keys.py): a burst is taken
         # one key at a time, each after the app has settled from the one before.
+        if isinstance(event, (events.Key, events.Paste, events.MouseDown)):
+            self._last_input = time.monotonic()
         if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
             if self.type_ahead.take(event):
                 return
@@ -130,6 +137,8 @@ class WssApp(App[None]):
     def on_mount(self) -> None:
         self.register_theme(HIGH_CONTRAST_THEME)
         self.theme = self._start_theme
+        if self.lock_after:
+            self.set_interval(min(5.0, max(0.5, self.lock_after / 4)), self._lock_if_idle)
         if self._start_as is not None:
             self.logged_in(self._start_as)
         else:
@@ -154,6 +163,46 @@ class WssApp(App[None]):
         else:
             self.push_screen(first)
 
+    # --- sessions that end: the idle lock and "Log out" ------------------------------------------------
+
+    def _lock_if_idle(self) -> None:
+        if self.who is None or self.locked or time.monotonic() - self._last_input < self.lock_after:
+            return
+        from wss_tui.screens.lock import LockScreen
+
+        self.locked = True
+        minutes = _minutes(self.lock_after)
+        self._record(self.who.user_id, "idle-lock", minutes)
+
+        def unlocked(_: bool | None) -> None:
+            self.locked = False
+            self._last_input = time.monotonic()
+            if self.who is not None:
+                self._record(self.who.user_id, "resume")
+
+        self.push_screen(LockScreen(self.who.user_id, minutes), unlocked)
+
+    async def action_log_out(self) -> None:
+        """Back to the login screen; what was open is closed, nothing unsaved is kept."""
+        if self.who is None:
+            return
+        from wss_tui.screens.login import LoginScreen
+
+        self._record(self.who.user_id, "logout")
+        while len(self.screen_stack) > 2:
+            await self.pop_screen()
+        await self.switch_screen(LoginScreen(fixed_user_id=self.login_as))
+        self.who = None
+        self.locked = False
+        self.sub_title = ""
+
+    @work(thread=True, group="session-log", exit_on_error=False)
+    def _record(self, user_id: str, event: str, minutes: str = "") -> None:
+        """In the staff log (`wss staff log`); a database that is down must not stop a lock or a logout."""
+        from wss_tui.services import auth
+
+        auth.session_event(self.engine, user_id, event, minutes=minutes)
+
     def get_system_commands(self, screen):
         # No "Screenshot": over SSH it would write consumers' details to a file on the office server.
         for command in super().get_system_commands(screen):
@@ -168,6 +217,8 @@ class WssApp(App[None]):
                                 self.action_manage_todos)
 
     def check_action(self, action: str, parameters) -> bool | None:
+        if self.locked and action not in ("log_out", "quit", "toggle_contrast"):
+            return False  # nothing reaches past the lock: no palette, no help, no other screen
         if action == "manage_todos":
             # Officers only (store/todo_manage.py): a clerk is not shown the key at all.
             from wss_tui.screens.todo_manage import TodoManageScreen
@@ -230,6 +281,9 @@ class WssApp(App[None]):
     def action_help(self) -> None:
         from wss_tui.screens.help import HelpScreen
 
+        if self.locked:
+            return
+
         if isinstance(self.screen, HelpScreen):
             self.pop_screen()
             return
@@ -238,6 +292,13 @@ class WssApp(App[None]):
     def action_toggle_contrast(self) -> None:
         self.theme = DEFAULT_THEME if self.theme == HIGH_CONTRAST else HIGH_CONTRAST
         self.notify(f"Theme: {'high contrast' if self.theme == HIGH_CONTRAST else 'default'}", timeout=2)
+
+
+def _minutes(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:g} seconds"
+    minutes = seconds / 60
+    return f"{minutes:g} minute" + ("" if minutes == 1 else "s")
 
 
 def make_app(engine: Engine, *, who: Who | None = None, theme: str | None = None, login_as: str | None = None) -> WssApp:

@@ -42,7 +42,8 @@ def _print(a) -> None:
     from rich.table import Table
 
     from wss_tui.plain import plain
-    from wss_tui.store.timefmt import rupees, show, show_date
+    from wss_tui.store.money import rupees
+    from wss_tui.store.timefmt import show, show_date, show_month
 
     # Every cell through plain(): a str cell is Rich markup, and a name such as "[link=…]" would print
     # a hyperlink to anywhere in the clerk's terminal.
@@ -93,7 +94,7 @@ def _print(a) -> None:
     for b in a.bills:
         bills.add_row(*(plain(v) for v in (
             b.bill_no,
-            b.bill_month.strftime("%b %Y"),
+            show_month(b.bill_month),
             f"{b.units:g}",
             b.basis,
             rupees(b.amount_paise),

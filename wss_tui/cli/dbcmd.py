@@ -21,6 +21,9 @@ def upgrade(ctx: typer.Context) -> None:
     from wss_tui.store import db, offices, schema
     from wss_tui.store.revision import oversight
 
+    from .configcmd import refuse_bad_config
+
+    refuse_bad_config()
     eng = engine(ctx, require_schema=False)
     oversight.check_salt_for_upgrade(eng)
     where = eng.url.render_as_string(hide_password=True)
@@ -46,9 +49,10 @@ def backup(
 ) -> None:
     """Copy the whole database to FILE while people keep working: SQLite's online backup, or pg_dump."""
     from wss_tui.store import backup as store_backup
+    from wss_tui.store.numbers import size_text
 
     done = store_backup.backup(engine(ctx), file, force=force)
-    say(f"Backup written: {done.path} ({_size(done.bytes)}, schema {done.revision}; {done.method})")
+    say(f"Backup written: {done.path} ({size_text(done.bytes)}, schema {done.revision}; {done.method})")
 
 
 @db_app.command("restore")
@@ -81,10 +85,3 @@ def revision(
     say(f"Migration {done.revision} (after {done.down_revision}), {done.operations} change{'s' if done.operations != 1 else ''}: {done.path}")
     typer.echo("Read it before committing: autogenerate misses renames and data changes. `wss db upgrade` runs it.")
 
-
-def _size(n: int) -> str:
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n} bytes"

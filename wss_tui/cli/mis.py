@@ -105,7 +105,7 @@ def _print(report) -> None:
     from rich.text import Text
 
     from wss_tui.plain import plain
-    from wss_tui.store import mis, timefmt
+    from wss_tui.store import mis, money, timefmt
 
     console = Console(highlight=False)
     where = " › ".join(name if code is None else code for code, name in report.breadcrumb)
@@ -138,10 +138,10 @@ def _print(report) -> None:
             for t in (pending, levels, disposal):
                 t.add_section()
         pending.add_row(label, *(f"{n:,}" for n in (f.pending, *f.ageing, f.due_today, f.breached)),
-                        timefmt.whole_rupees(f.compensation_paise), style=style)
+                        money.whole_rupees(f.compensation_paise), style=style)
         levels.add_row(label, *(f"{n:,}" for n in (*f.levels, f.sms_failed)), style=style)
         disposal.add_row(label, *(f"{n:,}" for n in (f.received, f.closed, f.closed_within_sla, f.rejected, f.closed_without_otp)),
-                         timefmt.whole_rupees(f.closed_compensation_paise), f"{f.revisions_approved:,}", timefmt.whole_rupees(f.revision_amount_paise), style=style)
+                         money.whole_rupees(f.closed_compensation_paise), f"{f.revisions_approved:,}", money.whole_rupees(f.revision_amount_paise), style=style)
     console.print(pending)
     console.print(levels)
     console.print(disposal)

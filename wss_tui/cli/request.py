@@ -49,13 +49,14 @@ def new(
         )
         return
     from wss_tui.store import timefmt
+    from wss_tui.store.ids import mask_mobile
 
     say(f"Request ID: {receipt.request_id}")
     say(f"Status: {receipt.status}; due by {timefmt.show(receipt.due_at)}")
     say(f"To Do {receipt.todo_id} for {receipt.role} at {receipt.office} ({receipt.office_name})")
     say(_assigned(receipt.assigned_to, receipt.assigned_to_name, receipt.role))
     if receipt.sms_mobile:
-        typer.echo(f"SMS with the request ID queued to ******{receipt.sms_mobile[-4:]}")
+        typer.echo(f"SMS with the request ID queued to {mask_mobile(receipt.sms_mobile)}")
     else:
         typer.echo("No registered mobile: no SMS; give the consumer the request ID yourself")
 

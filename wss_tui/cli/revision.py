@@ -20,15 +20,15 @@ JSON = typer.Option(False, "--json", help="Print the revision as one JSON object
 def _show(info, as_json: bool) -> None:
     from dataclasses import asdict
 
-    from wss_tui.store import timefmt
+    from wss_tui.store import money, timefmt
 
     if as_json:
         print_json(asdict(info))
         return
     say(f"Revision {info.revision_id}: {info.status}")
     say(f"Bill {info.bill_no} (A/c {info.account_id}), case {info.case_id}: "
-        f"{timefmt.rupees(info.amount_before_paise)} -> {timefmt.rupees(info.after.amount_paise)} "
-        f"(difference {timefmt.rupees(info.difference_paise)})")
+        f"{money.rupees(info.amount_before_paise)} -> {money.rupees(info.after.amount_paise)} "
+        f"(difference {money.rupees(info.difference_paise)})")
     if info.status == "PROPOSED":
         say(f"Waits for {info.route.role} {info.route.office_code}: approval To Do {info.approval_todo_id}")
     else:

@@ -34,6 +34,9 @@ def tui(
     )] = None,
 ) -> None:
     """Open the To Do app. Log in with your user ID and password; `?` lists every key."""
+    from .configcmd import refuse_bad_config
+
+    refuse_bad_config()
     login_as = None
     if ssh_user:
         from wss_tui.store import ssh_login
@@ -54,6 +57,8 @@ def serve(
     host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="Address to listen on; keep 127.0.0.1 behind a TLS reverse proxy.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")] = 8000,
     public_url: Annotated[str | None, typer.Option("--public-url", metavar="URL", help="The address browsers use, when behind a proxy (e.g. https://wss.office/).")] = None,
+    max_sessions: Annotated[int, typer.Option("--max-sessions", min=1, max=1000, envvar="WSS_SERVE_MAX_SESSIONS", metavar="N",
+                                              help="Sessions at once (each a `wss tui` of ~80 MB); the next browser is told to wait.")] = 30,
 ) -> None:
     """Offer the To Do app in a web browser (textual-serve): each visitor gets `wss tui` and its login."""
     import os
@@ -63,11 +68,11 @@ def serve(
 
     engine(ctx)  # a missing schema is one `error:` line now, not in every browser later
     try:
-        from textual_serve.server import Server
+        from wss_tui.serve import WssServer
     except ImportError:
         fail("serve: textual-serve is not installed; pip install 'wss-tui[serve]'")
     # Each browser gets its own `wss tui` process; the database reaches it through the environment,
     # not its command line, where `ps` would show a password.
     os.environ["WSS_DATABASE_URL"] = db.database_url(ctx.obj.db_url if ctx.obj else None)
     command = f"{shlex.quote(sys.executable)} -m wss_tui tui"
-    Server(command, host=host, port=port, title="WSS To Do", public_url=public_url).serve()
+    WssServer(command, max_sessions=max_sessions, host=host, port=port, title="WSS To Do", public_url=public_url).serve()

@@ -17,7 +17,7 @@ from textual.worker import get_current_worker
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.services import accounts as service
-from wss_tui.store import timefmt
+from wss_tui.store import money, timefmt
 from wss_tui.store.accounts import AccountContext, Activity
 from wss_tui.store.codes import AccountStatus
 from wss_tui.store.errors import WssError
@@ -48,8 +48,8 @@ def field_values(c: AccountContext) -> dict[str, str | Content]:
         "account": c.account_id + ("" if c.status == AccountStatus.ACTIVE else f" ({c.status})"),
         "system": c.system_label,
         "tariff": f"{c.tariff_category} {c.supply_type}",
-        "current": timefmt.rupees(c.current_balance_paise),
-        "payoff": timefmt.rupees(c.payoff_balance_paise),
+        "current": money.rupees(c.current_balance_paise),
+        "payoff": money.rupees(c.payoff_balance_paise),
         "premise": c.premise_address,
         "discom": f"{c.discom} {c.discom_name}",
         "office": f"{c.office_code} {c.office_name}",
@@ -67,7 +67,7 @@ def short_description(a: Activity) -> str:
         if a.days_late:
             owed = "owed" if not a.is_open else "accrued"
             days = f"{a.days_late} day{'s' if a.days_late != 1 else ''}"
-            text += f"; {days} late, compensation {timefmt.rupees(a.compensation_paise)} {owed}"
+            text += f"; {days} late, compensation {money.rupees(a.compensation_paise)} {owed}"
         return text
     return f"{a.contact_class} / {a.contact_type}"
 
@@ -157,9 +157,9 @@ class AccountScreen(WssScreen):
         bills = self._reset("#bills", columns)
         for b in c.bills:
             cells = {
-                "bill": plain(b.bill_no), "month": plain(b.bill_month.strftime("%m-%Y")),
+                "bill": plain(b.bill_no), "month": plain(timefmt.show_month(b.bill_month)),
                 "due": plain(timefmt.show_date(b.due_date)), "units": Text(f"{b.units:,.0f}", justify="right"),
-                "basis": plain(b.basis), "amount": Text(timefmt.rupees(b.amount_paise), justify="right"),
+                "basis": plain(b.basis), "amount": Text(money.rupees(b.amount_paise), justify="right"),
                 "state": plain(b.state), "case": plain(f"{FLAG} {b.open_case_id}" if b.open_case_id else ""),
             }
             bills.add_row(*(cells[key] for key, _, _ in columns), key=b.bill_no)

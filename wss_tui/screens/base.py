@@ -24,6 +24,10 @@ def describe_error(exc: BaseException | None) -> str:
         return str(exc)
     from sqlalchemy.exc import SQLAlchemyError
 
+    from wss_tui.store import db
+
+    if db.is_unavailable(exc):
+        return str(db.unavailable(exc))
     if isinstance(exc, SQLAlchemyError):
         detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         return f"db: {detail}; try again, or tell the administrator"

@@ -20,6 +20,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from wss_tui.plain import plain
+from wss_tui.store import ids
+from wss_tui.store.errors import Invalid
 from wss_tui.store.todos import PRIORITIES
 
 T = TypeVar("T")
@@ -367,8 +369,9 @@ class OtpDialog(Dialog[OtpAnswer]):
         return True
 
     def action_submit(self) -> None:
-        code = "".join(self.query_one("#otp", Input).value.split())
-        if not (len(code) == self.digits and code.isascii() and code.isdigit()):
+        try:
+            code = ids.otp_code(self.query_one("#otp", Input).value, self.digits)
+        except Invalid:
             self.refuse(f"OTP: type the {self.digits} digits the consumer reads from the SMS", "#otp")
             return
         self.dismiss(OtpAnswer("code", code))

@@ -20,10 +20,11 @@ from textual.widgets import DataTable, Input, Label, Select, Static
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.services import intake as service
-from wss_tui.store import accounts, config, timefmt
+from wss_tui.store import accounts, config, money, timefmt
 from wss_tui.store.accounts import AccountContext
 from wss_tui.store.codes import AccountStatus, IntakeChannel, RequestType
 from wss_tui.store.errors import WssError
+from wss_tui.store.ids import mask_mobile
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.key_footer import KeyFooter
 
@@ -37,10 +38,6 @@ REASON_HINTS = {  # by the request type's needs_bill
 def read_back(request_id: str) -> str:
     """0173220842 as it is read out: 0173 220 842."""
     return f"{request_id[:4]} {request_id[4:7]} {request_id[7:]}" if len(request_id) == 10 else request_id
-
-
-def mask(mobile: str | None) -> str:
-    return "*" * 6 + mobile[-4:] if mobile else ""
 
 
 class IntakeScreen(WssScreen):
@@ -123,16 +120,16 @@ class IntakeScreen(WssScreen):
             return
         self.context = c
         status = "" if c.status == AccountStatus.ACTIVE else f" · {c.status}"
-        mobile = f"mobile {mask(c.mobile)}" if c.mobile else "no registered mobile: no SMS, give the ID on paper"
+        mobile = f"mobile {mask_mobile(c.mobile)}" if c.mobile else "no registered mobile: no SMS, give the ID on paper"
         self.query_one("#person", Static).update(plain(
             f"{c.person_name} · A/c {c.account_id} ({c.system_label}){status} · {c.tariff_category} · {mobile}\n"
             f"{c.premise_address} · {c.office_code}"))
         table = self.query_one("#bills", DataTable)
         table.clear()
         for b in c.bills:
-            table.add_row(plain(b.bill_no), plain(b.bill_month.strftime("%m-%Y")),
+            table.add_row(plain(b.bill_no), plain(timefmt.show_month(b.bill_month)),
                           Text(f"{b.units:,.0f}", justify="right"), plain(b.basis),
-                          Text(timefmt.rupees(b.amount_paise), justify="right"), plain(b.state),
+                          Text(money.rupees(b.amount_paise), justify="right"), plain(b.state),
                           plain(f"{FLAG} {b.open_case_id}" if b.open_case_id else ""), key=b.bill_no)
         self._error("")
         if self._needs_bill():
@@ -203,7 +200,7 @@ class IntakeScreen(WssScreen):
             return
         finally:
             self.busy = False
-        sms = f"SMS queued to {mask(r.sms_mobile)}" if r.sms_mobile else "no mobile: write the ID on the consumer's slip"
+        sms = f"SMS queued to {mask_mobile(r.sms_mobile)}" if r.sms_mobile else "no mobile: write the ID on the consumer's slip"
         receipt = self.query_one("#receipt", Static)
         receipt.update(plain(
             f"Request ID {r.request_id}   read back: {read_back(r.request_id)}\n"

@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen, describe_error
 from wss_tui.services import mis as service
-from wss_tui.store import mis, timefmt
+from wss_tui.store import mis, money, timefmt
 from wss_tui.store.mis import Figures, MisReport
 from wss_tui.widgets.key_footer import KeyFooter
 
@@ -38,7 +38,7 @@ COLUMNS = [
     ("a31", ">30", 5, lambda f: f"{f.age_over_30:,}"),
     ("today", "Today", 5, lambda f: f"{f.due_today:,}"),
     ("breached", "Late", 5, lambda f: f"{f.breached:,}"),
-    ("comp", "Comp Rs", 11, lambda f: timefmt.whole_rupees(f.compensation_paise)),
+    ("comp", "Comp Rs", 11, lambda f: money.whole_rupees(f.compensation_paise)),
 ]
 MONEY_COLUMNS = ("compensation_paise",)  # the money figures the table shows, a row per office
 
@@ -179,8 +179,8 @@ class MisScreen(WssScreen):
             f"Received {f.received:,} · Closed {f.closed:,}\n"
             f"In SLA {f.closed_within_sla:,} · Rejected {f.rejected:,}\n"
             f"Closed without OTP {f.closed_without_otp:,}\n"
-            f"Comp on closed Rs {timefmt.whole_rupees(f.closed_compensation_paise)}\n"
-            f"Revised {f.revisions_approved:,} bills · Rs {timefmt.whole_rupees(f.revision_amount_paise)}"
+            f"Comp on closed Rs {money.whole_rupees(f.closed_compensation_paise)}\n"
+            f"Revised {f.revisions_approved:,} bills · Rs {money.whole_rupees(f.revision_amount_paise)}"
         )
         self.query_one("#mis-disposal", Static).update(disposal)
 

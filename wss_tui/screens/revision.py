@@ -109,7 +109,7 @@ class RevisionScreen(WssScreen):
         self.sheet = s
         case = f"Case {s.case_id} {s.case_status}" if s.case_id else "A new officer's case (no consumer complaint)"
         self.query_one("#rev-info", Static).update(plain(
-            f"Bill {s.bill_no} of {s.bill_month:%m-%Y} ({s.bill_state}) · A/c {s.account_id} {s.person_name}\n{case}"))
+            f"Bill {s.bill_no} of {timefmt.show_month(s.bill_month)} ({s.bill_state}) · A/c {s.account_id} {s.person_name}\n{case}"))
         self.form.set_categories(s.categories)
         proposing = s.mode == revision.PROPOSE
         self.form.display = proposing

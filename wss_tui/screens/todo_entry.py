@@ -25,7 +25,7 @@ from wss_tui.screens.case_work import CaseWorkActions
 from wss_tui.screens.dialogs import ConfirmDialog, Drafts, ForwardDialog, ForwardTo, PriorityDialog, TextDialog
 from wss_tui.screens.next_todo import AssignNext
 from wss_tui.services import todos as service
-from wss_tui.store import timefmt, todo_rights
+from wss_tui.store import money, timefmt, todo_rights
 from wss_tui.store.errors import WssError
 from wss_tui.store.models import COMPLETE
 from wss_tui.store.todos import TodoDetail
@@ -88,7 +88,7 @@ def due_values(d: TodoDetail) -> dict[str, str | Content]:
     if comp.days_late:
         owed = "owed" if comp.closed else "so far"
         capped = " (capped)" if comp.capped else ""
-        parts.append(Content(f"compensation {timefmt.rupees(comp.owed_paise)} {owed}{capped}"))
+        parts.append(Content(f"compensation {money.rupees(comp.owed_paise)} {owed}{capped}"))
     return {
         "due": timefmt.show(due.due_at),
         "escalation": level,

@@ -14,9 +14,16 @@ from wss_tui.store.auth import Who
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-__all__ = ["Who", "login"]
+__all__ = ["Who", "login", "session_event"]
 
 
 def login(engine: Engine, user_id: str, password: str) -> Who:
     """Who logged in, or Denied/LockedOut saying why not (and how many tries are left)."""
     return auth.attempt_login(engine, user_id, password)
+
+
+def session_event(engine: Engine, user_id: str, event: str, *, minutes: str = "") -> None:
+    """The idle lock, the password given again, a logout: in the staff log (`wss staff log`)."""
+    from wss_tui.store import staff_admin
+
+    staff_admin.record_session(engine, user_id, event, minutes=minutes)

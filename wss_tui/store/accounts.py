@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, bindparam, func, select
 from sqlmodel import Session
 
-from . import clock, offices, sla, timefmt
+from . import clock, ids, offices, sla, timefmt
 from .codes import AccountStatus, BillingSystem
 from .errors import Denied, Invalid, NotFound
 from .models import COMPLETE, Account, Bill, Case, CustomerContact, Office, Staff, ToDo
@@ -28,7 +28,7 @@ TODO_LIMIT = 20
 
 def validate_account_id(text: str, *, field_name: str = "account") -> str:
     """The account ID with blanks removed, or Invalid saying what shape it must have."""
-    account_id = "".join(text.split())
+    account_id = ids.digits(text)
     if not account_id:
         raise Invalid(field_name, "give the account ID (10 digits for CC&B, 12 for mPower)")
     if not (account_id.isascii() and account_id.isdigit()):

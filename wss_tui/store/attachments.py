@@ -15,6 +15,7 @@ from pathlib import Path
 from . import config
 from . import text as text_rule
 from .errors import Invalid
+from .numbers import size_text
 
 FIELD = "attach"
 MAX_FILENAME_CHARS = 255
@@ -49,14 +50,8 @@ def _accepted_names() -> str:
     return ", ".join(name for _, ctype, name in _SIGNATURES if ctype in allowed)
 
 
-def _size_text(n: int) -> str:
-    if n >= 1 << 30:
-        return f"{n / (1 << 30):.1f} GB"
-    return f"{n / (1 << 20):.1f} MB" if n >= 1 << 20 else f"{n:,} bytes"
-
-
 def _too_big(name: str, size: int, limit: int) -> Invalid:
-    shown, cap = _size_text(size), _size_text(limit)
+    shown, cap = size_text(size), size_text(limit)
     if shown == cap:  # 5.0 MB over a 5.0 MB limit reads as nonsense: give the bytes
         shown, cap = f"{size:,} bytes", f"{limit:,} bytes"
     return Invalid(FIELD, f"{name} is {shown}, over the {cap} limit; scan at a lower resolution or attach fewer pages")

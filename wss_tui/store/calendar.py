@@ -10,12 +10,13 @@ into one bound on `case.created_at` and select every due case in one query.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
-from . import config
+from pydantic import ValidationError
+
+from . import config, settings
 from .clock import IST
 from .errors import Invalid
 
@@ -135,26 +136,29 @@ def _check_counting(counting: str) -> None:
 
 
 def parse(raw: dict) -> BusinessCalendar:
-    """The [calendar] table of escalation.toml, checked; errors name the setting to fix."""
-    weekly = raw.get("weekly_off", ["Sunday"])
+    """The [calendar] table of escalation.toml (its shape checked by settings' model); errors name the
+    setting to fix."""
+    from .settings.files import CalendarSettings
+
+    try:
+        cal = CalendarSettings.model_validate(raw)
+    except ValidationError as exc:
+        raise settings.ConfigError(SOURCE, settings.base.problems(f"{SOURCE} calendar", exc)) from None
     offs = set()
-    for name in weekly:
+    for name in cal.weekly_off:
         if name not in WEEKDAYS:
             raise Invalid(f"{SOURCE} calendar.weekly_off", f"{name!r} is not a weekday; write e.g. \"Sunday\"")
         offs.add(WEEKDAYS.index(name))
     if len(offs) == 7:
         raise Invalid(f"{SOURCE} calendar.weekly_off", "every weekday is off; leave at least one working day")
     holidays: dict[date, str] = {}
-    for key, name in raw.get("holidays", {}).items():
+    for key, name in cal.holidays.items():
         try:
             day = date.fromisoformat(str(key))
         except ValueError:
             raise Invalid(f"{SOURCE} calendar.holidays", f"{key!r} is not a date; write \"YYYY-MM-DD\" = \"name\"") from None
-        holidays[day] = str(name)
-    second = raw.get("second_saturday_off", False)
-    if not isinstance(second, bool):
-        raise Invalid(f"{SOURCE} calendar.second_saturday_off", "write true or false")
-    return BusinessCalendar(holidays=holidays, weekly_off=frozenset(offs), second_saturday_off=second)
+        holidays[day] = name
+    return BusinessCalendar(holidays=holidays, weekly_off=frozenset(offs), second_saturday_off=cal.second_saturday_off)
 
 
 @cache
@@ -164,8 +168,6 @@ def load_settings() -> dict:
         return config.load(SOURCE)
     except FileNotFoundError:
         raise Invalid(SOURCE, f"no {SOURCE} in {config.data_dir()}; copy the shipped data/{SOURCE}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise Invalid(SOURCE, f"cannot read it: {exc}") from None
 
 
 @cache

@@ -8,23 +8,10 @@ from datetime import datetime
 from sqlalchemy import case as sql_case, select
 from sqlmodel import Session
 
-from . import clock, config, sms
+from . import clock, config, ids, sms
 from .codes import CLOSED_CASE_STATUSES, CaseStatus, Channel
-from .errors import Invalid, NotFound
+from .errors import NotFound
 from .models import COMPLETE, Account, Case, CaseLog, Staff, ToDo
-
-REQUEST_ID_DIGITS = 10
-
-
-def validate_request_id(text: str, *, field_name: str = "request") -> str:
-    request_id = "".join(text.split())
-    if not (len(request_id) == REQUEST_ID_DIGITS and request_id.isascii() and request_id.isdigit()):
-        raise Invalid(
-            field_name,
-            f"{text.strip()!r} is not a request ID; type the {REQUEST_ID_DIGITS} digits of the registration number from the SMS",
-        )
-    return request_id
-
 
 @dataclass(frozen=True)
 class CaseLogLine:
@@ -55,7 +42,7 @@ class RequestStatus:
 
 
 def request_status(session: Session, request_id: str) -> RequestStatus:
-    request_id = validate_request_id(request_id)
+    request_id = ids.request_id(request_id)
     case = session.get(Case, request_id)
     if case is None:
         raise NotFound("request", f"no request {request_id}; check the registration number from the SMS")

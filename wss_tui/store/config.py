@@ -1,17 +1,19 @@
 """Shipped configuration (data/*.toml) read into plain, frozen objects.
 
-The files live in `data/` of the source tree and are packaged as `wss_tui/_data` in the wheel;
+Each file is read through its pydantic model (store/settings/), which names the file, the key and the
+rule of any problem; what the models cannot say alone (a role of roles.toml, a parent office defined
+before its children) is checked here. The files live in `data/` of the source tree and are packaged as `wss_tui/_data` in the wheel;
 `WSS_DATA_DIR` points elsewhere (an office's own copy).
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from . import settings
 from .codes import RequestType as KnownRequestType
 from .errors import Invalid
 
@@ -30,8 +32,8 @@ def data_dir() -> Path:
 
 
 def load(name: str) -> dict:
-    with open(data_dir() / name, "rb") as fh:
-        return tomllib.load(fh)
+    """The file as a dict, checked against its model (settings.ConfigError names file and key)."""
+    return settings.raw(name)
 
 
 @dataclass(frozen=True)
@@ -83,20 +85,11 @@ class IntakeRules:
 @cache
 def offices() -> tuple[OfficeSpec, ...]:
     specs = tuple(
-        OfficeSpec(
-            code=o["code"],
-            name=o["name"],
-            level=o["level"],
-            parent=o.get("parent"),
-            town=o["town"],
-            area=o.get("area"),
-        )
-        for o in load("offices.toml")["office"]
+        OfficeSpec(code=o.code, name=o.name, level=o.level, parent=o.parent, town=o.town, area=o.area)
+        for o in settings.read("offices.toml").office
     )
     seen: set[str] = set()
     for spec in specs:
-        if spec.level not in OFFICE_LEVELS:
-            raise Invalid("offices.toml", f"office {spec.code} has unknown level {spec.level!r}")
         if spec.parent is not None and spec.parent not in seen:
             raise Invalid("offices.toml", f"office {spec.code} names parent {spec.parent} before it is defined")
         seen.add(spec.code)
@@ -106,9 +99,8 @@ def offices() -> tuple[OfficeSpec, ...]:
 @cache
 def roles() -> dict[str, Role]:
     return {
-        code: Role(code=code, description=r["description"], scope=r["scope"], works_todos=r["works_todos"],
-                   counter=bool(r.get("counter", False)))
-        for code, r in load("roles.toml")["role"].items()
+        code: Role(code=code, description=r.description, scope=r.scope, works_todos=r.works_todos, counter=r.counter)
+        for code, r in settings.read("roles.toml").role.items()
     }
 
 
@@ -136,13 +128,13 @@ def rank(role: str) -> int | None:
 @cache
 def request_types() -> dict[str, RequestType]:
     found = {}
-    for code, r in load("request_types.toml")["request"].items():
+    for code, r in settings.read("request_types.toml").request.items():
         if code not in KNOWN_REQUEST_TYPES:  # `wss request new --type` offers codes.RequestType, no other
             raise Invalid(f"request_types.toml request.{code}",
                           f"not a request type of WSS; use one of: {', '.join(KNOWN_REQUEST_TYPES)}")
-        r = dict(r)
-        roles = working_roles(f"request_types.toml request.{code}.roles", r.pop("roles", [r["role"]]), (r["role"],))
-        found[code] = RequestType(code=code, roles=roles, **r)
+        fields = r.model_dump(exclude={"roles"})
+        roles = working_roles(f"request_types.toml request.{code}.roles", r.roles or [r.role], (r.role,))
+        found[code] = RequestType(code=code, roles=roles, **fields)
     return found
 
 
@@ -173,7 +165,7 @@ def request_type(code: str) -> RequestType:
 
 @cache
 def intake_rules() -> IntakeRules:
-    raw = dict(load("request_types.toml")["intake"])
+    raw = settings.read("request_types.toml").intake.model_dump()
     override = os.environ.get("WSS_MAX_ATTACHMENT_BYTES")
     if override:
         raw["max_attachment_bytes"] = int(override)
@@ -184,22 +176,40 @@ def intake_rules() -> IntakeRules:
 @cache
 def hindi_names() -> dict[str, dict[str, str]]:
     """data/hindi.toml: the Hindi names of case statuses ([status]) and requests ([request])."""
-    raw = load("hindi.toml")
+    import tomllib
+
+    with open(data_dir() / "hindi.toml", "rb") as fh:  # names only, no rules: no settings model
+        raw = tomllib.load(fh)
     return {"status": dict(raw.get("status", {})), "request": dict(raw.get("request", {}))}
 
 
 @cache
 def sms_templates() -> dict[str, dict[str, str]]:
-    return load("sms.toml")
+    return settings.read("sms.toml").model_dump()
 
 
 @cache
 def search_check_seconds() -> float:
     """data/search.toml [search] check_seconds: how often an open To Do Search checks for changes."""
-    value = load("search.toml").get("search", {}).get("check_seconds", 10)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 3 <= value <= 300:
-        raise Invalid("search.toml search.check_seconds", f"give a number of seconds from 3 to 300, not {value!r}")
-    return float(value)
+    return float(settings.read("search.toml").search.check_seconds)
+
+
+LOCK_AFTER_ENV = "WSS_LOCK_AFTER_MINUTES"
+
+
+def lock_after_seconds() -> float:
+    """`WSS_LOCK_AFTER_MINUTES`: how long a logged-in session may go without a key before it locks
+    (default 15 minutes; 0: never). Read when the app starts."""
+    raw = os.environ.get(LOCK_AFTER_ENV, "").strip()
+    if not raw:
+        return 15 * 60.0
+    try:
+        minutes = float(raw)
+    except ValueError:
+        minutes = -1.0
+    if not 0 <= minutes <= 480:
+        raise Invalid(LOCK_AFTER_ENV, f"give minutes from 0 (never lock) to 480, not {raw!r}")
+    return minutes * 60
 
 
 # --- routing (data/routing.toml; store/routing/ applies it) -------------------------------------

@@ -6,22 +6,31 @@ names any SQLAlchemy URL, PostgreSQL where a whole discom runs.
 On SQLite a unit of work that reads and then writes must start with `BEGIN IMMEDIATE`: under a plain
 `BEGIN` two such transactions both read, then one fails at once with "database is locked" whatever the
 busy timeout. `write()` asks for that; `read()` keeps the cheap deferred `BEGIN`.
+
+On PostgreSQL a process holds no connection between units of work unless `WSS_DB_POOL_SIZE` asks it to
+(see `pool_size`): a clerk's session is idle nearly all the time, and hundreds of them must not hold
+hundreds of server connections. Server-side prepared statements are off, so the same URL works through
+a transaction-mode pooler (PgBouncer before 1.21 cannot carry them from one client to the next).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from .errors import Invalid, NotFound, WssError
+from .errors import Invalid, NotFound, Unavailable, WssError
 
 BUSY_TIMEOUT_MS = 10_000
+POOL_SIZE_ENV = "WSS_DB_POOL_SIZE"
 
 
 def default_url() -> str:
@@ -48,7 +57,9 @@ def make_engine(url: str | None = None, *, create: bool = True, **kwargs) -> Eng
         raise Invalid("db", f"cannot read the database URL ({_first_line(exc)}); give e.g. sqlite:///wss.db "
                       "or postgresql+psycopg://user@host/db") from None
     if backend != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, **_server_pool(pool_size()), **_server_connect_args(parsed.get_driver_name()), **kwargs)
+        _count_held(engine)
+        return engine
     path = parsed.database
     if path and path != ":memory:" and not path.startswith("file:"):
         if create:
@@ -57,6 +68,7 @@ def make_engine(url: str | None = None, *, create: bool = True, **kwargs) -> Eng
             raise NotFound("db", f"no database at {path}; run `wss demo` or `wss db upgrade` to make one, "
                                  "or point --db / WSS_DATABASE_URL at the database you meant")
     engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
+    _count_held(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:
@@ -78,6 +90,55 @@ def make_engine(url: str | None = None, *, create: bool = True, **kwargs) -> Eng
     return engine
 
 
+def pool_size() -> int:
+    """Connections a process keeps open between units of work on a database server (`WSS_DB_POOL_SIZE`).
+
+    0, the default: none; each unit of work opens one and closes it at its end. That is what a clerk's
+    session wants (idle for minutes, busy for milliseconds), and through a PgBouncer on the same host
+    opening one costs a fraction of a millisecond. A long-running process doing steady work (`wss sms
+    send --watch` straight to PostgreSQL) may keep a few."""
+    raw = os.environ.get(POOL_SIZE_ENV, "").strip()
+    if not raw:
+        return 0
+    if not raw.isdigit() or int(raw) > 100:
+        raise Invalid("db", f"{POOL_SIZE_ENV} must be a whole number from 0 to 100 (got {raw!r}); "
+                            "0 keeps no connection open between actions")
+    return int(raw)
+
+
+def _server_pool(size: int) -> dict:
+    if size == 0:
+        return {"poolclass": NullPool}
+    # A kept connection may have been closed by the server or the pooler meanwhile: pinged before use.
+    return {"pool_size": size, "max_overflow": size, "pool_pre_ping": True, "pool_recycle": 600}
+
+
+def _server_connect_args(driver: str) -> dict:
+    if driver == "psycopg":
+        # psycopg prepares a statement run 5 times on one connection; through a transaction-mode pooler
+        # the next transaction may find another client's server connection, without it or with a clash.
+        return {"connect_args": {"prepare_threshold": None}}
+    return {}
+
+
+def _count_held(engine: Engine) -> None:
+    held = engine._wss_held = [0]  # type: ignore[attr-defined]
+    lock = threading.Lock()
+
+    def change(by: int) -> None:
+        with lock:
+            held[0] += by
+
+    event.listen(engine, "checkout", lambda *_: change(1))
+    event.listen(engine, "checkin", lambda *_: change(-1))
+
+
+def connections_held(engine: Engine) -> int:
+    """Connections this engine has handed out and not yet got back (whatever its pool): 0 between
+    units of work."""
+    return engine._wss_held[0]  # type: ignore[attr-defined]
+
+
 def _first_line(exc: BaseException) -> str:
     """An exception's own message on one line, without SQLAlchemy's SQL and its "Background" link."""
     inner = getattr(exc, "orig", None) or exc
@@ -94,6 +155,8 @@ def where(engine: Engine) -> str:
 
 def explain(exc: BaseException, engine: Engine | None = None) -> WssError:
     """One line a user can act on for an error of the database itself."""
+    if is_unavailable(exc):
+        return unavailable(exc)
     detail = _first_line(exc)
     named = f"the database {where(engine)}" if engine is not None else "the database"
     if "readonly database" in detail or "read-only" in detail:
@@ -104,10 +167,49 @@ def explain(exc: BaseException, engine: Engine | None = None) -> WssError:
     return WssError("db", f"{detail}; check --db / WSS_DATABASE_URL and that the database is up")
 
 
+# Connection errors that mean "not there right now", not "the statement was wrong": refused or lost
+# connections (class 08), a server shutting down or starting (57P01-03), too many connections (53300).
+_UNAVAILABLE_STATES = {"57P01", "57P02", "57P03", "53300"}
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when `exc` says the database (or the pooler in front of it) cannot be reached just now."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - a PostgreSQL URL needs it anyway
+        return False
+    if not isinstance(exc.orig, psycopg.OperationalError):
+        return False
+    state = exc.orig.sqlstate
+    return state is None or state.startswith("08") or state in _UNAVAILABLE_STATES
+
+
+def unavailable(exc: BaseException) -> Unavailable:
+    """The one line for a refused or lost connection: what happened, that nothing changed, what to do."""
+    detail = _first_line(exc).rsplit(" failed: ", 1)[-1].strip().rstrip(".")
+    return Unavailable("db", f"cannot reach the database ({detail}); nothing was changed. "
+                             "Try again in a moment; tell the administrator if it goes on")
+
+
+@contextmanager
+def _reachable() -> Iterator[None]:
+    try:
+        yield
+    except DBAPIError as exc:
+        if is_unavailable(exc):
+            raise unavailable(exc) from None
+        raise
+
+
 @contextmanager
 def write(engine: Engine) -> Iterator[Session]:
-    """One unit of work that changes data: committed whole, or rolled back whole."""
-    with Session(engine.execution_options(wss_write=True), expire_on_commit=False) as session:
+    """One unit of work that changes data: committed whole, or rolled back whole. A refused or lost
+    connection is `Unavailable` (a WssError): nothing was written, and the caller may try again."""
+    with _reachable(), Session(engine.execution_options(wss_write=True), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -118,7 +220,7 @@ def write(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def read(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
+    with _reachable(), Session(engine, expire_on_commit=False) as session:
         yield session
         session.rollback()
 

@@ -30,3 +30,8 @@ class Stale(WssError):
 
 class LockedOut(WssError):
     """Too many failed logins in a row."""
+
+
+class Unavailable(WssError):
+    """The database could not be reached, or the connection to it was lost: nothing was changed, and
+    the same action may simply be tried again."""

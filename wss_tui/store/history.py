@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from . import cases, timefmt
+from . import cases, money, timefmt
 from .errors import NotFound
 from .models import BillRevision, Case, CaseClosure, CaseLog, SmsOutbox, ToDo, ToDoLog
 
@@ -63,7 +63,7 @@ def of_case(session: Session, request_id: str) -> History:
         events.append(Event(log.at, TODO_LOG, f"{todo_type} {log.log_type}", log.user_id, log.details + to, log.todo_id))
     revisions = select(BillRevision).where(BillRevision.case_id == request_id).order_by(BillRevision.revision_id)
     for rev in session.execute(revisions).scalars():
-        amount = timefmt.rupees(rev.difference_paise)
+        amount = money.rupees(rev.difference_paise)
         events.append(Event(rev.proposed_at, REVISION, "Revision Proposed", rev.maker_id,
                             f"revision {rev.revision_id} of bill {rev.bill_no}: {amount}, "
                             f"to {rev.approver_role} {rev.approver_office}", str(rev.revision_id)))

@@ -89,12 +89,6 @@ def quantity(value: str, field: str) -> float | None:
     return None if number is None else float(number)
 
 
-def paise(value: str, field: str) -> int | None:
-    """Rupees as typed (`-250.50`, `1,200`) in whole paise; None for empty."""
-    number = decimal(value, field, what="an amount", hint="type rupees, e.g. -250.50")
-    return None if number is None else int((number * 100).to_integral_value())
-
-
 def check_quantity(value: float | None, field: str) -> None:
     """A reading, units or load from any caller: finite, and within what `quantity` reads."""
     if value is None:
@@ -103,7 +97,16 @@ def check_quantity(value: float | None, field: str) -> None:
         raise Invalid(field, f"{value!r} is out of range; give at most {MAX_DECIMAL_DIGITS} digits before the point")
 
 
-def check_paise(value: int | None, field: str) -> None:
-    """An amount in paise from any caller: within what `paise` reads."""
-    if value is not None and abs(value) >= 10 ** (MAX_DECIMAL_DIGITS + 2):
-        raise Invalid(field, f"the amount is out of range; give at most {MAX_DECIMAL_DIGITS} digits of rupees")
+# --- sizes as shown ------------------------------------------------------------------------------
+
+
+def size_text(n: int) -> str:
+    """A size in bytes as every screen, message and command shows it: 900 bytes, 3 KB, 5.0 MB, 1.2 GB
+    (binary units: 1 KB = 1,024 bytes)."""
+    if n < 1 << 10:
+        return f"{n:,} bytes"
+    if n < 1 << 20:
+        return f"{n / (1 << 10):,.0f} KB"
+    if n < 1 << 30:
+        return f"{n / (1 << 20):.1f} MB"
+    return f"{n / (1 << 30):,.1f} GB"

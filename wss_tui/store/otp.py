@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy import case as when
 from sqlmodel import Session
 
-from . import cases, clock, db, sms, timefmt
+from . import cases, clock, db, ids, sms, timefmt
 from .revision.closure import (
     BY_OTP,
     WITHOUT_OTP,
@@ -31,7 +31,6 @@ from .revision.closure import (
     check_outcome,
     close,
     held_case,
-    mask,
 )
 from .codes import OtpStatus
 from .errors import Denied, Invalid
@@ -58,11 +57,7 @@ class OtpSent:
 
 def check_code(text: str | None) -> str:
     """The code as typed, or Invalid before anything is read or written (a try is not used up)."""
-    digits = rules().otp.digits
-    code = "".join((text or "").split())
-    if not (len(code) == digits and code.isascii() and code.isdigit()):
-        raise Invalid("OTP", f"the OTP has {digits} digits; type the {digits} digits the consumer reads from the SMS")
-    return code
+    return ids.otp_code(text, rules().otp.digits)
 
 
 def _void_live(session: Session, case_id: str) -> None:
@@ -107,10 +102,10 @@ def send(session: Session, actor_id: str, todo_id: str, version: int, outcome: s
               account_id=account.account_id, status=outcome, minutes=r.valid_minutes)
     session.add(
         CaseLog(case_id=case.case_id, at=now, log_type="OTP Sent", user_id=actor.user_id,
-                details=f"to {mask(account.mobile)} to confirm {outcome}; valid till {timefmt.show(expires)}")
+                details=f"to {ids.mask_mobile(account.mobile)} to confirm {outcome}; valid till {timefmt.show(expires)}")
     )
     session.flush()
-    return OtpSent(case.case_id, mask(account.mobile), outcome, expires, r.max_tries)
+    return OtpSent(case.case_id, ids.mask_mobile(account.mobile), outcome, expires, r.max_tries)
 
 
 def new_code() -> tuple[str, str]:

@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
 
-from . import calendar, clock, config
+from . import calendar, clock, config, settings
 from .codes import Channel
 from .errors import Invalid, NotFound
 from .models import Bill, Case
@@ -41,26 +41,20 @@ class CompensationRule:
 
 @cache
 def rule() -> CompensationRule:
-    raw = calendar.load_settings().get("compensation", {})
-    values = {}
-    for key, low in (("rupees_per_day", 0), ("cap_percent_of_fixed_charges", 0), ("cap_bills", 1)):
-        value = raw.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise Invalid(f"escalation.toml compensation.{key}", f"give a whole number of at least {low}")
-        values[key] = value
-    return CompensationRule(
-        paise_per_day=values["rupees_per_day"] * 100,
-        cap_percent=values["cap_percent_of_fixed_charges"],
-        cap_bills=values["cap_bills"],
-    )
+    c = _escalation_file().compensation
+    if c is None:
+        raise Invalid("escalation.toml compensation", "missing; add the [compensation] table of the shipped data/escalation.toml")
+    return CompensationRule(paise_per_day=c.rupees_per_day * 100, cap_percent=c.cap_percent_of_fixed_charges, cap_bills=c.cap_bills)
 
 
 @cache
 def warn_before() -> timedelta:
-    hours = calendar.load_settings().get("sla", {}).get("warn_before_hours", 48)
-    if isinstance(hours, bool) or not isinstance(hours, int | float) or hours < 0:
-        raise Invalid("escalation.toml sla.warn_before_hours", "give a number of hours, 0 or more")
-    return timedelta(hours=hours)
+    return timedelta(hours=_escalation_file().sla.warn_before_hours)
+
+
+def _escalation_file():
+    """escalation.toml through its model (calendar.load_settings reads and checks the file once)."""
+    return settings.validate("escalation.toml", calendar.load_settings())
 
 
 # --- one case --------------------------------------------------------------------------------

@@ -235,6 +235,20 @@ def reassign(
         return moved
 
 
+SESSION_EVENTS = {
+    "idle-lock": "the session locked after {minutes} without a key",
+    "resume": "the password was given again at the locked session",
+    "logout": "logged out",
+}
+
+
+def record_session(engine: Engine, user_id: str, event: str, *, minutes: str = "") -> None:
+    """A session's own moments in the staff log (`wss staff log --user`): locked when left alone,
+    opened again, logged out. By the member themselves, from the operating-system account running it."""
+    with db.write(engine) as session:
+        _record(session, (user_id, os_user()), event, user_id, SESSION_EVENTS[event].format(minutes=minutes))
+
+
 def change_log(session: Session, *, user_id: str | None = None, limit: int = 50, before_id: int | None = None) -> list[ChangeEntry]:
     """A page of recorded staff changes, newest first (of `user_id` only, if given); `before_id`
     continues after the last ID of a page."""

@@ -13,8 +13,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-from . import config
+from . import settings
 from .errors import Invalid
+from .settings.files import RatesSettings
 
 KW_PER_BHP = Decimal("0.746")
 MONTH_DAYS = 30
@@ -57,22 +58,20 @@ class Charges:
         return self.total_paise + self.arrear_paise
 
 
-def _rates(key: str, raw: dict) -> Rates:
-    per = raw.get("fixed_per", "kW")
-    if per not in ("kW", "BHP"):
-        raise Invalid("tariff.toml", f"{key}: fixed_per is {per!r}; use \"kW\" or \"BHP\"")
-    slabs = tuple((Decimal(str(b)), Decimal(str(r))) for b, r in raw["slabs"])
+def _rates(key: str, raw: RatesSettings) -> Rates:
+    per = raw.fixed_per
+    slabs = tuple((Decimal(str(b)), Decimal(str(r))) for b, r in raw.slabs)
     bounds = [b for b, _ in slabs]
     if not slabs or bounds[-1] != 0 or any(b <= 0 for b in bounds[:-1]) or bounds[:-1] != sorted(set(bounds[:-1])):
         raise Invalid("tariff.toml", f"{key}: slabs must rise and end with an open slab [0, rate]")
     return Rates(
         key=key,
-        description=raw["description"],
-        schedule_line=raw.get("schedule", ""),
-        fixed=Decimal(str(raw["fixed"])),
+        description=raw.description,
+        schedule_line=raw.schedule,
+        fixed=Decimal(str(raw.fixed)),
         fixed_per=per,
         slabs=slabs,
-        duty_percent=Decimal(str(raw["duty_percent"])),
+        duty_percent=Decimal(str(raw.duty_percent)),
     )
 
 
@@ -81,8 +80,8 @@ def periods() -> tuple[Period, ...]:
     """Every rate period of data/tariff.toml, oldest first."""
     found = sorted(
         (
-            Period(start=p["from"], order=p.get("order", ""), rates={k: _rates(k, r) for k, r in p["category"].items()})
-            for p in config.load("tariff.toml")["period"]
+            Period(start=p.start, order=p.order, rates={k: _rates(k, r) for k, r in p.category.items()})
+            for p in settings.read("tariff.toml").period
         ),
         key=lambda p: p.start,
     )

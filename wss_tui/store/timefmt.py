@@ -25,44 +25,12 @@ def show_date(at: datetime | date | None) -> str:
     return at.strftime("%d-%m-%Y")
 
 
-def rupees(paise: int) -> str:
-    """Indian grouping: 1,23,45,678.90 INR."""
-    sign = "-" if paise < 0 else ""
-    whole, frac = divmod(abs(paise), 100)
-    return f"{sign}{_grouped(whole)}.{frac:02d}INR"
+MONTH_FORMAT = "%m-%Y"
 
 
-def whole_rupees(paise: int) -> str:
-    """Rounded to the rupee, half away from zero, Indian grouping: 2,202.99 is 2,203, never 2,202.
-    For tables of figures, where paise would not fit; `rounding_gap` says when rows no longer add up."""
-    sign = "-" if paise < 0 else ""
-    return f"{sign}{_grouped(round_rupees(abs(paise)))}"
-
-
-def round_rupees(paise: int) -> int:
-    """Whole rupees as `whole_rupees` shows them."""
-    rupees_, rest = divmod(abs(paise), 100)
-    rupees_ += rest >= 50
-    return rupees_ if paise >= 0 else -rupees_
-
-
-def rounding_gap(rows_paise: list[int], total_paise: int) -> int:
-    """Rupees by which the rounded rows, added up, miss the rounded total (0: they add up as shown)."""
-    return round_rupees(total_paise) - sum(round_rupees(p) for p in rows_paise)
-
-
-def _grouped(whole: int) -> str:
-    digits = str(whole)
-    if len(digits) > 3:
-        head, tail = digits[:-3], digits[-3:]
-        groups = []
-        while len(head) > 2:
-            groups.insert(0, head[-2:])
-            head = head[:-2]
-        if head:
-            groups.insert(0, head)
-        digits = ",".join(groups) + "," + tail
-    return digits
+def show_month(month: date | None) -> str:
+    """A bill month as every screen and command shows it: `10-2026` (digits, whatever the locale)."""
+    return month.strftime(MONTH_FORMAT) if month else ""
 
 
 _RELATIVE = re.compile(r"^([+-]?[0-9]+)\s*([dhw])$", re.ASCII)

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from wss_tui.plain import plain
-from wss_tui.store import timefmt
+from wss_tui.store.money import rupees
 from wss_tui.store.revision.calc import BASES, BillFigures, number
 
 LINES = [
@@ -23,7 +23,7 @@ DELTAS = {"fixed": "fixed_paise", "energy": "energy_paise", "duty": "duty_paise"
 
 
 def money(paise: int) -> str:
-    return timefmt.rupees(paise).removesuffix("INR")
+    return rupees(paise).removesuffix("INR")
 
 
 def cells(f: BillFigures) -> dict[str, str]:
@@ -50,7 +50,7 @@ def change(key: str, before: BillFigures, after: BillFigures) -> Text:
 def difference_text(paise: int) -> str:
     if paise == 0:
         return "no change in the amount"
-    return f"{'+' if paise > 0 else ''}{timefmt.rupees(paise)} {'credit' if paise < 0 else 'more to pay'}"
+    return f"{'+' if paise > 0 else ''}{rupees(paise)} {'credit' if paise < 0 else 'more to pay'}"
 
 
 def amounts_text(before: BillFigures, after: BillFigures) -> str:

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select
 
 from wss_tui.plain import plain
-from wss_tui.store import numbers
+from wss_tui.store import money, numbers
 from wss_tui.store.revision.calc import BASES, REVISED_BASES, Correction
 from wss_tui.store.revision.rules import rules
 
@@ -68,5 +68,5 @@ class RevisionForm(Vertical):
             basis=None if basis == KEEP else str(basis),
             load_kw=numbers.quantity(q("#load", Input).value, "Load"),
             category=None if category == KEEP else str(category),
-            arrear_paise=numbers.paise(q("#arrear", Input).value, "Arrear"),
+            arrear_paise=money.paise(q("#arrear", Input).value, "Arrear"),
         )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from .. import calendar, config
+from .. import calendar, config, settings
 from ..calendar import BusinessCalendar
 from ..errors import Invalid
 from ..models import Account, Case, CaseLog, Office, ToDo, ToDoCharacteristic, ToDoLog
@@ -66,57 +66,34 @@ def _field(key: str) -> str:
     return f"{SOURCE} {key}"
 
 
-def _int(raw: dict, key: str, where: str, low: int, high: int | None = None) -> int:
-    value = raw.get(key)
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-        bound = f"from {low} to {high}" if high is not None else f"of at least {low}"
-        raise Invalid(_field(f"{where}.{key}"), f"give a whole number {bound}")
-    return value
-
-
-def _hours(raw: dict, key: str, where: str, default: float) -> timedelta:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise Invalid(_field(f"{where}.{key}"), "give a number of hours, 0 or more")
-    return timedelta(hours=value)
-
-
 def parse(raw: dict, business_calendar: BusinessCalendar) -> Matrix:
-    """The [matrix] table, checked; every error names the setting to fix and how."""
-    m = raw.get("matrix")
-    if not isinstance(m, dict):
+    """The [matrix] table, checked (its shape by settings' model); every error names the setting to fix."""
+    m = settings.validate(SOURCE, raw).matrix
+    if m is None:
         raise Invalid(_field("matrix"), "the file has no [matrix] table; copy it from the shipped data/escalation.toml")
     known_types = config.request_types()
-    applies_to = tuple(m.get("applies_to", ()))
-    for code in applies_to:
+    for code in m.applies_to:
         if code not in known_types:
             raise Invalid(_field("matrix.applies_to"), f"unknown request type {code!r}; use codes of data/request_types.toml: {', '.join(known_types)}")
-    todo_type = str(m.get("todo_type", "")).strip()
+    todo_type = m.todo_type.strip()
     if not todo_type or len(todo_type) > _todo.c.todo_type.type.length:
         raise Invalid(_field("matrix.todo_type"), f"give the To Do type code, up to {_todo.c.todo_type.type.length} characters")
-    default_warn = _hours(m, "warn_before_hours", "matrix", 24)
     levels: list[Level] = []
-    for n, spec in enumerate(m.get("level", ()), start=1):
+    for n, spec in enumerate(m.level, start=1):
         where = f"matrix.level[{n}]"
-        counting = spec.get("counting", "calendar")
-        if counting not in calendar.COUNTINGS:
-            raise Invalid(_field(f"{where}.counting"), f"{counting!r}: write \"calendar\" or \"working\"")
-        office_level = spec.get("office")
-        if office_level not in config.OFFICE_LEVELS:
-            raise Invalid(_field(f"{where}.office"), f"{office_level!r}: use one of {', '.join(config.OFFICE_LEVELS)}")
-        role = spec.get("role")
-        known_role = config.roles().get(role)
+        known_role = config.roles().get(spec.role)
         if known_role is None or not known_role.works_todos:
             workers = ", ".join(c for c, r in config.roles().items() if r.works_todos)
-            raise Invalid(_field(f"{where}.role"), f"{role!r} is not a role that works To Dos; use one of {workers}")
+            raise Invalid(_field(f"{where}.role"), f"{spec.role!r} is not a role that works To Dos; use one of {workers}")
+        warn = m.warn_before_hours if spec.warn_before_hours is None else spec.warn_before_hours
         level = Level(
             number=n,
-            after_days=_int(spec, "after_days", where, 1),
-            counting=counting,
-            office_level=office_level,
-            role=role,
-            priority=_int(spec, "priority", where, 10, 50),
-            warn_before=_hours(spec, "warn_before_hours", where, default_warn.total_seconds() / 3600),
+            after_days=spec.after_days,
+            counting=spec.counting,
+            office_level=spec.office,
+            role=spec.role,
+            priority=spec.priority,
+            warn_before=timedelta(hours=warn),
         )
         if levels:
             before = levels[-1]
@@ -125,16 +102,14 @@ def parse(raw: dict, business_calendar: BusinessCalendar) -> Matrix:
             if level.after_days <= before.after_days and level.counting == before.counting:
                 raise Invalid(_field(f"{where}.after_days"), f"{level.after_days} is not after level {before.number}'s {before.after_days} days; give more days")
         levels.append(level)
-    if not levels:
-        raise Invalid(_field("matrix.level"), "the matrix has no levels; add at least one [[matrix.level]]")
     level_roles = tuple(dict.fromkeys(level.role for level in levels))
     return Matrix(
         levels=tuple(levels),
-        applies_to=applies_to,
+        applies_to=tuple(m.applies_to),
         todo_type=todo_type,
-        todo_description=str(m.get("todo_description", todo_type)),
+        todo_description=m.todo_description if m.todo_description is not None else todo_type,
         calendar=business_calendar,
-        roles=config.working_roles(_field("matrix.roles"), m.get("roles", list(level_roles)), level_roles),
+        roles=config.working_roles(_field("matrix.roles"), m.roles if m.roles is not None else list(level_roles), level_roles),
     )
 
 

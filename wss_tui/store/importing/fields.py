@@ -16,7 +16,10 @@ import operator
 from collections.abc import Callable
 from datetime import date
 
+from .. import money
+from ..errors import Invalid
 from ..ids import is_mobile
+from ..numbers import MAX_DECIMAL_DIGITS
 
 REASONS = {
     "bad-row": "the row has more or fewer fields than the header",
@@ -136,27 +139,24 @@ _without_point = operator.methodcaller("replace", ".", "")
 
 
 class Rupees(Reader):
-    """Rupees with at most 2 decimals, to integer paise (exact: never through a float)."""
+    """Rupees to integer paise by the one rule for money (money.paise: exact, never through a float)."""
 
     def __init__(self, *, negative: bool = False) -> None:
         self.negative = negative
 
     def one(self, raw: str) -> int:
-        body = raw[1:] if raw[0] == "-" else raw
-        whole, dot, frac = body.partition(".")
-        if not (whole.isascii() and whole.isdigit()) or (dot and not (frac.isascii() and frac.isdigit() and len(frac) <= 2)):
-            raise Bad("bad-number", "is not an amount in rupees (digits, at most 2 decimals, no commas)")
-        paise = int(whole) * 100 + (int(frac) * (10 if len(frac) == 1 else 1) if frac else 0)
-        if body is not raw:
-            if not self.negative:
-                raise Bad("negative-value", "cannot be negative")
-            paise = -paise
-        return paise
+        try:
+            return money.paise(raw, "amount", negative=self.negative, commas=False)
+        except money.Negative:
+            raise Bad("negative-value", "cannot be negative") from None
+        except Invalid:
+            raise Bad("bad-number", "is not an amount in rupees (digits, at most 2 decimals, no commas)") from None
 
     def many(self, values: list[str]) -> list:
         # The common shape, "1234.56" in every row: the digits without the point are the paise.
         n = len(values)
-        points = min(map(len, values)) > 3 and "".join(map(_third_last, values)) == "." * n and "".join(values).count(".") == n
+        # ... and no more whole digits than the rule allows (money.paise refuses those one by one).
+        points = 3 < min(map(len, values)) and max(map(len, values)) <= MAX_DECIMAL_DIGITS + 3 and "".join(map(_third_last, values)) == "." * n and "".join(values).count(".") == n
         if points:
             paise = list(map(_without_point, values))
             joined = "".join(paise)

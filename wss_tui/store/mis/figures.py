@@ -1,6 +1,6 @@
 """The MIS's figures and report: what report() returns, and how its rows are exported and rounded.
 
-Tables show money rounded to the rupee (timefmt.whole_rupees); CSV and JSON carry the exact paise.
+Tables show money rounded to the rupee (money.whole_rupees); CSV and JSON carry the exact paise.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from .. import timefmt
+from .. import money
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def from_mapping(m: dict, n_levels: int) -> Figures:
     return Figures(**values)
 
 
-# The money figures, as the tables head them. Tables show them rounded to the rupee (timefmt.whole_rupees);
+# The money figures, as the tables head them. Tables show them rounded to the rupee (money.whole_rupees);
 # CSV and JSON carry the exact paise.
 MONEY_LABELS = {
     "compensation_paise": "Comp Rs",
@@ -101,11 +101,11 @@ def rounding_notes(report: MisReport, names: tuple[str, ...] = tuple(MONEY_LABEL
     for name in names:
         rows = [getattr(r.figures, name) for r in report.rows]
         total = getattr(report.total, name)
-        if timefmt.rounding_gap(rows, total):
-            shown = sum(timefmt.round_rupees(p) for p in rows)
+        if money.rounding_gap(rows, total):
+            shown = sum(money.round_rupees(p) for p in rows)
             notes.append(
-                f"{MONEY_LABELS[name]}: rows rounded to the rupee add to {timefmt.whole_rupees(shown * 100)}; "
-                f"the total is {timefmt.rupees(total).removesuffix('INR')}"
+                f"{MONEY_LABELS[name]}: rows rounded to the rupee add to {money.whole_rupees(shown * 100)}; "
+                f"the total is {money.rupees(total).removesuffix('INR')}"
             )
     return notes
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import numbers, tariff, timefmt
+from .. import money, numbers, tariff
 from .. import text as text_rule
 from ..codes import BillBasis
 from ..errors import Invalid
@@ -111,7 +111,7 @@ def recompute(bill: Bill, account: Account, correction: Correction) -> BillFigur
     check_reason(correction)
     for name, value in (("reading", correction.curr_reading), ("units", correction.units), ("load", correction.load_kw)):
         numbers.check_quantity(value, name)  # NaN passes every comparison below, and infinity every bound
-    numbers.check_paise(correction.arrear_paise, "arrear")
+    money.check_paise(correction.arrear_paise, "arrear")
     if not correction.changes_anything:
         raise Invalid("correction", "nothing to revise: enter the correct reading, units, basis, load, category or arrear")
     if correction.curr_reading is not None and correction.units is not None:
@@ -161,7 +161,7 @@ def recompute(bill: Bill, account: Account, correction: Correction) -> BillFigur
     if charges.amount_paise < 0:
         raise Invalid(
             "amount",
-            f"the revised bill comes to {timefmt.rupees(charges.amount_paise)}; a bill cannot be negative — "
+            f"the revised bill comes to {money.rupees(charges.amount_paise)}; a bill cannot be negative — "
             "leave the arrear as billed and the credit reaches the next bill",
         )
     after = BillFigures(
@@ -193,11 +193,11 @@ def describe(before: BillFigures, after: BillFigures) -> str:
         ("units", number(before.units), number(after.units)),
         ("category", before.tariff_category, after.tariff_category),
         ("load", f"{number(before.load_kw)} kW", f"{number(after.load_kw)} kW"),
-        ("arrear", timefmt.rupees(before.arrear_paise), timefmt.rupees(after.arrear_paise)),
+        ("arrear", money.rupees(before.arrear_paise), money.rupees(after.arrear_paise)),
     ):
         if old != new:
             parts.append(f"{label} {old} → {new}")
-    parts.append(f"amount {timefmt.rupees(before.amount_paise)} → {timefmt.rupees(after.amount_paise)}")
+    parts.append(f"amount {money.rupees(before.amount_paise)} → {money.rupees(after.amount_paise)}")
     return ", ".join(parts)
 
 

@@ -19,6 +19,7 @@ from .. import cases, clock, config, offices, timefmt, todos
 from .. import text as text_rule
 from ..codes import CLOSED_CASE_STATUSES, BillState, ClosureMethod
 from ..errors import Denied, Invalid, Stale
+from ..ids import mask_mobile
 from ..intake import DISPUTED, contact_kind
 from ..models import (
     APPROVED,
@@ -79,10 +80,6 @@ class Closed:
     closed_at: datetime
 
 
-def mask(mobile: str | None) -> str | None:
-    return None if not mobile else "*" * (len(mobile) - 4) + mobile[-4:]
-
-
 def todo_work(session: Session, actor_id: str, todo_id: str) -> CaseWork:
     detail = todos.get(session, actor_id, todo_id)
     actor = session.get(Staff, actor_id)
@@ -110,7 +107,7 @@ def todo_work(session: Session, actor_id: str, todo_id: str) -> CaseWork:
         revision_status=rev.status if rev else None,
         needs_otp=consumer,
         may_skip_otp=may_skip,
-        mobile=mask(account.mobile) if account else None,
+        mobile=(mask_mobile(account.mobile) or None) if account else None,
         closed_without_otp=closures_without_otp(session, actor_id, since=clock.now() - timedelta(days=30))
         if may_skip else None,
     )
@@ -175,7 +172,7 @@ def check_closable(session: Session, case: Case, outcome: str) -> None:
         raise Invalid(
             "outcome",
             f"no revision of bill {case.bill_no} has been approved; propose one (v), or close as "
-            f"{cases.CASE_REJECTED!r} if the bill was right",
+            f"'{cases.CASE_REJECTED}' if the bill was right",
         )
 
 

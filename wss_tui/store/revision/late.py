@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, select
 from sqlmodel import Session
 
-from .. import offices, timefmt, work_todos
+from .. import money, offices, timefmt, work_todos
 from ..models import APPROVED, COMPLETE, BillRevision, CaseLog, ToDo, ToDoLog
 from .rules import REVIEW, rules
 
@@ -64,7 +64,7 @@ def _escalate(session: Session, rev: BillRevision, todo_id: str, what: str, at: 
     else:
         due, role, level = rev.decided_at + timedelta(days=cfg.audit_due_days), cfg.audit_escalate_to, "division"
     office = offices.ancestor_at(session, home, level)
-    amount = timefmt.rupees(rev.difference_paise)
+    amount = money.rupees(rev.difference_paise)
     words = f"{what} of bill revision {rev.revision_id} ({amount}) overdue since {timefmt.show(due)}"
     new_todo = work_todos.create(
         session,

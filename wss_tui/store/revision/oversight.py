@@ -14,9 +14,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from .. import clock, config, offices, timefmt, work_todos
+from .. import clock, config, marks, money, offices, timefmt, work_todos
 from ..models import BillRevision, Staff
-from .. import marks
 from .rules import AUDIT, REVIEW, audit_salt, own_salt_refusal, rules
 
 _SCALE = 2**64
@@ -88,7 +87,7 @@ def apply(session: Session, revision: BillRevision, checker_id: str) -> Oversigh
     home = offices.get(session, revision.office_code)
     chars = [("CASE", revision.case_id), ("ACCOUNT", revision.account_id), ("BILL", revision.bill_no),
              ("REVISION", str(revision.revision_id))]
-    amount = timefmt.rupees(revision.difference_paise)
+    amount = money.rupees(revision.difference_paise)
     review_todo = review_due = None
     if needs_review(revision.difference_paise):
         review_due = clock.now() + timedelta(days=r.review_due_days)

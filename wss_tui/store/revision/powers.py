@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlmodel import Session
 
-from .. import config, offices, timefmt
+from .. import config, money, offices
 from ..errors import Denied, Invalid
 from ..models import Office, Staff
 from .rules import Approver, approvers
@@ -46,7 +46,7 @@ def covers(approver: Approver, amount_paise: int) -> bool:
 
 
 def limit_text(approver: Approver) -> str:
-    return "any amount" if approver.up_to_paise is None else f"up to {timefmt.rupees(approver.up_to_paise)}"
+    return "any amount" if approver.up_to_paise is None else f"up to {money.rupees(approver.up_to_paise)}"
 
 
 def senior_to(role: str, maker_role: str | None) -> bool:
@@ -77,7 +77,7 @@ def route(session: Session, amount_paise: int, subdivision_code: str, maker_id: 
             return Route(approver.role, config.roles()[approver.role].description, office.code, office.name)
     raise Invalid(
         "amount",
-        f"no officer senior to {maker_id} may approve a revision of {timefmt.rupees(abs(amount_paise))} "
+        f"no officer senior to {maker_id} may approve a revision of {money.rupees(abs(amount_paise))} "
         f"for {subdivision_code}; ask the administrator to post an approver",
     )
 
@@ -90,7 +90,7 @@ def power_refusal(role: str, amount_paise: int) -> Denied | None:
     if not covers(approver, amount_paise):
         return Denied(
             "approver",
-            f"{role} may approve revisions {limit_text(approver)}; this one is {timefmt.rupees(abs(amount_paise))} "
+            f"{role} may approve revisions {limit_text(approver)}; this one is {money.rupees(abs(amount_paise))} "
             "and waits for a higher officer",
         )
     return None

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from .. import cases, clock, config, ids, sms, routing, sla, timefmt, todos, work_todos
+from .. import cases, clock, config, ids, money, routing, sla, sms, timefmt, todos, work_todos
 from .. import text as text_rule
 from ..codes import BillState, RequestType
 from ..errors import Denied, Invalid, Stale
@@ -109,7 +109,7 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
         if "uq_bill_revision_pending_case" not in str(exc.orig) and "bill_revision.case_id" not in str(exc.orig):
             raise
         raise Invalid("revision", f"another revision of case {case.case_id} was proposed just now; reload and look") from None
-    amount = timefmt.rupees(difference)
+    amount = money.rupees(difference)
     rev.approval_todo_id = work_todos.create(
         session,
         todo_type=APPROVAL,
@@ -249,7 +249,7 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
     if bill.state == REVISED or bill.amount_paise != rev.amount_before_paise:
         raise Stale("bill", f"bill {bill.bill_no} changed since revision {rev.revision_id} was proposed; reject it so the maker proposes again")
     now = clock.now()
-    amount = timefmt.rupees(rev.difference_paise)
+    amount = money.rupees(rev.difference_paise)
     _finish_approval_todo(session, actor.user_id, detail, f"Approved revision {rev.revision_id} ({amount})" + (f": {note}" if note else ""))
 
     new_bill_no = _new_bill_no(session, bill.bill_no)
@@ -285,12 +285,12 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
         CaseLog(
             case_id=case.case_id, at=now, log_type="Revision Approved", user_id=actor.user_id,
             details=f"Revision {rev.revision_id} approved by {actor.user_id}: bill {bill.bill_no} revised as "
-            f"{new_bill_no} ({timefmt.rupees(rev.amount_paise)}); {amount} posted to the account"
+            f"{new_bill_no} ({money.rupees(rev.amount_paise)}); {amount} posted to the account"
             + ("; " + ", ".join(extra) if extra else "") + (f". Note: {note}" if note else ""),
         )
     )
     _tell_consumer(session, case, "revision_approved", bill_no=new_bill_no,
-                   amount=timefmt.rupees(rev.amount_paise).removesuffix("INR"),
+                   amount=money.rupees(rev.amount_paise).removesuffix("INR"),
                    due_date=timefmt.show_date(revised["due_date"]))
     work_todos.note(
         session, rev.source_todo_id, "User Details",

@@ -9,7 +9,8 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
-from .. import config
+from .. import config, settings
+from ..settings.files import TodoTypeSettings
 from ..errors import Invalid
 
 PAISE = 100
@@ -86,13 +87,12 @@ def approvers() -> tuple[Approver, ...]:
     """The approving roles, lowest power first; only the last may have no limit."""
     roles = config.roles()
     found = []
-    for row in config.load("powers.toml")["approver"]:
-        role = row["role"]
-        if role not in roles:
-            raise Invalid("powers.toml", f"unknown role {role}; use a role of roles.toml")
-        if config.rank(role) is None:
-            raise Invalid("powers.toml", f"{role} is not in roles.toml seniority; an approver must rank above makers")
-        found.append(Approver(role=role, up_to_paise=_paise(row.get("up_to")), level=roles[role].scope))
+    for n, row in enumerate(settings.read("powers.toml").approver, start=1):
+        if row.role not in roles:
+            raise Invalid(f"powers.toml approver[{n}].role", f"unknown role {row.role}; use a role of roles.toml")
+        if config.rank(row.role) is None:
+            raise Invalid(f"powers.toml approver[{n}].role", f"{row.role} is not in roles.toml seniority; an approver must rank above makers")
+        found.append(Approver(role=row.role, up_to_paise=_paise(row.up_to), level=roles[row.role].scope))
     limits = [a.up_to_paise for a in found]
     if not found or None in limits[:-1] or limits[:-1] != sorted(limits[:-1]):
         raise Invalid("powers.toml", "list approvers lowest power first; only the last may have no up_to")
@@ -101,57 +101,49 @@ def approvers() -> tuple[Approver, ...]:
 
 @cache
 def rules() -> Rules:
-    raw = config.load("revision.toml")
-    proposal, review, audit, otp = raw["proposal"], raw["review"], raw["audit"], raw["otp"]
-    bands = tuple(AuditBand(_paise(b.get("up_to")), float(b["rate"])) for b in audit["bands"])
-    if not bands or bands[-1].up_to_paise is not None or any(not 0 <= b.rate <= 1 for b in bands):
-        raise Invalid("revision.toml", "audit bands need rates from 0 to 1 and a last band without up_to")
-    reasons = dict(raw["reason"])
+    raw = settings.read(SOURCE)
+    proposal, review, audit, otp = raw.proposal, raw.review, raw.audit, raw.otp
+    bands = tuple(AuditBand(_paise(b.up_to), float(b.rate)) for b in audit.bands)
+    if bands[-1].up_to_paise is not None:
+        raise Invalid(f"{SOURCE} audit.bands", "the last band has no up_to: it takes every larger amount")
+    reasons = dict(raw.reason)
     officer_cases = {
-        code: OfficerCase(code=code, case_type=c["case_type"], reason_code=c["reason_code"])
-        for code, c in raw["officer_case"].items()
+        code: OfficerCase(code=code, case_type=c.case_type, reason_code=c.reason_code) for code, c in raw.officer_case.items()
     }
     for case in officer_cases.values():
         if case.reason_code not in reasons:
-            raise Invalid("revision.toml", f"officer case {case.code} names unknown reason {case.reason_code}")
-    makers = tuple(raw["makers"])
+            raise Invalid(f"{SOURCE} officer_case.{case.code}.reason_code", f"unknown reason {case.reason_code}; use a code of [reason]")
+    makers = tuple(raw.makers)
     unranked = [m for m in makers if config.rank(m) is None]
     if unranked:
-        raise Invalid("revision.toml makers", f"{', '.join(unranked)} not in roles.toml seniority; a checker must be senior to every maker")
-    if not (config.rank(review["next_role"]) or -1) > (config.rank(review["role"]) or -1):
-        raise Invalid("revision.toml review.next_role", f"name a role senior to {review['role']} in roles.toml seniority")
-    todo_types, todo_roles = _todo_types(raw["todo_type"], makers, (review["role"], review["next_role"]), audit["role"],
-                                         (review["next_role"], audit.get("escalate_to", "TR-EE")))
+        raise Invalid(f"{SOURCE} makers", f"{', '.join(unranked)} not in roles.toml seniority; a checker must be senior to every maker")
+    if not (config.rank(review.next_role) or -1) > (config.rank(review.role) or -1):
+        raise Invalid(f"{SOURCE} review.next_role", f"name a role senior to {review.role} in roles.toml seniority")
+    todo_types, todo_roles = _todo_types(raw.todo_type, makers, (review.role, review.next_role), audit.role,
+                                         (review.next_role, audit.escalate_to))
     return Rules(
         makers=makers,
         reasons=reasons,
         officer_cases=officer_cases,
         todo_types=todo_types,
         todo_roles=todo_roles,
-        min_remark_chars=proposal["min_remark_chars"],
-        max_remark_chars=proposal["max_remark_chars"],
-        approval_priority=proposal["priority"],
-        revised_due_days=proposal.get("revised_due_days", 15),
-        review_role=review["role"],
-        review_next_role=review["next_role"],
-        review_from_paise=_paise(review["review_from"]),
-        review_due_days=review["due_days"],
-        review_priority=review["priority"],
-        audit_role=audit["role"],
-        audit_priority=audit["priority"],
-        audit_due_days=audit.get("due_days", 30),
-        audit_escalate_to=audit.get("escalate_to", "TR-EE"),
+        min_remark_chars=proposal.min_remark_chars,
+        max_remark_chars=proposal.max_remark_chars,
+        approval_priority=proposal.priority,
+        revised_due_days=proposal.revised_due_days,
+        review_role=review.role,
+        review_next_role=review.next_role,
+        review_from_paise=_paise(review.review_from),
+        review_due_days=review.due_days,
+        review_priority=review.priority,
+        audit_role=audit.role,
+        audit_priority=audit.priority,
+        audit_due_days=audit.due_days,
+        audit_escalate_to=audit.escalate_to,
         late_todo_type=LATE,
-        late_priority=raw.get("late", {}).get("priority", 10),
+        late_priority=raw.late.priority,
         audit_bands=bands,
-        otp=OtpRules(
-            digits=otp["digits"],
-            valid_minutes=otp["valid_minutes"],
-            max_tries=otp["max_tries"],
-            max_sends_per_day=otp["max_sends_per_day"],
-            override_role=otp["override_role"],
-            min_override_reason_chars=otp["min_override_reason_chars"],
-        ),
+        otp=OtpRules(**otp.model_dump()),
     )
 
 
@@ -162,20 +154,20 @@ def _todo_types(raw: dict, makers: tuple[str, ...], review_roles: tuple[str, ...
     descriptions, roles = {}, {}
     for code, spec in raw.items():
         if isinstance(spec, str):  # the older form, CODE = "description": worked by the roles it is sent to
-            spec = {"description": spec}
+            spec = TodoTypeSettings(description=spec)
         key = f"{SOURCE} todo_type.{code}"
         if code == APPROVAL:
-            if "roles" in spec:
+            if spec.roles is not None:
                 raise Invalid(f"{key}.roles", "remove it: an approval is worked by the approvers of powers.toml")
         else:
             must = routed.get(code, ())
-            roles[code] = config.working_roles(f"{key}.roles", spec.get("roles", list(must)), must)
-        descriptions[code] = str(spec.get("description", code))
+            roles[code] = config.working_roles(f"{key}.roles", spec.roles if spec.roles is not None else list(must), must)
+        descriptions[code] = spec.description if spec.description is not None else code
     return descriptions, roles
 
 
 def shipped_salt() -> str:
-    return config.load("revision.toml")["audit"]["salt"]
+    return settings.read(SOURCE).audit.salt
 
 
 def audit_salt() -> str:

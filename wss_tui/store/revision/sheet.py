@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from .. import accounts, config, offices, tariff, timefmt, todos
+from .. import accounts, config, money, offices, tariff, timefmt, todos
 from ..codes import BillState
 from ..errors import Denied, Invalid, NotFound, WssError
 from ..models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
@@ -169,7 +169,7 @@ def info(session: Session, rev: BillRevision) -> RevisionInfo:
 
 
 def standing(rev: BillRevision) -> str:
-    amount = timefmt.rupees(rev.difference_paise)
+    amount = money.rupees(rev.difference_paise)
     if rev.status == PROPOSED:
         return f"revision {rev.revision_id} ({amount}) waits for approval by {rev.approver_role} {rev.approver_office}"
     when = timefmt.show(rev.decided_at)

@@ -24,7 +24,6 @@ lease ran out cannot overwrite what a later claimant decided — except "sent": 
 from __future__ import annotations
 
 import threading
-import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, and_, func, or_, select, update
 from sqlmodel import Session
 
-from .. import clock, config, marks, numbers
+from .. import clock, config, marks, numbers, settings
 from ..codes import SmsStatus
 from ..errors import Invalid
 from ..models import SmsOutbox
@@ -119,35 +118,24 @@ class OutboxEntry:
 def load_config(path: Path | None = None) -> dict:
     """data/sms_gateway.toml (or the file given), as a dict."""
     try:
-        if path is None:
-            return config.load(CONFIG)
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
+        return settings.raw(CONFIG, path)
     except FileNotFoundError:
         raise Invalid("config", f"no SMS gateway configuration at {path or config.data_dir() / CONFIG}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise Invalid(CONFIG, f"is not valid TOML: {exc}") from None
 
 
 def settings_from(raw: dict) -> Settings:
-    retry, watch = raw.get("retry", {}), raw.get("watch", {})
-    try:
-        s = Settings(
-            max_tries=int(retry.get("max_tries", 5)),
-            backoff_seconds=float(retry.get("backoff_seconds", 60)),
-            backoff_factor=float(retry.get("backoff_factor", 2)),
-            backoff_max_seconds=float(retry.get("backoff_max_seconds", 3600)),
-            lease_seconds=float(retry.get("lease_seconds", 300)),
-            batch=int(retry.get("batch", 20)),
-            poll_seconds=float(watch.get("poll_seconds", 5)),
-        )
-    except (TypeError, ValueError) as exc:
-        raise Invalid(CONFIG, f"[retry] / [watch] values must be numbers ({exc})") from None
-    if s.max_tries < 1 or s.batch < 1:
-        raise Invalid(CONFIG, "[retry] max_tries and batch must be at least 1")
-    if min(s.backoff_seconds, s.backoff_max_seconds, s.lease_seconds, s.poll_seconds) <= 0 or s.backoff_factor < 1:
-        raise Invalid(CONFIG, "[retry] times must be more than 0 seconds and backoff_factor at least 1")
-    return s
+    """[retry] and [watch], their shape and ranges checked by settings' model of sms_gateway.toml."""
+    file = settings.validate(CONFIG, raw)
+    retry = file.retry
+    return Settings(
+        max_tries=retry.max_tries,
+        backoff_seconds=float(retry.backoff_seconds),
+        backoff_factor=float(retry.backoff_factor),
+        backoff_max_seconds=float(retry.backoff_max_seconds),
+        lease_seconds=float(retry.lease_seconds),
+        batch=retry.batch,
+        poll_seconds=float(file.watch.poll_seconds),
+    )
 
 
 def configured(path: Path | None = None, engine: Engine | None = None) -> tuple[Settings, Sender]:

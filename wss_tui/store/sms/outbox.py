@@ -15,6 +15,7 @@ from .. import clock, config
 from . import parts
 from ..codes import SmsStatus
 from ..errors import Invalid
+from ..ids import is_mobile
 from ..models import SmsOutbox
 
 QUEUED = SmsStatus.QUEUED
@@ -90,8 +91,8 @@ def queue(session: Session, *, case_id: str | None, mobile: str, template: str, 
           otp_id: int | None = None, **fields: object) -> SmsOutbox:
     """Add one QUEUED message for `mobile` (10 digits) to the caller's unit of work. `otp_id`: the
     case_otp row whose code is put into the text (at its masked place) when the message is sent."""
-    if not (len(mobile) == 10 and mobile.isascii() and mobile.isdigit()):
-        raise Invalid("mobile", f"{mobile!r} is not a 10-digit mobile number; correct the account's registered mobile")
+    if not is_mobile(mobile):
+        raise Invalid("mobile", f"{mobile!r} is not a 10-digit mobile number starting 6-9; correct the account's registered mobile")
     lang, text = render(template, language, **fields)
     now = clock.now()
     row = SmsOutbox(

@@ -299,11 +299,11 @@ def from_config(raw: dict, *, environ: dict[str, str] | None = None) -> Sender:
     if kind != "http":
         raise Invalid(CONFIG, f"sender = {kind!r} is not known; use \"console\" or \"http\"")
     settings = http_settings(raw.get("http", {}))
-    _require_dlt_ids(dlt)
+    require_dlt_ids(dlt)
     return HttpSender(settings=settings, api_key=_api_key(settings, environ), dlt=dlt)
 
 
-def _require_dlt_ids(dlt: dict) -> None:
+def require_dlt_ids(dlt: dict) -> None:
     """Every text of sms.toml needs its DLT template ID before the gateway sender starts: a gap found
     at send time would only show up as failed messages, one consumer at a time."""
     for template, texts in config.sms_templates().items():

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy import Connection, bindparam, case, select
 from sqlmodel import Session
 
-from .. import clock, escalation, sla
-from ..errors import Invalid, NotFound
+from .. import clock, escalation, ids, sla
+from ..errors import NotFound
+from ..numbers import size_text
 from ..models import (
     COMPLETE,
 )
@@ -92,11 +93,9 @@ def resolve(session: Session, actor_id: str, typed: str) -> str:
     most theirs to work: assigned to them first, open before complete, then in page order."""
     actor = load_actor(session, actor_id)
     conn = session.connection()
-    typed = "".join((typed or "").split())
-    if len(typed) == 14 and typed.isdigit():
+    kind, typed = ids.todo_or_request_id(typed)
+    if kind == "todo":
         return _load(conn, actor, typed).todo_id
-    if not (len(typed) == 10 and typed.isdigit()):
-        raise Invalid("ID", "type a 14-digit To Do ID or the consumer's 10-digit request ID")
     t = _todo.c
     found = conn.scalar(
         select(t.todo_id)
@@ -134,7 +133,7 @@ _ATTACHMENTS = (
 
 
 def _load(conn: Connection, actor: Actor, todo_id: str):
-    todo_id = (todo_id or "").strip()
+    todo_id = ids.digits(todo_id)
     row = conn.execute(_LOAD, {"todo_id": todo_id}).one_or_none()
     # Outside the actor's offices looks the same as not there at all.
     if row is None or not row.path.startswith(actor.scope):
@@ -210,9 +209,5 @@ def _keys(conn: Connection, row, chars: dict[str, str], case_row) -> list[tuple[
     if case_id:
         # The consumer's evidence: the clerk must know it is there (the content stays in the store).
         files = conn.execute(_ATTACHMENTS, {"case_id": case_id}).all()
-        keys += [("Attachment", f"{f.filename} ({f.content_type}, {_size(f.size)})") for f in files]
+        keys += [("Attachment", f"{f.filename} ({f.content_type}, {size_text(f.size)})") for f in files]
     return keys
-
-
-def _size(n: int) -> str:
-    return f"{n:,} bytes" if n < 1024 else f"{n / 1024:,.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"

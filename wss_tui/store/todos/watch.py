@@ -17,7 +17,7 @@ from ..models import (
 )
 from .common import (
     _todo,
-    load_actor,
+    load_actor_scope,
     not_an_index_key,
 )
 from .search import SearchFilter, _count_terms, _search_filter, _Shape
@@ -47,10 +47,10 @@ class Changes:
 
 
 def watch(session: Session, actor_id: str, flt: SearchFilter) -> Watch:
-    actor = load_actor(session, actor_id)
     conn = session.connection()
-    shape, params = _search_filter(conn, actor, flt)
-    return Watch(shape, {**params, "queue_role": actor.role, "queue_status": OPEN})
+    actor, codes = load_actor_scope(conn, actor_id)
+    shape, params = _search_filter(conn, actor, codes, flt)
+    return Watch(shape, {**params, "codes": codes, "queue_role": actor.role, "queue_status": OPEN})
 
 
 @lru_cache(maxsize=256)

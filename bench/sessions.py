@@ -1,0 +1,267 @@
+"""Many clerks at once on one PostgreSQL through PgBouncer: N sessions, each the real app headless at
+80x24 (Textual's run_test) in a process of its own, driven as a person would: log in, then again and
+again search (F5), open the first To Do (Enter), take it (t), add a log entry (u), forward it to the
+SDO (f), back (Escape), with a random think time between actions and at most M acting at once.
+
+    .venv/bin/python bench/sessions.py --url postgresql+psycopg://postgres@127.0.0.1:6432/DB \\
+        --admin-url postgresql+psycopg://postgres@127.0.0.1:5432/DB --sessions 20 --active 5 --rounds 4
+
+`--admin-url` (straight to PostgreSQL) builds the demo data in a database of its own (dropped at the
+end) and samples pg_stat_activity; `--url` is how the sessions connect (PgBouncer). Reported:
+errors (anything but a rule's refusal; must be 0), p50/p95 of each action's store calls (the units of
+work it ran) and of key → painted, the most PostgreSQL connections seen (all, and running a
+statement), and each session's resident memory logged in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent)]
+
+from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
+
+CLERK_PASSWORD = "clerk@123"
+SPAWN = multiprocessing.get_context("spawn")
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# --- one session (a child process) ------------------------------------------------------------------
+
+
+def session(url: str, user_id: str, sdo: str, rounds: int, think: tuple[float, float], gate, results, seed: int) -> None:
+    try:
+        results.put(asyncio.run(_session(url, user_id, sdo, rounds, think, gate, random.Random(seed))))
+    except BaseException as exc:  # reported, never lost
+        results.put({"user": user_id, "errors": [f"session died: {exc.__class__.__name__}: {exc}"],
+                     "store": {}, "painted": {}, "rss_login": 0.0, "rss_end": 0.0})
+
+
+async def _session(url, user_id, sdo, rounds, think, gate, rng) -> dict:
+    from textual.pilot import WaitForScreenTimeout
+
+    from wss_tui.app import make_app
+    from wss_tui.screens import base
+    from wss_tui.store import db
+    from wss_tui.store.errors import Unavailable, WssError
+
+    action = {"now": "login"}
+    store: dict[str, list[float]] = defaultdict(list)
+    painted: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    stalls: list[str] = []
+    lock = threading.Lock()
+
+    def timed(unit):
+        @contextmanager
+        def wrapper(engine):
+            start = time.perf_counter()
+            try:
+                with unit(engine) as s:
+                    yield s
+            finally:
+                with lock:
+                    store[action["now"]].append((time.perf_counter() - start) * 1000)
+        return wrapper
+
+    db.read, db.write = timed(db.read), timed(db.write)  # every screen calls db.read / db.write
+    failed = base.WssScreen.worker_failed
+
+    def worker_failed(self, exc):
+        if not isinstance(exc, WssError) or isinstance(exc, Unavailable):
+            errors.append(f"{action['now']}: {exc.__class__.__name__}: {exc}")
+        failed(self, exc)
+
+    base.WssScreen.worker_failed = worker_failed
+    app = make_app(db.make_engine(url, create=False))
+    shown: list[float] = []
+    original_display = app._display
+
+    def display(screen, renderable):
+        shown.append(time.perf_counter())
+        return original_display(screen, renderable)
+
+    app._display = display
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        async def settle() -> None:
+            for _ in range(4):
+                for worker in list(app.workers):
+                    try:
+                        await worker.wait()
+                    except Exception:  # noqa: BLE001 — cancelled or failed: worker_failed counted it
+                        pass
+                await pilot.pause()
+
+        async def act(name: str, *keys: str, then: tuple[str, ...] = ()) -> None:
+            """`keys` typed (a dialog opened, a field filled), then `then` timed: the key that asks the store."""
+            if then:
+                action["now"] = f"{name}-typing"
+                try:
+                    await pilot.press(*keys)
+                except WaitForScreenTimeout:
+                    stalls.append(name)
+                await settle()
+                keys = then
+            action["now"] = name
+            start = time.perf_counter()
+            try:
+                await pilot.press(*keys)
+            except WaitForScreenTimeout:  # the test driver's 30 s wait, not the app: the machine is overloaded
+                stalls.append(name)
+            await settle()
+            after = [t for t in shown if t > start]
+            painted[name].append(((after[-1] if after else time.perf_counter()) - start) * 1000)
+
+        await settle()
+        app.screen.query_one("#user-id").value = ""
+        await pilot.click("#user-id")
+        await act("login", *user_id, "enter", *CLERK_PASSWORD, then=("enter",))
+        if app.who is None:
+            errors.append("login failed")
+            return {"user": user_id, "errors": errors, "store": {}, "painted": {}, "rss_login": rss_mb(),
+                    "rss_end": rss_mb(), "stalls": stalls}
+        rss_login = rss_mb()
+        for n in range(rounds):
+            for name, keys, then in (("search", ("f5",), ()), ("open", ("enter",), ()), ("take", ("t",), ()),
+                                     ("log", ("u", *f"bench note {n}"), ("enter",)),
+                                     ("forward", ("f", *sdo, "tab", *"please approve"), ("enter",)),
+                                     ("back", ("escape",), ())):
+                await asyncio.sleep(rng.uniform(*think))
+                await asyncio.to_thread(gate.acquire)
+                try:
+                    await act(name, *keys, then=then)
+                finally:
+                    gate.release()
+                if name == "open" and app.screen.__class__.__name__ != "TodoEntryScreen":
+                    break  # nothing left in the clerk's list: a search again next round
+        rss_end = rss_mb()
+    return {"user": user_id, "errors": errors, "store": dict(store), "painted": dict(painted),
+            "rss_login": rss_login, "rss_end": rss_end, "stalls": stalls}
+
+
+# --- the run -------------------------------------------------------------------------------------------
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--url", required=True, help="how sessions connect (PgBouncer); its database name is replaced")
+    ap.add_argument("--admin-url", required=True, help="straight to PostgreSQL: builds, samples, drops")
+    ap.add_argument("--sessions", type=int, default=20)
+    ap.add_argument("--active", type=int, default=5, help="sessions acting at the same moment, at most")
+    ap.add_argument("--rounds", type=int, default=3, help="search-open-take-log-forward-back rounds each")
+    ap.add_argument("--think", type=float, nargs=2, default=(1.0, 4.0), help="seconds between actions (min max)")
+    ap.add_argument("--accounts", type=int, default=2000)
+    ap.add_argument("--login-gap", type=float, default=0.5, help="seconds between session starts")
+    args = ap.parse_args()
+
+    from wss_tui.store import db, demo
+    from wss_tui.store.models import Staff
+
+    name = f"wss_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(args.admin_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    direct = make_url(args.admin_url).set(database=name).render_as_string(hide_password=False)
+    pooled = make_url(args.url).set(database=name).render_as_string(hide_password=False)
+    try:
+        t0 = time.perf_counter()
+        engine = db.make_engine(direct)
+        demo.build(engine, seed=11, accounts=args.accounts)
+        with db.read(engine) as s:
+            staff = s.execute(select(Staff.user_id, Staff.office_code, Staff.role).order_by(Staff.user_id)).all()
+        clerks = [(u, o) for u, o, r in staff if r == "TR-SDC"]
+        sdos = {o: u for u, o, r in staff if r == "TR-SDO"}
+        engine.dispose()
+        print(f"load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])} ({multiprocessing.cpu_count()} cores)")
+        print(f"demo: {args.accounts} accounts, {len(clerks)} clerks, built in {time.perf_counter() - t0:.0f} s")
+
+        gate, results = SPAWN.Semaphore(args.active), SPAWN.Queue()
+        peak = {"all": 0, "active": 0}
+        stop = threading.Event()
+
+        def sample() -> None:
+            with admin.connect() as conn:
+                while not stop.is_set():
+                    row = conn.execute(text("SELECT count(*), count(*) FILTER (WHERE state = 'active') "
+                                            "FROM pg_stat_activity WHERE datname = :d"), {"d": name}).one()
+                    peak["all"], peak["active"] = max(peak["all"], row[0]), max(peak["active"], row[1])
+                    stop.wait(0.2)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        procs = []
+        t0 = time.perf_counter()
+        for i in range(args.sessions):
+            user, office = clerks[i % len(clerks)]
+            p = SPAWN.Process(target=session, args=(pooled, user, sdos.get(office, ""), args.rounds,
+                                                    tuple(args.think), gate, results, i))
+            p.start()
+            procs.append(p)
+            time.sleep(args.login_gap)
+        got = [results.get(timeout=1800) for _ in procs]
+        for p in procs:
+            p.join(30)
+        wall = time.perf_counter() - t0
+        stop.set()
+        sampler.join(5)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    errors = [e for r in got for e in r["errors"]]
+    print(f"load average at the end: {' '.join(Path('/proc/loadavg').read_text().split()[:3])} "
+          f"({multiprocessing.cpu_count()} cores)")
+    print(f"{args.sessions} sessions, at most {args.active} acting at once, {args.rounds} rounds, "
+          f"think {args.think[0]:g}–{args.think[1]:g} s: {wall:.0f} s")
+    print(f"errors: {len(errors)}")
+    for e, n in Counter(errors).most_common(10):
+        print(f"    {n} x {e}")
+    stalls = [a for r in got for a in r.get("stalls", [])]
+    if stalls:
+        print(f"driver stalls (Pilot waited 30 s for the app to take a key; the machine, not an error): "
+              f"{len(stalls)} {dict(Counter(stalls))}")
+    print(f"{'action':<9} {'n':>5} {'store p50':>10} {'store p95':>10} {'painted p50':>12} {'painted p95':>12}  (ms)")
+    for action in ("login", "search", "open", "take", "log", "forward", "back"):
+        s = [v for r in got for v in r["store"].get(action, [])]
+        p = [v for r in got for v in r["painted"].get(action, [])]
+        print(f"{action:<9} {len(s):>5} {pct(s, 50):>10.1f} {pct(s, 95):>10.1f} {pct(p, 50):>12.0f} {pct(p, 95):>12.0f}")
+    rl = [r["rss_login"] for r in got if r["rss_login"]]
+    re_ = [r["rss_end"] for r in got if r["rss_end"]]
+    print(f"PostgreSQL connections to the database, most seen: {peak['all']} (running a statement: {peak['active']})")
+    if rl:
+        print(f"RSS per session: logged in {statistics.median(rl):.0f} MB median, {max(rl):.0f} max; "
+              f"at the end {statistics.median(re_):.0f} MB median, {max(re_):.0f} max")
+
+
+if __name__ == "__main__":
+    main()
