@@ -53,14 +53,14 @@ def propose(
     as_json: bool = JSON,
 ) -> None:
     """Propose a revised bill on a complaint's To Do; it goes to the officer whose power covers it."""
-    from wss_tui.store import db, numbers, revision, todos
+    from wss_tui.store import db, money, numbers, revision, todos
     from wss_tui.store.revision.calc import Correction
 
     correction = Correction(
         reason_code=reason.strip().upper(), remark=remark,
         curr_reading=numbers.quantity(reading or "", "reading"), units=numbers.quantity(units or "", "units"),
         basis=basis.strip().upper() if basis else None, load_kw=numbers.quantity(load or "", "load"),
-        category=category or None, arrear_paise=numbers.paise(arrear or "", "arrear"),
+        category=category or None, arrear_paise=money.paise(arrear or "", "arrear"),
     )
     with db.write(engine(ctx)) as session:
         version = todos.get(session, user, todo_id).version

@@ -176,11 +176,8 @@ def intake_rules() -> IntakeRules:
 @cache
 def hindi_names() -> dict[str, dict[str, str]]:
     """data/hindi.toml: the Hindi names of case statuses ([status]) and requests ([request])."""
-    import tomllib
-
-    with open(data_dir() / "hindi.toml", "rb") as fh:  # names only, no rules: no settings model
-        raw = tomllib.load(fh)
-    return {"status": dict(raw.get("status", {})), "request": dict(raw.get("request", {}))}
+    raw = settings.read("hindi.toml")
+    return {"status": dict(raw.status), "request": dict(raw.request)}
 
 
 @cache

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from . import cases, money, timefmt
+from . import ids, money, timefmt
 from .errors import NotFound
 from .models import BillRevision, Case, CaseClosure, CaseLog, SmsOutbox, ToDo, ToDoLog
 
@@ -45,7 +45,7 @@ class History:
 
 
 def of_case(session: Session, request_id: str) -> History:
-    request_id = cases.validate_request_id(request_id)
+    request_id = ids.request_id(request_id)
     case = session.get(Case, request_id)
     if case is None:
         raise NotFound("request", f"no request {request_id}; check the 10-digit request ID")

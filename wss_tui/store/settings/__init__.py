@@ -97,6 +97,7 @@ def _semantic_checks() -> dict[str, list[Callable[[], object]]]:
         "tariff.toml": [tariff.periods],
         "sms.toml": [config.sms_templates],
         "sms_gateway.toml": [gateway],
+        "hindi.toml": [config.hindi_names],
     }
 
 

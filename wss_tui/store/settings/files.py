@@ -305,6 +305,13 @@ class SmsGatewayFile(Strict):
     dlt: dict[str, dict[str, str]] = {}
 
 
+class HindiFile(Strict):
+    """Hindi names of case statuses and requests, for Hindi SMS texts (config.hindi_names)."""
+
+    status: dict[str, str] = {}
+    request: dict[str, str] = {}
+
+
 MODELS = {
     "offices.toml": OfficesFile,
     "roles.toml": RolesFile,
@@ -317,4 +324,5 @@ MODELS = {
     "tariff.toml": TariffFile,
     "sms.toml": SmsFile,
     "sms_gateway.toml": SmsGatewayFile,
+    "hindi.toml": HindiFile,
 }
