@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from .base import engine, print_json, say
@@ -11,8 +13,8 @@ from .request import request_app
 @request_app.command("history")
 def history(
     ctx: typer.Context,
-    request_id: str = typer.Argument(..., metavar="REQUEST_ID", help="The 10-digit request ID."),
-    as_json: bool = typer.Option(False, "--json", help="Print the history as one JSON object."),
+    request_id: Annotated[str, typer.Argument(metavar="REQUEST_ID", help="The 10-digit request ID.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the history as one JSON object.")] = False,
 ) -> None:
     """Show everything that happened to a request: case log, To Do logs, revisions, closure, SMS — who and when."""
     from dataclasses import asdict

@@ -5,6 +5,8 @@ user may work, at its current version."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from .base import app, engine, print_json, say
@@ -13,8 +15,9 @@ revision_app = typer.Typer(help="Bill revisions: propose one on a complaint's To
                            no_args_is_help=True)
 app.add_typer(revision_app, name="revision")
 
-USER = typer.Option(..., "--user", metavar="USER_ID", help="The staff member acting (maker or checker).")
-JSON = typer.Option(False, "--json", help="Print the revision as one JSON object.")
+User = Annotated[str, typer.Option("--user", metavar="USER_ID", help="The staff member acting (maker or checker).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the revision as one JSON object.")]
+ApprovalTodo = Annotated[str, typer.Argument(metavar="TODO_ID", help="The approval To Do (BRAPPROV).")]
 
 
 def _show(info, as_json: bool) -> None:
@@ -40,17 +43,17 @@ def _show(info, as_json: bool) -> None:
 @revision_app.command("propose")
 def propose(
     ctx: typer.Context,
-    todo_id: str = typer.Argument(..., metavar="TODO_ID", help="The complaint's To Do the user is working."),
-    user: str = USER,
-    reason: str = typer.Option(..., "--reason", metavar="CODE", help="Reason code (revision.toml [reason]): READING, UNITS …"),
-    remark: str = typer.Option(..., "--remark", help="What was wrong and how it was found."),
-    reading: str = typer.Option(None, "--reading", help="The correct current reading."),
-    units: str = typer.Option(None, "--units", help="The correct units (instead of a reading)."),
-    basis: str = typer.Option(None, "--basis", metavar="BASIS", help="ACT, ASS or PROV."),
-    load: str = typer.Option(None, "--load", metavar="KW", help="The correct sanctioned load in kW."),
-    category: str = typer.Option(None, "--category", help="The correct tariff category, e.g. LMV-1."),
-    arrear: str = typer.Option(None, "--arrear", metavar="RUPEES", help="The correct arrear in rupees."),
-    as_json: bool = JSON,
+    todo_id: Annotated[str, typer.Argument(metavar="TODO_ID", help="The complaint's To Do the user is working.")],
+    user: User,
+    reason: Annotated[str, typer.Option("--reason", metavar="CODE", help="Reason code (revision.toml [reason]): READING, UNITS …")],
+    remark: Annotated[str, typer.Option("--remark", help="What was wrong and how it was found.")],
+    reading: Annotated[str | None, typer.Option("--reading", help="The correct current reading.")] = None,
+    units: Annotated[str | None, typer.Option("--units", help="The correct units (instead of a reading).")] = None,
+    basis: Annotated[str | None, typer.Option("--basis", metavar="BASIS", help="ACT, ASS or PROV.")] = None,
+    load: Annotated[str | None, typer.Option("--load", metavar="KW", help="The correct sanctioned load in kW.")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="The correct tariff category, e.g. LMV-1.")] = None,
+    arrear: Annotated[str | None, typer.Option("--arrear", metavar="RUPEES", help="The correct arrear in rupees.")] = None,
+    as_json: AsJson = False,
 ) -> None:
     """Propose a revised bill on a complaint's To Do; it goes to the officer whose power covers it."""
     from wss_tui.store import db, money, numbers, revision, todos
@@ -71,10 +74,10 @@ def propose(
 @revision_app.command("approve")
 def approve(
     ctx: typer.Context,
-    todo_id: str = typer.Argument(..., metavar="TODO_ID", help="The approval To Do (BRAPPROV)."),
-    user: str = USER,
-    note: str = typer.Option("", "--note", help="A note on the decision."),
-    as_json: bool = JSON,
+    todo_id: ApprovalTodo,
+    user: User,
+    note: Annotated[str, typer.Option("--note", help="A note on the decision.")] = "",
+    as_json: AsJson = False,
 ) -> None:
     """Approve a proposed revision: the revised bill is recorded and the difference posted."""
     from wss_tui.store import db, revision, todos
@@ -87,10 +90,10 @@ def approve(
 @revision_app.command("reject")
 def reject(
     ctx: typer.Context,
-    todo_id: str = typer.Argument(..., metavar="TODO_ID", help="The approval To Do (BRAPPROV)."),
-    user: str = USER,
-    reason: str = typer.Option(..., "--reason", help="Why, so the maker can put it right."),
-    as_json: bool = JSON,
+    todo_id: ApprovalTodo,
+    user: User,
+    reason: Annotated[str, typer.Option("--reason", help="Why, so the maker can put it right.")],
+    as_json: AsJson = False,
 ) -> None:
     """Reject a proposed revision: it goes back to its maker with the reason."""
     from wss_tui.store import db, revision, todos
