@@ -11,7 +11,10 @@ fresh process (spawn: nothing inherited from the builder) that is the real app h
 - right after login (the clerk's To Do Search painted; argon2's check done);
 - after the work: search (F5), open the first To Do (Enter), back (Escape);
 
-and VmHWM, the most the process ever held (argon2 asks for 64 MiB while it hashes). Linux only.
+and VmHWM, the most the process ever held (argon2 asks for 64 MiB while it hashes). Each figure is
+VmRSS and RssAnon: VmRSS counts the pages of Python, its libraries and their compiled extensions
+(RssFile), which every session on a host shares; RssAnon is the session's own, what each one more
+costs. Linux only.
 """
 
 from __future__ import annotations
@@ -29,6 +32,13 @@ sys.path[:0] = [str(HERE.parent)]
 
 CLERK_PASSWORD = "clerk@123"
 STEPS = ("import textual.app, sqlmodel", "before login", "after login", "after the work", "peak (VmHWM)")
+
+
+FIELDS = ("VmRSS", "RssAnon")  # RssAnon: the session's own memory; RssFile: shared libraries' pages, shared
+
+
+def _rss() -> tuple[float, ...]:
+    return tuple(_status_mb(field) for field in FIELDS)
 
 
 def _status_mb(field: str) -> float:
@@ -50,7 +60,7 @@ async def _session(url: str, user_id: str) -> dict:
     import sqlmodel  # noqa: F401
     import textual.app  # noqa: F401
 
-    got = {STEPS[0]: _status_mb("VmRSS")}
+    got = {STEPS[0]: _rss()}
 
     from wss_tui.app import make_app
     from wss_tui.store import db
@@ -74,18 +84,18 @@ async def _session(url: str, user_id: str) -> dict:
             raise RuntimeError(f"{screen} never shown (on {app.screen.__class__.__name__})")
 
         await until("LoginScreen")
-        got[STEPS[1]] = _status_mb("VmRSS")
+        got[STEPS[1]] = _rss()
         await pilot.press(*user_id, "enter", *CLERK_PASSWORD, "enter")
         await until("TodoSearchScreen")
-        got[STEPS[2]] = _status_mb("VmRSS")
+        got[STEPS[2]] = _rss()
         await pilot.press("f5")
         await settle()
         await pilot.press("enter")
         await until("TodoEntryScreen")
         await pilot.press("escape")
         await until("TodoSearchScreen")
-        got[STEPS[3]] = _status_mb("VmRSS")
-    got[STEPS[4]] = _status_mb("VmHWM")
+        got[STEPS[3]] = _rss()
+    got[STEPS[4]] = (_status_mb("VmHWM"), 0.0)
     return got
 
 
@@ -120,9 +130,12 @@ def main() -> None:
             if "error" in got:
                 sys.exit(f"error: the session failed: {got['error']}")
             runs.append(got)
+    print(f"{'':30} {'VmRSS':>8} {'RssAnon':>8}   (medians of {len(runs)} runs; VmRSS of each)")
     for step in STEPS:
-        values = [r[step] for r in runs]
-        print(f"{step:30} {statistics.median(values):6.1f} MB median  (runs: {', '.join(f'{v:.1f}' for v in values)})")
+        rss = [r[step][0] for r in runs]
+        anon = statistics.median(r[step][1] for r in runs)
+        print(f"{step:30} {statistics.median(rss):6.1f} MB {anon:6.1f} MB" if anon else
+              f"{step:30} {statistics.median(rss):6.1f} MB {'':9}", f"  ({', '.join(f'{v:.1f}' for v in rss)})")
 
 
 if __name__ == "__main__":

@@ -220,12 +220,13 @@ class WssApp(App[None]):
         if self.locked and action not in ("log_out", "quit", "toggle_contrast"):
             return False  # nothing reaches past the lock: no palette, no help, no other screen
         if action == "manage_todos":
-            # Officers only (store/todo_manage.py): a clerk is not shown the key at all.
-            from wss_tui.screens.todo_manage import TodoManageScreen
+            # Officers only (store/todo_manage.py): a clerk is not shown the key at all, nor loads the screen.
             from wss_tui.store import todo_manage
 
             if self.who is None or not todo_manage.may_manage(self.who.role):
                 return False
+            from wss_tui.screens.todo_manage import TodoManageScreen
+
             return not isinstance(self.screen, TodoManageScreen)
         return super().check_action(action, parameters)
 

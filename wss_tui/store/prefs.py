@@ -17,7 +17,6 @@ import json
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from . import clock
@@ -85,7 +84,11 @@ def _staff(session: Session, user_id: str, *, lock: bool = False) -> str:
 
 def _put(session: Session, user_id: str, name: str, fields: str) -> None:
     """Insert or overwrite in one statement: two sessions of one person saving at once never collide."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # The dialect's own insert, imported here: a session on SQLite never loads PostgreSQL's (about 2 MB).
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql as dialect
+    else:
+        from sqlalchemy.dialects import sqlite as dialect
     now = clock.now()
     statement = dialect.insert(UserFilter.__table__).values(user_id=user_id, name=name, fields=fields, saved_at=now)
     session.execute(statement.on_conflict_do_update(index_elements=["user_id", "name"],
