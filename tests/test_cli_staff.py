@@ -141,7 +141,7 @@ def _bad():
                               "user ID: 'INR1_SDC9' is not a user ID; use 1-20 letters, digits and hyphens, "
                               "starting with a letter or digit (e.g. INR1-SDC3)"),
         "unknown role": (args(role="TR-XYZ"), PASSWORD,
-                         "role: unknown role 'TR-XYZ'; use one of: TR-SDC, TR-SDO, TR-EE, TR-ACC, TR-SE, TR-CE, TR-DIRC, TR-OPR, TR-ADM"),
+                         "role: unknown role 'TR-XYZ'; use one of: TR-SDC, TR-SDO, TR-EE, TR-ACC, TR-SE, TR-CE, TR-DIRC, TR-MD, TR-OPR, TR-ADM"),
         "unknown office": (args(office="ESD-NOPE"), PASSWORD, "office: no office 'ESD-NOPE'; use a code from data/offices.toml"),
         "role at the wrong level": (args(role="TR-EE"), PASSWORD,
                                     "office: TR-EE works at a division; ESD-INR-1 is a sub-division; give a division's code"),

@@ -209,7 +209,7 @@ async def test_a_clerk_sees_the_stored_text_as_typed_and_clicks_run_nothing(engi
         await pilot.press("m")
         await settle(pilot)
         assert isinstance(app.screen, MisScreen)
-        shows_exactly(label(app, "#mis-title"), f"MIS · {data.OFFICE_NAME}")
+        shows_exactly(label(app, "#mis-title"), f"MIS · {data.OFFICE_NAME} · Bill-revision complaints")
         check_screen(app, parsed, data.OFFICE_NAME)
 
         await pilot.press("question_mark")
@@ -246,7 +246,7 @@ async def test_an_ee_sees_the_divisions_name_as_typed_in_the_mis(engine, planted
         await pilot.press("m")
         await settle(pilot)
         assert isinstance(app.screen, MisScreen)
-        shows_exactly(label(app, "#mis-title"), f"MIS · {data.DIVISION_NAME}")
+        shows_exactly(label(app, "#mis-title"), f"MIS · {data.DIVISION_NAME} · Bill-revision complaints")
         check_screen(app, parsed, data.DIVISION_NAME)
 
 

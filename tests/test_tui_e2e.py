@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from wss_tui.store import db, todos
+from wss_tui.store import config, db, todos
 from wss_tui.store.clock import IST
 from wss_tui.store.models import OPEN, BillRevision, Case, CaseClosure, SmsOutbox
 from wss_tui.store.todos import SearchFilter
@@ -175,9 +175,12 @@ def test_clerk_proposes_sdo_approves_and_the_consumers_otp_closes_it(demo_url, e
         assert s.scalars(select(CaseClosure.method).where(CaseClosure.case_id == c.case_id)).one() == "OTP"
         texts = s.execute(select(SmsOutbox.template, SmsOutbox.text).where(SmsOutbox.case_id == c.case_id)
                           .order_by(SmsOutbox.id)).all()
-    assert [t for t, _ in texts] == ["registered", "status_changed", "otp", "status_changed"]
-    assert "Bill Revision Required" in texts[1].text and "Case Completed" in texts[2].text
-    assert "Case Completed" in texts[3].text and all(c.case_id in text for _, text in texts)
+    # The consumer hears of the approved revision (its new amount and due date) before the OTP.
+    assert [t for t, _ in texts] == ["registered", "status_changed", "revision_approved", "otp", "status_changed"]
+    # The demo consumer's language is Hindi: the statuses are named as data/hindi.toml has them.
+    hindi = config.hindi_names()["status"]
+    assert hindi["Bill Revision Required"] in texts[1].text and hindi["Case Completed"] in texts[3].text
+    assert hindi["Case Completed"] in texts[4].text and all(c.case_id in text for _, text in texts)
 
 
 def otp_in_outbox(engine, case_id: str) -> str:
