@@ -311,7 +311,7 @@ def test_a_killed_or_interrupted_wss_import_completes_when_run_again(engine, dem
     assert 0 < done < len(numbers)
     assert done % 500 == 0  # whole batches only
     if how == "ctrl-c":
-        assert proc.returncode == 130
+        assert proc.returncode == 130, err  # the one line says what was caught, should it be anything else
         assert "nothing half-written was kept. Run the same command again to complete the import." in err
         assert "Traceback" not in err
     else:

@@ -130,9 +130,17 @@ def error_line(message: str) -> None:
 def interrupted(exc: BaseException) -> bool:
     """Ctrl-C: Python's KeyboardInterrupt or, when it lands during a PostgreSQL statement, psycopg's
     answer to it (it asks the server to cancel the statement and raises QueryCanceled instead)."""
-    if isinstance(exc, KeyboardInterrupt):
-        return True
-    return type(getattr(exc, "orig", None)).__name__ == "QueryCanceled"
+    # psycopg's own COPY raises QueryCanceled bare; through SQLAlchemy it is the `orig` of a DBAPIError;
+    # either may arrive as the cause or context of whatever the import raised while unwinding.
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, KeyboardInterrupt) or type(exc).__name__ == "QueryCanceled":
+            return True
+        if type(getattr(exc, "orig", None)).__name__ == "QueryCanceled":
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def fail(message: str) -> None:
