@@ -409,3 +409,19 @@ async def test_a_to_do_without_a_case_says_so(engine):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_entry(pilot, todo_id)
         assert (text_of(app, "#f-due"), text_of(app, "#f-sla")) == ("", "no case on this To Do")
+
+
+def test_a_late_case_of_a_type_that_owes_nothing_says_so_instead_of_rupees_zero():
+    from types import SimpleNamespace
+
+    from wss_tui.screens.todo_entry import due_values
+    from wss_tui.store.sla import Compensation
+
+    due = SimpleNamespace(level=0, level_role="", warning="breached 4 days ago", urgency="late", due_at=FIXED_NOW)
+    late = dict(case_id="0457062031", due_at=FIXED_NOW, until=FIXED_NOW, closed=False, days_late=4, cap_paise=10_000)
+    owes_none = Compensation(**late, accrued_paise=0, owed_paise=0)  # mobile/e-mail updation: 0 a day
+    owes = Compensation(**late, accrued_paise=20_000, owed_paise=10_000)  # Rs 50 a day, capped at Rs 100
+
+    assert str(due_values(SimpleNamespace(due=due, compensation=owes_none))["sla"]) == (
+        "breached 4 days ago · no compensation for this request type")
+    assert "compensation 100.00INR so far (capped)" in str(due_values(SimpleNamespace(due=due, compensation=owes))["sla"])

@@ -85,7 +85,9 @@ def due_values(d: TodoDetail) -> dict[str, str | Content]:
         parts.append(Content("closed " + ("late" if comp.days_late else "within its due time")))
     else:
         parts.append(Content("within its due time"))
-    if comp.days_late:
+    if comp.days_late and not comp.accrued_paise:
+        parts.append(Content("no compensation for this request type"))  # its rate is 0 (request_types.toml)
+    elif comp.days_late:
         owed = "owed" if comp.closed else "so far"
         capped = " (capped)" if comp.capped else ""
         parts.append(Content(f"compensation {money.rupees(comp.owed_paise)} {owed}{capped}"))
