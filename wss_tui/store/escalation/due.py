@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from .. import clock, sla
-
-SOURCE = "escalation.toml"
 from .matrix import matrix
 
 

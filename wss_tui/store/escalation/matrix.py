@@ -10,24 +10,10 @@ from functools import cache
 from .. import calendar, config, settings
 from ..calendar import BusinessCalendar
 from ..errors import Invalid
-from ..models import Account, Case, CaseLog, Office, ToDo, ToDoCharacteristic, ToDoLog
+from ..models import ToDo
 
 SOURCE = "escalation.toml"
-
-
-ESCALATED = "Escalated"
-CLOSED_CAPS_WINDOW = timedelta(days=7)  # how far back the sweep records caps of cases closed late
-_ID_CHUNK = 5_000  # IDs per "is this To Do ID taken" query: well inside SQLite's bound-parameter limit
-
-_case = Case.__table__
-_account = Account.__table__
-_office = Office.__table__
 _todo = ToDo.__table__
-_chars = ToDoCharacteristic.__table__
-_todo_log = ToDoLog.__table__
-_case_log = CaseLog.__table__
-
-
 
 
 @dataclass(frozen=True)

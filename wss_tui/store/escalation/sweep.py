@@ -41,8 +41,6 @@ from sqlmodel import Session
 from .. import clock, config, routing, sla, timefmt
 from ..errors import Invalid
 from ..models import BEING_WORKED_ON, COMPLETE, OPEN, Account, Case, CaseLog, Office, ToDo, ToDoCharacteristic, ToDoLog
-
-SOURCE = "escalation.toml"
 from .matrix import Matrix, matrix
 
 ESCALATED = "Escalated"
