@@ -14,7 +14,7 @@ from .. import accounts, config, money, offices, tariff, timefmt, todos
 from ..codes import BillState
 from ..errors import Denied, Invalid, NotFound, WssError
 from ..models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
-from . import powers
+from . import hold, powers
 from .calc import BillFigures, Correction, figures_of, recompute
 from .powers import Route
 from .rules import APPROVAL, AUDIT, LATE, REVIEW, rules
@@ -192,7 +192,7 @@ def proposal_refusal(session: Session, actor: Staff, detail: todos.TodoDetail, c
         return Invalid("revision", standing(latest) + "; close the case with the consumer's OTP (c)")
     if bill.state == REVISED:
         return Invalid("bill", f"bill {bill.bill_no} has been revised already; its revised bill is on the account")
-    return None
+    return hold.complaint_refusal(bill)
 
 
 def case_and_bill(session: Session, detail: todos.TodoDetail) -> tuple[Case, Bill, Account]:
@@ -284,6 +284,6 @@ def preview(session: Session, actor_id: str, account_id: str, bill_no: str, corr
     """The recomputed bill beside the old one, and where the proposal would go; nothing is written."""
     active_staff(session, actor_id)
     bill, account = bill_of_account(session, actor_id, account_id, bill_no)
-    after = recompute(bill, account, correction)
+    after = hold.figures(bill, account, correction)
     difference = after.amount_paise - bill.amount_paise
     return Preview(figures_of(bill), after, difference, powers.route(session, difference, account.subdivision_code, actor_id))
