@@ -40,7 +40,7 @@ from ..models import (
     ToDo,
 )
 from . import hold, oversight, powers
-from .calc import Correction, check_remark, describe, figures_of, recompute, with_revised_figures
+from .calc import Correction, check_remark, describe, figures_of, with_revised_figures
 
 # The screens read and act through this one module.
 from .rules import APPROVAL, OFFICER_CASE, rules

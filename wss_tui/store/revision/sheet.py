@@ -15,7 +15,7 @@ from ..codes import BillState
 from ..errors import Denied, Invalid, NotFound, WssError
 from ..models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
 from . import hold, powers
-from .calc import BillFigures, Correction, figures_of, recompute
+from .calc import BillFigures, Correction, figures_of
 from .powers import Route
 from .rules import APPROVAL, AUDIT, LATE, REVIEW, rules
 
