@@ -141,6 +141,24 @@ def hold_refusal(session: Session, actor: Staff, bill: Bill) -> Invalid | Denied
     return None
 
 
+@dataclass(frozen=True)
+class HoldCheck:
+    """Whether the actor may hold the bill now (the account screen asks before it asks for a reason)."""
+
+    bill_no: str
+    refusal: str  # the one line saying why not, or ""
+    own_charges_paise: int  # what the hold would take off the balance
+
+
+def check(session: Session, actor_id: str, bill_no: str) -> HoldCheck:
+    try:
+        bill, _, actor = _bill_in_scope(session, actor_id, bill_no)
+    except (NotFound, Denied, Invalid) as exc:
+        return HoldCheck(bill_no, str(exc), 0)
+    refusal = hold_refusal(session, actor, bill)
+    return HoldCheck(bill.bill_no, str(refusal) if refusal else "", own_charges(bill))
+
+
 def hold(session: Session, actor_id: str, bill_no: str, reason: str) -> HoldEntry:
     """An officer puts an issued, unpaid bill on hold with a reason: the bill HELD, its own charges
     taken off the account's balances, the step recorded; all in the caller's unit of work."""
