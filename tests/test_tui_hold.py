@@ -4,12 +4,18 @@ dialog that says what leaves the balance; a clerk, or a bill that may not be hel
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from wss_tui.screens.account import AccountScreen
 from wss_tui.screens.dialogs import TextDialog
+from wss_tui.screens.revision import RevisionScreen
+from wss_tui.store import db, revision
+from wss_tui.store.models import BillRevision, Case
 
 from ._hold_data import balance, set_figures
-from ._revision_data import SDO, bill_of
+from ._revision_data import EE, SDO, approve, bill_of
+from .test_hold import put_on_hold
+from .test_tui_revision import typed
 from .tui_helpers import CLERK, app_as, no_blink, notifications, row_keys, settle, table  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.usefixtures("queue_routing")
@@ -75,3 +81,30 @@ def test_the_hold_dialog_at_80x24(engine, snap_compare, no_blink):  # noqa: F811
         await pilot.press(*"Assessed for three months")
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=asked)
+
+
+async def test_a_held_bill_is_released_as_billed_from_the_revision_screen(engine):
+    account_id, bill_no = set_figures(engine)
+    put_on_hold(engine, bill_no)
+    app = app_as(engine, SDO)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await on_bill(pilot, account_id, bill_no)
+        await pilot.press("v")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RevisionScreen)
+        # A held bill: the bill-on-hold case and reason HOLD are chosen; nothing corrected is a release.
+        assert (screen.form.case_kind, str(screen.query_one("#reason").value)) == ("bill-on-hold", "HOLD")
+        await typed(pilot, remark="Reading checked at site; the bill was right")
+        assert screen.preview is not None and screen.preview.difference_paise == 0
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+    with db.read(engine) as s:
+        case = s.scalars(select(Case).where(Case.bill_no == bill_no, Case.closed_at.is_(None))).one()
+        rev = s.scalars(select(BillRevision).where(BillRevision.case_id == case.case_id)).one()
+        assert (case.request_type, rev.reason_code, rev.difference_paise) == ("bill-on-hold", "HOLD", 0)
+        info = revision.info(s, rev)
+    approve(engine, EE, info)
+    assert balance(engine, account_id) == (200000, 200000)
