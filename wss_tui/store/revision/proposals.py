@@ -10,7 +10,6 @@ logs, the oversight (store/revision/oversight.py). A failure anywhere leaves non
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -48,12 +47,17 @@ from .sheet import (
     after_of,
     bill_of_account,
     case_and_bill,
+    flags_of,
     info,
+    lps_of,
     open_case_on,
     proposal_refusal,
+    revised_due_date,
     revision_of_todo,
     standing,
+    today,
 )
+from .terms import balance_change
 
 ISSUED = BillState.ISSUED
 BILL_NO_CHARS = 14
@@ -89,6 +93,7 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
     difference = after.amount_paise - before.amount_paise
     route = powers.route(session, difference, account.subdivision_code, actor.user_id)
     now = clock.now()
+    reversed_lps = lps_of(bill, after.amount_paise, on=today())
     rev = BillRevision(
         case_id=case.case_id, bill_no=bill.bill_no, account_id=account.account_id,
         office_code=account.subdivision_code, status=PROPOSED, reason_code=correction.reason_code,
@@ -99,6 +104,9 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
         energy_charge_paise=after.energy_paise, duty_paise=after.duty_paise, arrear_paise=after.arrear_paise,
         amount_paise=after.amount_paise, difference_paise=difference, maker_id=actor.user_id, proposed_at=now,
         source_todo_id=todo_id, approver_role=route.role, approver_office=route.office_code,
+        old_final_reading=after.old_final_reading, old_multiplying_factor=after.old_multiplying_factor,
+        new_initial_reading=after.new_initial_reading, rollover_digits=after.rollover_digits,
+        lps_percent=reversed_lps.percent, lps_months=reversed_lps.months, lps_paise=reversed_lps.paise,
     )
     # In a savepoint: if another maker's proposal on this case committed since our check, the partial
     # unique index refuses this one and we can say so in a line.
@@ -110,13 +118,15 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
             raise
         raise Invalid("revision", f"another revision of case {case.case_id} was proposed just now; reload and look") from None
     amount = money.rupees(difference)
+    flags = flags_of(after)
+    lps_part = f", LPS {money.rupees(-reversed_lps.paise)}" if reversed_lps.paise else ""
     rev.approval_todo_id = work_todos.create(
         session,
         todo_type=APPROVAL,
         role=route.role,
         office_code=route.office_code,
-        message=f"Approve bill revision {rev.revision_id} of {amount} on bill {bill.bill_no} "
-        f"(A/c {account.account_id}), proposed by {actor.user_id}",
+        message=f"Approve bill revision {rev.revision_id} of {amount}{lps_part} on bill {bill.bill_no} "
+        f"(A/c {account.account_id}), proposed by {actor.user_id}" + "".join(f"; {f}" for f in flags),
         priority=rules().approval_priority,
         case_id=case.case_id,
         account_id=account.account_id,
@@ -131,8 +141,9 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
         CaseLog(
             case_id=case.case_id, at=now, log_type="Revision Proposed", user_id=actor.user_id,
             details=f"Revision {rev.revision_id} proposed by {actor.user_id} ({correction.reason_code} "
-            f"{rules().reasons[correction.reason_code]}): {changes}; difference {amount}; sent to {route.text} "
-            f"for approval. Remark: {rev.remark}",
+            f"{rules().reasons[correction.reason_code]}): {changes}; difference {amount}; {reversed_lps.text}"
+            f" as of today; balance change {money.rupees(balance_change(difference, reversed_lps))}; "
+            f"sent to {route.text} for approval" + "".join(f"; {f}" for f in flags) + f". Remark: {rev.remark}",
         )
     )
     cases.change_status(session, case, cases.REVISION_REQUIRED, user_id=actor.user_id,
@@ -255,7 +266,11 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
     new_bill_no = _new_bill_no(session, bill.bill_no)
     revised = with_revised_figures(bill, after_of(rev))
     # The consumer gets time to pay the corrected amount: a new due date counted from the approval.
-    revised["due_date"] = now.astimezone(clock.IST).date() + timedelta(days=rules().revised_due_days)
+    revised["due_date"] = revised_due_date(today())
+    # The surcharge charged on what the revision takes off, up to today, at the percent proposed with.
+    reversed_lps = lps_of(bill, rev.amount_paise, rev.lps_percent if rev.lps_percent is not None else 0.0)
+    rev.lps_percent, rev.lps_months, rev.lps_paise = reversed_lps.percent, reversed_lps.months, reversed_lps.paise
+    posted = balance_change(rev.difference_paise, reversed_lps)
     session.add(Bill(bill_no=new_bill_no, state=ISSUED, **revised))
     bill.state = REVISED
     session.add(bill)
@@ -265,8 +280,8 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
         update(Account)
         .where(Account.account_id == rev.account_id)
         .values(
-            current_balance_paise=Account.current_balance_paise + rev.difference_paise,
-            payoff_balance_paise=Account.payoff_balance_paise + rev.difference_paise,
+            current_balance_paise=Account.current_balance_paise + posted,
+            payoff_balance_paise=Account.payoff_balance_paise + posted,
         )
     )
     rev.status, rev.checker_id, rev.decided_at, rev.decision_note = APPROVED, actor.user_id, now, note
@@ -285,7 +300,8 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
         CaseLog(
             case_id=case.case_id, at=now, log_type="Revision Approved", user_id=actor.user_id,
             details=f"Revision {rev.revision_id} approved by {actor.user_id}: bill {bill.bill_no} revised as "
-            f"{new_bill_no} ({money.rupees(rev.amount_paise)}); {amount} posted to the account"
+            f"{new_bill_no} ({money.rupees(rev.amount_paise)}, due {timefmt.show_date(revised['due_date'])}); "
+            f"difference {amount}; {reversed_lps.text}; {money.rupees(posted)} posted to the account"
             + ("; " + ", ".join(extra) if extra else "") + (f". Note: {note}" if note else ""),
         )
     )

@@ -62,6 +62,9 @@ class Rules:
     max_remark_chars: int
     approval_priority: int
     revised_due_days: int
+    meter_digits: int  # a meter's register digits when the maker gives none ([meter])
+    rollover_max_share: float
+    lps_percent: float  # late payment surcharge, percent per whole month past the due date ([lps])
     review_role: str
     # Reviews the revisions the review role itself approved (a Director's own approval), never him.
     review_next_role: str
@@ -131,6 +134,9 @@ def rules() -> Rules:
         max_remark_chars=proposal.max_remark_chars,
         approval_priority=proposal.priority,
         revised_due_days=proposal.revised_due_days,
+        meter_digits=raw.meter.digits,
+        rollover_max_share=float(raw.meter.rollover_max_share),
+        lps_percent=float(raw.lps.percent_per_month),
         review_role=review.role,
         review_next_role=review.next_role,
         review_from_paise=_paise(review.review_from),

@@ -163,6 +163,17 @@ class ProposalSettings(Strict):
     revised_due_days: int = Field(15, ge=1)
 
 
+class MeterSettings(Strict):
+    digits: int = Field(5, ge=4, le=7)  # register digits of a meter the maker says nothing about
+    # A reading below the previous one is a rollover only if the units it makes are at most this share
+    # of the register; more is a misread or a replaced meter.
+    rollover_max_share: Number = Field(0.5, gt=0, le=1)
+
+
+class LpsSettings(Strict):
+    percent_per_month: Number = Field(ge=0, le=10)
+
+
 class ReviewSettings(Strict):
     role: str
     next_role: str  # reviews what the review role approved itself
@@ -209,6 +220,8 @@ class RevisionFile(Strict):
     audit: AuditSettings
     otp: OtpSettings
     late: LateSettings = LateSettings()
+    meter: MeterSettings = MeterSettings()
+    lps: LpsSettings
 
 
 class ApproverSettings(Strict):
