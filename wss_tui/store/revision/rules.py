@@ -17,6 +17,7 @@ PAISE = 100
 SOURCE = "revision.toml"
 # The revision work's To Do types (data/revision.toml [todo_type]).
 APPROVAL, REVIEW, AUDIT, OFFICER_CASE = "BRAPPROV", "BRREVIEW", "BRAUDIT", "IMOFCASE"
+HOLD_REASON = "HOLD"  # the reason a held bill is released under; the one that may change nothing (hold.py)
 LATE = "BRLATE"  # an overdue review or audit, reported to the next authority (late.py)
 
 
@@ -79,6 +80,8 @@ class Rules:
     late_priority: int
     audit_bands: tuple[AuditBand, ...]
     otp: OtpRules
+    hold_roles: tuple[str, ...]  # who may put an issued bill on hold (hold.py)
+    hold_min_reason_chars: int
 
 
 def _paise(rupees: int | float | None) -> int | None:
@@ -122,6 +125,11 @@ def rules() -> Rules:
         raise Invalid(f"{SOURCE} makers", f"{', '.join(unranked)} not in roles.toml seniority; a checker must be senior to every maker")
     if not (config.rank(review.next_role) or -1) > (config.rank(review.role) or -1):
         raise Invalid(f"{SOURCE} review.next_role", f"name a role senior to {review.role} in roles.toml seniority")
+    unknown = [r for r in raw.hold.roles if r not in config.roles()]
+    if unknown:
+        raise Invalid(f"{SOURCE} hold.roles", f"unknown role {unknown[0]}; use roles of roles.toml")
+    if HOLD_REASON not in reasons:
+        raise Invalid(f"{SOURCE} reason", f"keep the reason {HOLD_REASON}: a held bill is released under it")
     todo_types, todo_roles = _todo_types(raw.todo_type, makers, (review.role, review.next_role), audit.role,
                                          (review.next_role, audit.escalate_to))
     return Rules(
@@ -150,6 +158,8 @@ def rules() -> Rules:
         late_priority=raw.late.priority,
         audit_bands=bands,
         otp=OtpRules(**otp.model_dump()),
+        hold_roles=tuple(raw.hold.roles),
+        hold_min_reason_chars=raw.hold.min_reason_chars,
     )
 
 

@@ -209,6 +209,11 @@ class OtpSettings(Strict):
     min_override_reason_chars: int = Field(ge=0)
 
 
+class HoldSettings(Strict):
+    roles: list[str] = Field(min_length=1)
+    min_reason_chars: int = Field(10, ge=1)
+
+
 class RevisionFile(Strict):
     makers: list[str] = Field(min_length=1)
     reason: dict[str, str] = Field(min_length=1)
@@ -222,6 +227,7 @@ class RevisionFile(Strict):
     late: LateSettings = LateSettings()
     meter: MeterSettings = MeterSettings()
     lps: LpsSettings
+    hold: HoldSettings = HoldSettings(roles=["TR-SDO", "TR-EE"])
 
 
 class ApproverSettings(Strict):
