@@ -9,6 +9,7 @@ the release puts the released bill's own charges on.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -20,6 +21,7 @@ from wss_tui.store.models import BillHold, Case, SmsOutbox
 from wss_tui.store.revision import hold
 from wss_tui.store.revision.calc import Correction
 
+from ._cli import wss as run_wss
 from ._revision_data import (ACC, CLERK, EE, OTHER_SDO, SDO, approve, bill_of, complaint, counts, execute, free_bill,
                              one)
 
@@ -194,3 +196,55 @@ def test_the_hold_record_is_append_only(engine):
             execute(engine, sql)
     with db.read(engine) as s:
         assert len(s.scalars(select(BillHold)).all()) == 1
+
+
+# --- wss bill hold, wss account show, wss request history ------------------------------------------------
+
+
+def refused(result, starts: str):
+    assert (result.returncode, result.stdout) == (1, ""), result.stderr
+    assert result.stderr.startswith(f"error: {starts}") and result.stderr.count("\n") == 1
+
+
+def test_wss_bill_hold_exit_codes_and_messages(engine, demo_url):
+    account_id, bill_no = set_figures(engine)
+    before = counts(engine), balance(engine, account_id)
+    refused(run_wss("--db", demo_url, "bill", "hold", bill_no, "--reason", "short", "--user", SDO),
+            "reason: say why the bill is held, in at least 10 characters")
+    refused(run_wss("--db", demo_url, "bill", "hold", bill_no, "--reason", "Meter to be read first", "--user", CLERK),
+            "role: TR-SDC does not put bills on hold; TR-SDO or TR-EE does")
+    refused(run_wss("--db", demo_url, "bill", "hold", bill_no, "--reason", "Meter to be read first", "--user", OTHER_SDO),
+            f"bill: no bill {bill_no}; check the bill number")
+    usage = run_wss("--db", demo_url, "bill", "hold", bill_no, "--user", SDO)  # no --reason: a usage error
+    assert usage.returncode == 2 and usage.stderr.startswith("error: ") and usage.stderr.count("\n") == 1
+    assert (counts(engine), balance(engine, account_id)) == before
+
+    out = run_wss("--db", demo_url, "bill", "hold", bill_no, "--reason", "Meter to be read first", "--user", SDO)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"Bill {bill_no} (A/c {account_id}) put on hold by {SDO} on ")
+    assert "400.00INR (its own charges) taken off the balance until it is released" in out.stdout
+    refused(run_wss("--db", demo_url, "bill", "hold", bill_no, "--reason", "Meter to be read first", "--user", EE,
+                    "--json"), f"bill: bill {bill_no} was put on hold by {SDO} on ")
+
+    shown = run_wss("--db", demo_url, "account", "show", account_id)
+    assert shown.returncode == 0, shown.stderr
+    assert f"Bill {bill_no} HELD: held by {SDO} on " in shown.stdout and "Meter to be read first" in shown.stdout
+    [line] = [b for b in json.loads(run_wss("--db", demo_url, "account", "show", account_id, "--json").stdout)["bills"]
+              if b["bill_no"] == bill_no]
+    assert line["state"] == "HELD" and line["hold_note"].endswith(": Meter to be read first")
+
+
+def test_wss_bill_hold_json_and_the_release_in_the_history(engine, demo_url):
+    account_id, bill_no = set_figures(engine)
+    out = run_wss("--db", demo_url, "bill", "hold", bill_no, "--reason", "Meter to be read first", "--user", EE,
+                  "--json")
+    assert out.returncode == 0, out.stderr
+    held = json.loads(out.stdout)
+    assert (held["action"], held["user_id"], held["balance_paise"], held["bill_no"]) == ("HOLD", EE, -40000, bill_no)
+    info = open_case(engine, account_id, bill_no, AS_BILLED, actor=SDO)
+    approve(engine, EE, info)
+    history_out = run_wss("--db", demo_url, "request", "history", info.case_id)
+    assert history_out.returncode == 0, history_out.stderr
+    lines = history_out.stdout.splitlines()
+    assert any("Bill Held" in x and EE in x and "Meter to be read first" in x for x in lines)
+    assert any("Bill Released" in x and "released as billed" in x and "400.00INR posted" in x for x in lines)

@@ -13,9 +13,9 @@ from sqlalchemy import and_, bindparam, func, select
 from sqlmodel import Session
 
 from . import clock, ids, offices, sla, timefmt
-from .codes import AccountStatus, BillingSystem
+from .codes import AccountStatus, BillingSystem, BillState, HoldAction
 from .errors import Denied, Invalid, NotFound
-from .models import COMPLETE, Account, Bill, Case, CustomerContact, Office, Staff, ToDo
+from .models import COMPLETE, Account, Bill, BillHold, Case, CustomerContact, Office, Staff, ToDo
 
 SYSTEM_BY_LENGTH = {10: BillingSystem.CCB, 12: BillingSystem.MPOWER}
 SYSTEM_LABELS = {s: s.label for s in BillingSystem}
@@ -109,6 +109,7 @@ class BillLine:
     amount_paise: int
     state: str
     open_case_id: str | None  # the open complaint on this bill, if any
+    hold_note: str = ""  # a HELD bill: who held it, when and why (store/revision/hold.py)
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,7 @@ def _bills(session: Session, account_id: str, limit: int = BILL_LIMIT) -> list[B
         .order_by(Bill.bill_month.desc(), Bill.bill_no.desc())
         .limit(limit)
     ).all()
+    notes = _hold_notes(session, [r.bill_no for r in rows if r.state == BillState.HELD])
     return [
         BillLine(
             bill_no=r.bill_no,
@@ -260,9 +262,20 @@ def _bills(session: Session, account_id: str, limit: int = BILL_LIMIT) -> list[B
             amount_paise=r.amount_paise,
             state=r.state,
             open_case_id=r.case_id,
+            hold_note=notes.get(r.bill_no, ""),
         )
         for r in rows
     ]
+
+
+def _hold_notes(session: Session, held: list[str]) -> dict[str, str]:
+    """Each held bill's last hold, as a line: by whom, when, why; or that the billing system held it."""
+    notes = dict.fromkeys(held, "on hold in the billing system's extract")
+    if held:
+        rows = select(BillHold).where(BillHold.bill_no.in_(held), BillHold.action == HoldAction.HOLD).order_by(BillHold.id)
+        for h in session.execute(rows).scalars():
+            notes[h.bill_no] = f"held by {h.user_id} on {timefmt.show(h.at)}: {h.reason}"
+    return notes
 
 
 def _open_todos(session: Session, account_id: str, limit: int = TODO_LIMIT) -> list[TodoBrief]:
