@@ -163,16 +163,16 @@ def broken(tmp_path, monkeypatch):
          "order.FY2022-23.number: missing; add it"),
         # Dates out of order, overlapping, or before the order.
         (SECOND, SECOND.replace("2022-07-26", "2024-01-01"),
-         f"{KEY}[3].effective_from: 24-05-2023 is not after line [2]'s 01-01-2024; list a category's lines "
-         "oldest first, one per date"),
+         (f"{KEY}[3].effective_from: 24-05-2023 is not after line [2]'s 01-01-2024; list a category's lines "
+          "oldest first, one per date")),
         (SECOND, SECOND + "effective_to = 2023-06-30\n",
-         f"{KEY}[3].effective_from: line [2] is in force to 30-06-2023, which overlaps this line from "
-         "24-05-2023; end it the day before"),
+         (f"{KEY}[3].effective_from: line [2] is in force to 30-06-2023, which overlaps this line from "
+          "24-05-2023; end it the day before")),
         (SECOND, SECOND + "effective_to = 2022-07-01\n",
          f"{KEY}[2].effective_to: 01-07-2022 is before the line takes effect (26-07-2022)"),
         (FIRST, FIRST.replace("2019-09-03", "2019-09-01"),
-         f"{KEY}[1].effective_from: 01-09-2019 is before order FY2019-20 was issued (03-09-2019); a line takes "
-         "effect on or after its order"),
+         (f"{KEY}[1].effective_from: 01-09-2019 is before order FY2019-20 was issued (03-09-2019); a line "
+          "takes effect on or after its order")),
         ("minimum = { per_month = 575.0, clause = \"LMV-2 minimum charges (figure not verified)\" }",
          "minimum = { per_month = 575.0 }", "category.LMV-2-URBAN[1].minimum.clause: missing; add it"),
     ],
@@ -191,5 +191,5 @@ def test_wss_config_check_names_the_file_key_and_rule(broken):
     assert out.returncode == 1
     path = Path(os.environ["WSS_DATA_DIR"]) / "tariff.toml"
     assert out.stderr.splitlines() == [
-        f"error: {path}: {KEY}[3].effective_from: line [2] is in force to 30-06-2023, which overlaps this line "
-        "from 24-05-2023; end it the day before"]
+        (f"error: {path}: {KEY}[3].effective_from: line [2] is in force to 30-06-2023, which overlaps this "
+         "line from 24-05-2023; end it the day before")]
