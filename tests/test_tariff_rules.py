@@ -66,7 +66,7 @@ def test_a_bill_is_charged_by_the_order_in_force_for_its_period():
     assert [r.order.key for r in may.rates] == ["FY2022-23"]
     assert [r.order.key for r in june.rates] == ["FY2023-24"]
     assert june.rates[0].citation == (
-        "UPERC tariff order FY 2023-24 of 24-05-2023, LMV-1 (d) other metered domestic (urban)")
+        "UPERC tariff order FY 2023-24 of 24-05-2023, LMV-1 (d) metered, urban")
     # A bill across 24-05-2023, when the FY 2023-24 order left the rates as they were, is not split: it
     # is charged as one bill (fixed 110.00, 150 x 5.50 + 50 x 6.00 = 1,125.00) and cites the later order.
     across = tariff.compute("LMV-1", "URBAN", 1, 200, 30, on=date(2023, 6, 8), period_from=date(2023, 5, 10))
@@ -122,8 +122,8 @@ def test_a_bill_straddling_a_change_is_split_by_days(later_order):
 
 # --- what `wss config check` refuses ----------------------------------------------------------------
 
-FIRST = 'effective_from = 2019-09-03\norder = "FY2019-20"\nclause = "LMV-1 (d) other metered domestic (urban)"\n'
-SECOND = 'effective_from = 2022-07-26\norder = "FY2022-23"\nclause = "LMV-1 (d) other metered domestic (urban)"\n'
+FIRST = 'effective_from = 2019-09-03\norder = "FY2019-20"\nclause = "LMV-1 (d) metered, urban"\n'
+SECOND = 'effective_from = 2022-07-26\norder = "FY2022-23"\nclause = "LMV-1 (d) metered, urban"\n'
 KEY = "category.LMV-1-URBAN"
 
 
@@ -154,7 +154,7 @@ def broken(tmp_path, monkeypatch):
     "old, new, problem",
     [
         # A line without its citation.
-        (FIRST, FIRST.replace('clause = "LMV-1 (d) other metered domestic (urban)"\n', ""),
+        (FIRST, FIRST.replace('clause = "LMV-1 (d) metered, urban"\n', ""),
          f"{KEY}[1].clause: missing; add it"),
         (FIRST, FIRST.replace('order = "FY2019-20"', 'order = ""'), f"{KEY}[1].order: must not be empty (got '')"),
         (FIRST, FIRST.replace('order = "FY2019-20"', 'order = "FY2019"'),

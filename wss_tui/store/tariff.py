@@ -58,6 +58,11 @@ class Rates:
         """`UPERC tariff order FY 2023-24 of 24-05-2023, LMV-1 (d) …`: one line, for a screen or a log."""
         return f"{self.order.title} of {self.order.issued:%d-%m-%Y}, {self.clause}"
 
+    @property
+    def short_citation(self) -> str:
+        """`LMV-1 (d) metered, urban, UPERC order of 24-05-2023`: the clause and order, within 80 columns."""
+        return f"{self.clause}, UPERC order of {self.order.issued:%d-%m-%Y}"
+
     def charges_like(self, other: Rates) -> bool:
         """The same figures (whatever the citation): a bill across the two lines need not be split."""
         return (self.fixed, self.fixed_per, self.slabs, self.duty_percent, self.minimum) == (
@@ -189,6 +194,14 @@ def rates_for(category: str, area: str, on: date | None = None) -> Rates:
     if found is None:
         raise Invalid("tariff", f"no rates for {category} in {area.lower()} areas on {_day(day)}; see data/tariff.toml")
     return found
+
+
+def citation_on(category: str, area: str, on: date) -> str:
+    """The short citation of the rates a category is on, on `on`; "" when data/tariff.toml has none."""
+    try:
+        return rates_for(category, area, on).short_citation
+    except Invalid:
+        return ""
 
 
 def parts(category: str, area: str, period_from: date, period_to: date) -> list[tuple[Rates, int]]:
