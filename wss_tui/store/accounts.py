@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, bindparam, func, select
 from sqlmodel import Session
 
-from . import clock, ids, offices, sla, timefmt
+from . import clock, ids, offices, sla, tariff, timefmt
 from .codes import AccountStatus, BillingSystem, BillState, HoldAction
 from .errors import Denied, Invalid, NotFound
 from .models import COMPLETE, Account, Bill, BillHold, Case, CustomerContact, Office, Staff, ToDo
@@ -151,6 +151,7 @@ class AccountContext:
     bills: list[BillLine] = field(default_factory=list)  # newest first
     open_todo_count: int = 0
     open_todos: list[TodoBrief] = field(default_factory=list)  # oldest first
+    tariff_rates: str = ""  # the clause and order of data/tariff.toml its category is billed by today
 
 
 def account_context(session: Session, account_id: str, actor_id: str | None = None) -> AccountContext:
@@ -189,6 +190,7 @@ def account_context(session: Session, account_id: str, actor_id: str | None = No
         )
         or 0,
         open_todos=_open_todos(session, account.account_id),
+        tariff_rates=tariff.citation_on(account.tariff_category, account.area, clock.now().astimezone(clock.IST).date()),
     )
 
 

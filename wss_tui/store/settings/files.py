@@ -242,23 +242,37 @@ class PowersFile(Strict):
 # --- tariff.toml ---------------------------------------------------------------------------------
 
 
+class OrderSettings(Strict):
+    """A tariff order the rate lines cite."""
+
+    title: str = Field(min_length=1)  # "UPERC tariff order FY 2023-24"
+    number: str = Field(min_length=1)  # its petition or case numbers, as on its cover
+    issued: date = Field(alias="date")  # the day it was issued
+
+
+class MinimumSettings(Strict):
+    per_month: Number = Field(ge=0)  # rupees per kW (or BHP) of the rounded load
+    clause: str = Field(min_length=1)
+
+
 class RatesSettings(Strict):
+    """One line of rates for a category in an area, with its citation (checked across lines by tariff.py)."""
+
+    effective_from: date
+    effective_to: date | None = None
+    order: str = Field(min_length=1)  # a key of [order]
+    clause: str = Field(min_length=1)  # the clause of the order's Rate Schedule
     description: str
-    schedule: str = ""
     fixed: Number = Field(ge=0)
     fixed_per: Literal["kW", "BHP"] = "kW"
     slabs: list[Annotated[list[Number], Field(min_length=2, max_length=2)]] = Field(min_length=1)  # [up to units, rate]
     duty_percent: Number = Field(ge=0, le=100)
-
-
-class PeriodSettings(Strict):
-    start: date = Field(alias="from")
-    order: str = ""
-    category: dict[str, RatesSettings] = Field(min_length=1)
+    minimum: MinimumSettings | None = None
 
 
 class TariffFile(Strict):
-    period: list[PeriodSettings] = Field(min_length=1)
+    order: dict[str, OrderSettings] = Field(min_length=1)
+    category: dict[str, Annotated[list[RatesSettings], Field(min_length=1)]] = Field(min_length=1)
 
 
 # --- sms.toml, sms_gateway.toml ------------------------------------------------------------------
