@@ -27,6 +27,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    func,
     insert,
     literal,
     null,
@@ -39,8 +40,11 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from .. import clock, config, routing, sla, timefmt
+from ..codes import Channel
 from ..errors import Invalid
 from ..models import BEING_WORKED_ON, COMPLETE, OPEN, Account, Case, CaseLog, Office, ToDo, ToDoCharacteristic, ToDoLog
+from ..models.sms import SmsOutbox
+from ..sms import outbox
 from .matrix import Matrix, matrix
 
 ESCALATED = "Escalated"
@@ -54,6 +58,8 @@ _todo = ToDo.__table__
 _chars = ToDoCharacteristic.__table__
 _todo_log = ToDoLog.__table__
 _case_log = CaseLog.__table__
+_sms = SmsOutbox.__table__
+SMS_TEMPLATE = "escalated"  # data/sms.toml: the complainant told whom the complaint went to
 
 
 
@@ -67,6 +73,7 @@ class SweepReport:
     offices_filled: int = 0  # open cases given their sub-division (written without one)
     caps_recorded: int = 0  # open cases past due whose compensation cap was recorded
     oversight_escalated: int = 0  # reviews and audits of approved revisions escalated as overdue
+    sms_queued: int = 0  # complainants told of the escalation by SMS
 
     @property
     def cases(self) -> int:
@@ -174,6 +181,7 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
         # case in full to join it, instead of looking up each decision's rows by their indexes.
         conn.execute(text(f"ANALYZE {_DUE.name}"))
         raised = _apply(conn, mx, at)
+        told = _tell_consumers(conn, mx, at)
     finally:
         _DUE.drop(conn)
     return SweepReport(
@@ -184,6 +192,7 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
         offices_filled=offices_filled,
         caps_recorded=caps_recorded,
         oversight_escalated=late_n,
+        sms_queued=told,
     )
 
 
@@ -290,6 +299,27 @@ def _apply(conn: Connection, mx: Matrix, at: datetime) -> int:
         update(_case).where(_case.c.case_id == d.case_id, _case.c.escalation_level == d.from_level).values(escalation_level=d.level)
     )
     return raised
+
+
+def _tell_consumers(conn: Connection, mx: Matrix, at: datetime) -> int:
+    """An SMS to each complainant whose case _DUE escalated, saying to whom (one INSERT … SELECT, the
+    text rendered in SQL per level and language: sms.outbox.render_sql). Not for an officer's own case,
+    which has no complainant, nor an account without a registered mobile. Returns how many."""
+    d, c, a = _DUE.c, _case.c, _account.c
+    columns = {"request_id": d.case_id, "account_id": d.account_id}
+    text_sql = case(*((d.level == lv.number, outbox.render_sql(SMS_TEMPLATE, a.language, columns, authority=lv.role))
+                      for lv in mx.levels))
+    when = bindparam("at", at, type_=_sms.c.created_at.type)
+    return conn.execute(
+        insert(_sms).from_select(
+            ["case_id", "mobile", "template", "language", "text", "created_at", "status", "tries", "next_try_at"],
+            select(d.case_id, a.mobile, literal(SMS_TEMPLATE), outbox.language_sql(SMS_TEMPLATE, a.language), text_sql,
+                   when, literal(outbox.QUEUED), literal(0), when)
+            .select_from(_DUE.join(_case, c.case_id == d.case_id).join(_account, a.account_id == d.account_id))
+            .where(c.channel != Channel.OFFICER, a.mobile.is_not(None), func.length(a.mobile) == 10)
+            .order_by(d.case_id),
+        )
+    ).rowcount
 
 
 def _record_mis_columns(conn: Connection, at: datetime) -> tuple[int, int]:

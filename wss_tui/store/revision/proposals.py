@@ -277,7 +277,7 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
     session.add(rev)
     extra = []
     if seen.review_todo_id:
-        reviewer = config.roles()[oversight.reviewer_role(actor.role)].description.removeprefix("To Do Role for ")
+        reviewer = config.role_title(oversight.reviewer_role(actor.role))
         extra.append(f"sent for {reviewer} review by {timefmt.show_date(seen.review_due_at)}")
     if seen.audit_sampled:
         extra.append("drawn for audit")

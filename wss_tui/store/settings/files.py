@@ -253,6 +253,7 @@ class SmsFile(Strict):
     otp: dict[str, str] = Field(min_length=1)
     revision_approved: dict[str, str] = Field(min_length=1)
     revision_rejected: dict[str, str] = Field(min_length=1)
+    escalated: dict[str, str] = Field(min_length=1)
 
 
 class RetrySettings(Strict):
@@ -306,10 +307,11 @@ class SmsGatewayFile(Strict):
 
 
 class HindiFile(Strict):
-    """Hindi names of case statuses and requests, for Hindi SMS texts (config.hindi_names)."""
+    """Hindi names of case statuses, requests and officers, for Hindi SMS texts (config.hindi_names)."""
 
     status: dict[str, str] = {}
     request: dict[str, str] = {}
+    role: dict[str, str] = {}
 
 
 MODELS = {
