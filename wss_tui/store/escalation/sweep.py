@@ -73,6 +73,9 @@ class SweepReport:
     offices_filled: int = 0  # open cases given their sub-division (written without one)
     caps_recorded: int = 0  # open cases past due whose compensation cap was recorded
     oversight_escalated: int = 0  # reviews and audits of approved revisions escalated as overdue
+    reviews_escalated: int = 0  # of them, Director's reviews (those at the review chain's end included)
+    audits_escalated: int = 0  # of them, accountants' audits
+    reviews_at_top: int = 0  # late reviews at the review chain's end: raised, reported to nobody above
     sms_queued: int = 0  # complainants told of the escalation by SMS
 
     @property
@@ -135,14 +138,16 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
     offices_filled, caps_recorded = _record_mis_columns(conn, at)
     from ..revision import late  # the revision package imports the To Do store, which imports this one
 
-    late_n = late.escalate_late(session, at)
+    lates = late.escalate_late(session, at)
+    late_fields = dict(oversight_escalated=lates.total, reviews_escalated=lates.reviews, audits_escalated=lates.audits,
+                       reviews_at_top=lates.reviews_at_top)
     cut = cutoffs(at, mx)
     stmt, params = _due_cases(cut, mx)
     # No ORDER BY in SQL: on SQLite it would walk the whole table in case ID order to avoid a sort.
     due = sorted(conn.execute(stmt, params).all(), key=lambda r: r.case_id)
     counts = {lv.number: 0 for lv in mx.levels}
     report = SweepReport(at=at, escalated=counts, offices_filled=offices_filled, caps_recorded=caps_recorded,
-                         oversight_escalated=late_n)
+                         **late_fields)
     if not due:
         return report
 
@@ -191,8 +196,8 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
         priorities_raised=raised,
         offices_filled=offices_filled,
         caps_recorded=caps_recorded,
-        oversight_escalated=late_n,
         sms_queued=told,
+        **late_fields,
     )
 
 

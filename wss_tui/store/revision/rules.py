@@ -74,6 +74,9 @@ class Rules:
     audit_escalate_to: str  # who is told of an overdue audit, at the division
     late_todo_type: str  # the To Do telling the next authority of an overdue review or audit
     late_priority: int
+    # A late review held by one of these is reported to the next one senior to its holder; one held by
+    # the last (the chain's end) is raised and logged, and reported to nobody (late.py).
+    late_review_chain: tuple[str, ...]
     audit_bands: tuple[AuditBand, ...]
     otp: OtpRules
 
@@ -119,8 +122,9 @@ def rules() -> Rules:
         raise Invalid(f"{SOURCE} makers", f"{', '.join(unranked)} not in roles.toml seniority; a checker must be senior to every maker")
     if not (config.rank(review.next_role) or -1) > (config.rank(review.role) or -1):
         raise Invalid(f"{SOURCE} review.next_role", f"name a role senior to {review.role} in roles.toml seniority")
+    chain = _review_chain(raw.late.review_chain, review.role, review.next_role)
     todo_types, todo_roles = _todo_types(raw.todo_type, makers, (review.role, review.next_role), audit.role,
-                                         (review.next_role, audit.escalate_to))
+                                         (*chain[1:], audit.escalate_to))
     return Rules(
         makers=makers,
         reasons=reasons,
@@ -142,9 +146,25 @@ def rules() -> Rules:
         audit_escalate_to=audit.escalate_to,
         late_todo_type=LATE,
         late_priority=raw.late.priority,
+        late_review_chain=chain,
         audit_bands=bands,
         otp=OtpRules(**otp.model_dump()),
     )
+
+
+def _review_chain(given: list[str] | None, role: str, next_role: str) -> tuple[str, ...]:
+    """[late] review_chain, checked: roles of roles.toml seniority, most junior first, from the review
+    role up to (at least) its next authority."""
+    chain = tuple(given) if given is not None else (role, next_role)
+    key = f"{SOURCE} late.review_chain"
+    ranks = [config.rank(r) for r in chain]
+    if None in ranks:
+        raise Invalid(key, f"{chain[ranks.index(None)]} is not in roles.toml seniority; name the authorities in it")
+    if ranks != sorted(set(ranks)):
+        raise Invalid(key, "list each authority once, most junior first, as roles.toml seniority orders them")
+    if role not in chain or next_role not in chain:
+        raise Invalid(key, f"start at review.role {role} and include review.next_role {next_role}")
+    return chain
 
 
 def _todo_types(raw: dict, makers: tuple[str, ...], review_roles: tuple[str, ...], audit_role: str,

@@ -187,6 +187,8 @@ class AuditSettings(Strict):
 
 class LateSettings(Strict):
     priority: int = Field(10, ge=1, le=99)
+    # The authorities a late review climbs, most junior first; None: [review.role, review.next_role].
+    review_chain: list[str] | None = None
 
 
 class OtpSettings(Strict):
