@@ -32,6 +32,7 @@ class OfficerCase:
     code: str
     case_type: str
     reason_code: str
+    target_days: int  # the office's own timetable (case.due_at), never a consumer's due date
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,8 @@ def rules() -> Rules:
         raise Invalid(f"{SOURCE} audit.bands", "the last band has no up_to: it takes every larger amount")
     reasons = dict(raw.reason)
     officer_cases = {
-        code: OfficerCase(code=code, case_type=c.case_type, reason_code=c.reason_code) for code, c in raw.officer_case.items()
+        code: OfficerCase(code=code, case_type=c.case_type, reason_code=c.reason_code,
+                          target_days=c.target_days) for code, c in raw.officer_case.items()
     }
     for case in officer_cases.values():
         if case.reason_code not in reasons:

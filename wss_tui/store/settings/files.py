@@ -149,6 +149,8 @@ class EscalationFile(Strict):
 class OfficerCaseSettings(Strict):
     case_type: str
     reason_code: str
+    # The office's own target for finishing it: no consumer waits, so no SLA, compensation or escalation.
+    target_days: int = Field(15, ge=1)
 
 
 class TodoTypeSettings(Strict):
