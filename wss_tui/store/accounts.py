@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import case as sql_case
 from sqlmodel import Session
 
 from . import clock, ids, offices, sla, tariff, timefmt
@@ -201,7 +202,7 @@ def _activity(session: Session, account: Account, limit: int = ACTIVITY_LIMIT) -
     cases = session.execute(
         select(
             c.c.case_id, c.c.created_at, c.c.case_type, c.c.status, c.c.closed_at, c.c.due_at,
-            sla.days_late_sql(c.c.due_at, until).label("days_late"),
+            sql_case((sla.consumer_clock_sql(c), sla.days_late_sql(c.c.due_at, until)), else_=0).label("days_late"),
             sla.compensation_sql(c, until).label("owed"),
         )
         .where(c.c.account_id == account.account_id)

@@ -19,9 +19,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from .. import cases, clock, config, ids, money, routing, sla, sms, timefmt, todos, work_todos
+from .. import cases, clock, config, ids, money, routing, sms, timefmt, todos, work_todos
 from .. import text as text_rule
-from ..codes import BillState, RequestType
+from ..codes import BillState
 from ..errors import Denied, Invalid, Stale
 from ..models import (
     APPROVED,
@@ -188,7 +188,9 @@ def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no:
         case_id=case_id, request_type=kind, case_type=spec.case_type, channel=cases.OFFICER_CHANNEL,
         account_id=account.account_id, bill_no=bill.bill_no, reason=correction.remark.strip(),
         status=cases.REVISION_REQUIRED, created_at=now, created_by=actor.user_id,
-        due_at=sla.due_at(now, RequestType.BILL_CORRECTION),  # the office's own timetable; no compensation accrues (sla.rate_paise)
+        # No consumer waits on it: due_at holds the office's own target (revision.toml target_days), which
+        # no SLA figure, compensation, escalation or SMS counts (sla.consumer_clock).
+        due_at=now + timedelta(days=spec.target_days),
         office_code=account.subdivision_code,
     )
     try:
@@ -303,7 +305,7 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
     session.add(rev)
     extra = []
     if seen.review_todo_id:
-        reviewer = config.roles()[oversight.reviewer_role(actor.role)].description.removeprefix("To Do Role for ")
+        reviewer = config.role_title(oversight.reviewer_role(actor.role))
         extra.append(f"sent for {reviewer} review by {timefmt.show_date(seen.review_due_at)}")
     if seen.audit_sampled:
         extra.append("drawn for audit")

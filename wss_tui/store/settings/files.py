@@ -149,6 +149,8 @@ class EscalationFile(Strict):
 class OfficerCaseSettings(Strict):
     case_type: str
     reason_code: str
+    # The office's own target for finishing it: no consumer waits, so no SLA, compensation or escalation.
+    target_days: int = Field(15, ge=1)
 
 
 class TodoTypeSettings(Strict):
@@ -198,6 +200,8 @@ class AuditSettings(Strict):
 
 class LateSettings(Strict):
     priority: int = Field(10, ge=1, le=99)
+    # The authorities a late review climbs, most junior first; None: [review.role, review.next_role].
+    review_chain: list[str] | None = None
 
 
 class OtpSettings(Strict):
@@ -286,6 +290,7 @@ class SmsFile(Strict):
     otp: dict[str, str] = Field(min_length=1)
     revision_approved: dict[str, str] = Field(min_length=1)
     revision_rejected: dict[str, str] = Field(min_length=1)
+    escalated: dict[str, str] = Field(min_length=1)
 
 
 class RetrySettings(Strict):
@@ -339,10 +344,11 @@ class SmsGatewayFile(Strict):
 
 
 class HindiFile(Strict):
-    """Hindi names of case statuses and requests, for Hindi SMS texts (config.hindi_names)."""
+    """Hindi names of case statuses, requests and officers, for Hindi SMS texts (config.hindi_names)."""
 
     status: dict[str, str] = {}
     request: dict[str, str] = {}
+    role: dict[str, str] = {}
 
 
 MODELS = {
