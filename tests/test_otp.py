@@ -250,8 +250,9 @@ def test_an_officers_own_case_closes_without_otp(engine):
         closed = closure.close_officer_case(s, SDO, own, version(engine, SDO, own), COMPLETED, "Bill revised and issued")
     assert closed.method == "OFFICER"
     with db.read(engine) as s:
-        sms = s.scalars(select(SmsOutbox).where(SmsOutbox.case_id == info.case_id)).all()
-        assert [m.template for m in sms] == ["status_changed"] and in_language(COMPLETED, sms[0]) in sms[0].text
+        # No complainant: no SMS at any step (opened, approved, closed), and no "SMS Not Sent" either.
+        assert s.scalars(select(SmsOutbox).where(SmsOutbox.case_id == info.case_id)).all() == []
+        assert "SMS Not Sent" not in s.scalars(select(CaseLog.log_type).where(CaseLog.case_id == info.case_id)).all()
 
 
 def test_what_a_todo_offers(engine):

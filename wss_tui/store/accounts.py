@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import case as sql_case
 from sqlmodel import Session
 
-from . import clock, ids, offices, sla, timefmt
+from . import clock, ids, offices, sla, tariff, timefmt
 from .codes import AccountStatus, BillingSystem, BillState, HoldAction
 from .errors import Denied, Invalid, NotFound
 from .models import COMPLETE, Account, Bill, BillHold, Case, CustomerContact, Office, Staff, ToDo
@@ -151,6 +152,7 @@ class AccountContext:
     bills: list[BillLine] = field(default_factory=list)  # newest first
     open_todo_count: int = 0
     open_todos: list[TodoBrief] = field(default_factory=list)  # oldest first
+    tariff_rates: str = ""  # the clause and order of data/tariff.toml its category is billed by today
 
 
 def account_context(session: Session, account_id: str, actor_id: str | None = None) -> AccountContext:
@@ -189,6 +191,7 @@ def account_context(session: Session, account_id: str, actor_id: str | None = No
         )
         or 0,
         open_todos=_open_todos(session, account.account_id),
+        tariff_rates=tariff.citation_on(account.tariff_category, account.area, clock.now().astimezone(clock.IST).date()),
     )
 
 
@@ -199,7 +202,7 @@ def _activity(session: Session, account: Account, limit: int = ACTIVITY_LIMIT) -
     cases = session.execute(
         select(
             c.c.case_id, c.c.created_at, c.c.case_type, c.c.status, c.c.closed_at, c.c.due_at,
-            sla.days_late_sql(c.c.due_at, until).label("days_late"),
+            sql_case((sla.consumer_clock_sql(c), sla.days_late_sql(c.c.due_at, until)), else_=0).label("days_late"),
             sla.compensation_sql(c, until).label("owed"),
         )
         .where(c.c.account_id == account.account_id)

@@ -183,3 +183,7 @@ class StaffAction(StrEnum):
     DISABLE = "disable"
     ENABLE = "enable"
     REASSIGN = "reassign"
+    # A session's own moments (staff_admin.record_session): locked when left alone, opened again, logged out.
+    IDLE_LOCK = "idle-lock"
+    RESUME = "resume"
+    LOGOUT = "logout"

@@ -60,6 +60,17 @@ class BillRevision(SQLModel, table=True):
     arrear_paise: int = Field(sa_type=BigInteger)
     amount_paise: int = Field(sa_type=BigInteger)
     difference_paise: int = Field(sa_type=BigInteger)  # revised amount less the old; negative: a credit
+    # As the maker entered them (migration 0009): a replaced meter's final reading and MF and the new
+    # meter's initial reading (its MF is multiplying_factor above), or a rolled-over register's digits.
+    old_final_reading: float | None = None
+    old_multiplying_factor: float | None = None
+    new_initial_reading: float | None = None
+    rollover_digits: int | None = None
+    # The late payment surcharge on the disputed amount (store/revision/terms.py): as of the proposal,
+    # then as of the approval, which reverses it. None on revisions made before 0009: nothing reversed.
+    lps_percent: float | None = None
+    lps_months: int | None = None
+    lps_paise: int | None = Field(default=None, sa_type=BigInteger)
     # Maker and routing.
     maker_id: str = Field(foreign_key="staff.user_id", max_length=20)
     proposed_at: datetime = Field(sa_type=UTCDateTime)

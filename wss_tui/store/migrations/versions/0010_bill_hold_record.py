@@ -4,7 +4,7 @@
 triggers refuse UPDATE and DELETE on both engines.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-29 20:06:18.779504
 """
 from typing import Sequence, Union
@@ -17,7 +17,7 @@ from alembic import op
 import wss_tui.store.models.base
 
 revision: str = '0010'
-down_revision: Union[str, None] = '0008'
+down_revision: Union[str, None] = '0009'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
