@@ -22,7 +22,7 @@ from wss_tui.store.revision.calc import Correction
 
 from ._cli import wss as run_wss
 from ._hold_data import balance, set_figures
-from ._revision_data import (ACC, CLERK, EE, OTHER_SDO, SDO, approve, bill_of, complaint, counts, execute)
+from ._revision_data import ACC, CLERK, EE, OTHER_SDO, SDO, approve, bill_of, complaint, counts, execute, one
 
 pytestmark = pytest.mark.usefixtures("queue_routing")
 
@@ -85,6 +85,17 @@ def test_refusals_say_what_is_wrong_in_one_line_and_write_nothing(engine):
     put_on_hold(engine, bill_no)
     with pytest.raises(Invalid, match=f"bill {bill_no} was put on hold by {SDO} on .*; release it through a bill-on-hold"):
         put_on_hold(engine, bill_no, actor=EE)
+
+
+def test_only_the_latest_bill_of_an_account_is_held(engine):
+    account_id, bill_no = set_figures(engine)
+    earlier = one(engine, """SELECT bill_no FROM bill b WHERE account_id = :a AND bill_month < '2026-10-01'
+                             AND state = 'ISSUED' AND NOT EXISTS (SELECT 1 FROM "case" c WHERE c.bill_no = b.bill_no
+                                                                  AND c.closed_at IS NULL)
+                             ORDER BY bill_month DESC LIMIT 1""", a=account_id).bill_no
+    with pytest.raises(Invalid, match=rf"bill {earlier} is followed by bill \d+ of \d\d-2026, which carries it; "
+                                      "only the latest bill is held — revise this one instead"):
+        put_on_hold(engine, earlier)
 
 
 def test_a_bill_with_an_open_complaint_is_not_held_and_a_held_bill_takes_no_complaint(engine):
