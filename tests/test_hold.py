@@ -239,3 +239,17 @@ def test_wss_bill_hold_json_and_the_release_in_the_history(engine, demo_url):
     lines = history_out.stdout.splitlines()
     assert any("Bill Held" in x and EE in x and "Meter to be read first" in x for x in lines)
     assert any("Bill Released" in x and "released as billed" in x and "400.00INR posted" in x for x in lines)
+
+
+def test_officers_holding_one_bill_at_once_hold_it_once(engine, demo_url):
+    from . import _concurrency_workers as work
+    from .test_concurrency import in_processes
+
+    account_id, bill_no = set_figures(engine)
+    results = in_processes([(work.hold, demo_url, (SDO, EE)[i % 2], bill_no, "Meter to be read first") for i in range(6)])
+    answers = sorted(value for _, value in results)
+    assert answers.count("held") == 1, answers
+    assert all(a == "held" or a.startswith(f"bill: bill {bill_no} ") for a in answers), answers
+    assert balance(engine, account_id) == (160000, 160000)  # taken off once
+    with db.read(engine) as s:
+        assert len(s.scalars(select(BillHold).where(BillHold.bill_no == bill_no)).all()) == 1
