@@ -385,11 +385,12 @@ def test_an_officer_opens_a_revision_case_from_an_account(engine):
         case = s.get(Case, info.case_id)
         assert (case.channel, case.status, case.created_by, case.bill_no) == ("officer", "Bill Revision Required", SDO, bill_no)
         assert case.office_code == SUB
-        assert case.due_at == sla.due_at(case.created_at, "bill-correction")  # a complaint's SLA, one rule
+        # No consumer due date: due_at holds the office's own target (revision.toml target_days = 15).
+        assert case.due_at == case.created_at + timedelta(days=15)
         assert case.case_type == "Bill Revision on Meter Replacement"
-        # No complainant, so nothing is owed to anyone even 30 days past that due time.
+        # No complainant, so it is never late to anyone, nor is anything owed, 30 days past that target.
         late = sla.for_case(s, info.case_id, now=case.due_at + timedelta(days=30))
-        assert (late.days_late, late.owed_paise) == (30, 0)
+        assert (late.days_late, late.owed_paise) == (0, 0)
         own = revision.revision_of_todo(s, todos.get(s, EE, info.approval_todo_id))
         assert own.source_todo_id is not None
         work = todos.get(s, SDO, own.source_todo_id)

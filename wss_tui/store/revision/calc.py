@@ -196,7 +196,8 @@ def recompute(bill: Bill, account: Account, correction: Correction) -> BillFigur
     category = (correction.category or bill.tariff_category).strip().upper()
     arrear = bill.arrear_paise if correction.arrear_paise is None else correction.arrear_paise
     days = tariff.billing_days(bill.period_from, bill.period_to)
-    charges = tariff.compute(category, account.area, load, units, days, on=bill.period_to, arrear_paise=arrear)
+    charges = tariff.compute(category, account.area, load, units, days, on=bill.period_to, period_from=bill.period_from,
+                             arrear_paise=arrear)
     if charges.amount_paise < 0:
         raise Invalid(
             "amount",
@@ -242,7 +243,7 @@ def describe(before: BillFigures, after: BillFigures) -> str:
         ("reading", number(before.curr_reading) or "none", number(after.curr_reading) or "none"),
         ("units", number(before.units), number(after.units)),
         ("category", before.tariff_category, after.tariff_category),
-        ("load", f"{number(before.load_kw)} kW", f"{number(after.load_kw)} kW"),
+        ("load", *(tariff.load_text(f.tariff_category, f.load_kw) for f in (before, after))),
         ("arrear", money.rupees(before.arrear_paise), money.rupees(after.arrear_paise)),
     ):
         if old != new:

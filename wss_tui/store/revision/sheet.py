@@ -14,8 +14,8 @@ from .. import accounts, clock, config, money, offices, tariff, timefmt, todos
 from ..codes import BillState
 from ..errors import Denied, Invalid, NotFound, WssError
 from ..models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
-from . import powers
-from .calc import BillFigures, Correction, figures_of, recompute
+from . import hold, powers
+from .calc import BillFigures, Correction, figures_of
 from .meter import rollover_text
 from .powers import Route
 from .rules import APPROVAL, AUDIT, LATE, REVIEW, rules
@@ -93,6 +93,8 @@ def flags_of(after: BillFigures) -> tuple[str, ...]:
 
 def lps_of(bill: Bill, after_amount_paise: int, percent: float | None = None, on: date | None = None) -> Lps:
     """The surcharge on what the revision takes off `bill`, charged up to `on` (today)."""
+    if bill.state == hold.HELD:
+        return Lps(rules().lps_percent if percent is None else percent, 0, 0, 0, held=True)
     return lps(bill.amount_paise, after_amount_paise, bill.due_date, on or today(),
                rules().lps_percent if percent is None else percent)
 
@@ -251,7 +253,7 @@ def proposal_refusal(session: Session, actor: Staff, detail: todos.TodoDetail, c
         return Invalid("revision", standing(latest) + "; close the case with the consumer's OTP (c)")
     if bill.state == REVISED:
         return Invalid("bill", f"bill {bill.bill_no} has been revised already; its revised bill is on the account")
-    return None
+    return hold.complaint_refusal(bill)
 
 
 def case_and_bill(session: Session, detail: todos.TodoDetail) -> tuple[Case, Bill, Account]:
@@ -343,7 +345,7 @@ def preview(session: Session, actor_id: str, account_id: str, bill_no: str, corr
     """The recomputed bill beside the old one, and where the proposal would go; nothing is written."""
     active_staff(session, actor_id)
     bill, account = bill_of_account(session, actor_id, account_id, bill_no)
-    after = recompute(bill, account, correction)
+    after = hold.figures(bill, account, correction)
     difference = after.amount_paise - bill.amount_paise
     reversed_lps = lps_of(bill, after.amount_paise)
     return Preview(figures_of(bill), after, difference,

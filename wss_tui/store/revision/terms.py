@@ -22,10 +22,13 @@ class Lps:
     months: int  # whole months from the old due date to the revision
     disputed_paise: int
     paise: int  # the surcharge charged on the disputed amount: reversed when the revision is approved
+    held: bool = False  # a bill on hold was never issued, so never charged a surcharge
 
     @property
     def text(self) -> str:
         """`LPS 1.25% x 3 months on 86.62INR: 3.25INR reversed`, or why there is none."""
+        if self.held:
+            return "LPS: none (a bill on hold was never issued)"
         if not self.disputed_paise:
             return "LPS: none to reverse (the revision takes nothing off the bill)"
         if not self.months:
