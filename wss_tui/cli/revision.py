@@ -72,9 +72,9 @@ def propose(
     new_initial: Annotated[str | None, typer.Option(
         "--new-initial", metavar="READING", help="METER-CHANGE: the new meter's initial reading.")] = None,
     new_mf: Annotated[str | None, typer.Option(
-        "--new-mf", metavar="MF", help="METER-CHANGE: the new meter's multiplying factor (default: the bill's).")] = None,
+        "--new-mf", metavar="MF", help="METER-CHANGE: the new meter's MF (default: the bill's).")] = None,
     digits: Annotated[int | None, typer.Option(
-        "--digits", metavar="N", help="The meter's register digits, 4-7, for a rollover (default: revision.toml).")] = None,
+        "--digits", metavar="N", help="The meter's register digits (4-7) for a rollover.")] = None,
     as_json: AsJson = False,
 ) -> None:
     """Propose a revised bill on a complaint's To Do; it goes to the officer whose power covers it."""

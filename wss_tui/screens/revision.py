@@ -26,12 +26,16 @@ from wss_tui.store.errors import Invalid, WssError
 from wss_tui.store.revision import Preview, RevisionInfo, Worksheet
 from wss_tui.store.revision.calc import Correction
 from wss_tui.store.revision.rules import rules
-from wss_tui.widgets.bill_comparison import BillComparison, amounts_text
+from wss_tui.widgets.bill_comparison import BillComparison, Terms, amounts_text
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.key_footer import KeyFooter
 from wss_tui.widgets.revision_form import RevisionForm
 
 ASK = "Enter what was wrong: the reading, or units, basis, load, category or arrear."
+
+
+def terms_of(rev: RevisionInfo) -> Terms:
+    return Terms(rev.due_date_before, rev.due_date_after, rev.revised_due_days, rev.lps)
 
 
 class RevisionScreen(WssScreen):
@@ -115,13 +119,13 @@ class RevisionScreen(WssScreen):
         self.form.display = proposing
         self.query_one("#rev-decision").display = not proposing
         rev = s.revision if not proposing else None
-        self.query_one(BillComparison).show(s.before, rev.after if rev else None)
+        self.query_one(BillComparison).show(s.before, rev.after if rev else None, terms_of(rev) if rev else None)
         if proposing:
             self._summary(ASK)
             self.query_one("#reading", Input).focus()
         else:
             self.query_one("#rev-decision", Static).update(plain(self._decision_text(s)))
-            self._summary(amounts_text(s.before, rev.after) if rev else "")
+            self._summary(amounts_text(s.before, rev.after, rev.lps.paise) if rev else "")
             self.query_one(BillComparison).focus()
         # Where the revision stands is in the panel already; say only why the user may not act.
         standing = rev is not None and s.note.startswith(f"revision {rev.revision_id} ")
@@ -136,6 +140,7 @@ class RevisionScreen(WssScreen):
             f"Revision {rev.revision_id} {rev.status} · by {rev.maker_id} {rev.maker_name} · "
             f"{timefmt.show(rev.proposed_at)}",
             f"{rev.reason_code}: {rev.remark}",
+            *(f"Check: {flag}" for flag in rev.flags),
         ]
         if rev.checker_id:
             lines.append(f"{rev.status.title()} by {rev.checker_id} {timefmt.show(rev.decided_at)}"
@@ -198,8 +203,11 @@ class RevisionScreen(WssScreen):
         if self._stale(correction):
             return
         self.preview = p
-        self.query_one(BillComparison).show(p.before, p.after)
-        self._summary(f"{amounts_text(p.before, p.after)} · approval: {p.route.role} {p.route.office_code}")
+        terms = Terms(p.due_date_before, None, p.revised_due_days, p.lps)
+        self.query_one(BillComparison).show(p.before, p.after, terms)
+        flags = "".join(f" · {flag}" for flag in p.flags)
+        self._summary(f"{amounts_text(p.before, p.after, p.lps.paise)} · approval: {p.route.role} "
+                      f"{p.route.office_code}{flags}")
         self._error("")
 
     def _stale(self, correction: Correction) -> bool:
@@ -247,7 +255,7 @@ class RevisionScreen(WssScreen):
             self.query_one("#remark", Input).focus()
             return
         s = self.sheet
-        question = (f"Bill {s.bill_no}: {amounts_text(p.before, p.after)}\n"
+        question = (f"Bill {s.bill_no}: {amounts_text(p.before, p.after, p.lps.paise)}\n"
                     f"It goes to {p.route.role} {p.route.office_code} for approval.")
         kind = self.form.case_kind if s.todo_id is None else None
 
@@ -286,8 +294,10 @@ class RevisionScreen(WssScreen):
             return
         rev = self.sheet.revision
         question = (f"Approve revision {rev.revision_id} of bill {rev.bill_no}?\n"
-                    f"{amounts_text(self.sheet.before, rev.after)}\n"
-                    "The revised bill is issued and the difference posted to the account.")
+                    f"{amounts_text(self.sheet.before, rev.after, rev.lps.paise)}\n"
+                    + "".join(f"Check: {flag}\n" for flag in rev.flags)
+                    + "The revised bill is issued and the difference posted to the account"
+                    + (", less the LPS reversed." if rev.lps.paise else "."))
 
         def confirmed(yes: bool | None) -> None:
             if yes:
