@@ -21,11 +21,11 @@ from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.screens.dialogs import ConfirmDialog, TextDialog
 from wss_tui.services import revision as service
-from wss_tui.store import revision, timefmt
+from wss_tui.store import money, revision, timefmt
 from wss_tui.store.errors import Invalid, WssError
-from wss_tui.store.revision import Preview, RevisionInfo, Worksheet
+from wss_tui.store.revision import Preview, RevisionInfo, Worksheet, hold
 from wss_tui.store.revision.calc import Correction
-from wss_tui.store.revision.rules import rules
+from wss_tui.store.revision.rules import HOLD_REASON, rules
 from wss_tui.widgets.bill_comparison import BillComparison, Terms, amounts_text
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.key_footer import KeyFooter
@@ -120,6 +120,8 @@ class RevisionScreen(WssScreen):
         self.query_one("#rev-decision").display = not proposing
         rev = s.revision if not proposing else None
         self.query_one(BillComparison).show(s.before, rev.after if rev else None, terms_of(rev) if rev else None)
+        if proposing and s.bill_state == hold.HELD:  # a held bill takes a bill-on-hold case, reason HOLD
+            self.form.choose(case_kind=hold.HOLD_CASE, reason=HOLD_REASON)
         if proposing:
             self._summary(ASK)
             self.query_one("#reading", Input).focus()
@@ -178,7 +180,7 @@ class RevisionScreen(WssScreen):
         except Invalid as exc:
             self._no_preview(str(exc))
             return
-        if not correction.changes_anything:
+        if not correction.changes_anything and not hold.releases_as_billed(self.sheet.bill_state, correction):
             self._no_preview("")
             self._summary(ASK)
             return
@@ -296,8 +298,11 @@ class RevisionScreen(WssScreen):
         question = (f"Approve revision {rev.revision_id} of bill {rev.bill_no}?\n"
                     f"{amounts_text(self.sheet.before, rev.after, rev.lps.paise)}\n"
                     + "".join(f"Check: {flag}\n" for flag in rev.flags)
-                    + "The revised bill is issued and the difference posted to the account"
-                    + (", less the LPS reversed." if rev.lps.paise else "."))
+                    + ("The revised bill is issued and the difference posted to the account"
+                       + (", less the LPS reversed." if rev.lps.paise else ".")
+                       if self.sheet.bill_state != hold.HELD else
+                       f"The bill is released as {rev.new_bill_no or 'a new bill'} and its own charges "
+                       f"({money.rupees(hold.posted_on_release(self.sheet.before, rev.after))}) posted to the account."))
 
         def confirmed(yes: bool | None) -> None:
             if yes:
