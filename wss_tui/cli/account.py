@@ -103,3 +103,6 @@ def _print(a) -> None:
             b.open_case_id,
         )))
     console.print(bills)
+    for b in a.bills:
+        if b.hold_note:
+            console.print(plain(f"Bill {b.bill_no} HELD: {b.hold_note}"), soft_wrap=True)
