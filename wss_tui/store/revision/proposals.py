@@ -14,6 +14,7 @@ bill's own charges were never on the balance (hold.py says why, with the figures
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
