@@ -17,6 +17,7 @@ PAISE = 100
 SOURCE = "revision.toml"
 # The revision work's To Do types (data/revision.toml [todo_type]).
 APPROVAL, REVIEW, AUDIT, OFFICER_CASE = "BRAPPROV", "BRREVIEW", "BRAUDIT", "IMOFCASE"
+HOLD_REASON = "HOLD"  # the reason a held bill is released under; the one that may change nothing (hold.py)
 LATE = "BRLATE"  # an overdue review or audit, reported to the next authority (late.py)
 
 
@@ -63,6 +64,9 @@ class Rules:
     max_remark_chars: int
     approval_priority: int
     revised_due_days: int
+    meter_digits: int  # a meter's register digits when the maker gives none ([meter])
+    rollover_max_share: float
+    lps_percent: float  # late payment surcharge, percent per whole month past the due date ([lps])
     review_role: str
     # Reviews the revisions the review role itself approved (a Director's own approval), never him.
     review_next_role: str
@@ -80,6 +84,8 @@ class Rules:
     late_review_chain: tuple[str, ...]
     audit_bands: tuple[AuditBand, ...]
     otp: OtpRules
+    hold_roles: tuple[str, ...]  # who may put an issued bill on hold (hold.py)
+    hold_min_reason_chars: int
 
 
 def _paise(rupees: int | float | None) -> int | None:
@@ -124,6 +130,11 @@ def rules() -> Rules:
         raise Invalid(f"{SOURCE} makers", f"{', '.join(unranked)} not in roles.toml seniority; a checker must be senior to every maker")
     if not (config.rank(review.next_role) or -1) > (config.rank(review.role) or -1):
         raise Invalid(f"{SOURCE} review.next_role", f"name a role senior to {review.role} in roles.toml seniority")
+    unknown = [r for r in raw.hold.roles if r not in config.roles()]
+    if unknown:
+        raise Invalid(f"{SOURCE} hold.roles", f"unknown role {unknown[0]}; use roles of roles.toml")
+    if HOLD_REASON not in reasons:
+        raise Invalid(f"{SOURCE} reason", f"keep the reason {HOLD_REASON}: a held bill is released under it")
     chain = _review_chain(raw.late.review_chain, review.role, review.next_role)
     todo_types, todo_roles = _todo_types(raw.todo_type, makers, (review.role, review.next_role), audit.role,
                                          (*chain[1:], audit.escalate_to))
@@ -137,6 +148,9 @@ def rules() -> Rules:
         max_remark_chars=proposal.max_remark_chars,
         approval_priority=proposal.priority,
         revised_due_days=proposal.revised_due_days,
+        meter_digits=raw.meter.digits,
+        rollover_max_share=float(raw.meter.rollover_max_share),
+        lps_percent=float(raw.lps.percent_per_month),
         review_role=review.role,
         review_next_role=review.next_role,
         review_from_paise=_paise(review.review_from),
@@ -151,6 +165,8 @@ def rules() -> Rules:
         late_review_chain=chain,
         audit_bands=bands,
         otp=OtpRules(**otp.model_dump()),
+        hold_roles=tuple(raw.hold.roles),
+        hold_min_reason_chars=raw.hold.min_reason_chars,
     )
 
 
