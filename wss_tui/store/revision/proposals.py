@@ -35,7 +35,7 @@ from ..models import (
     Staff,
     ToDo,
 )
-from . import oversight, powers
+from . import oversight, powers, run
 from .calc import Correction, check_remark, describe, figures_of, recompute, with_revised_figures
 
 # The screens read and act through this one module.
@@ -67,8 +67,10 @@ def _same_version(detail: todos.TodoDetail, version: int) -> None:
         raise Stale("", f"To Do {detail.todo_id} was changed since you opened it; reloaded — look again and retry")
 
 
-def propose(session: Session, actor_id: str, todo_id: str, version: int, correction: Correction) -> RevisionInfo:
-    """The maker's proposal on the complaint's To Do they are working."""
+def propose(session: Session, actor_id: str, todo_id: str, version: int, correction: Correction,
+            bills: run.RunRequest | None = None) -> RevisionInfo:
+    """The maker's proposal on the complaint's To Do they are working: of the case's bill, or of a run of
+    consecutive bills around it (`bills`, store/revision/run.py) for one approval."""
     actor = active_staff(session, actor_id)
     detail = todos.get(session, actor_id, todo_id)
     _same_version(detail, version)
@@ -78,15 +80,17 @@ def propose(session: Session, actor_id: str, todo_id: str, version: int, correct
     refusal = proposal_refusal(session, actor, detail, case, bill)
     if refusal is not None:
         raise refusal
-    return _propose(session, actor, detail.todo_id, version, case, bill, account, correction)
+    plan = run.plan(session, bill, account, correction, bills or run.RunRequest())
+    return _propose(session, actor, detail.todo_id, version, case, bill, account, correction, plan)
 
 
 def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill: Bill, account: Account,
-             correction: Correction) -> RevisionInfo:
-    after = recompute(bill, account, correction)
+             correction: Correction, plan: run.Plan | None = None) -> RevisionInfo:
+    after = recompute(bill, account, correction) if plan is None else plan.lead.after
     check_remark(correction)
     before = figures_of(bill)
-    difference = after.amount_paise - before.amount_paise
+    # A run goes for approval, and is posted, at its total.
+    difference = after.amount_paise - before.amount_paise if plan is None else plan.difference_paise
     route = powers.route(session, difference, account.subdivision_code, actor.user_id)
     now = clock.now()
     rev = BillRevision(
@@ -105,17 +109,21 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
     try:
         with session.begin_nested():
             session.add(rev)
+            if plan is not None:
+                session.flush()
+                run.record(session, rev, plan)
     except IntegrityError as exc:
         if "uq_bill_revision_pending_case" not in str(exc.orig) and "bill_revision.case_id" not in str(exc.orig):
             raise
         raise Invalid("revision", f"another revision of case {case.case_id} was proposed just now; reload and look") from None
     amount = money.rupees(difference)
+    bills_text = f"bill {bill.bill_no}" if plan is None else f"{len(plan.months)} bills from {plan.months[0].bill_no}"
     rev.approval_todo_id = work_todos.create(
         session,
         todo_type=APPROVAL,
         role=route.role,
         office_code=route.office_code,
-        message=f"Approve bill revision {rev.revision_id} of {amount} on bill {bill.bill_no} "
+        message=f"Approve bill revision {rev.revision_id} of {amount} on {bills_text} "
         f"(A/c {account.account_id}), proposed by {actor.user_id}",
         priority=rules().approval_priority,
         case_id=case.case_id,
@@ -126,7 +134,7 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
         approval=routing.Approval(actor.user_id, difference, account.subdivision_code),
     )
     session.add(rev)
-    changes = describe(before, after)
+    changes = describe(before, after) if plan is None else plan.describe()
     session.add(
         CaseLog(
             case_id=case.case_id, at=now, log_type="Revision Proposed", user_id=actor.user_id,
@@ -260,6 +268,8 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
     bill.state = REVISED
     session.add(bill)
     session.flush()
+    rev.new_bill_no = new_bill_no
+    ran = run.post(session, rev, revised["due_date"], _new_bill_no)  # the run's other bills, if any
     # Added in SQL, not read-and-written here, so a payment posted at the same moment is not lost.
     session.execute(
         update(Account)
@@ -285,7 +295,7 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
         CaseLog(
             case_id=case.case_id, at=now, log_type="Revision Approved", user_id=actor.user_id,
             details=f"Revision {rev.revision_id} approved by {actor.user_id}: bill {bill.bill_no} revised as "
-            f"{new_bill_no} ({money.rupees(rev.amount_paise)}); {amount} posted to the account"
+            f"{new_bill_no} ({money.rupees(rev.amount_paise)}){ran}; {amount} posted to the account"
             + ("; " + ", ".join(extra) if extra else "") + (f". Note: {note}" if note else ""),
         )
     )

@@ -14,7 +14,7 @@ from .. import accounts, config, money, offices, tariff, timefmt, todos
 from ..codes import BillState
 from ..errors import Denied, Invalid, NotFound, WssError
 from ..models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
-from . import powers
+from . import powers, run
 from .calc import BillFigures, Correction, figures_of, recompute
 from .powers import Route
 from .rules import APPROVAL, AUDIT, LATE, REVIEW, rules
@@ -51,6 +51,9 @@ class RevisionInfo:
     review_due_at: datetime | None
     audit_sampled: bool | None
     audit_todo_id: str | None
+    # A run of bills (store/revision/run.py): how it was revised and each month; None and () for one bill.
+    run_basis: str | None = None
+    months: tuple[run.Month, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,8 @@ def info(session: Session, rev: BillRevision) -> RevisionInfo:
         review_due_at=rev.review_due_at,
         audit_sampled=rev.audit_sampled,
         audit_todo_id=rev.audit_todo_id,
+        run_basis=rev.run_basis,
+        months=run.months_of(session, rev),
     )
 
 
