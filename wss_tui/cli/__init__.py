@@ -38,6 +38,12 @@ def main(args: list[str] | None = None) -> None:
     if refused:
         error_line(refused)
         sys.exit(1)
+    if "tui" in args:
+        from wss_tui.terminal import typing_ahead_unseen
+
+        with typing_ahead_unseen():
+            code = _run(args)
+        sys.exit(code)
     sys.exit(_run(args))
 
 

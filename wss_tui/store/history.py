@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from . import ids, money, timefmt
+from . import ids, money
 from .errors import NotFound
 from .models import BillRevision, Case, CaseClosure, CaseLog, SmsOutbox, ToDo, ToDoLog
 from .revision import run
