@@ -56,6 +56,10 @@ def test_three_assessed_months_spread_to_an_actual_reading(engine):
     assert info.difference_paise == 337119 - 613689 == -276570
     assert (info.run_basis, info.route.role, info.bill_no, info.after.amount_paise) == ("SPREAD", "TR-SDO",
                                                                                         bills[2], 114012)
+    # The surcharge reversed, each month's from its own due date (its month end + 18 days) to 28-11-2026
+    # at 1.25% a month: Aug (due 18-09, 2 months) 913.50 x 2.5% = 22.84, Sep (due 18-10, 1 month)
+    # 945.00 x 1.25% = 11.81, Oct (due 18-11) none yet: Rs 34.65.
+    assert (info.lps.paise, info.lps.disputed_paise, info.balance_change_paise) == (3465, 276570, -276570 - 3465)
     after = counts(engine)
     assert {t: after[t] - before[t] for t in after if after[t] != before[t]} == {
         "bill_revision": 1, "todo": 1, "todo_log": 2, "case_log": 2, "sms_outbox": 1}
@@ -115,7 +119,7 @@ def test_one_approval_at_the_total_power_level(engine):
     done = decide(engine, "approve", EE, info)
     assert done.status == "APPROVED"
     balance = one(engine, "SELECT current_balance_paise FROM account WHERE account_id = :a", a=ACCOUNT)[0]
-    assert balance == info.difference_paise
+    assert balance == info.balance_change_paise  # the run's total difference, less the surcharge reversed
 
 
 def refused(engine, c, correction, bills, match):
@@ -170,7 +174,8 @@ def test_approving_a_run_posts_every_month_in_one_go(engine):
     assert one(engine, "SELECT curr_reading, basis FROM bill WHERE bill_no = :b", b=bills[2] + "R1") == (1461, "ACT")
     balance = one(engine, "SELECT current_balance_paise, payoff_balance_paise FROM account WHERE account_id = :a",
                   a=ACCOUNT)
-    assert tuple(balance) == (-276570, -276570)  # the run's total, once
+    # The run's total once, less the surcharge reversed on each month (see the spread test): 2,765.70 + 34.65.
+    assert tuple(balance) == (-280035, -280035)
     with db.read(engine) as s:
         log = s.scalars(select(CaseLog.details).where(CaseLog.case_id == c.case_id,
                                                       CaseLog.log_type == "Revision Approved")).one()

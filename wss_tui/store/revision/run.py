@@ -26,15 +26,19 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlmodel import Session
 
-from .. import money, tariff, timefmt
+from .. import clock, money, tariff, timefmt
 from ..codes import BillState, RunBasis
 from ..errors import Invalid, Stale
 from ..models import PROPOSED, Account, Bill, BillRevision, BillRevisionMonth, Case
+from . import terms
+from .rules import rules
+from .terms import Lps
 from .calc import ACTUAL, BillFigures, Correction, figures_of, number, recompute, with_revised_figures
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+OPEN_TO_RUN = (BillState.ISSUED, BillState.PAID)  # a run's other bills: issued (paid or not), never held
 MAX_MONTHS = 24  # two years of bills: longer than any assessed run an office revises at once
 
 
@@ -142,7 +146,7 @@ def _refusal(session: Session, bill: Bill, lead: Bill) -> str | None:
         other = session.scalar(select(Case.case_id).where(Case.bill_no == bill.bill_no, Case.closed_at.is_(None)))
         if other:
             return f"{name} has an open case of its own, request ID {other}; revise it there or close it first"
-        if bill.state != BillState.ISSUED:
+        if bill.state not in OPEN_TO_RUN:
             return f"{name} is {bill.state}; a run covers issued bills only, end it before that bill or start after"
     pending = session.scalar(
         select(BillRevision.revision_id).join(BillRevisionMonth, BillRevisionMonth.revision_id == BillRevision.revision_id)
@@ -179,6 +183,10 @@ def plan(session: Session, lead: Bill, account: Account, correction: Correction,
     before (a one-bill revision, unchanged); Invalid naming what is wrong, nothing written."""
     if not request.is_run:
         return None
+    if any(v is not None for v in correction.meter_fields) or correction.digits is not None:
+        raise Invalid("reading", "a meter change is of one bill: revise the bill the meter was replaced in alone")
+    if lead.state == BillState.HELD:
+        raise Invalid("through bill", f"bill {lead.bill_no} is on hold: release it alone, then revise the run")
     bills = bills_of_run(session, lead, account, request)
     if request.spread:
         months, basis = _spread(bills, account, correction), RunBasis.SPREAD
@@ -291,7 +299,25 @@ def bills_text(session: Session, rev: BillRevision) -> str:
             f"({RunBasis(rev.run_basis).label})")
 
 
-def post(session: Session, rev: BillRevision, due_date: date, new_bill_no: Callable[[Session, str], str]) -> str:
+def lps_of_plan(session: Session, run: Plan) -> Lps:
+    """The surcharge on what the run takes off each month, from each month's own due date, summed."""
+    return _lps([(session.get(Bill, m.bill_no), m.after.amount_paise) for m in run.months], rules().lps_percent)
+
+
+def lps_of_run(session: Session, rev: BillRevision, percent: float) -> Lps:
+    return _lps([(session.get(Bill, row.bill_no), row.amount_paise) for row in _rows(session, rev.revision_id)],
+                percent)
+
+
+def _lps(bills: list[tuple[Bill, int]], percent: float) -> Lps:
+    on = clock.now().astimezone(clock.IST).date()
+    parts = [terms.lps(bill.amount_paise, after, bill.due_date, on, percent) for bill, after in bills]
+    # `months` is the longest (the run's first month's); the text names it, the paise are each month's own.
+    return Lps(percent, max(p.months for p in parts), sum(p.disputed_paise for p in parts), sum(p.paise for p in parts))
+
+
+def post(session: Session, rev: BillRevision, lead_new_bill_no: str, due_date: date,
+         new_bill_no: Callable[[Session, str], str]) -> str:
     """On approval: every other bill of the run marked REVISED with its revised bill beside it (the case's
     bill is the caller's); Stale if any changed since the proposal. The balance is the caller's, by the
     run's total. Returns what was done, for the case log."""
@@ -303,7 +329,7 @@ def post(session: Session, rev: BillRevision, due_date: date, new_bill_no: Calla
     for row in others:
         # Conditional, so two decisions at once cannot both revise a bill, nor revise one that moved.
         taken = session.execute(
-            update(Bill).where(Bill.bill_no == row.bill_no, Bill.state == BillState.ISSUED,
+            update(Bill).where(Bill.bill_no == row.bill_no, Bill.state.in_(OPEN_TO_RUN),
                                Bill.amount_paise == row.amount_before_paise)
             .values(state=BillState.REVISED).execution_options(synchronize_session=False))
         if taken.rowcount != 1:
@@ -312,7 +338,7 @@ def post(session: Session, rev: BillRevision, due_date: date, new_bill_no: Calla
     done = []
     for row in rows:
         if row.bill_no == rev.bill_no:
-            row.new_bill_no = rev.new_bill_no
+            row.new_bill_no = lead_new_bill_no
         else:
             bill = bills[row.bill_no]
             row.new_bill_no = new_bill_no(session, bill.bill_no)
