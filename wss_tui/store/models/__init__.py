@@ -11,7 +11,7 @@ from .accounts import Account, Bill
 from .base import UTCDateTime
 from .cases import Attachment, Case, CaseClosure, CaseLog, CaseOtp, CustomerContact
 from .marks import DbMark
-from .revision import APPROVED, PROPOSED, REJECTED, BillHold, BillRevision
+from .revision import APPROVED, PROPOSED, REJECTED, BillHold, BillRevision, BillRevisionMonth
 from .sms import SmsOutbox
 from .staff import Office, Staff, StaffChange, UserFilter
 from .todos import BEING_WORKED_ON, COMPLETE, OPEN, TODO_STATUSES, ToDo, ToDoCharacteristic, ToDoLog
@@ -29,6 +29,7 @@ __all__ = [
     "Bill",
     "BillHold",
     "BillRevision",
+    "BillRevisionMonth",
     "Case",
     "CaseClosure",
     "CaseLog",
