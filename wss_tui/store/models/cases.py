@@ -37,6 +37,15 @@ class Case(SQLModel, table=True):
             sqlite_where=text("closed_at IS NULL"),
             postgresql_where=text("closed_at IS NULL"),
         ),
+        # The MIS's pending cases due today (migration 0013): the only ones whose due figures depend on
+        # the time of day; every other pending figure comes from mis_day (store/pending_days.py).
+        Index(
+            "ix_case_pending_due",
+            "due_at",
+            "office_code",
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
         # The MIS's disposal in a period: the cases received in it (counted from this index alone),
         # and those closed in it (only closed cases: open ones are ix_case_pending's).
         Index("ix_case_received", "created_at", "office_code", "account_id"),
