@@ -5,7 +5,7 @@ take minutes, not hours.
 The same shape as mis_escalation.build() (which inserts row by row from Python, for SQLite): the
 offices and staff, accounts with 12 monthly bills each, cases in the last two years — `n_pending`
 open, registered over the last 60 days, 70% bill-correction complaints (each on a bill of its own) —
-each with its To Do; then the state the nightly sweeps leave: levels reached by yesterday (the
+each with its To Do, written in registration order as they would arrive; then the state the nightly sweeps leave: levels reached by yesterday (the
 matrix's own cutoffs), caps recorded for the open cases past due and those closed late in the last
 45 days, and the MIS's summary (pending_days.rebuild). Pseudo-random numbers are hashes of the row
 number (hashint8extended), so a seed gives the same data every time. No escalation To Dos: the MIS
@@ -73,15 +73,15 @@ def build(engine: Engine, *, now: datetime, n_cases: int, n_pending: int, n_acco
                 payoff_balance_paise, language)
             SELECT (1000000000 + i)::text, 'CCB', 'CONSUMER ' || i, (i % 900 + 1) || '/A Ward ' || (i % 40), 'Lucknow', 'LMV-1',
                 'Residential / Domestic', 2.0, s.code, 'URBAN', false, 'ACTIVE', DATE '2010-01-01', 0, 0, 'hi'
-            FROM generate_series(0, :n_acc - 1) i JOIN bench_sub s ON s.k = i % :nsub"""), params)
+            FROM generate_series(CAST(0 AS bigint), :n_acc - 1) i JOIN bench_sub s ON s.k = i % :nsub"""), params)
         _say(started, f"accounts: {n_accounts:,}")
         conn.execute(text("""
-            INSERT INTO bill (bill_no, account_id, bill_month, period_from, period_to, bill_date, due_date, units, basis,
+            INSERT INTO bill (bill_no, account_id, bill_month, period_from, period_to, bill_date, due_date, multiplying_factor, units, basis,
                 tariff_category, sanctioned_load_kw, fixed_charge_paise, energy_charge_paise, duty_paise, arrear_paise,
                 amount_paise, state)
             SELECT (100000000000 + i * :months + b)::text, (1000000000 + i)::text, m, m, m + 27, m + 32, m + 47,
-                150 * l, 'ACT', 'LMV-1', l, 11000 * l, 90000 * l, 4500 * l, 0, 105500 * l, 'ISSUED'
-            FROM generate_series(0, :n_acc - 1) i
+                1.0, 150 * l, 'ACT', 'LMV-1', l, 11000 * l, 90000 * l, 4500 * l, 0, 105500 * l, 'ISSUED'
+            FROM generate_series(CAST(0 AS bigint), :n_acc - 1) i
             CROSS JOIN LATERAL (SELECT (ARRAY[1, 2, 2, 3, 5])[1 + (hashint8extended(i, :seed) & 2147483647) % 5] AS l) load
             CROSS JOIN LATERAL generate_series(1, :months) b
             CROSS JOIN LATERAL (SELECT (CAST(:month0 AS date) - make_interval(months => b))::date AS m) month"""), params)
@@ -93,11 +93,11 @@ def build(engine: Engine, *, now: datetime, n_cases: int, n_pending: int, n_acco
             SELECT i, i < :n_pend AS pending,
                 CASE WHEN i < :n_pend THEN i % :n_acc ELSE (hashint8extended(i, :seed + 1) & 2147483647) % :n_acc END AS a,
                 (hashint8extended(i, :seed + 2) & 2147483647) % 10 < 7 AS bill_case,
-                CAST(:now AS timestamptz) - make_interval(secs => (hashint8extended(i, :seed + 3) & 2147483647) %
+                CAST(:now AS timestamptz) - make_interval(secs => (hashint8extended(i, :seed + 3) & 2147483647)::bigint %
                     CASE WHEN i < :n_pend OR (hashint8extended(i, :seed + 4) & 2147483647) % 10 = 0 THEN :pend_s
                          ELSE 730 * 86400 END) AS created,
                 (hashint8extended(i, :seed + 5) & 2147483647) AS h
-            FROM generate_series(0, :n_cases - 1) i"""), params)
+            FROM generate_series(CAST(0 AS bigint), :n_cases - 1) i"""), params)
         conn.execute(text("""
             INSERT INTO "case" (case_id, request_type, case_type, channel, account_id, bill_no, reason, status, comments,
                 created_at, due_at, closed_at, escalation_level, office_code)
@@ -109,10 +109,11 @@ def build(engine: Engine, *, now: datetime, n_cases: int, n_pending: int, n_acco
                 'Reading in bill is higher than on the meter.',
                 CASE WHEN c.pending THEN 'Initiate Bill Complaint' WHEN c.h % 4 = 0 THEN 'Reject the Case' ELSE 'Case Completed' END,
                 '', c.created, c.created + make_interval(days => CASE WHEN c.bill_case THEN :sla_bill ELSE :sla_other END),
-                CASE WHEN NOT c.pending THEN least(c.created + make_interval(hours => 24 + (c.h / 7) % (24 * 19)),
+                CASE WHEN NOT c.pending THEN least(c.created + make_interval(hours => (24 + (c.h / 7) % (24 * 19))::int),
                                                    CAST(:now AS timestamptz) - interval '1 minute') END,
                 0, s.code
-            FROM bench_case c JOIN bench_sub s ON s.k = c.a % :nsub"""),
+            FROM bench_case c JOIN bench_sub s ON s.k = c.a % :nsub
+            ORDER BY c.created"""),
             {**params, "sla_bill": sla_days["bill-correction"], "sla_other": sla_days["mobile-email"]})
         _say(started, f"cases: {n_cases:,}")
         conn.execute(text("""
@@ -126,7 +127,8 @@ def build(engine: Engine, *, now: datetime, n_cases: int, n_pending: int, n_acco
             CROSS JOIN LATERAL (SELECT CASE WHEN NOT c.pending THEN 'Complete' WHEN c.h % 10 < 4 THEN 'Open'
                                             ELSE 'Being Worked On' END AS status) st
             CROSS JOIN LATERAL (SELECT st.status AS status, CASE WHEN st.status = 'Open' THEN NULL
-                                       WHEN c.h % 3 = 0 THEN s.sdc2 ELSE s.sdc1 END AS holder) t"""), params)
+                                       WHEN c.h % 3 = 0 THEN s.sdc2 ELSE s.sdc1 END AS holder) t
+            ORDER BY c.created"""), params)
         _say(started, f"To Dos: {n_cases:,}")
         for ddl in dropped:
             conn.exec_driver_sql(ddl)

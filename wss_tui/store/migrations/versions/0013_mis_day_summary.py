@@ -5,7 +5,8 @@ entries. `mis_day` holds the open cases counted per sub-division, request type, 
 registration, IST day due and escalation level, kept by every writer in the same transaction
 (store/pending_days.py); it is filled here from the cases. The report reads the few cases whose
 figure depends on the time of day — those registered on a day an ageing bound falls in, those due
-today — from the cases themselves: `ix_case_pending_due` finds those due today.
+today — and the compensation owed on each from the cases themselves: `ix_case_pending_due` and
+`ix_case_pending_created` hold every column those read, open cases only.
 
 Revision ID: 0013
 Revises: 0008
@@ -22,6 +23,13 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 
+INDEXES = {
+    'ix_case_pending_due': ['due_at', 'office_code', 'request_type', 'channel', 'compensation_cap_paise', 'escalation_level',
+                            'created_at'],
+    'ix_case_pending_created': ['created_at', 'office_code', 'request_type', 'channel', 'due_at', 'escalation_level'],
+}
+
+
 def upgrade() -> None:
     op.create_table(
         'mis_day',
@@ -34,8 +42,9 @@ def upgrade() -> None:
         sa.Column('pending', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('office_code', 'request_type', 'channel', 'created_day', 'due_day', 'level', name=op.f('pk_mis_day')),
     )
-    op.create_index('ix_case_pending_due', 'case', ['due_at', 'office_code'], unique=False,
-                    sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
+    for name, columns in INDEXES.items():
+        op.create_index(name, 'case', columns, unique=False,
+                        sqlite_where=sa.text('closed_at IS NULL'), postgresql_where=sa.text('closed_at IS NULL'))
     # The counts of the cases already there (the store's own recount, as `wss demo` runs it).
     from wss_tui.store import pending_days
 
@@ -43,6 +52,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index('ix_case_pending_due', table_name='case', sqlite_where=sa.text('closed_at IS NULL'),
-                  postgresql_where=sa.text('closed_at IS NULL'))
+    for name in INDEXES:
+        op.drop_index(name, table_name='case', sqlite_where=sa.text('closed_at IS NULL'),
+                      postgresql_where=sa.text('closed_at IS NULL'))
     op.drop_table('mis_day')
