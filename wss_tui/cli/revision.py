@@ -24,6 +24,7 @@ def _show(info, as_json: bool) -> None:
     from dataclasses import asdict
 
     from wss_tui.store import money, timefmt
+    from wss_tui.store.revision.meter import number
 
     if as_json:
         print_json(asdict(info))
@@ -32,6 +33,17 @@ def _show(info, as_json: bool) -> None:
     say(f"Bill {info.bill_no} (A/c {info.account_id}), case {info.case_id}: "
         f"{money.rupees(info.amount_before_paise)} -> {money.rupees(info.after.amount_paise)} "
         f"(difference {money.rupees(info.difference_paise)})")
+    a = info.after
+    if a.meter_changed:
+        say(f"Meter changed: old meter {number(a.prev_reading)} -> {number(a.old_final_reading)} x MF "
+            f"{number(a.old_multiplying_factor)}, new meter {number(a.new_initial_reading)} -> "
+            f"{number(a.curr_reading)} x MF {number(a.multiplying_factor)}: {number(a.units)} units")
+    for flag in info.flags:
+        say(f"Check: {flag}")
+    say(f"{info.lps.text}; balance change {money.rupees(info.balance_change_paise)}")
+    due = (timefmt.show_date(info.due_date_after) if info.due_date_after
+           else f"{info.revised_due_days} days after approval")
+    say(f"Due date {timefmt.show_date(info.due_date_before)} -> {due}")
     if info.status == "PROPOSED":
         say(f"Waits for {info.route.role} {info.route.office_code}: approval To Do {info.approval_todo_id}")
     else:
@@ -53,6 +65,16 @@ def propose(
     load: Annotated[str | None, typer.Option("--load", metavar="KW", help="The correct sanctioned load in kW.")] = None,
     category: Annotated[str | None, typer.Option("--category", help="The correct tariff category, e.g. LMV-1.")] = None,
     arrear: Annotated[str | None, typer.Option("--arrear", metavar="RUPEES", help="The correct arrear in rupees.")] = None,
+    old_final: Annotated[str | None, typer.Option(
+        "--old-final", metavar="READING", help="METER-CHANGE: the old meter's final reading.")] = None,
+    old_mf: Annotated[str | None, typer.Option(
+        "--old-mf", metavar="MF", help="METER-CHANGE: the old meter's multiplying factor.")] = None,
+    new_initial: Annotated[str | None, typer.Option(
+        "--new-initial", metavar="READING", help="METER-CHANGE: the new meter's initial reading.")] = None,
+    new_mf: Annotated[str | None, typer.Option(
+        "--new-mf", metavar="MF", help="METER-CHANGE: the new meter's multiplying factor (default: the bill's).")] = None,
+    digits: Annotated[int | None, typer.Option(
+        "--digits", metavar="N", help="The meter's register digits, 4-7, for a rollover (default: revision.toml).")] = None,
     as_json: AsJson = False,
 ) -> None:
     """Propose a revised bill on a complaint's To Do; it goes to the officer whose power covers it."""
@@ -64,6 +86,10 @@ def propose(
         curr_reading=numbers.quantity(reading or "", "reading"), units=numbers.quantity(units or "", "units"),
         basis=basis.strip().upper() if basis else None, load_kw=numbers.quantity(load or "", "load"),
         category=category or None, arrear_paise=money.paise(arrear or "", "arrear"),
+        old_final_reading=numbers.quantity(old_final or "", "old final"),
+        old_multiplying_factor=numbers.quantity(old_mf or "", "old MF"),
+        new_initial_reading=numbers.quantity(new_initial or "", "new initial"),
+        new_multiplying_factor=numbers.quantity(new_mf or "", "new MF"), digits=digits,
     )
     with db.write(engine(ctx)) as session:
         version = todos.get(session, user, todo_id).version

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from wss_tui.plain import plain
+from wss_tui.store import tariff
 from wss_tui.store.money import rupees
 from wss_tui.store.revision.calc import BASES, BillFigures, number
 
@@ -30,7 +31,7 @@ def cells(f: BillFigures) -> dict[str, str]:
     return {
         "basis": f"{f.basis} {BASES.get(f.basis, '')}".strip(),
         "prev": number(f.prev_reading), "curr": number(f.curr_reading), "mf": number(f.multiplying_factor),
-        "units": number(f.units), "category": f.tariff_category, "load": number(f.load_kw), "days": str(f.days),
+        "units": number(f.units), "category": f.tariff_category, "load": tariff.load_text(f.tariff_category, f.load_kw, short=True), "days": str(f.days),
         "fixed": money(f.fixed_paise), "energy": money(f.energy_paise), "duty": money(f.duty_paise),
         "arrear": money(f.arrear_paise), "amount": money(f.amount_paise),
     }

@@ -78,8 +78,10 @@ def pending_metrics(n_levels: int, now: datetime) -> list[tuple[str, object]]:
         ("age_8_15", _count(older(_AGE_FROM[1]), ~older(_AGE_FROM[2]))),
         ("age_16_30", _count(older(_AGE_FROM[2]), ~older(_AGE_FROM[3]))),
         ("age_over_30", _count(older(_AGE_FROM[3]))),
-        ("due_today", _count(c.due_at >= literal(now, when), c.due_at < literal(end_of_today, when))),
-        ("breached", _count(c.due_at < literal(now, when))),
+        # An officer's own case has no consumer due date (its due_at is the office's target): never
+        # due today, breached or closed within the SLA (sla.consumer_clock).
+        ("due_today", _count(sla.consumer_clock_sql(_case), c.due_at >= literal(now, when), c.due_at < literal(end_of_today, when))),
+        ("breached", _count(sla.consumer_clock_sql(_case), c.due_at < literal(now, when))),
         *(
             (f"level_{k}", _count(c.escalation_level == k if k < n_levels else c.escalation_level >= k))
             for k in range(n_levels + 1)
@@ -101,7 +103,7 @@ def _closed_metrics() -> list[tuple[str, object]]:
     confirmed = exists().where(_closure.c.case_id == c.case_id, _closure.c.method.in_((closure.BY_OTP, closure.BY_OFFICER)))
     return [
         ("closed", func.count()),
-        ("closed_within_sla", _count(c.closed_at <= c.due_at)),
+        ("closed_within_sla", _count(sla.consumer_clock_sql(_case), c.closed_at <= c.due_at)),
         ("rejected", _count(c.status == REJECTED)),
         ("closed_without_otp", _count(~confirmed)),
         ("closed_compensation_paise", func.sum(sla.compensation_sql(_case, c.closed_at))),
