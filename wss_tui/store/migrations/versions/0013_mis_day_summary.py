@@ -9,7 +9,7 @@ today — and the compensation owed on each from the cases themselves: `ix_case_
 `ix_case_pending_created` hold every column those read, open cases only.
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0010
 Create Date: 2026-11-29 20:30:00
 """
 from typing import Sequence, Union
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0013'
-down_revision: Union[str, None] = '0008'
+down_revision: Union[str, None] = '0010'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
