@@ -581,8 +581,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply accounts, cases and pending cases (0.2: 200,000 cases)")
     parser.add_argument("--pg", metavar="URL", help="PostgreSQL instead of SQLite: a database of its own (it is emptied), e.g. …/wss_bench_mis")
     parser.add_argument("--no-sweep", action="store_true", help="PostgreSQL: measure the MIS only")
+    parser.add_argument("--accounts", type=int, help="accounts instead of the scale's (at least pending / 12: a bill each)")
     args = parser.parse_args(argv)
     _scale(args.scale)
+    if args.accounts:
+        global N_ACCOUNTS
+        N_ACCOUNTS = args.accounts
     if args.pg:
         engine = db.make_engine(args.pg)
         if args.reuse and ready(engine):

@@ -18,10 +18,10 @@ import sys
 import time
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, bindparam, insert, text, update
+from sqlalchemy import Engine, bindparam, insert, text
 
 from wss_tui.store import config, db, escalation, pending_days, sla
-from wss_tui.store.models import Case, Office, Staff
+from wss_tui.store.models import Office, Staff
 from wss_tui.store.offices import office_rows
 
 TABLES = ("account", "bill", "case", "todo")
@@ -90,17 +90,28 @@ def build(engine: Engine, *, now: datetime, n_cases: int, n_pending: int, n_acco
         # bill (i div n_acc) + 1 of account i mod n_acc, so no two open complaints share a bill.
         conn.execute(text("""
             CREATE TEMP TABLE bench_case ON COMMIT DROP AS
-            SELECT i, i < :n_pend AS pending,
-                CASE WHEN i < :n_pend THEN i % :n_acc ELSE (hashint8extended(i, :seed + 1) & 2147483647) % :n_acc END AS a,
-                (hashint8extended(i, :seed + 2) & 2147483647) % 10 < 7 AS bill_case,
-                CAST(:now AS timestamptz) - make_interval(secs => (hashint8extended(i, :seed + 3) & 2147483647)::bigint %
-                    CASE WHEN i < :n_pend OR (hashint8extended(i, :seed + 4) & 2147483647) % 10 = 0 THEN :pend_s
-                         ELSE 730 * 86400 END) AS created,
-                (hashint8extended(i, :seed + 5) & 2147483647) AS h
-            FROM generate_series(CAST(0 AS bigint), :n_cases - 1) i"""), params)
-        conn.execute(text("""
+            SELECT r.*, r.created + make_interval(days => CASE WHEN r.bill_case THEN :sla_bill ELSE :sla_other END) AS due,
+                CASE WHEN NOT r.pending THEN least(r.created + make_interval(hours => (24 + (r.h / 7) % (24 * 19))::int),
+                                                   CAST(:now AS timestamptz) - interval '1 minute') END AS closed
+            FROM (SELECT i, i < :n_pend AS pending,
+                    CASE WHEN i < :n_pend THEN i % :n_acc ELSE (hashint8extended(i, :seed + 1) & 2147483647) % :n_acc END AS a,
+                    (hashint8extended(i, :seed + 2) & 2147483647) % 10 < 7 AS bill_case,
+                    CAST(:now AS timestamptz) - make_interval(secs => (hashint8extended(i, :seed + 3) & 2147483647)::bigint %
+                        CASE WHEN i < :n_pend OR (hashint8extended(i, :seed + 4) & 2147483647) % 10 = 0 THEN :pend_s
+                             ELSE 730 * 86400 END) AS created,
+                    (hashint8extended(i, :seed + 5) & 2147483647) AS h
+                  FROM generate_series(CAST(0 AS bigint), :n_cases - 1) i) r"""),
+            {**params, "sla_bill": sla_days["bill-correction"], "sla_other": sla_days["mobile-email"]})
+        # The level yesterday's sweep left (the matrix's cutoffs) and the cap the sweeps recorded — on
+        # the open cases due by yesterday and those closed late in the last 45 days — written with the
+        # case: the cap is sla.cap_sql's figure for this data, 30% of the fixed charges of the bills up
+        # to the case's month (the account's load × Rs 110 a month, the bills being the last 12 months).
+        cut = escalation.cutoffs(now - timedelta(days=1))
+        reached = " ".join(f"WHEN c.created <= :cut_{n} THEN {n}" for n in sorted(cut, reverse=True))
+        rule = sla.rule()
+        conn.execute(text(f"""
             INSERT INTO "case" (case_id, request_type, case_type, channel, account_id, bill_no, reason, status, comments,
-                created_at, due_at, closed_at, escalation_level, office_code)
+                created_at, due_at, closed_at, escalation_level, office_code, compensation_cap_paise)
             SELECT (1000000000 + (c.i * 1000000007) % 9000000000)::text,
                 CASE WHEN c.bill_case THEN 'bill-correction' ELSE 'mobile-email' END,
                 CASE WHEN c.bill_case THEN 'Bill Revision Through WSS' ELSE 'Data Correction Through WSS' END, 'wss',
@@ -108,13 +119,16 @@ def build(engine: Engine, *, now: datetime, n_cases: int, n_pending: int, n_acco
                 CASE WHEN c.pending AND c.bill_case THEN (100000000000 + c.a * :months + c.i / :n_acc + 1)::text END,
                 'Reading in bill is higher than on the meter.',
                 CASE WHEN c.pending THEN 'Initiate Bill Complaint' WHEN c.h % 4 = 0 THEN 'Reject the Case' ELSE 'Case Completed' END,
-                '', c.created, c.created + make_interval(days => CASE WHEN c.bill_case THEN :sla_bill ELSE :sla_other END),
-                CASE WHEN NOT c.pending THEN least(c.created + make_interval(hours => (24 + (c.h / 7) % (24 * 19))::int),
-                                                   CAST(:now AS timestamptz) - interval '1 minute') END,
-                0, s.code
+                '', c.created, c.due, c.closed,
+                CASE WHEN c.pending AND c.bill_case THEN CASE {reached} ELSE 0 END ELSE 0 END, s.code,
+                CASE WHEN (c.pending AND c.due <= CAST(:now AS timestamptz) - interval '1 day')
+                       OR (c.closed > CAST(:now AS timestamptz) - interval '45 days' AND c.closed > c.due)
+                     THEN div(11000 * (ARRAY[1, 2, 2, 3, 5])[1 + (hashint8extended(c.a, :seed) & 2147483647) % 5]
+                              * least(:cap_bills, greatest(0, :months - greatest(:m0 - (extract(year FROM c.created) * 12
+                                      + extract(month FROM c.created) - 1)::int, 1) + 1)) * :pct, 100)::bigint END
             FROM bench_case c JOIN bench_sub s ON s.k = c.a % :nsub
-            ORDER BY c.created"""),
-            {**params, "sla_bill": sla_days["bill-correction"], "sla_other": sla_days["mobile-email"]})
+            ORDER BY c.created""").bindparams(*(bindparam(f"cut_{n}", t) for n, t in cut.items())),
+            {**params, "cap_bills": rule.cap_bills, "pct": rule.cap_percent, "m0": this_month.year * 12 + this_month.month - 1})
         _say(started, f"cases: {n_cases:,}")
         conn.execute(text("""
             INSERT INTO todo (todo_id, todo_type, role, office_code, message, status, priority, assigned_to, sent_by, comment,
@@ -133,22 +147,7 @@ def build(engine: Engine, *, now: datetime, n_cases: int, n_pending: int, n_acco
         for ddl in dropped:
             conn.exec_driver_sql(ddl)
         _say(started, f"{len(dropped)} indexes built")
-    # What the nightly sweeps left: levels reached by yesterday, caps of the open cases then due and of
-    # those closed late lately (the disposal's), the MIS's summary.
-    cut = escalation.cutoffs(now - timedelta(days=1))
-    reached = " ".join(f"WHEN created_at <= :cut_{n} THEN {n}" for n in sorted(cut, reverse=True))
-    mx = escalation.matrix()
     with engine.begin() as conn:
-        conn.execute(text(f"""UPDATE "case" SET escalation_level = CASE {reached} ELSE 0 END
-                              WHERE closed_at IS NULL AND request_type IN :types"""
-                          ).bindparams(bindparam("types", expanding=True), *(bindparam(f"cut_{n}", t) for n, t in cut.items())),
-                     {"types": list(mx.applies_to)})
-        case_t = Case.__table__
-        conn.execute(update(case_t).where(case_t.c.closed_at.is_(None), case_t.c.due_at <= now - timedelta(days=1))
-                     .values(compensation_cap_paise=sla.cap_sql(case_t)))
-        conn.execute(update(case_t).where(case_t.c.closed_at > now - timedelta(days=45), case_t.c.closed_at > case_t.c.due_at)
-                     .values(compensation_cap_paise=sla.cap_sql(case_t)))
-        _say(started, "levels and caps")
         rows = pending_days.rebuild(conn)
         _say(started, f"mis_day: {rows:,} rows")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
