@@ -83,17 +83,19 @@ def test_refusals_say_what_is_wrong_in_one_line_and_write_nothing(engine):
         put_on_hold(engine, "999999999999")
     assert (counts(engine), balance(engine, account_id)) == before
     put_on_hold(engine, bill_no)
-    with pytest.raises(Invalid, match=f"bill {bill_no} was put on hold by {SDO} on .*; release it through a bill-on-hold"):
+    held = f"bill {bill_no} was put on hold by {SDO} on .*; release it through a bill-on-hold"
+    with pytest.raises(Invalid, match=held):
         put_on_hold(engine, bill_no, actor=EE)
 
 
 def test_only_the_latest_bill_of_an_account_is_held(engine):
     account_id, bill_no = set_figures(engine)
-    earlier = one(engine, """SELECT bill_no FROM bill b WHERE account_id = :a AND bill_month < '2026-10-01'
+    earlier = one(engine, """SELECT bill_no FROM bill b WHERE account_id = :a
+                             AND bill_month < (SELECT bill_month FROM bill WHERE bill_no = :b)
                              AND state = 'ISSUED' AND NOT EXISTS (SELECT 1 FROM "case" c WHERE c.bill_no = b.bill_no
                                                                   AND c.closed_at IS NULL)
-                             ORDER BY bill_month DESC LIMIT 1""", a=account_id).bill_no
-    with pytest.raises(Invalid, match=rf"bill {earlier} is followed by bill \d+ of \d\d-2026, which carries it; "
+                             ORDER BY bill_month DESC LIMIT 1""", a=account_id, b=bill_no).bill_no
+    with pytest.raises(Invalid, match=rf"bill {earlier} is followed by bill \d+ of \d\d-\d{{4}}, which carries it; "
                                       "only the latest bill is held — revise this one instead"):
         put_on_hold(engine, earlier)
 
@@ -126,8 +128,10 @@ def test_a_held_bill_released_as_billed(engine, fixed_clock):
     assert balance(engine, account_id) == (200000, 200000)
     with db.read(engine) as s:
         steps = hold.record(s, [bill_no])[bill_no]
-        assert [(e.action, e.balance_paise, e.user_id) for e in steps] == [("HOLD", -40000, SDO), ("RELEASE", 40000, EE)]
-        assert steps[1].reason.startswith(f"released as billed as bill {bill_no}R1") and steps[1].case_id == info.case_id
+        assert [(e.action, e.balance_paise, e.user_id) for e in steps] == [
+            ("HOLD", -40000, SDO), ("RELEASE", 40000, EE)]
+        assert steps[1].reason.startswith(f"released as billed as bill {bill_no}R1")
+        assert steps[1].case_id == info.case_id
         case = s.get(Case, info.case_id)
         # An officer's case: no consumer clock, nothing owed, no SMS to anyone.
         assert case.channel == "officer" and sla.rate_paise(case.request_type, case.channel) == 0
@@ -204,7 +208,8 @@ def test_wss_bill_hold_exit_codes_and_messages(engine, demo_url):
             "reason: say why the bill is held, in at least 10 characters")
     refused(run_wss("--db", demo_url, "bill", "hold", bill_no, "--reason", "Meter to be read first", "--user", CLERK),
             "role: TR-SDC does not put bills on hold; TR-SDO or TR-EE does")
-    refused(run_wss("--db", demo_url, "bill", "hold", bill_no, "--reason", "Meter to be read first", "--user", OTHER_SDO),
+    refused(run_wss("--db", demo_url, "bill", "hold", bill_no, "--reason", "Meter to be read first",
+                    "--user", OTHER_SDO),
             f"bill: no bill {bill_no}; check the bill number")
     usage = run_wss("--db", demo_url, "bill", "hold", bill_no, "--user", SDO)  # no --reason: a usage error
     assert usage.returncode == 2 and usage.stderr.startswith("error: ") and usage.stderr.count("\n") == 1
@@ -246,7 +251,8 @@ def test_officers_holding_one_bill_at_once_hold_it_once(engine, demo_url):
     from .test_concurrency import in_processes
 
     account_id, bill_no = set_figures(engine)
-    results = in_processes([(work.hold, demo_url, (SDO, EE)[i % 2], bill_no, "Meter to be read first") for i in range(6)])
+    results = in_processes([(work.hold, demo_url, (SDO, EE)[i % 2], bill_no, "Meter to be read first")
+                            for i in range(6)])
     answers = sorted(value for _, value in results)
     assert answers.count("held") == 1, answers
     assert all(a == "held" or a.startswith(f"bill: bill {bill_no} ") for a in answers), answers

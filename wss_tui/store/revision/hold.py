@@ -136,11 +136,15 @@ def hold_refusal(session: Session, actor: Staff, bill: Bill) -> Invalid | Denied
         return Invalid("bill", f"bill {bill.bill_no} is paid; a paid bill is not held — revise it if it is wrong")
     open_case = open_case_on(session, bill.bill_no)
     if open_case:
-        return Invalid("bill", f"bill {bill.bill_no} has an open case, request ID {open_case}; revise it from that case's To Do")
+        return Invalid("bill", f"bill {bill.bill_no} has an open case, request ID {open_case}; "
+                               "revise it from that case's To Do")
     if bill.state != ISSUED:
         return Invalid("bill", f"bill {bill.bill_no} is {bill.state}; only an issued bill is put on hold")
-    later = session.execute(select(Bill.bill_no, Bill.bill_month).where(
-        Bill.account_id == bill.account_id, Bill.bill_month > bill.bill_month).order_by(Bill.bill_month).limit(1)).first()
+    later = session.execute(
+        select(Bill.bill_no, Bill.bill_month)
+        .where(Bill.account_id == bill.account_id, Bill.bill_month > bill.bill_month)
+        .order_by(Bill.bill_month).limit(1)
+    ).first()
     if later is not None:  # its amount is in that bill's arrear: the consumer has been asked for it since
         return Invalid("bill", f"bill {bill.bill_no} is followed by bill {later.bill_no} of "
                                f"{timefmt.show_month(later.bill_month)}, which carries it; only the latest bill is "
@@ -267,5 +271,6 @@ def release(session: Session, held: Bill, rev: BillRevision, actor_id: str, new_
                          action=HoldAction.RELEASE, at=at, user_id=actor_id,
                          reason=f"released {how} as bill {new_bill_no} ({money.rupees(rev.amount_paise)}), "
                                 f"revision {rev.revision_id}",
-                         balance_paise=posted, case_id=rev.case_id, revision_id=rev.revision_id, new_bill_no=new_bill_no))
+                         balance_paise=posted, case_id=rev.case_id, revision_id=rev.revision_id,
+                         new_bill_no=new_bill_no))
     return posted
