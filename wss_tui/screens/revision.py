@@ -21,15 +21,16 @@ from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.screens.dialogs import ConfirmDialog, TextDialog
 from wss_tui.services import revision as service
-from wss_tui.store import revision, timefmt
+from wss_tui.store import money, revision, timefmt
 from wss_tui.store.errors import Invalid, WssError
-from wss_tui.store.revision import Preview, RevisionInfo, Worksheet
+from wss_tui.store.revision import Preview, RevisionInfo, Worksheet, hold
 from wss_tui.store.revision.calc import Correction
-from wss_tui.store.revision.rules import rules
+from wss_tui.store.revision.rules import HOLD_REASON, rules
 from wss_tui.widgets.bill_comparison import BillComparison, Terms, amounts_text
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.key_footer import KeyFooter
 from wss_tui.widgets.revision_form import RevisionForm
+from wss_tui.widgets.run_table import RunTable, run_text
 
 ASK = "Enter what was wrong: the reading, or units, basis, load, category or arrear."
 
@@ -74,6 +75,7 @@ class RevisionScreen(WssScreen):
         yield UserHeader("Bill Revision", self.who)
         yield Static("loading…", id="rev-info", markup=False)
         yield BillComparison(id="lines")
+        yield RunTable(id="run")
         yield Static("", id="rev-summary", markup=False)
         yield RevisionForm(id="rev-form")
         yield Static("", id="rev-decision", markup=False)
@@ -87,6 +89,7 @@ class RevisionScreen(WssScreen):
     def on_mount(self) -> None:
         self.form.display = False
         self.query_one("#rev-decision").display = False
+        self.query_one(RunTable).display = False
         self.query_one("#case-kind-row").display = self.todo_id is None  # an officer's own case
         self._load()
 
@@ -120,13 +123,21 @@ class RevisionScreen(WssScreen):
         self.query_one("#rev-decision").display = not proposing
         rev = s.revision if not proposing else None
         self.query_one(BillComparison).show(s.before, rev.after if rev else None, terms_of(rev) if rev else None)
+        run = bool(rev and rev.months)  # a run of bills: its months and total instead of the one bill's lines
+        self.query_one(BillComparison).display = not run
+        self.query_one(RunTable).display = run
+        if run:
+            self.query_one(RunTable).show(rev.months)
+        if proposing and s.bill_state == hold.HELD:  # a held bill takes a bill-on-hold case, reason HOLD
+            self.form.choose(case_kind=hold.HOLD_CASE, reason=HOLD_REASON)
         if proposing:
             self._summary(ASK)
             self.query_one("#reading", Input).focus()
         else:
             self.query_one("#rev-decision", Static).update(plain(self._decision_text(s)))
-            self._summary(amounts_text(s.before, rev.after, rev.lps.paise) if rev else "")
-            self.query_one(BillComparison).focus()
+            self._summary((run_text(rev.months, rev.run_basis) if run else amounts_text(s.before, rev.after, rev.lps.paise))
+                          if rev else "")
+            self.query_one(RunTable if run else BillComparison).focus()
         # Where the revision stands is in the panel already; say only why the user may not act.
         standing = rev is not None and s.note.startswith(f"revision {rev.revision_id} ")
         self._error(s.note if s.mode == revision.VIEW and not standing else "")
@@ -178,7 +189,7 @@ class RevisionScreen(WssScreen):
         except Invalid as exc:
             self._no_preview(str(exc))
             return
-        if not correction.changes_anything:
+        if not correction.changes_anything and not hold.releases_as_billed(self.sheet.bill_state, correction):
             self._no_preview("")
             self._summary(ASK)
             return
@@ -293,11 +304,16 @@ class RevisionScreen(WssScreen):
         if self.mode != revision.DECIDE or self.busy:
             return
         rev = self.sheet.revision
-        question = (f"Approve revision {rev.revision_id} of bill {rev.bill_no}?\n"
-                    f"{amounts_text(self.sheet.before, rev.after, rev.lps.paise)}\n"
+        what = f"{len(rev.months)} bills from {rev.months[0].bill_no}" if rev.months else f"bill {rev.bill_no}"
+        amounts = (run_text(rev.months, rev.run_basis) if rev.months
+                   else amounts_text(self.sheet.before, rev.after, rev.lps.paise))
+        question = (f"Approve revision {rev.revision_id} of {what}?\n{amounts}\n"
                     + "".join(f"Check: {flag}\n" for flag in rev.flags)
-                    + "The revised bill is issued and the difference posted to the account"
-                    + (", less the LPS reversed." if rev.lps.paise else "."))
+                    + ("The revised bill is issued and the difference posted to the account"
+                       + (", less the LPS reversed." if rev.lps.paise else ".")
+                       if self.sheet.bill_state != hold.HELD else
+                       f"The bill is released as {rev.new_bill_no or 'a new bill'} and its own charges "
+                       f"({money.rupees(hold.posted_on_release(self.sheet.before, rev.after))}) posted to the account."))
 
         def confirmed(yes: bool | None) -> None:
             if yes:

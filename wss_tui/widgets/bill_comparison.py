@@ -53,7 +53,8 @@ def cells(f: BillFigures) -> dict[str, str]:
         "register": f"rollover, {f.rollover_digits} digits" if f.rollover_digits else "",
         "basis": f"{f.basis} {BASES.get(f.basis, '')}".strip(),
         "prev": number(f.prev_reading), "curr": number(f.curr_reading), "mf": number(f.multiplying_factor),
-        "units": number(f.units), "category": f.tariff_category, "load": tariff.load_text(f.tariff_category, f.load_kw, short=True), "days": str(f.days),
+        "units": number(f.units), "category": f.tariff_category, "days": str(f.days),
+        "load": tariff.load_text(f.tariff_category, f.load_kw, short=True),  # "1.2 (billed 2)": the rounded load
         "fixed": money(f.fixed_paise), "energy": money(f.energy_paise), "duty": money(f.duty_paise),
         "arrear": money(f.arrear_paise), "amount": money(f.amount_paise),
     }

@@ -73,6 +73,10 @@ class RevisionForm(Vertical):
         category.set_options([("as billed", KEEP)] + [(plain(c), c) for c in categories])
         category.value = KEEP
 
+    def choose(self, *, case_kind: str, reason: str) -> None:
+        self.query_one("#case-kind", Select).value = case_kind
+        self.query_one("#reason", Select).value = reason
+
     @property
     def case_kind(self) -> str:
         return str(self.query_one("#case-kind", Select).value)

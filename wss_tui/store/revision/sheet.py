@@ -4,7 +4,7 @@ the recomputed bill, and whether the user may propose or decide here. Nothing in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from .. import accounts, clock, config, money, offices, tariff, timefmt, todos
 from ..codes import BillState
 from ..errors import Denied, Invalid, NotFound, WssError
 from ..models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
-from . import hold, powers
+from . import hold, powers, run
 from .calc import BillFigures, Correction, figures_of
 from .meter import rollover_text
 from .powers import Route
@@ -61,6 +61,9 @@ class RevisionInfo:
     due_date_after: date | None  # None until approved: revised_due_days after the approval
     revised_due_days: int
     flags: tuple[str, ...]  # what the approver must look at twice (a register rollover)
+    # A run of bills (store/revision/run.py): how it was revised and each month; None and () for one bill.
+    run_basis: str | None = None
+    months: tuple[run.Month, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,9 @@ def after_of(rev: BillRevision) -> BillFigures:
 def lps_of_revision(session: Session, rev: BillRevision) -> Lps:
     """As posted once decided (none on a revision from before the surcharge was reversed); as of today
     while it waits, at the percent it was proposed with: what approving it now would reverse."""
+    if rev.run_basis is not None and rev.lps_percent is not None:  # each month's, summed
+        now = run.lps_of_run(session, rev, rev.lps_percent)
+        return now if rev.status == PROPOSED else replace(now, months=rev.lps_months or 0, paise=rev.lps_paise or 0)
     if rev.status == PROPOSED and rev.lps_percent is not None:
         return lps_of(session.get(Bill, rev.bill_no), rev.amount_paise, rev.lps_percent)
     return Lps(rev.lps_percent or 0.0, rev.lps_months or 0,
@@ -226,6 +232,8 @@ def info(session: Session, rev: BillRevision) -> RevisionInfo:
         due_date_after=new_bill.due_date if new_bill else None,
         revised_due_days=rules().revised_due_days,
         flags=flags_of(after),
+        run_basis=rev.run_basis,
+        months=run.months_of(session, rev),
     )
 
 
