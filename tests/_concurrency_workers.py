@@ -112,3 +112,19 @@ def sweep(url: str, at_iso: str) -> int:
             return escalation.sweep(s, datetime.fromisoformat(at_iso)).cases
     finally:
         engine.dispose()
+
+
+def hold(url: str, actor: str, bill_no: str, reason: str) -> str:
+    """Put a bill on hold; "held", or the store's one line refusing it."""
+    from wss_tui.store.errors import WssError
+    from wss_tui.store.revision import hold as holding
+
+    engine = db.make_engine(url)
+    try:
+        with db.write(engine) as s:
+            holding.hold(s, actor, bill_no, reason)
+        return "held"
+    except WssError as exc:
+        return str(exc)
+    finally:
+        engine.dispose()
