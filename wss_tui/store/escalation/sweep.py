@@ -324,7 +324,7 @@ def _tell_consumers(conn: Connection, mx: Matrix, at: datetime) -> int:
             .select_from(_DUE.join(_case, c.case_id == d.case_id).join(_account, a.account_id == d.account_id))
             .where(c.channel != Channel.OFFICER, a.mobile.is_not(None), func.length(a.mobile) == 10)
             .order_by(d.case_id),
-        )
+        ).execution_options(preserve_rowcount=True)  # psycopg's INSERT count is dropped without it
     ).rowcount
 
 
