@@ -10,7 +10,6 @@ the release puts the released bill's own charges on.
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -22,29 +21,10 @@ from wss_tui.store.revision import hold
 from wss_tui.store.revision.calc import Correction
 
 from ._cli import wss as run_wss
-from ._revision_data import (ACC, CLERK, EE, OTHER_SDO, SDO, approve, bill_of, complaint, counts, execute, free_bill,
-                             one)
+from ._hold_data import balance, set_figures
+from ._revision_data import (ACC, CLERK, EE, OTHER_SDO, SDO, approve, bill_of, complaint, counts, execute)
 
 pytestmark = pytest.mark.usefixtures("queue_routing")
-
-def balance(engine, account_id: str) -> tuple[int, int]:
-    row = one(engine, "SELECT current_balance_paise, payoff_balance_paise FROM account WHERE account_id = :a",
-              a=account_id)
-    return row[0], row[1]
-
-
-def set_figures(engine, *, basis: str = "ASS") -> tuple[str, str]:
-    """A free bill of Indira Nagar I, LMV-1 urban, 1 kW, 30 days, set to the module's figures."""
-    account_id, bill_no = free_bill(engine)
-    execute(engine, """UPDATE bill SET period_from = :f, period_to = :t, bill_month = :f, tariff_category = 'LMV-1',
-                       sanctioned_load_kw = 1, prev_reading = 1000, curr_reading = :curr, multiplying_factor = 1,
-                       units = 300, basis = :basis, fixed_charge_paise = 11000, energy_charge_paise = 27100,
-                       duty_paise = 1900, arrear_paise = 80000, amount_paise = 120000 WHERE bill_no = :b""",
-            f=date(2026, 10, 1), t=date(2026, 10, 30), curr=None if basis != "ACT" else 1300, basis=basis, b=bill_no)
-    execute(engine, "UPDATE account SET tariff_category = 'LMV-1', current_balance_paise = 200000, "
-                    "payoff_balance_paise = 200000 WHERE account_id = :a", a=account_id)
-    return account_id, bill_no
-
 
 def put_on_hold(engine, bill_no: str, actor: str = SDO, reason: str = "Assessed for three months; meter to be read"):
     with db.write(engine) as s:

@@ -91,7 +91,7 @@ def propose(
     new_initial: Annotated[str | None, typer.Option(
         "--new-initial", metavar="READING", help="METER-CHANGE: the new meter's initial reading.")] = None,
     new_mf: Annotated[str | None, typer.Option(
-        "--new-mf", metavar="MF", help="METER-CHANGE: the new meter's multiplying factor (default: the bill's).")] = None,
+        "--new-mf", metavar="MF", help="METER-CHANGE: the new meter's MF (default: the bill's).")] = None,
     digits: Annotated[int | None, typer.Option(
         "--digits", metavar="N", help="The meter's register digits, 4-7, for a rollover (default: revision.toml).")] = None,
     from_bill: Annotated[str | None, typer.Option(

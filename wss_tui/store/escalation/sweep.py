@@ -39,7 +39,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from .. import clock, config, routing, sla, timefmt
+from .. import clock, config, pending_days, routing, sla, timefmt
 from ..codes import Channel
 from ..errors import Invalid
 from ..models import BEING_WORKED_ON, COMPLETE, OPEN, Account, Case, CaseLog, Office, ToDo, ToDoCharacteristic, ToDoLog
@@ -300,6 +300,7 @@ def _apply(conn: Connection, mx: Matrix, at: datetime) -> int:
             select(d.case_id, when, literal(ESCALATED), d.details + literal(" (To Do ") + d.todo_id + literal(")")),
         )
     )
+    pending_days.escalated(conn, _DUE)  # the MIS's counts move with the cases, on the same condition
     conn.execute(
         update(_case).where(_case.c.case_id == d.case_id, _case.c.escalation_level == d.from_level).values(escalation_level=d.level)
     )

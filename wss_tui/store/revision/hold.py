@@ -141,6 +141,24 @@ def hold_refusal(session: Session, actor: Staff, bill: Bill) -> Invalid | Denied
     return None
 
 
+@dataclass(frozen=True)
+class HoldCheck:
+    """Whether the actor may hold the bill now (the account screen asks before it asks for a reason)."""
+
+    bill_no: str
+    refusal: str  # the one line saying why not, or ""
+    own_charges_paise: int  # what the hold would take off the balance
+
+
+def check(session: Session, actor_id: str, bill_no: str) -> HoldCheck:
+    try:
+        bill, _, actor = _bill_in_scope(session, actor_id, bill_no)
+    except (NotFound, Denied, Invalid) as exc:
+        return HoldCheck(bill_no, str(exc), 0)
+    refusal = hold_refusal(session, actor, bill)
+    return HoldCheck(bill.bill_no, str(refusal) if refusal else "", own_charges(bill))
+
+
 def hold(session: Session, actor_id: str, bill_no: str, reason: str) -> HoldEntry:
     """An officer puts an issued, unpaid bill on hold with a reason: the bill HELD, its own charges
     taken off the account's balances, the step recorded; all in the caller's unit of work."""
@@ -210,10 +228,16 @@ def complaint_refusal(bill: Bill) -> Invalid | None:
     return None
 
 
+def releases_as_billed(bill_state: str, correction: Correction) -> bool:
+    """A held bill under reason HOLD with nothing corrected: released as billed (the one proposal that
+    may change nothing; the revision screen previews it too)."""
+    return bill_state == HELD and correction.reason_code == HOLD_REASON and not correction.changes_anything
+
+
 def figures(bill: Bill, account: Account, correction: Correction) -> BillFigures:
     """The proposed bill: recomputed as any revision, except that a held bill under reason HOLD may be
     released as billed (no correction at all)."""
-    if bill.state == HELD and correction.reason_code == HOLD_REASON and not correction.changes_anything:
+    if releases_as_billed(bill.state, correction):
         check_reason(correction)
         return figures_of(bill)
     if correction.reason_code == HOLD_REASON and bill.state != HELD:
@@ -221,9 +245,9 @@ def figures(bill: Bill, account: Account, correction: Correction) -> BillFigures
     return recompute(bill, account, correction)
 
 
-def posted_on_release(held: Bill, rev: BillRevision) -> int:
+def posted_on_release(held: Bill | BillFigures, released: BillRevision | BillFigures) -> int:
     """What the release posts to the balances: the released amount less the held bill's arrear."""
-    return rev.amount_paise - held.arrear_paise
+    return released.amount_paise - held.arrear_paise
 
 
 def release(session: Session, held: Bill, rev: BillRevision, actor_id: str, new_bill_no: str, at: datetime) -> int:

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from .. import cases, clock, config, ids, money, routing, sms, timefmt, todos, work_todos
+from .. import cases, clock, config, ids, money, pending_days, routing, sms, timefmt, todos, work_todos
 from .. import text as text_rule
 from ..codes import BillState
 from ..errors import Denied, Invalid, Stale
@@ -207,6 +207,7 @@ def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no:
             session.add(case)
     except IntegrityError:
         raise Invalid("bill", f"bill {bill.bill_no} got an open case just now; revise it from that case's To Do") from None
+    pending_days.opened(session.connection(), case)
     session.add(
         CaseLog(case_id=case_id, at=now, log_type="Created", user_id=actor.user_id,
                 details=f"{spec.case_type} opened by {actor.user_id} ({actor.role}) from the account; no consumer complaint")

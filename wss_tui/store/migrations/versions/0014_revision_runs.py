@@ -6,7 +6,7 @@ billed and as revised and the revised bill issued for it. Existing revisions are
 and keep NULL.
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 Create Date: 2026-11-29 20:30:00
 """
 from typing import Sequence, Union
@@ -16,7 +16,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0014'
-down_revision: Union[str, None] = '0010'
+down_revision: Union[str, None] = '0013'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
