@@ -29,6 +29,14 @@ def same_reports(engine, now, rng) -> None:
                 b = mis.report(s, None, level=level, kind=k, channel=ch, now=now, summary=False)
                 assert [(r.key, r.figures) for r in a.rows] == [(r.key, r.figures) for r in b.rows], (level, k, ch, now)
                 assert a.pending_by_kind == b.pending_by_kind
+        # A period of any length, from and to any time of day.
+        start = now - timedelta(days=rng.randrange(40), seconds=rng.randrange(86400))
+        end = min(now, start + timedelta(days=rng.randrange(30), seconds=rng.randrange(86400)))
+        named = mis.period(rng.choice(mis.PERIODS), now)  # whole IST days, or up to now
+        for k, (start, end) in (("all", (start, end)), (rng.choice(kinds), named)):
+            a = mis.report(s, None, kind=k, start=start, end=end, now=now)
+            b = mis.report(s, None, kind=k, start=start, end=end, now=now, summary=False)
+            assert [(r.key, r.figures) for r in a.rows] == [(r.key, r.figures) for r in b.rows], (k, start, end)
         # One office's subtree, to the sub-divisions.
         office = s.scalar(select(Case.office_code).where(Case.closed_at.is_(None)).limit(1))
         if office:

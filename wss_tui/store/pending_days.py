@@ -1,5 +1,5 @@
-"""The MIS's summary of pending cases: open cases counted per office, request type, channel, IST day
-of registration, IST day due and escalation level (table `mis_day`).
+"""The MIS's summary of the cases: those registered and those open, counted per office, request type,
+channel, IST day of registration, IST day due and escalation level (table `mis_day`).
 
 Every writer that opens, escalates or closes a case calls one function here in its own transaction —
 intake and an officer's own case (`opened`), closing (`closed`), the escalation sweep (`escalated`) —
@@ -53,10 +53,11 @@ def _upsert(conn: Connection):
 
 
 def _add(conn: Connection, rows) -> None:
-    """rows: a list of dicts, or a SELECT of KEY + pending; each added to its row's count."""
+    """rows: a list of dicts, or a SELECT of KEY + pending + cases; each added to its row's counts."""
     stmt = _upsert(conn)
-    stmt = stmt.values(rows) if isinstance(rows, list) else stmt.from_select([*KEY, "pending"], rows)
-    stmt = stmt.on_conflict_do_update(index_elements=list(KEY), set_={"pending": _day.c.pending + stmt.excluded.pending})
+    stmt = stmt.values(rows) if isinstance(rows, list) else stmt.from_select([*KEY, "pending", "cases"], rows)
+    stmt = stmt.on_conflict_do_update(index_elements=list(KEY), set_={
+        "pending": _day.c.pending + stmt.excluded.pending, "cases": _day.c.cases + stmt.excluded.cases})
     conn.execute(stmt)
 
 
@@ -74,7 +75,7 @@ def _office(conn: Connection, case: Case) -> str:
 
 def opened(conn: Connection, case: Case) -> None:
     """A case registered (intake, an officer's own case): one more pending."""
-    _add(conn, [{**_key(case, _office(conn, case), level=case.escalation_level or 0), "pending": 1}])
+    _add(conn, [{**_key(case, _office(conn, case), level=case.escalation_level or 0), "pending": 1, "cases": 1}])
 
 
 def closed(conn: Connection, case: Case) -> None:
@@ -83,7 +84,7 @@ def closed(conn: Connection, case: Case) -> None:
     c = _case.c
     row = conn.execute(select(c.escalation_level, c.closed_at).where(c.case_id == case.case_id).with_for_update()).one()
     if row.closed_at is None:
-        _add(conn, [{**_key(case, _office(conn, case), level=row.escalation_level), "pending": -1}])
+        _add(conn, [{**_key(case, _office(conn, case), level=row.escalation_level), "pending": -1, "cases": 0}])
 
 
 def escalated(conn: Connection, moves: Table) -> None:
@@ -95,15 +96,15 @@ def escalated(conn: Connection, moves: Table) -> None:
     base = (_case.join(moves, moves.c.case_id == c.case_id), and_(c.escalation_level == moves.c.from_level, c.closed_at.is_(None)))
     for level_col, sign in ((moves.c.from_level, -1), (moves.c.level, 1)):
         cols = (office, c.request_type, c.channel, day_sql(c.created_at), day_sql(c.due_at), level_col)
-        _add(conn, select(*cols, func.count() * sign).select_from(base[0]).where(base[1]).group_by(*cols))
+        _add(conn, select(*cols, func.count() * sign, func.count() * sign).select_from(base[0]).where(base[1]).group_by(*cols))
 
 
 def rebuild(conn: Connection) -> int:
-    """Recount every pending case; returns the rows written."""
+    """Recount every case; returns the rows written."""
     conn.execute(_day.delete())
     c = _case.c
     office = func.coalesce(c.office_code, select(_account.c.subdivision_code)
                            .where(_account.c.account_id == c.account_id).scalar_subquery())
     cols = (office, c.request_type, c.channel, day_sql(c.created_at), day_sql(c.due_at), c.escalation_level)
-    _add(conn, select(*cols, func.count()).where(c.closed_at.is_(None)).group_by(*cols))
+    _add(conn, select(*cols, func.count().filter(c.closed_at.is_(None)), func.count()).where(c.case_id.is_not(None)).group_by(*cols))
     return conn.scalar(select(func.count()).select_from(_day))

@@ -122,7 +122,7 @@ def statements(place: Place, row_level: str, n_levels: int, now: datetime, start
     in_period = (literal(start, when), literal(end, when))
     return [
         *pending_statements(place, row_level, n_levels, now, list(which), which_day),
-        grouped(place, row_level, [_case.c.created_at.between(*in_period), *which], _received_metrics()),
+        *received_statements(place, row_level, start, end, list(which), which_day),
         grouped(place, row_level, [_case.c.closed_at.between(*in_period), *which], _closed_metrics()),
         _revisions(place, row_level, in_period, list(which)),
         grouped(place, row_level, [_sms.c.status == sms.FAILED, _sms.c.case_id == _case.c.case_id, *which],
@@ -142,6 +142,18 @@ def pending_statements(place: Place, row_level: str, n_levels: int, now: datetim
         summed.summary_statement(place, row_level, n_levels, now, which_day, _rolled_up),
         grouped(place, row_level, [_case.c.closed_at.is_(None), summed.on_bound_days(now), *which], per_case),
         grouped(place, row_level, [*summed.compensation_where(now), *which], compensation),
+    ]
+
+
+def received_statements(place: Place, row_level: str, start: datetime, end: datetime, which: list,
+                        which_day: list | None) -> list[Select]:
+    if which_day is None or row_level == OFFICER:
+        when = _case.c.created_at.type
+        return [grouped(place, row_level, [_case.c.created_at.between(literal(start, when), literal(end, when)), *which],
+                        _received_metrics())]
+    return [
+        summed.received_statement(place, row_level, start, end, which_day, _rolled_up),
+        grouped(place, row_level, [*summed.received_elsewhere(start, end), *which], _received_metrics()),
     ]
 
 

@@ -1,5 +1,5 @@
-"""The MIS's summary of the pending cases (store/pending_days.py): how many are open per office,
-request type, channel, day of registration, day due and escalation level."""
+"""The MIS's summary of the cases (store/pending_days.py): how many were registered and how many are
+open per office, request type, channel, day of registration, day due and escalation level."""
 
 from __future__ import annotations
 
@@ -19,4 +19,5 @@ class MisDay(SQLModel, table=True):
     created_day: int = Field(primary_key=True)
     due_day: int = Field(primary_key=True)
     level: int = Field(primary_key=True)  # escalation level
-    pending: int = Field(default=0, sa_type=BigInteger)
+    pending: int = Field(default=0, sa_type=BigInteger)  # open now
+    cases: int = Field(default=0, sa_type=BigInteger)  # registered, open or closed (the MIS's "received")

@@ -1,8 +1,8 @@
 """mis_day: the MIS's pending cases counted per office × day, and ix_case_pending_due
 
 The MIS summed every pending case on each report: at 10,000,000 cases that is millions of index
-entries. `mis_day` holds the open cases counted per sub-division, request type, channel, IST day of
-registration, IST day due and escalation level, kept by every writer in the same transaction
+entries. `mis_day` holds the cases registered and those open, counted per sub-division, request type,
+channel, IST day of registration, IST day due and escalation level, kept by every writer in the same transaction
 (store/pending_days.py); it is filled here from the cases. The report reads the few cases whose
 figure depends on the time of day — those registered on a day an ageing bound falls in, those due
 today — and the compensation owed on each from the cases themselves: `ix_case_pending_due` and
@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column('due_day', sa.Integer(), nullable=False),
         sa.Column('level', sa.Integer(), nullable=False),
         sa.Column('pending', sa.BigInteger(), nullable=False),
+        sa.Column('cases', sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint('office_code', 'request_type', 'channel', 'created_day', 'due_day', 'level', name=op.f('pk_mis_day')),
     )
     for name, columns in INDEXES.items():
