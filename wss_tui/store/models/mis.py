@@ -21,3 +21,19 @@ class MisDay(SQLModel, table=True):
     level: int = Field(primary_key=True)  # escalation level
     pending: int = Field(default=0, sa_type=BigInteger)  # open now
     cases: int = Field(default=0, sa_type=BigInteger)  # registered, open or closed (the MIS's "received")
+
+
+class MisClosedDay(SQLModel, table=True):
+    """Closed cases counted per office × IST day of closing, with the MIS's disposal figures of them,
+    written by the closing itself (store/pending_days.py)."""
+
+    __tablename__ = "mis_closed_day"
+    office_code: str = Field(primary_key=True, max_length=16)
+    request_type: str = Field(primary_key=True, max_length=30)
+    channel: str = Field(primary_key=True, max_length=10)
+    closed_day: int = Field(primary_key=True)
+    closed: int = Field(default=0, sa_type=BigInteger)
+    closed_within_sla: int = Field(default=0, sa_type=BigInteger)
+    rejected: int = Field(default=0, sa_type=BigInteger)
+    closed_without_otp: int = Field(default=0, sa_type=BigInteger)
+    closed_compensation_paise: int = Field(default=0, sa_type=BigInteger)
