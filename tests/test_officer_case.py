@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from wss_tui.store import accounts, db, escalation, mis, revision, sla, todos
 from wss_tui.store.models import Case, SmsOutbox
-from wss_tui.store.revision import closure, hold
+from wss_tui.store.revision import closure
 from wss_tui.store.revision.calc import Correction
 
 from ._cli import wss
