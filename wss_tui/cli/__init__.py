@@ -8,7 +8,7 @@ import os
 import sys
 
 from .base import app, error_line, interrupted, made
-from . import account, configcmd, dbcmd, demo, escalate, history, importer, mis, request, revision, sms, staff, tui  # noqa: E402,F401  (register commands)
+from . import account, bill, configcmd, dbcmd, demo, escalate, history, importer, mis, request, revision, sms, staff, tui  # noqa: E402,F401  (register commands)
 
 EXIT_USAGE = 2  # as click's, and as `wss import` documents it
 

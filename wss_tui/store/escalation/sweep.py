@@ -4,7 +4,8 @@ A case of a type the matrix applies to reaches level k once it has been pending 
 or working) days since it was registered. The sweep finds every case whose level is behind in one
 query — each level's "N days pending at `at`" is turned into one bound on `case.created_at`
 (calendar.latest_start) — and, in the caller's one unit of work (`wss escalate`: one per batch of
-cases, services/escalation.py): raises the priority of the case's open To Dos, creates the escalation To Do for the level's role at the level's office, writes the To Do
+cases, services/escalation.py): raises the priority of the case's open To Dos, creates the escalation
+To Do for the level's role at the level's office, writes the To Do
 and case logs, and sets `case.escalation_level`. Everything it writes is keyed on the level reached,
 so a second run at the same time finds nothing to do and changes nothing.
 """
@@ -39,9 +40,12 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from .. import clock, config, routing, sla, timefmt
+from .. import clock, config, pending_days, routing, sla, timefmt
+from ..codes import Channel
 from ..errors import Invalid
 from ..models import BEING_WORKED_ON, COMPLETE, OPEN, Account, Case, CaseLog, Office, ToDo, ToDoCharacteristic, ToDoLog
+from ..models.sms import SmsOutbox
+from ..sms import outbox
 from .matrix import Level, Matrix, matrix
 
 ESCALATED = "Escalated"
@@ -54,6 +58,8 @@ _todo = ToDo.__table__
 _chars = ToDoCharacteristic.__table__
 _todo_log = ToDoLog.__table__
 _case_log = CaseLog.__table__
+_sms = SmsOutbox.__table__
+SMS_TEMPLATE = "escalated"  # data/sms.toml: the complainant told whom the complaint went to
 
 
 
@@ -67,6 +73,10 @@ class SweepReport:
     offices_filled: int = 0  # open cases given their sub-division (written without one)
     caps_recorded: int = 0  # open cases past due whose compensation cap was recorded
     oversight_escalated: int = 0  # reviews and audits of approved revisions escalated as overdue
+    reviews_escalated: int = 0  # of them, Director's reviews (those at the review chain's end included)
+    audits_escalated: int = 0  # of them, accountants' audits
+    reviews_at_top: int = 0  # late reviews at the review chain's end: raised, reported to nobody above
+    sms_queued: int = 0  # complainants told of the escalation by SMS
 
     @property
     def cases(self) -> int:
@@ -83,6 +93,10 @@ class SweepReport:
             offices_filled=self.offices_filled + other.offices_filled,
             caps_recorded=self.caps_recorded + other.caps_recorded,
             oversight_escalated=self.oversight_escalated + other.oversight_escalated,
+            reviews_escalated=self.reviews_escalated + other.reviews_escalated,
+            audits_escalated=self.audits_escalated + other.audits_escalated,
+            reviews_at_top=self.reviews_at_top + other.reviews_at_top,
+            sms_queued=self.sms_queued + other.sms_queued,
         )
 
 
@@ -158,9 +172,10 @@ def prepare(session: Session, at: datetime | None = None) -> SweepReport:
     offices_filled, caps_recorded = _record_mis_columns(session.connection(), at)
     from ..revision import late  # the revision package imports the To Do store, which imports this one
 
-    late_n = late.escalate_late(session, at)
+    lates = late.escalate_late(session, at)
     return SweepReport(at=at, escalated={lv.number: 0 for lv in matrix().levels}, offices_filled=offices_filled,
-                       caps_recorded=caps_recorded, oversight_escalated=late_n)
+                       caps_recorded=caps_recorded, oversight_escalated=lates.total, reviews_escalated=lates.reviews,
+                       audits_escalated=lates.audits, reviews_at_top=lates.reviews_at_top)
 
 
 def due_case_ids(session: Session, at: datetime | None = None) -> list[str]:
@@ -200,9 +215,10 @@ def escalate(session: Session, at: datetime | None = None, case_ids: list[str] |
         conn.execute(text(f"ANALYZE {_DUE.name}"))
         _unique_todo_ids(conn)
         raised = _apply(conn, mx, at)
+        told = _tell_consumers(conn, mx, at)
     finally:
         _DUE.drop(conn)
-    return SweepReport(at=at, escalated=counts, todos_created=len(decisions), priorities_raised=raised)
+    return SweepReport(at=at, escalated=counts, todos_created=len(decisions), priorities_raised=raised, sms_queued=told)
 
 
 def _decide(session: Session, due: list, mx: Matrix, at: datetime, counts: dict[int, int]) -> list[tuple]:
@@ -352,10 +368,32 @@ def _apply(conn: Connection, mx: Matrix, at: datetime) -> int:
             select(d.case_id, when, literal(ESCALATED), d.details + literal(" (To Do ") + d.todo_id + literal(")")),
         )
     )
+    pending_days.escalated(conn, _DUE)  # the MIS's counts move with the cases, on the same condition
     conn.execute(
         update(_case).where(_case.c.case_id == d.case_id, _case.c.escalation_level == d.from_level).values(escalation_level=d.level)
     )
     return raised
+
+
+def _tell_consumers(conn: Connection, mx: Matrix, at: datetime) -> int:
+    """An SMS to each complainant whose case _DUE escalated, saying to whom (one INSERT … SELECT, the
+    text rendered in SQL per level and language: sms.outbox.render_sql). Not for an officer's own case,
+    which has no complainant, nor an account without a registered mobile. Returns how many."""
+    d, c, a = _DUE.c, _case.c, _account.c
+    columns = {"request_id": d.case_id, "account_id": d.account_id}
+    text_sql = case(*((d.level == lv.number, outbox.render_sql(SMS_TEMPLATE, a.language, columns, authority=lv.role))
+                      for lv in mx.levels))
+    when = bindparam("at", at, type_=_sms.c.created_at.type)
+    return conn.execute(
+        insert(_sms).from_select(
+            ["case_id", "mobile", "template", "language", "text", "created_at", "status", "tries", "next_try_at"],
+            select(d.case_id, a.mobile, literal(SMS_TEMPLATE), outbox.language_sql(SMS_TEMPLATE, a.language), text_sql,
+                   when, literal(outbox.QUEUED), literal(0), when)
+            .select_from(_DUE.join(_case, c.case_id == d.case_id).join(_account, a.account_id == d.account_id))
+            .where(c.channel != Channel.OFFICER, a.mobile.is_not(None), func.length(a.mobile) == 10)
+            .order_by(d.case_id),
+        )
+    ).rowcount
 
 
 def _record_mis_columns(conn: Connection, at: datetime) -> tuple[int, int]:

@@ -7,7 +7,7 @@ and each new To Do (a day's 28,000 escalations in one sweep) and each priority r
 entry.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0014
 Create Date: 2026-11-29 21:00:00
 """
 from typing import Sequence, Union
@@ -15,7 +15,7 @@ from typing import Sequence, Union
 from alembic import op
 
 revision: str = '0011'
-down_revision: Union[str, None] = '0008'
+down_revision: Union[str, None] = '0014'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
