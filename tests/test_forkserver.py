@@ -115,6 +115,14 @@ def test_the_environment_and_directory_are_the_clients(server, tmp_path):
                            cwd=work, env=env, timeout=120)
     assert forked.returncode == alone.returncode == 1
     assert forked.stderr == alone.stderr and str(work / "none.db") in forked.stderr
+    # The server read its settings once (its warm-up); a client's own WSS_DATA_DIR is read afresh.
+    env["WSS_DATA_DIR"] = str(work)
+    forked = subprocess.run(server.client("config", "check"), check=False, capture_output=True, text=True, cwd=work,
+                            env=env, timeout=120)
+    alone = subprocess.run([sys.executable, "-m", "wss_tui", "config", "check"], check=False, capture_output=True,
+                           text=True, cwd=work, env=env, timeout=120)
+    assert forked.returncode == alone.returncode == 1
+    assert (forked.stdout, forked.stderr) == (alone.stdout, alone.stderr) and str(work) in forked.stdout + forked.stderr
 
 
 def test_the_server_outlives_a_session_that_crashes(server, demo_url):

@@ -60,6 +60,25 @@ def preload() -> None:
     except ImportError:
         pass
     configure_mappers()
+    _warm_up()
+
+
+def _warm_up() -> None:
+    """Paint the login screen once, headless, with no database behind it, so that what every session
+    computes the same way (Textual's parsed stylesheets, compiled selectors, specialised bytecode) is
+    computed here, once, and shared, instead of copied into each child as it writes it."""
+    import asyncio
+
+    from sqlalchemy import create_engine
+
+    from wss_tui.app import make_app
+
+    async def paint() -> None:
+        app = make_app(create_engine("sqlite://"))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+
+    asyncio.run(paint())
 
 
 def check_socket_dir(path: Path) -> None:
@@ -176,7 +195,8 @@ def _request(conn: socket.socket) -> tuple[dict, list[int]]:
 
 def _child(conn: socket.socket, request: dict, fds: list[int]) -> None:
     """In the forked child: become the client's `wss <argv>` and run it."""
-    gc.unfreeze()  # this child's own objects are collected as in any process
+    # Not gc.unfreeze(): the preloaded objects stay out of the collector's walks, which would write to
+    # every one of them and so copy every shared page into this child.
     for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -193,9 +213,7 @@ def _child(conn: socket.socket, request: dict, fds: list[int]) -> None:
     import textual.constants
 
     importlib.reload(textual.constants)
-    from wss_tui.store import settings
-
-    settings.clear_caches()
+    _forget_cached()
     logging.getLogger().handlers.clear()
     conn.settimeout(None)
     send_frame(conn, {"pid": os.getpid()})
@@ -220,6 +238,16 @@ def _child(conn: socket.socket, request: dict, fds: list[int]) -> None:
         except OSError:
             pass
         os._exit(code)
+
+
+def _forget_cached() -> None:
+    """Every functools cache of this package emptied: what the server read (the warm-up's settings, a file
+    under its own working directory or WSS_DATA_DIR) is read again under the client's."""
+    for name, module in list(sys.modules.items()):
+        if name == "wss_tui" or name.startswith("wss_tui."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", None) == name:
+                    value.cache_clear()
 
 
 def _fresh_stdio() -> None:
