@@ -1,6 +1,6 @@
 """Memory of N logged-in `wss tui` sessions, each started on its own or forked from the fork server.
 
-    .venv/bin/python bench/fork_memory.py [--sessions 1 10 30] [--accounts 2000]
+    .venv/bin/python bench/fork_memory.py [--sessions 1 10 30] [--accounts 2000] [--pg ADMIN-URL]
 
 Builds the demo data in a SQLite file of its own, then for each N and each way of starting (alone:
 `python -m wss_tui tui`, as `wss tui` and `wss serve --no-fork-server` start one; forked: the thin
@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -168,6 +169,27 @@ def run(n: int, forked: bool, url: str, clerk: str, env: dict[str, str], tmp: Pa
     return {"parts": parts, "per_session_pss": total_pss / n}
 
 
+@contextmanager
+def scratch_database(admin_url: str | None):
+    if admin_url is None:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    name = f"wss_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def med(ms: list[dict], key: str) -> float:
     return statistics.median(m[key] for m in ms)
 
@@ -178,6 +200,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sessions", type=int, nargs="+", default=[1, 10, 30])
     ap.add_argument("--accounts", type=int, default=2000)
+    ap.add_argument("--pg", metavar="URL", help="PostgreSQL instead of SQLite: the demo in a database of its own "
+                                               "there (created and dropped; the URL's database is only connected to)")
     args = ap.parse_args()
     if shutil.which("tmux") is None:
         sys.exit("error: tmux is not installed")
@@ -187,16 +211,17 @@ def main() -> None:
     from wss_tui.store import db, demo
     from wss_tui.store.models import Staff
 
-    with tempfile.TemporaryDirectory() as tmp_name:
+    with tempfile.TemporaryDirectory() as tmp_name, scratch_database(args.pg) as pg_url:
         tmp = Path(tmp_name)
-        url = f"sqlite:///{tmp}/demo.db"
+        url = pg_url or f"sqlite:///{tmp}/demo.db"
         engine = db.make_engine(url)
         demo.build(engine, seed=11, accounts=args.accounts)
         with db.read(engine) as s:
             clerk = s.execute(select(Staff.user_id).where(Staff.role == "TR-SDC").order_by(Staff.user_id)).scalar()
         engine.dispose()
         env = {**os.environ, "TERM": "xterm-256color"}
-        print(f"demo: {args.accounts} accounts in SQLite; clerk {clerk} logged in N times; load average "
+        print(f"demo: {args.accounts} accounts in {'PostgreSQL' if pg_url else 'SQLite'}; clerk {clerk} logged in "
+              "N times; load average "
               f"{' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
         print(f"{'N':>3} {'started':8} {'session RSS':>12} {'PSS':>7} {'USS':>7} {'client PSS':>11} "
               f"{'server PSS':>11} {'cost per session (PSS)':>23}")

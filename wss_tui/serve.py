@@ -1,6 +1,6 @@
 """`wss serve`: textual-serve's server with what an office needs in front of it.
 
-- a cap on sessions at once (each is a `wss tui` process of ~80 MB): the next browser is told so, in
+- a cap on sessions at once (each about 55 MB forked, 75 on its own): the next browser is told so, in
   its page, instead of every login slowing down;
 - the websocket only from the page's own origin (`--public-url`), so another site open in the clerk's
   browser cannot drive a session;
