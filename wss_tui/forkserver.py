@@ -73,12 +73,14 @@ def _warm_up() -> None:
 
     from wss_tui.app import make_app
 
+    engine = create_engine("sqlite://")
+
     async def paint() -> None:
-        app = make_app(create_engine("sqlite://"))
-        async with app.run_test(size=(80, 24)) as pilot:
+        async with make_app(engine).run_test(size=(80, 24)) as pilot:
             await pilot.pause()
 
     asyncio.run(paint())
+    engine.dispose()
 
 
 def check_socket_dir(path: Path) -> None:
@@ -138,7 +140,10 @@ def serve(path: Path, *, watch_parent: bool = False) -> None:
                 continue
             with conn:
                 conn.settimeout(10)
-                _accept(listener, conn)
+                try:
+                    _accept(listener, conn)
+                except OSError as exc:  # no memory to fork, a client gone mid-request: that one fails, not the server
+                    log.warning("fork server: a session could not start (%s)", exc)
     finally:
         if path.exists():
             path.unlink()
