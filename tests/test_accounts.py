@@ -50,6 +50,11 @@ def test_context_has_the_current_context_fields(engine):
     )
     assert (a.current_balance_paise, a.payoff_balance_paise) == (row["current_balance_paise"], row["payoff_balance_paise"])
     assert (a.office_code, a.discom, a.discom_name) == (sub, discom.code, discom.name)
+    # The rates it is billed by today, cited in one line that fits `wss account show` at 80 columns.
+    clause = {"LMV-1": "LMV-1 (b) rural metered, non-BPL", "LMV-2": "LMV-2 (a) rural metered",
+              "LMV-5": "LMV-5 (A) rural metered"}[a.tariff_category]
+    assert a.tariff_rates == f"{clause}, UPERC order of 24-05-2023"
+    assert len("Current Balance  " + a.tariff_rates) <= 80
 
 
 def test_bills_are_the_latest_twelve_newest_first_with_their_open_request(engine):

@@ -136,7 +136,7 @@ READS = {"account show", "request status", "request history", "staff list", "sta
 WRITES = {
     "demo", "tui", "serve", "request new", "import accounts", "import bills", "sms send", "staff add",
     "staff passwd", "staff unlock", "staff disable", "staff enable", "staff reassign", "db upgrade",
-    "db backup", "db restore", "db revision", "revision propose", "revision approve", "revision reject",
+    "db backup", "db restore", "db revision", "revision propose", "revision approve", "revision reject", "bill hold",
 }
 
 

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select as sql_select
 
 from wss_tui.store import auth, db
+from wss_tui.store.codes import StaffAction
 from wss_tui.store.errors import Denied, LockedOut
 from wss_tui.store.models import Staff
 
@@ -277,6 +278,24 @@ def test_list_json(engine, demo_url):
 # --- the log of changes -----------------------------------------------------------------------------------
 
 
+def test_session_events_line_up_with_the_changes_within_80_columns(engine, demo_url):
+    from wss_tui.store import staff_admin
+
+    assert wss(demo_url, "staff", "unlock", "INR1-SDC1", "--by", "x" * 60).returncode in (0, 1)
+    assert wss(demo_url, "staff", "disable", "INR1-SDC2", "--by", "IT cell").returncode == 0
+    staff_admin.record_session(engine, "INR-EE", "idle-lock", minutes="15 minutes")
+    staff_admin.record_session(engine, "INR-EE", "resume")
+    staff_admin.record_session(engine, "LKOC1-SE", "logout")
+    lines = wss(demo_url, "staff", "log").stdout.splitlines()
+    heads = [line for line in lines if line[:1] != " "]  # each entry's first line; its details follow indented
+    assert [h.split()[3] for h in heads][:4] == ["logout", "resume", "idle-lock", "disable"]
+    # The user ID starts in the same column whatever the action, "idle-lock" (9) included.
+    assert len({h.index(user) for h, user in zip(heads, ("LKOC1-SE", "INR-EE", "INR-EE", "INR1-SDC2"))}) == 1
+    assert heads[2].split("  ")[2] == "idle-lock" and "the session locked after 15 minutes" in lines[lines.index(heads[2]) + 1]
+    assert all(len(line) <= 80 for line in heads)
+    assert set(staff_admin.SESSION_EVENTS) <= set(StaffAction)
+
+
 def test_every_change_is_logged_with_who_made_it_newest_first(engine, demo_url):
     import pwd
 
@@ -295,11 +314,12 @@ def test_every_change_is_logged_with_who_made_it_newest_first(engine, demo_url):
     lines = shown.stdout.splitlines()
     heads = [line.split("  ")[2:] for line in lines[0::2]]
     assert [h[0].strip() for h in heads] == ["enable", "disable", "passwd", "unlock", "add"]
-    assert lines[0].endswith(f"enable   INR1-SDC9  by Gupta") and f"(OS user {me})" in lines[1]
-    assert lines[2].endswith(f"disable  INR1-SDC9  by {me}") and "OS user" not in lines[3]
-    assert lines[4].endswith("passwd   INR1-SDC9  by IT cell")
-    assert lines[6].endswith(f"unlock   INR1-SDC1  by {me}") and lines[7].strip().startswith("lock-out lifted")
-    assert lines[8].endswith("add      INR1-SDC9  by INR-EE (Sharma)")
+    pad = max(len(a) for a in StaffAction) + 2  # the action column: the longest name ("idle-lock"), then two spaces
+    assert lines[0].endswith(f"{'enable':<{pad}}INR1-SDC9  by Gupta") and f"(OS user {me})" in lines[1]
+    assert lines[2].endswith(f"{'disable':<{pad}}INR1-SDC9  by {me}") and "OS user" not in lines[3]
+    assert lines[4].endswith(f"{'passwd':<{pad}}INR1-SDC9  by IT cell")
+    assert lines[6].endswith(f"{'unlock':<{pad}}INR1-SDC1  by {me}") and lines[7].strip().startswith("lock-out lifted")
+    assert lines[8].endswith(f"{'add':<{pad}}INR1-SDC9  by INR-EE (Sharma)")
     assert lines[9].strip() == f"VERMA,RAM, TR-SDC, ESD-INR-1 (OS user {me})"
     assert "28-11-2026 11:00:00AM" in lines[0]  # the fixed clock, in IST as CC&B shows it
     assert all(len(line) <= 80 for line in lines)

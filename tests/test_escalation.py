@@ -418,6 +418,8 @@ def test_wss_escalate_prints_counts_and_a_second_run_finds_nothing(engine, demo_
     counts = json.loads(first.stdout)
     assert counts["at"] == "2026-11-28T05:30:00+00:00"  # the tests' clock, 11:00 IST
     assert counts["cases"] == sum(counts["escalated"].values()) == counts["todos_created"] > 0
+    assert 0 < counts["sms_queued"] <= counts["cases"]
+    assert (counts["reviews_escalated"], counts["audits_escalated"], counts["reviews_at_top"]) == (0, 0, 0)
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM todo WHERE todo_type = 'ESCLCASE'")) == counts["cases"]
     again = wss(demo_url, "escalate")
@@ -429,6 +431,8 @@ def test_wss_escalate_prints_counts_and_a_second_run_finds_nothing(engine, demo_
         "  level 3 (TR-CE of the zone): 0 cases",
         "  level 4 (TR-DIRC of the discom): 0 cases",
         "  0 cases escalated, 0 To Dos created, 0 priorities raised",
+        "  0 consumers told by SMS",
+        "  overdue oversight: 0 reviews and 0 audits of approved revisions escalated",
     ]
 
 

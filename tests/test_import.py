@@ -99,7 +99,10 @@ def test_ccb_samples_import_accounts_then_bills(engine, samples):
     assert one(engine, Account, "2196429262").mobile is None  # an empty mobile is no mobile
 
     bills = run(engine, samples / "ccb_bills.csv", "bills", "ccb")
-    assert (bills.rows, bills.inserted, bills.updated, bills.rejected) == (38, 30, 0, 8)
+    assert (bills.rows, bills.inserted, bills.updated, bills.rejected) == (39, 30, 0, 9)
+    # BILL_STAT_CD: empty or ISSUED is issued; HELD (on hold, not issued) and PAID as the extract says.
+    states = {n: one(engine, Bill, n).state for n in ("551460000634", "612395171858", "646920734029", "748670888739")}
+    assert states == {"551460000634": "HELD", "612395171858": "PAID", "646920734029": "ISSUED", "748670888739": "ISSUED"}
     b = one(engine, Bill, "574599618656")
     assert (b.account_id, b.bill_month, b.period_from, b.period_to, b.bill_date, b.due_date) == (
         "2186863306", date(2026, 10, 1), date(2026, 10, 1), date(2026, 10, 31), date(2026, 11, 3), date(2026, 11, 18))
@@ -120,7 +123,11 @@ def test_mpower_samples_import_accounts_then_bills(engine, samples):
     assert one(engine, Account, tdisc).status == "ACTIVE"  # temporarily disconnected: may still complain
 
     bills = run(engine, samples / "mpower_bills.csv", "bills", "mpower")
-    assert (bills.rows, bills.inserted, bills.rejected) == (30, 24, 6)
+    assert (bills.rows, bills.inserted, bills.rejected) == (31, 24, 7)
+    assert [one(engine, Bill, n).state for n in ("57486318276695", "37424497781291", "27041300660152")] == [
+        "HELD", "PAID", "ISSUED"]
+    [bad] = [r for r in rejects(bills) if r["REJECT_REASON"] == "unknown-state"]
+    assert (bad["REJECT_ROW"], bad["REJECT_DETAIL"]) == ("32", "BILL_STATUS 'X' is not one of ISSUED, HELD, PAID")
     b = one(engine, Bill, "27041300660152")
     assert (b.account_id, b.bill_month, b.bill_date, b.period_to, b.basis, b.tariff_category) == (
         "504802293836", date(2026, 8, 1), date(2026, 9, 5), date(2026, 8, 31), "ACT", "LMV-1")
@@ -143,10 +150,33 @@ def test_running_an_import_again_is_harmless_and_keeps_wss_own_bill_state(engine
     assert {**after._mapping, "state": "ISSUED"} == dict(before[2]._mapping) and after.state == "DISPUTED"
 
     # A corrected extract updates the figures it changes.
-    text = (samples / "ccb_bills.csv").read_text().replace(",3638.60\n", ",3500.00\n", 1)
+    text = (samples / "ccb_bills.csv").read_text().replace(",3638.60,\n", ",3500.00,\n", 1)
     (samples / "ccb_bills.csv").write_text(text)
     run(engine, samples / "ccb_bills.csv", "bills", "ccb")
     assert one(engine, Bill, "574599618656").amount_paise == 350000
+
+
+def with_status(path: Path, header: str, statuses: list[str]) -> Path:
+    """The extract at `path` with a status column added, one value per row."""
+    rows = list(csv.reader(path.read_text().splitlines()))
+    out = path.with_name(f"status-{path.name}")
+    with open(out, "w", newline="") as fh:
+        csv.writer(fh).writerows([rows[0] + [header]] + [r + [v] for r, v in zip(rows[1:], statuses)])
+    return out
+
+
+def test_a_bill_status_sets_the_state_and_a_later_extract_moves_only_an_issued_bill(engine, tmp_path):
+    numbers = ccb_bills_file(engine, tmp_path / "bills.csv", 4, first_no=992_000_000_000)
+    run(engine, tmp_path / "bills.csv", "bills", "ccb")  # an older extract, no status column: all issued
+    assert [one(engine, Bill, n).state for n in numbers] == ["ISSUED"] * 4
+    with db.write(engine) as session:  # a complaint on the third, meanwhile
+        session.execute(update(Bill).where(Bill.bill_no == numbers[2]).values(state="DISPUTED"))
+    again = run(engine, with_status(tmp_path / "bills.csv", "bill_stat_cd", ["HELD", "paid", "HELD", ""]), "bills", "ccb")
+    assert (again.updated, again.rejected) == (4, 0)
+    assert [one(engine, Bill, n).state for n in numbers] == ["HELD", "PAID", "DISPUTED", "ISSUED"]
+    # The billing system says issued again: a held bill is released through wss-tui, never by an extract.
+    run(engine, with_status(tmp_path / "bills.csv", "BILL_STAT_CD", ["ISSUED"] * 4), "bills", "ccb")
+    assert [one(engine, Bill, n).state for n in numbers] == ["HELD", "PAID", "DISPUTED", "ISSUED"]
 
 
 def test_every_reject_reason_reaches_the_reject_file_with_its_row(engine, samples, tmp_path):
@@ -204,6 +234,7 @@ def test_sample_reject_details_say_what_is_wrong(engine, samples):
         "37": ("duplicate-key", "bill_no 314214533515 was already imported from row 7"),
         "38": ("bad-value", "READ_TYPE 'EST' is not one of ACT, ASS, PROV, MU"),
         "39": ("bad-date", "due date 2026-09-01 is before the bill date 2026-10-03"),
+        "40": ("unknown-state", "BILL_STAT_CD 'HOLD' is not one of ISSUED, HELD, PAID"),
     }
     assert count(engine, Bill, Bill.bill_no.in_(["900000000001", "900000000002", "900000000005"])) == 0
 
@@ -216,7 +247,7 @@ def test_a_corrected_reject_file_can_be_imported_itself(engine, samples):
     again = run(engine, fixed, "bills", "ccb")
     # Every row of a reject file is submitted again: the duplicate, alone in it now, updates its bill
     # (docs/import-formats.md says to delete the rows that should not go in).
-    assert (again.inserted, again.updated, again.rejected) == (1, 1, 6)
+    assert (again.inserted, again.updated, again.rejected) == (1, 1, 7)
     assert one(engine, Bill, "900000000005").amount_paise == 412050
 
 

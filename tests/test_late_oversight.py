@@ -117,3 +117,58 @@ def test_wss_db_upgrade_refuses_the_demo_salt_on_an_offices_database(engine, dem
     assert refused.stderr.startswith("error: WSS_AUDIT_SALT: this database is not the demo") and refused.stderr.count("\n") == 1
     assert upgrade(WSS_AUDIT_SALT="wss-demo-audit-salt").returncode == 1
     assert upgrade(WSS_AUDIT_SALT="kept-by-the-accounts-officer").returncode == 0
+
+
+def test_a_late_review_at_the_md_is_raised_but_never_sent_to_the_md_again(engine, fixed_clock):
+    """A Director's own approval is reviewed by the MD (revision.toml review.next_role); when that review
+    is late, the MD is the end of [late] review_chain: raised and logged, no BRLATE To Do for TR-MD."""
+    c = complaint(engine)
+    # Rs 60,00,000: past the CE's power, the Director approves it himself; its review goes to the MD.
+    done = approve(engine, DIRC, propose(engine, c, arrear_by(engine, c.bill_no, 60_00_000 * 100)))
+    assert detail(engine, "MVVNL-MD", done.review_todo_id).role == "TR-MD"
+    due = fixed_clock + timedelta(days=3)
+    report = sweep(engine, due + timedelta(seconds=1))
+    assert (report.reviews_escalated, report.audits_escalated, report.reviews_at_top) == (1, 0, 1)
+    assert late_todos(engine) == []  # nobody above the MD: no To Do for his own role
+    review = detail(engine, "MVVNL-MD", done.review_todo_id)
+    [entry] = [e for e in review.log if e.log_type == late.ESCALATED]
+    assert review.priority == 10 and "TR-MD is the end of the review chain" in entry.details
+    with db.read(engine) as s:
+        lines = s.scalars(select(CaseLog.details).where(CaseLog.case_id == c.case_id,
+                                                         CaseLog.log_type == "Oversight Escalated")).all()
+    assert len(lines) == 1 and lines[0].startswith(f"The review of bill revision {done.revision_id} (")
+    assert lines[0].endswith("; TR-MD is the last authority, nobody above to report to")
+    assert sweep(engine, due + timedelta(days=1)).reviews_escalated == 0  # once only
+    # Still counted overdue in the MIS until the MD completes it.
+    assert oversight_of(engine, due + timedelta(days=1))[SUB] == (1, 0)
+
+
+def test_the_review_chain_is_configured_and_checked(monkeypatch):
+    from wss_tui.store.revision import rules as rules_mod
+
+    assert rules_mod.rules().late_review_chain == ("TR-DIRC", "TR-MD")
+    assert late.next_authority("TR-DIRC") == "TR-MD"  # a Director's late review goes to the MD
+    assert late.next_authority("TR-MD") is None  # the chain's end
+    assert late.next_authority("TR-SE") == "TR-DIRC"  # a review forwarded down still climbs from its holder
+    with pytest.raises(Invalid, match=r"^revision.toml late.review_chain: list each authority once, most junior first"):
+        rules_mod._review_chain(["TR-MD", "TR-DIRC"], "TR-DIRC", "TR-MD")
+    with pytest.raises(Invalid, match=r"^revision.toml late.review_chain: start at review.role TR-DIRC and include"):
+        rules_mod._review_chain(["TR-DIRC"], "TR-DIRC", "TR-MD")
+    with pytest.raises(Invalid, match=r"^revision.toml late.review_chain: TR-ACC is not in roles.toml seniority"):
+        rules_mod._review_chain(["TR-ACC", "TR-DIRC", "TR-MD"], "TR-DIRC", "TR-MD")
+
+
+def test_wss_escalate_prints_the_late_reviews_and_audits_it_escalated(engine, demo_url, fixed_clock):
+    import json
+
+    from ._cli import wss
+
+    c = complaint(engine)
+    done = approve(engine, EE, propose(engine, c, arrear_by(engine, c.bill_no, 1_20_000 * 100)))
+    late_at = (done.review_due_at + timedelta(seconds=1)).isoformat()
+    out = wss("--db", demo_url, "escalate", "--at", late_at)
+    assert out.returncode == 0, out.stderr
+    assert "  overdue oversight: 1 review and 0 audits of approved revisions escalated" in out.stdout.splitlines()
+    again = wss("--db", demo_url, "escalate", "--at", late_at, "--json")
+    counts = json.loads(again.stdout)
+    assert (counts["reviews_escalated"], counts["audits_escalated"], counts["reviews_at_top"]) == (0, 0, 0)

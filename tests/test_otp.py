@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from wss_tui.store import clock, db, otp, revision, todos
-from wss_tui.store.revision import closure
+from wss_tui.store.revision import closure, hold
 from wss_tui.store.errors import Denied, Invalid, Stale
 from wss_tui.store.models import COMPLETE, Case, CaseClosure, CaseLog, CustomerContact, SmsOutbox
 from wss_tui.store.revision.calc import Correction
@@ -237,6 +237,8 @@ def test_no_mobile_no_otp_and_only_an_ee_closes_without_one(engine):
 def test_an_officers_own_case_closes_without_otp(engine):
     account_id, bill_no = free_bill(engine)
     with db.write(engine) as s:
+        hold.hold(s, SDO, bill_no, "Units look wrong; held for a check")
+    with db.write(engine) as s:
         info = revision.open_officer_case(s, SDO, account_id, bill_no, "bill-on-hold",
                                           Correction("HOLD", "Bill on hold released after check", units=42))
     approve(engine, EE, info)
@@ -248,8 +250,9 @@ def test_an_officers_own_case_closes_without_otp(engine):
         closed = closure.close_officer_case(s, SDO, own, version(engine, SDO, own), COMPLETED, "Bill revised and issued")
     assert closed.method == "OFFICER"
     with db.read(engine) as s:
-        sms = s.scalars(select(SmsOutbox).where(SmsOutbox.case_id == info.case_id)).all()
-        assert [m.template for m in sms] == ["status_changed"] and in_language(COMPLETED, sms[0]) in sms[0].text
+        # No complainant: no SMS at any step (opened, approved, closed), and no "SMS Not Sent" either.
+        assert s.scalars(select(SmsOutbox).where(SmsOutbox.case_id == info.case_id)).all() == []
+        assert "SMS Not Sent" not in s.scalars(select(CaseLog.log_type).where(CaseLog.case_id == info.case_id)).all()
 
 
 def test_what_a_todo_offers(engine):

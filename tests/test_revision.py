@@ -110,12 +110,15 @@ def test_bad_corrections_get_one_line_and_write_nothing(engine, make, field, wor
     assert version(engine, CLERK, c.todo_id) == c.version
 
 
-def test_a_replaced_meter_is_read_from_zero(engine):
+def test_a_replaced_meter_bills_both_meters(engine):
     c = complaint(engine)
     bill = bill_of(engine, c.bill_no)
+    # The old meter's last 10 units at MF 1, the new meter's 35 from 0 at the bill's MF (more in
+    # tests/test_revision_meter.py).
     info = propose(engine, c, Correction("METER-CHANGE", "Meter replaced on the 20th; new meter reads 35",
-                                         curr_reading=35))
-    assert info.after.units == 35 * bill.multiplying_factor and info.after.curr_reading == 35
+                                         curr_reading=35, old_final_reading=bill.prev_reading + 10,
+                                         old_multiplying_factor=1, new_initial_reading=0))
+    assert info.after.units == 10 + 35 * bill.multiplying_factor and info.after.curr_reading == 35
 
 
 def test_an_assessed_bill_revised_on_the_actual_reading(engine):
@@ -253,8 +256,12 @@ def test_approval_keeps_the_old_bill_records_the_new_and_posts_the_difference(en
     assert (new.state, new.bill_month, new.units, new.amount_paise) == ("ISSUED", old.bill_month, old.units - 20,
                                                                         info.after.amount_paise)
     after = one(engine, "SELECT * FROM account WHERE account_id = :a", a=c.account_id)
-    assert after.current_balance_paise == account.current_balance_paise + info.difference_paise
-    assert after.payoff_balance_paise == account.payoff_balance_paise + info.difference_paise
+    # The balance also gets back the late payment surcharge charged on the credit: the bill fell due
+    # 22-10-2026, one whole month before 28-11 (tests/test_revision_meter.py works the figures).
+    assert (done.lps.months, done.lps.paise) == (1, round(-info.difference_paise * 0.0125))
+    posted = info.difference_paise - done.lps.paise
+    assert after.current_balance_paise == account.current_balance_paise + posted
+    assert after.payoff_balance_paise == account.payoff_balance_paise + posted
     approval = detail(engine, SDO, info.approval_todo_id)
     assert approval.status == COMPLETE and approval.comment.startswith(f"Approved revision {info.revision_id}")
     assert detail(engine, CLERK, c.todo_id).log[-1].details.startswith(f"Revision {info.revision_id} approved by {SDO}")
@@ -369,7 +376,8 @@ def test_an_officer_opens_a_revision_case_from_an_account(engine):
     with db.write(engine) as s:
         info = revision.open_officer_case(
             s, SDO, account_id, bill_no, "meter-replacement",
-            Correction("METER-CHANGE", "Meter replaced on 12-11; new meter reads 40", curr_reading=40))
+            Correction("METER-CHANGE", "Meter replaced on 12-11; new meter reads 40", curr_reading=40,
+                       old_final_reading=bill.prev_reading, old_multiplying_factor=1, new_initial_reading=0))
     after = counts(engine)
     assert after["case"] - before["case"] == 1 and after["todo"] - before["todo"] == 2
     assert after["sms_outbox"] == before["sms_outbox"]  # no complaint, no registration text
@@ -377,11 +385,12 @@ def test_an_officer_opens_a_revision_case_from_an_account(engine):
         case = s.get(Case, info.case_id)
         assert (case.channel, case.status, case.created_by, case.bill_no) == ("officer", "Bill Revision Required", SDO, bill_no)
         assert case.office_code == SUB
-        assert case.due_at == sla.due_at(case.created_at, "bill-correction")  # a complaint's SLA, one rule
+        # No consumer due date: due_at holds the office's own target (revision.toml target_days = 15).
+        assert case.due_at == case.created_at + timedelta(days=15)
         assert case.case_type == "Bill Revision on Meter Replacement"
-        # No complainant, so nothing is owed to anyone even 30 days past that due time.
+        # No complainant, so it is never late to anyone, nor is anything owed, 30 days past that target.
         late = sla.for_case(s, info.case_id, now=case.due_at + timedelta(days=30))
-        assert (late.days_late, late.owed_paise) == (30, 0)
+        assert (late.days_late, late.owed_paise) == (0, 0)
         own = revision.revision_of_todo(s, todos.get(s, EE, info.approval_todo_id))
         assert own.source_todo_id is not None
         work = todos.get(s, SDO, own.source_todo_id)

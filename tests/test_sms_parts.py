@@ -7,7 +7,7 @@ import string
 from datetime import timedelta
 
 import pytest
-from wss_tui.store import config, db
+from wss_tui.store import config, db, escalation
 from wss_tui.store.sms import outbox, parts
 
 from ._revision_data import CLERK, SDO, approve, arrear_by, bill_of, complaint, detail, one, propose, version
@@ -31,11 +31,16 @@ def worst_fields(language: str) -> dict[str, str]:
     kinds = config.request_types().values()
     statuses = [rt.initial_status for rt in kinds] + ["Bill Revision Required", "Case Completed", "Reject the Case"]
     requests = [rt.name for rt in kinds]
+    # Whom a complaint escalates to: every level's role and every role Hindi names (escalation.toml).
+    roles = {lv.role for lv in escalation.matrix().levels} | set(names["role"])
+    authorities = [config.role_title(r) for r in roles]
     if language == "hi":
         statuses = [names["status"].get(s, s) for s in statuses]
         requests = [names["request"].get(r, r) for r in requests]
+        authorities = [names["role"].get(r) or config.role_title(r) for r in roles]
     return dict(request_id="9" * 10, account_id="9" * 12, bill_no="9" * 12 + "R1", otp="9" * 6, minutes="99",
                 status=max(statuses, key=len), request_name=max(requests, key=len), amount="99,99,99,999.99",
+                authority=max(authorities, key=len),
                 due_date="31-12-2026", reason=("क" if language == "hi" else "x") * outbox.REASON_CHARS)
 
 
@@ -62,9 +67,12 @@ def test_hindi_texts_name_statuses_and_requests_in_hindi():
     _, text = outbox.render("status_changed", "en", request_id="1234567890", account_id="123456789012",
                             status="Case Completed")
     assert "Case Completed" in text
+    _, text = outbox.render("escalated", "hi", request_id="1234567890", account_id="123456789012", authority="TR-SE")
+    assert "अधीक्षण अभियन्ता" in text
     every = set(config.hindi_names()["status"]) | set(config.hindi_names()["request"])
     assert {rt.name for rt in config.request_types().values()} <= every
     assert {rt.initial_status for rt in config.request_types().values()} <= every
+    assert {lv.role for lv in escalation.matrix().levels} <= set(config.hindi_names()["role"])
 
 
 def last_sms(engine, case_id):

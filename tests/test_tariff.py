@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from wss_tui.store import config, db, tariff
+from wss_tui.store import db, tariff
 from wss_tui.store.errors import Invalid
 from wss_tui.store.models import Account, Bill
 
@@ -37,11 +36,15 @@ def test_urban_non_domestic_in_all_three_slabs():
     assert (c.fixed_paise, c.energy_paise, c.duty_paise, c.total_paise) == (99000, 988000, 81525, 1168525)
 
 
-def test_tube_well_fixed_charge_is_per_bhp():
-    # LMV-5 rural, 7.5 kW = 10.0536 BHP: fixed 70 x 10.0536 = 703.75; energy 600 x 2.00 = 1,200.00;
-    # duty 5% of 1,903.75 = 95.1875 -> 95.19.
+def test_tube_well_fixed_charge_is_per_bhp_rounded_up():
+    # LMV-5 rural, 7.5 kW = 10.0536 BHP, billed as 11 BHP (general provisions: a fraction is the next whole
+    # one): fixed 70 x 11 = 770.00; energy 600 x 2.00 = 1,200.00; duty 5% of 1,970.00 = 98.50.
+    # (Before the rounding rule: 70 x 10.0536 = 703.75.)
     c = tariff.compute("LMV-5", "RURAL", 7.5, 600, 30)
-    assert (c.fixed_paise, c.energy_paise, c.duty_paise) == (70375, 120000, 9519)
+    assert (c.fixed_paise, c.energy_paise, c.duty_paise) == (77000, 120000, 9850)
+    assert (c.billed_load, c.load_per) == (11, "BHP")
+    # A 10 BHP pump recorded as 7.46 kW is exactly 10 BHP: 70 x 10 = 700.00.
+    assert tariff.compute("LMV-5", "RURAL", 7.46, 600, 30).fixed_paise == 70000
 
 
 def test_units_from_readings_and_multiplying_factor():
@@ -62,6 +65,9 @@ def test_units_from_readings_and_multiplying_factor():
         (lambda: tariff.compute("LMV-5", "URBAN", 1, 10), "category"),
         (lambda: tariff.units_from_readings(500, 400), "reading"),
         (lambda: tariff.units_from_readings(400, 500, 0), "multiplying factor"),
+        (lambda: tariff.compute("LMV-1", "URBAN", 1, 10, on=date(2019, 9, 2)), "tariff"),
+        (lambda: tariff.compute("LMV-1", "URBAN", 1, 10, 30, on=date(2026, 4, 30), period_from=date(2026, 4, 2)),
+         "days"),
     ],
 )
 def test_bad_input_names_its_field(call, field):
@@ -77,30 +83,8 @@ def test_every_demo_bill_recomputes_to_its_own_figures(engine):
         for bill, area in rows:
             c = tariff.compute(bill.tariff_category, area, bill.sanctioned_load_kw, bill.units,
                                tariff.billing_days(bill.period_from, bill.period_to), on=bill.period_to,
-                               arrear_paise=bill.arrear_paise)
+                               period_from=bill.period_from, arrear_paise=bill.arrear_paise)
             assert (c.fixed_paise, c.energy_paise, c.duty_paise, c.amount_paise) == (
                 bill.fixed_charge_paise, bill.energy_charge_paise, bill.duty_paise, bill.amount_paise), bill.bill_no
 
 
-def test_rates_follow_the_period_a_bill_falls_in(tmp_path, monkeypatch):
-    folder = tmp_path / "data"
-    shutil.copytree(config.data_dir(), folder)
-    extra = (
-        "\n[[period]]\nfrom = 2026-04-01\norder = \"a later order\"\n"
-        "[period.category.LMV-1-URBAN]\ndescription = \"LMV-1 urban\"\nfixed = 120.0\n"
-        "slabs = [[0, 6.00]]\nduty_percent = 5.0\n"
-    )
-    (folder / "tariff.toml").write_text((folder / "tariff.toml").read_text() + extra)
-    monkeypatch.setenv("WSS_DATA_DIR", str(folder))
-    tariff.periods.cache_clear()
-    try:
-        old = tariff.compute("LMV-1", "URBAN", 1, 100, 30, on=date(2026, 3, 31))
-        new = tariff.compute("LMV-1", "URBAN", 1, 100, 30, on=date(2026, 4, 1))
-        assert (old.fixed_paise, old.energy_paise) == (11000, 55000)
-        assert (new.fixed_paise, new.energy_paise) == (12000, 60000)
-        assert "LMV-2-URBAN" not in tariff.schedule()  # the latest period has only what it lists
-        with pytest.raises(Invalid, match="no rates for bills before 01-09-2019"):
-            tariff.compute("LMV-1", "URBAN", 1, 100, 30, on=date(2019, 8, 31))
-    finally:
-        monkeypatch.delenv("WSS_DATA_DIR")
-        tariff.periods.cache_clear()

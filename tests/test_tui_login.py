@@ -30,6 +30,17 @@ async def test_login_opens_the_search_with_name_role_and_office_in_the_header(en
         assert text_of(app, "#user-id") == CLERK  # the search's user ID is pre-filled
 
 
+async def test_a_newline_submits_as_enter_does(engine):
+    """Enter typed before the terminal went raw arrives as a newline (ctrl+j); it logs in all the same."""
+    app = app_as(engine, None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.click("#user-id")
+        await pilot.press(*CLERK, "ctrl+j", *PASSWORDS["TR-SDC"], "ctrl+j")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoSearchScreen)
+
+
 async def test_wrong_password_says_so_and_counts_down(engine):
     app = app_as(engine, None)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -125,3 +125,17 @@ def test_slash_and_a_filter_in_one_write_filter_as_typed_slowly(demo_url, engine
 
 def count(total: int) -> str:
     return f"of {total:,}" if total else "0 of 0"
+
+
+def test_a_login_typed_before_the_app_starts_still_logs_in(demo_url):
+    """Typed while the shell is still starting `wss tui` (an SSH login, then the user ID and password at
+    once): the terminal is still in line mode and turns Enter into a newline, which the app takes as Enter."""
+    require_tmux_and_wss()
+    start_late = f"sleep 1; exec {WSS} --db {demo_url} tui"
+    term = Terminal(["sh", "-c", start_late], env={}, width=80, height=24)
+    try:
+        term.burst(f"{CLERK}\t{PASSWORD}\r")  # before `wss` runs: the shell is asleep
+        shown = term.wait_for("To Do Search", timeout=30)
+        assert CLERK in shown
+    finally:
+        term.close()

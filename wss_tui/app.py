@@ -119,6 +119,9 @@ class WssApp(App[None]):
         self._last_input = time.monotonic()
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and event.key == "ctrl+j" and not event.is_forwarded:
+            # A newline is Enter (as in readline): Enter typed before the terminal went raw arrives as one.
+            event = events.Key("enter", "\r")
         # Every key and paste passes the type-ahead gate first (wss_tui/keys.py): a burst is taken
         # one key at a time, each after the app has settled from the one before.
         if isinstance(event, (events.Key, events.Paste, events.MouseDown)):

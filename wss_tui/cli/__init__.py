@@ -8,7 +8,7 @@ import os
 import sys
 
 from .base import app, error_line, interrupted, made
-from . import account, configcmd, dbcmd, demo, escalate, history, importer, mis, request, revision, sms, staff, tui  # noqa: E402,F401  (register commands)
+from . import account, bill, configcmd, dbcmd, demo, escalate, history, importer, mis, request, revision, sms, staff, tui  # noqa: E402,F401  (register commands)
 
 EXIT_USAGE = 2  # as click's, and as `wss import` documents it
 
@@ -38,6 +38,12 @@ def main(args: list[str] | None = None) -> None:
     if refused:
         error_line(refused)
         sys.exit(1)
+    if "tui" in args:
+        from wss_tui.terminal import typing_ahead_unseen
+
+        with typing_ahead_unseen():
+            code = _run(args)
+        sys.exit(code)
     sys.exit(_run(args))
 
 

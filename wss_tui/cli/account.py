@@ -56,6 +56,7 @@ def _print(a) -> None:
         ("Account ID", f"{a.account_id} ({a.system_label})"),
         ("Status", "Permanently disconnected" if a.status == AccountStatus.PD else a.status.title()),
         ("Tariff", f"{a.tariff_category}, {a.supply_type}, {a.sanctioned_load_kw:g} kW"),
+        ("Rates", a.tariff_rates or "none in data/tariff.toml"),
         ("Current Balance", rupees(a.current_balance_paise)),
         ("Payoff Balance", rupees(a.payoff_balance_paise)),
         ("Premise", a.premise_address),
@@ -102,3 +103,6 @@ def _print(a) -> None:
             b.open_case_id,
         )))
     console.print(bills)
+    for b in a.bills:
+        if b.hold_note:
+            console.print(plain(f"Bill {b.bill_no} HELD: {b.hold_note}"), soft_wrap=True)

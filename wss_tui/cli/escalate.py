@@ -43,6 +43,10 @@ def escalate(
                 "priorities_raised": report.priorities_raised,
                 "offices_filled": report.offices_filled,
                 "caps_recorded": report.caps_recorded,
+                "sms_queued": report.sms_queued,
+                "reviews_escalated": report.reviews_escalated,
+                "audits_escalated": report.audits_escalated,
+                "reviews_at_top": report.reviews_at_top,
             }
         )
         return
@@ -55,10 +59,18 @@ def escalate(
         f"  {report.cases:,} cases escalated, {report.todos_created:,} To Dos created, "
         f"{report.priorities_raised:,} priorities raised"
     )
+    typer.echo(f"  {report.sms_queued:,} consumers told by SMS")
+    top = f" ({report.reviews_at_top:,} at the end of the review chain: raised, reported to nobody above)" if report.reviews_at_top else ""
+    typer.echo(f"  overdue oversight: {_n(report.reviews_escalated, 'review')}{top} and "
+               f"{_n(report.audits_escalated, 'audit')} of approved revisions escalated")
     if report.offices_filled or report.caps_recorded:
         typer.echo(
             f"  recorded for the MIS: {report.offices_filled:,} case offices, {report.caps_recorded:,} compensation caps"
         )
+
+
+def _n(count: int, thing: str) -> str:
+    return f"{count:,} {thing}{'' if count == 1 else 's'}"
 
 
 def _when(text: str) -> datetime:

@@ -88,8 +88,10 @@ def status(
     ]
     if st.bill_no:
         rows.append(("Disputed Bill", st.bill_no))
-    if st.is_open:
+    if st.is_open and st.due_at is not None:
         rows.append(("Due By", timefmt.show(st.due_at)))
+    elif st.is_open:
+        rows.append(("Due By", f"none: an officer's own case (office target {timefmt.show_date(st.office_target_at)})"))
     width = max(len(label) for label, _ in rows)
     # Comments and the log hold what consumers and staff typed: `say` shows any control character.
     for label, value in rows:

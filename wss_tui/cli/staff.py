@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from wss_tui.store.codes import StaffAction
+
 from .base import Group, app, engine, fail, print_json, say
 
 staff_app = typer.Typer(help="Staff: add, set a password, unlock, disable / enable, list, reassign their To Dos; the log of changes.", no_args_is_help=True, cls=Group)
@@ -148,6 +150,10 @@ def reassign(
     typer.echo(f"moved {len(moved)} open To Do{'s' if len(moved) != 1 else ''} from {uid}")
 
 
+ACTION_WIDTH = max(len(action) for action in StaffAction)  # `staff log`'s action column: the longest name
+LINE = 80  # the terminal a clerk or an administrator reads it in
+
+
 @staff_app.command("log")
 def log(
     ctx: typer.Context,
@@ -174,9 +180,16 @@ def log(
     width = max(len(str(e.id)) for e in entries)
     for e in entries:
         # Checked when written; shown through visible() all the same, as everything stored is.
-        typer.echo(f"{e.id:>{width}}  {show(e.at)}  {e.action:<7}  {e.user_id}  by {visible(e.by, multiline=False)}")
+        head = f"{e.id:>{width}}  {show(e.at)}  {e.action:<{ACTION_WIDTH}}  {e.user_id}"
+        by = f"by {visible(e.by, multiline=False)}"
         also = "" if e.by == e.os_user else f" (OS user {visible(e.os_user, multiline=False)})"
-        typer.echo(f"{'':>{width}}  {visible(e.details, multiline=False)}{also}")
+        details = visible(e.details, multiline=False)
+        if len(head) + 2 + len(by) <= LINE:
+            typer.echo(f"{head}  {by}")
+        else:  # a long "by" starts the second line rather than running the first past 80 columns
+            typer.echo(head)
+            details = f"{by}: {details}"
+        typer.echo(f"{'':>{width}}  {details}{also}")
     if len(entries) == limit:
         typer.echo(f"Next page: --before {entries[-1].id}")
 

@@ -21,17 +21,22 @@ from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.screens.dialogs import ConfirmDialog, TextDialog
 from wss_tui.services import revision as service
-from wss_tui.store import revision, timefmt
+from wss_tui.store import money, revision, timefmt
 from wss_tui.store.errors import Invalid, WssError
-from wss_tui.store.revision import Preview, RevisionInfo, Worksheet
+from wss_tui.store.revision import Preview, RevisionInfo, Worksheet, hold
 from wss_tui.store.revision.calc import Correction
-from wss_tui.store.revision.rules import rules
-from wss_tui.widgets.bill_comparison import BillComparison, amounts_text
+from wss_tui.store.revision.rules import HOLD_REASON, rules
+from wss_tui.widgets.bill_comparison import BillComparison, Terms, amounts_text
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.key_footer import KeyFooter
 from wss_tui.widgets.revision_form import RevisionForm
+from wss_tui.widgets.run_table import RunTable, run_text
 
 ASK = "Enter what was wrong: the reading, or units, basis, load, category or arrear."
+
+
+def terms_of(rev: RevisionInfo) -> Terms:
+    return Terms(rev.due_date_before, rev.due_date_after, rev.revised_due_days, rev.lps)
 
 
 class RevisionScreen(WssScreen):
@@ -70,6 +75,7 @@ class RevisionScreen(WssScreen):
         yield UserHeader("Bill Revision", self.who)
         yield Static("loading…", id="rev-info", markup=False)
         yield BillComparison(id="lines")
+        yield RunTable(id="run")
         yield Static("", id="rev-summary", markup=False)
         yield RevisionForm(id="rev-form")
         yield Static("", id="rev-decision", markup=False)
@@ -83,6 +89,7 @@ class RevisionScreen(WssScreen):
     def on_mount(self) -> None:
         self.form.display = False
         self.query_one("#rev-decision").display = False
+        self.query_one(RunTable).display = False
         self.query_one("#case-kind-row").display = self.todo_id is None  # an officer's own case
         self._load()
 
@@ -115,14 +122,22 @@ class RevisionScreen(WssScreen):
         self.form.display = proposing
         self.query_one("#rev-decision").display = not proposing
         rev = s.revision if not proposing else None
-        self.query_one(BillComparison).show(s.before, rev.after if rev else None)
+        self.query_one(BillComparison).show(s.before, rev.after if rev else None, terms_of(rev) if rev else None)
+        run = bool(rev and rev.months)  # a run of bills: its months and total instead of the one bill's lines
+        self.query_one(BillComparison).display = not run
+        self.query_one(RunTable).display = run
+        if run:
+            self.query_one(RunTable).show(rev.months)
+        if proposing and s.bill_state == hold.HELD:  # a held bill takes a bill-on-hold case, reason HOLD
+            self.form.choose(case_kind=hold.HOLD_CASE, reason=HOLD_REASON)
         if proposing:
             self._summary(ASK)
             self.query_one("#reading", Input).focus()
         else:
             self.query_one("#rev-decision", Static).update(plain(self._decision_text(s)))
-            self._summary(amounts_text(s.before, rev.after) if rev else "")
-            self.query_one(BillComparison).focus()
+            self._summary((run_text(rev.months, rev.run_basis) if run else amounts_text(s.before, rev.after, rev.lps.paise))
+                          if rev else "")
+            self.query_one(RunTable if run else BillComparison).focus()
         # Where the revision stands is in the panel already; say only why the user may not act.
         standing = rev is not None and s.note.startswith(f"revision {rev.revision_id} ")
         self._error(s.note if s.mode == revision.VIEW and not standing else "")
@@ -136,6 +151,7 @@ class RevisionScreen(WssScreen):
             f"Revision {rev.revision_id} {rev.status} · by {rev.maker_id} {rev.maker_name} · "
             f"{timefmt.show(rev.proposed_at)}",
             f"{rev.reason_code}: {rev.remark}",
+            *(f"Check: {flag}" for flag in rev.flags),
         ]
         if rev.checker_id:
             lines.append(f"{rev.status.title()} by {rev.checker_id} {timefmt.show(rev.decided_at)}"
@@ -173,7 +189,7 @@ class RevisionScreen(WssScreen):
         except Invalid as exc:
             self._no_preview(str(exc))
             return
-        if not correction.changes_anything:
+        if not correction.changes_anything and not hold.releases_as_billed(self.sheet.bill_state, correction):
             self._no_preview("")
             self._summary(ASK)
             return
@@ -198,8 +214,11 @@ class RevisionScreen(WssScreen):
         if self._stale(correction):
             return
         self.preview = p
-        self.query_one(BillComparison).show(p.before, p.after)
-        self._summary(f"{amounts_text(p.before, p.after)} · approval: {p.route.role} {p.route.office_code}")
+        terms = Terms(p.due_date_before, None, p.revised_due_days, p.lps)
+        self.query_one(BillComparison).show(p.before, p.after, terms)
+        flags = "".join(f" · {flag}" for flag in p.flags)
+        self._summary(f"{amounts_text(p.before, p.after, p.lps.paise)} · approval: {p.route.role} "
+                      f"{p.route.office_code}{flags}")
         self._error("")
 
     def _stale(self, correction: Correction) -> bool:
@@ -247,7 +266,7 @@ class RevisionScreen(WssScreen):
             self.query_one("#remark", Input).focus()
             return
         s = self.sheet
-        question = (f"Bill {s.bill_no}: {amounts_text(p.before, p.after)}\n"
+        question = (f"Bill {s.bill_no}: {amounts_text(p.before, p.after, p.lps.paise)}\n"
                     f"It goes to {p.route.role} {p.route.office_code} for approval.")
         kind = self.form.case_kind if s.todo_id is None else None
 
@@ -285,9 +304,16 @@ class RevisionScreen(WssScreen):
         if self.mode != revision.DECIDE or self.busy:
             return
         rev = self.sheet.revision
-        question = (f"Approve revision {rev.revision_id} of bill {rev.bill_no}?\n"
-                    f"{amounts_text(self.sheet.before, rev.after)}\n"
-                    "The revised bill is issued and the difference posted to the account.")
+        what = f"{len(rev.months)} bills from {rev.months[0].bill_no}" if rev.months else f"bill {rev.bill_no}"
+        amounts = (run_text(rev.months, rev.run_basis) if rev.months
+                   else amounts_text(self.sheet.before, rev.after, rev.lps.paise))
+        question = (f"Approve revision {rev.revision_id} of {what}?\n{amounts}\n"
+                    + "".join(f"Check: {flag}\n" for flag in rev.flags)
+                    + ("The revised bill is issued and the difference posted to the account"
+                       + (", less the LPS reversed." if rev.lps.paise else ".")
+                       if self.sheet.bill_state != hold.HELD else
+                       f"The bill is released as {rev.new_bill_no or 'a new bill'} and its own charges "
+                       f"({money.rupees(hold.posted_on_release(self.sheet.before, rev.after))}) posted to the account."))
 
         def confirmed(yes: bool | None) -> None:
             if yes:

@@ -77,6 +77,9 @@ def due_values(d: TodoDetail) -> dict[str, str | Content]:
     due, comp = d.due, d.compensation
     if due is None or comp is None:
         return {"due": "", "escalation": "", "sla": "no case on this To Do"}
+    if not due.consumer_clock:  # an officer's own case: its due_at is the office's target, not an SLA
+        return {"due": f"office target {timefmt.show(due.due_at)}", "escalation": "officer case · never escalates",
+                "sla": "officer case: no consumer due date, no compensation"}
     level = f"Level {due.level} · {due.level_role}" if due.level else "Level 0 · not escalated"
     parts = []
     if due.warning:

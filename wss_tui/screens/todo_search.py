@@ -33,7 +33,7 @@ def preview_text(row: TodoRow, theme) -> Text:
     text = Text()
     due = row.due
     if due is not None and row.status != COMPLETE:
-        text.append(f"Due {short_time(due.due_at)}", style="bold")
+        text.append(f"{'Due' if due.consumer_clock else 'Office target'} {short_time(due.due_at)}", style="bold")
         if due.level:
             text.append(f" · Level {due.level} {due.level_role or ''}".rstrip(), style="bold")
         if due.warning:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 from wss_tui.store import db, revision
 from wss_tui.store.errors import Stale
-from wss_tui.store.revision import Preview, RevisionInfo, Worksheet
+from wss_tui.store.revision import Preview, RevisionInfo, Worksheet, hold
+from wss_tui.store.revision.hold import HoldCheck, HoldEntry
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -67,6 +68,18 @@ def open_officer_case(engine: Engine, actor_id: str, account_id: str, bill_no: s
     """An officer's own case on a bill, opened with its proposal."""
     with db.write(engine) as session:
         return revision.open_officer_case(session, actor_id, account_id, bill_no, kind, correction)
+
+
+def hold_check(engine: Engine, actor_id: str, bill_no: str) -> HoldCheck:
+    """Whether the actor may put the bill on hold now, and what it would take off the balance."""
+    with db.read(engine) as session:
+        return hold.check(session, actor_id, bill_no)
+
+
+def hold_bill(engine: Engine, actor_id: str, bill_no: str, reason: str) -> HoldEntry:
+    """An officer puts an issued bill on hold, with the reason (store/revision/hold.py)."""
+    with db.write(engine) as session:
+        return hold.hold(session, actor_id, bill_no, reason)
 
 
 def approve(engine: Engine, actor_id: str, todo_id: str, version: int) -> Decided:

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import case as sql_case
 from sqlmodel import Session
 
-from . import clock, ids, offices, sla, timefmt
-from .codes import AccountStatus, BillingSystem
+from . import clock, ids, offices, sla, tariff, timefmt
+from .codes import AccountStatus, BillingSystem, BillState, HoldAction
 from .errors import Denied, Invalid, NotFound
-from .models import COMPLETE, Account, Bill, Case, CustomerContact, Office, Staff, ToDo
+from .models import COMPLETE, Account, Bill, BillHold, Case, CustomerContact, Office, Staff, ToDo
 
 SYSTEM_BY_LENGTH = {10: BillingSystem.CCB, 12: BillingSystem.MPOWER}
 SYSTEM_LABELS = {s: s.label for s in BillingSystem}
@@ -109,6 +110,7 @@ class BillLine:
     amount_paise: int
     state: str
     open_case_id: str | None  # the open complaint on this bill, if any
+    hold_note: str = ""  # a HELD bill: who held it, when and why (store/revision/hold.py)
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,7 @@ class AccountContext:
     bills: list[BillLine] = field(default_factory=list)  # newest first
     open_todo_count: int = 0
     open_todos: list[TodoBrief] = field(default_factory=list)  # oldest first
+    tariff_rates: str = ""  # the clause and order of data/tariff.toml its category is billed by today
 
 
 def account_context(session: Session, account_id: str, actor_id: str | None = None) -> AccountContext:
@@ -188,6 +191,8 @@ def account_context(session: Session, account_id: str, actor_id: str | None = No
         )
         or 0,
         open_todos=_open_todos(session, account.account_id),
+        tariff_rates=tariff.citation_on(account.tariff_category, account.area,
+                                        clock.now().astimezone(clock.IST).date()),
     )
 
 
@@ -198,7 +203,7 @@ def _activity(session: Session, account: Account, limit: int = ACTIVITY_LIMIT) -
     cases = session.execute(
         select(
             c.c.case_id, c.c.created_at, c.c.case_type, c.c.status, c.c.closed_at, c.c.due_at,
-            sla.days_late_sql(c.c.due_at, until).label("days_late"),
+            sql_case((sla.consumer_clock_sql(c), sla.days_late_sql(c.c.due_at, until)), else_=0).label("days_late"),
             sla.compensation_sql(c, until).label("owed"),
         )
         .where(c.c.account_id == account.account_id)
@@ -249,6 +254,7 @@ def _bills(session: Session, account_id: str, limit: int = BILL_LIMIT) -> list[B
         .order_by(Bill.bill_month.desc(), Bill.bill_no.desc())
         .limit(limit)
     ).all()
+    notes = _hold_notes(session, [r.bill_no for r in rows if r.state == BillState.HELD])
     return [
         BillLine(
             bill_no=r.bill_no,
@@ -260,9 +266,20 @@ def _bills(session: Session, account_id: str, limit: int = BILL_LIMIT) -> list[B
             amount_paise=r.amount_paise,
             state=r.state,
             open_case_id=r.case_id,
+            hold_note=notes.get(r.bill_no, ""),
         )
         for r in rows
     ]
+
+
+def _hold_notes(session: Session, held: list[str]) -> dict[str, str]:
+    """Each held bill's last hold, as a line: by whom, when, why; or that the billing system held it."""
+    notes = dict.fromkeys(held, "on hold in the billing system's extract")
+    if held:
+        rows = select(BillHold).where(BillHold.bill_no.in_(held), BillHold.action == HoldAction.HOLD).order_by(BillHold.id)
+        for h in session.execute(rows).scalars():
+            notes[h.bill_no] = f"held by {h.user_id} on {timefmt.show(h.at)}: {h.reason}"
+    return notes
 
 
 def _open_todos(session: Session, account_id: str, limit: int = TODO_LIMIT) -> list[TodoBrief]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import case as sql_case, select
 from sqlmodel import Session
 
-from . import clock, config, ids, sms
+from . import clock, config, ids, sla, sms
 from .codes import CLOSED_CASE_STATUSES, CaseStatus, Channel
 from .errors import NotFound
 from .models import COMPLETE, Account, Case, CaseLog, Staff, ToDo
@@ -32,13 +32,14 @@ class RequestStatus:
     status: str
     is_open: bool
     comments: str
-    due_at: datetime
+    due_at: datetime | None  # None for an officer's own case: no consumer due date
     closed_at: datetime | None
     log: list[CaseLogLine] = field(default_factory=list)  # oldest first
     # Who has the request: the assignee of its first open To Do (its own, from intake), or of its
     # first To Do once all are complete; None while it waits in a role queue.
     assigned_to: str | None = None
     assigned_to_name: str | None = None
+    office_target_at: datetime | None = None  # an officer's own case: the office's target, not a due date
 
 
 def request_status(session: Session, request_id: str) -> RequestStatus:
@@ -70,7 +71,8 @@ def request_status(session: Session, request_id: str) -> RequestStatus:
         status=case.status,
         is_open=case.closed_at is None,
         comments=case.comments,
-        due_at=case.due_at,
+        due_at=case.due_at if sla.consumer_clock(case.channel) else None,
+        office_target_at=None if sla.consumer_clock(case.channel) else case.due_at,
         closed_at=case.closed_at,
         log=[CaseLogLine(at=r.at, log_type=r.log_type, details=r.details) for r in log],
         assigned_to=holder.assigned_to if holder else None,
@@ -88,7 +90,8 @@ OFFICER_CHANNEL = Channel.OFFICER  # an officer's own revision case: no consumer
 
 
 def change_status(session: Session, case: Case, status: str, *, user_id: str | None, details: str = "") -> bool:
-    """Move `case` to `status`, log it, and tell the consumer by SMS, all in the caller's unit of work.
+    """Move `case` to `status`, log it, and tell the consumer by SMS, all in the caller's unit of work
+    (an officer's own case has no consumer: no SMS, and no "SMS Not Sent" either).
 
     False (and nothing written) when the case is already in that status.
     """
@@ -100,6 +103,8 @@ def change_status(session: Session, case: Case, status: str, *, user_id: str | N
     session.add(
         CaseLog(case_id=case.case_id, at=now, log_type="Status Changed", details=f"{status}: {details}" if details else status, user_id=user_id)
     )
+    if not sla.consumer_clock(case.channel):  # an officer's own case: no complainant to tell
+        return True
     account = session.get(Account, case.account_id)
     if account is not None and account.mobile:
         sms.queue(

@@ -116,12 +116,33 @@ class RevisionStatus(StrEnum):
     REJECTED = "REJECTED"
 
 
+class RunBasis(StrEnum):
+    """How a revision covering a run of bills revises them (store/revision/run.py)."""
+
+    EACH = "EACH"  # the same correction applied to each month (or each month's own units)
+    SPREAD = "SPREAD"  # one actual reading at the run's end, its units spread over the months by days
+
+    @property
+    def label(self) -> str:
+        return {"EACH": "each month re-billed", "SPREAD": "actual units spread over the run by days"}[self.value]
+
+
 class BillState(StrEnum):
-    """A bill's state in wss-tui (not in the billing system)."""
+    """A bill's state in wss-tui. HELD and PAID may also come from the billing system's extract
+    (store/importing/); HELD is a bill held back before issue (store/revision/hold.py)."""
 
     ISSUED = "ISSUED"
     DISPUTED = "DISPUTED"
-    REVISED = "REVISED"
+    REVISED = "REVISED"  # superseded by the revised (or, for a held bill, the released) bill beside it
+    HELD = "HELD"  # not issued: its charges are not on the account's balance until it is released
+    PAID = "PAID"  # paid in full, as the billing system's extract says
+
+
+class HoldAction(StrEnum):
+    """A step of a bill's hold record (models.BillHold)."""
+
+    HOLD = "HOLD"
+    RELEASE = "RELEASE"
 
 
 class BillingSystem(StrEnum):
@@ -173,3 +194,7 @@ class StaffAction(StrEnum):
     DISABLE = "disable"
     ENABLE = "enable"
     REASSIGN = "reassign"
+    # A session's own moments (staff_admin.record_session): locked when left alone, opened again, logged out.
+    IDLE_LOCK = "idle-lock"
+    RESUME = "resume"
+    LOGOUT = "logout"

@@ -119,6 +119,15 @@ def seniority() -> tuple[str, ...]:
     return tuple(order)
 
 
+ROLE_PREFIX = "To Do Role for "  # how roles.toml describes a role; the title is what follows
+
+
+def role_title(code: str) -> str:
+    """The role as people name the officer: "Executive Engineer" (its code, for a role not configured)."""
+    role = roles().get(code)
+    return code if role is None else role.description.removeprefix(ROLE_PREFIX)
+
+
 def rank(role: str) -> int | None:
     """The role's place in the seniority order (0 the most junior), or None for a role outside it."""
     order = seniority()
@@ -175,9 +184,10 @@ def intake_rules() -> IntakeRules:
 
 @cache
 def hindi_names() -> dict[str, dict[str, str]]:
-    """data/hindi.toml: the Hindi names of case statuses ([status]) and requests ([request])."""
+    """data/hindi.toml: the Hindi names of case statuses ([status]), requests ([request]) and the
+    officers a complaint escalates to ([role])."""
     raw = settings.read("hindi.toml")
-    return {"status": dict(raw.status), "request": dict(raw.request)}
+    return {"status": dict(raw.status), "request": dict(raw.request), "role": dict(raw.role)}
 
 
 @cache

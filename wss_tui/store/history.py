@@ -1,6 +1,7 @@
 """A complaint's whole life, for `wss request history`: who did what and when, from every record that
 names the case — its case log, the logs of every To Do it raised (its own, approvals, reviews, audits,
-escalations), each revision proposed and decided, how it was closed, and each SMS sent about it.
+escalations), each revision proposed and decided, how it was closed, and each SMS sent about it; for a
+bill-on-hold case, who put its bill on hold, when and why, and the release.
 
 Each source is read by the case's ID through its index, and one case's records are a few dozen rows, so
 they are merged here in time order. The SMS text is shown as queued; an OTP's code never is (the
@@ -15,17 +16,19 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from . import ids, money, timefmt
+from . import ids, money
 from .errors import NotFound
 from .models import BillRevision, Case, CaseClosure, CaseLog, SmsOutbox, ToDo, ToDoLog
+from .revision import hold, run
 
-CASE_LOG, TODO_LOG, REVISION, CLOSURE, SMS = "case", "todo", "revision", "closure", "sms"
+CASE_LOG, TODO_LOG, REVISION, CLOSURE, SMS, HOLD = "case", "todo", "revision", "closure", "sms", "hold"
+HOLD_KINDS = {"HOLD": "Bill Held", "RELEASE": "Bill Released"}
 
 
 @dataclass(frozen=True)
 class Event:
     at: datetime
-    source: str  # case | todo | revision | closure | sms
+    source: str  # case | todo | revision | closure | sms | hold
     kind: str  # the log type, or what happened ("Proposed", "Approved", "Closed", "SMS SENT")
     who: str | None  # the user ID that did it; None for the consumer or the system
     details: str
@@ -65,7 +68,7 @@ def of_case(session: Session, request_id: str) -> History:
     for rev in session.execute(revisions).scalars():
         amount = money.rupees(rev.difference_paise)
         events.append(Event(rev.proposed_at, REVISION, "Revision Proposed", rev.maker_id,
-                            f"revision {rev.revision_id} of bill {rev.bill_no}: {amount}, "
+                            f"revision {rev.revision_id} of {run.bills_text(session, rev)}: {amount}, "
                             f"to {rev.approver_role} {rev.approver_office}", str(rev.revision_id)))
         if rev.decided_at is not None:
             note = f": {rev.decision_note}" if rev.decision_note else ""
@@ -80,6 +83,10 @@ def of_case(session: Session, request_id: str) -> History:
         when = sms.sent_at or sms.created_at
         events.append(Event(when, SMS, f"SMS {sms.status}", None,
                             f"{sms.template} ({sms.language}) to {_mask(sms.mobile)}: {sms.text}", str(sms.id)))
+    for step in hold.of_case(session, case):
+        posted = f"; {money.rupees(step.balance_paise)} posted to the account"
+        events.append(Event(step.at, HOLD, HOLD_KINDS[step.action], step.user_id,
+                            f"bill {step.bill_no}: {step.reason}{posted}", step.bill_no))
     events.sort(key=lambda e: e.at)  # stable: each source keeps its own order within a moment
     return History(request_id=case.case_id, account_id=case.account_id, request_type=case.case_type,
                    channel=case.channel, status=case.status, opened_at=case.created_at, closed_at=case.closed_at,

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from . import accounts, attachments, clock, config, ids, offices, routing, sla, sms
+from . import accounts, attachments, clock, config, ids, offices, pending_days, routing, sla, sms
 from . import text as text_rule
 from . import codes
 from .codes import BillState, IntakeChannel, RequestType
@@ -156,6 +156,9 @@ def _check_bill(session: Session, account: Account, bill_no: str) -> Bill:
             "bill",
             f"bill {bill_no} is not a bill of account {account.account_id}; give the bill number printed on its bill",
         )
+    if bill.state == BillState.HELD:
+        raise Invalid("bill", f"bill {bill_no} is on hold and was never issued; the office corrects and releases it "
+                              "(a complaint is registered on the bill once it is released)")
     return bill
 
 
@@ -216,6 +219,7 @@ def _write(session, rtype, channel, account, bill, reason, docs, operator) -> Re
             raise
         existing = _open_case_on_bill(session, bill.bill_no)
         raise _duplicate(bill.bill_no, existing or "(just registered by someone else)") from None
+    pending_days.opened(session.connection(), case)
 
     received = f"{rtype.name} received through {CHANNEL_LABELS[channel]}"
     if operator:
@@ -223,8 +227,12 @@ def _write(session, rtype, channel, account, bill, reason, docs, operator) -> Re
     log = [CaseLog(case_id=case_id, at=now, log_type="Created", details=received, user_id=user_id)]
 
     if bill is not None and rtype.needs_bill:
-        bill.state = DISPUTED
-        session.add(bill)
+        # Conditional: a paid bill stays PAID, and a bill put on hold since it was read is not disputed.
+        session.execute(update(Bill).where(Bill.bill_no == bill.bill_no, Bill.state == BillState.ISSUED)
+                        .values(state=DISPUTED))
+        session.refresh(bill, ["state"])
+        if bill.state == BillState.HELD:
+            raise Invalid("bill", f"bill {bill.bill_no} was put on hold just now; the office corrects and releases it")
 
     todo_id = ids.new_todo_id(session)
     routed = routing.pick(session, routing.Target(rtype.role, account.subdivision_code))

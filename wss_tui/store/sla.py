@@ -74,9 +74,21 @@ def days_late(due: datetime, until: datetime) -> int:
 OFFICER_CHANNEL = Channel.OFFICER
 
 
+def consumer_clock(channel: str) -> bool:
+    """Whether a consumer waits on the case: every case but an officer's own. An officer case's due_at
+    is the office's own target (revision.toml target_days), which no SLA figure, warning, compensation,
+    escalation or SMS counts."""
+    return channel != OFFICER_CHANNEL
+
+
+def consumer_clock_sql(case_table: Table) -> ColumnElement:
+    """consumer_clock() of each row of `case_table`."""
+    return case_table.c.channel != OFFICER_CHANNEL
+
+
 def rate_paise(request_type: str, channel: str) -> int:
     """What a request of this type owes per full day late; 0 for an officer's own case."""
-    if channel == OFFICER_CHANNEL:
+    if not consumer_clock(channel):
         return 0
     known = config.request_types().get(request_type)
     if known is None or known.compensation_rupees_per_day is None:
@@ -141,7 +153,7 @@ def compensation_on(conn: Connection, case_id: str, now: datetime | None = None)
     if row is None:
         raise NotFound("case", f"no case {case_id}; check the request ID")
     until = row.closed_at or (now or clock.now())
-    late = days_late(row.due_at, until)
+    late = days_late(row.due_at, until) if consumer_clock(row.channel) else 0  # past its office target is not late
     cap = int(row.cap)
     accrued = late * rate_paise(row.request_type, row.channel)
     return Compensation(
@@ -182,6 +194,9 @@ def _seconds(value) -> ColumnElement:
     if isinstance(value, datetime):
         return literal(int(value.timestamp() // 1), BigInteger)
     return _epoch(value)
+
+
+epoch_sql = _seconds  # a stored time (or an aware datetime) as whole seconds since 1970, in SQL
 
 
 def days_between_sql(start, end) -> ColumnElement:

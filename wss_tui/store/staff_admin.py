@@ -34,7 +34,8 @@ MAX_NAME = 80  # the Staff.name column
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128  # what the login screen's password field takes
 MAX_BY = 120  # the StaffChange.by column
-ADD, PASSWD, UNLOCK, DISABLE, ENABLE, REASSIGN = StaffAction
+ADD, PASSWD, UNLOCK, DISABLE, ENABLE, REASSIGN = (StaffAction.ADD, StaffAction.PASSWD, StaffAction.UNLOCK, StaffAction.DISABLE,
+                                                StaffAction.ENABLE, StaffAction.REASSIGN)
 LEVEL_WORDS = {"discom": "discom", "zone": "zone", "circle": "circle", "division": "division", "subdivision": "sub-division"}
 
 
@@ -236,9 +237,9 @@ def reassign(
 
 
 SESSION_EVENTS = {
-    "idle-lock": "the session locked after {minutes} without a key",
-    "resume": "the password was given again at the locked session",
-    "logout": "logged out",
+    StaffAction.IDLE_LOCK: "the session locked after {minutes} without a key",
+    StaffAction.RESUME: "the password was given again at the locked session",
+    StaffAction.LOGOUT: "logged out",
 }
 
 

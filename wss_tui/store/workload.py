@@ -115,5 +115,4 @@ def workload(session: Session, actor_id: str, after: tuple[str, str, str] | None
 
 
 def _role_text(code: str) -> str:
-    role = config.roles().get(code)
-    return code if role is None else role.description.removeprefix("To Do Role for ")
+    return config.role_title(code)

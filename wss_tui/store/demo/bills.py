@@ -34,7 +34,8 @@ def bills(gen: Generator, accounts: list[dict]) -> list[dict]:
                 curr = reading
             else:  # assessed, provisional or unread: no reading taken this month
                 curr = None
-            charges = tariff.compute(acc["tariff_category"], acc["area"], acc["sanctioned_load_kw"], units, days)
+            charges = tariff.compute(acc["tariff_category"], acc["area"], acc["sanctioned_load_kw"], units, days,
+                                     on=period_to, period_from=month)
             amount = charges.total_paise + arrear
             bill_date = period_to + timedelta(days=gen.rng.randrange(2, 8))
             rows.append(

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from .. import clock, sla
 from .matrix import matrix
 
+OFFICER_SHORT = "no SLA"  # an officer case in a narrow Due column: no consumer due date to count down
+
 
 @dataclass(frozen=True)
 class DueInfo:
@@ -21,16 +23,23 @@ class DueInfo:
     warning: str  # "breaches in 2 days", "breached 3 days ago; escalates to TR-SE in 5 hours", or ""
     short: str = ""  # for a narrow column: "2d left", "5h left", "3d late"; "" once closed
     urgency: str = ""  # "late" (past due), "soon" (due within sla.warn_before()), or ""
+    # False for an officer's own case: no consumer waits, `due_at` is the office's own target, and
+    # nothing is breached, warned of or escalated (sla.consumer_clock).
+    consumer_clock: bool = True
 
 
 def due_info(case_row, now: datetime | None = None) -> DueInfo:
     """Due time, escalation level and the warnings of one case. `case_row` is anything with
-    created_at, due_at, closed_at, escalation_level and request_type (a Case, a Row, a dataclass)."""
+    created_at, due_at, closed_at, escalation_level, request_type and channel (a Case, a Row, a dataclass)."""
     now = now or clock.now()
     mx = matrix()
     level = case_row.escalation_level or 0
     reached = mx.level(level)
     is_open = case_row.closed_at is None
+    if not sla.consumer_clock(case_row.channel):
+        return DueInfo(due_at=case_row.due_at, breached=False, level=level, level_role=reached.role if reached else None,
+                       next_level=None, next_level_role=None, next_level_at=None, warning="",
+                       short=OFFICER_SHORT if is_open else "", consumer_clock=False)
     breached = (case_row.closed_at or now) > case_row.due_at
     warnings = []
     if is_open:

@@ -27,6 +27,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    func,
     insert,
     literal,
     null,
@@ -38,9 +39,12 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from .. import clock, config, routing, sla, timefmt
+from .. import clock, config, pending_days, routing, sla, timefmt
+from ..codes import Channel
 from ..errors import Invalid
 from ..models import BEING_WORKED_ON, COMPLETE, OPEN, Account, Case, CaseLog, Office, ToDo, ToDoCharacteristic, ToDoLog
+from ..models.sms import SmsOutbox
+from ..sms import outbox
 from .matrix import Matrix, matrix
 
 ESCALATED = "Escalated"
@@ -54,6 +58,8 @@ _todo = ToDo.__table__
 _chars = ToDoCharacteristic.__table__
 _todo_log = ToDoLog.__table__
 _case_log = CaseLog.__table__
+_sms = SmsOutbox.__table__
+SMS_TEMPLATE = "escalated"  # data/sms.toml: the complainant told whom the complaint went to
 
 
 
@@ -67,6 +73,10 @@ class SweepReport:
     offices_filled: int = 0  # open cases given their sub-division (written without one)
     caps_recorded: int = 0  # open cases past due whose compensation cap was recorded
     oversight_escalated: int = 0  # reviews and audits of approved revisions escalated as overdue
+    reviews_escalated: int = 0  # of them, Director's reviews (those at the review chain's end included)
+    audits_escalated: int = 0  # of them, accountants' audits
+    reviews_at_top: int = 0  # late reviews at the review chain's end: raised, reported to nobody above
+    sms_queued: int = 0  # complainants told of the escalation by SMS
 
     @property
     def cases(self) -> int:
@@ -128,14 +138,16 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
     offices_filled, caps_recorded = _record_mis_columns(conn, at)
     from ..revision import late  # the revision package imports the To Do store, which imports this one
 
-    late_n = late.escalate_late(session, at)
+    lates = late.escalate_late(session, at)
+    late_fields = dict(oversight_escalated=lates.total, reviews_escalated=lates.reviews, audits_escalated=lates.audits,
+                       reviews_at_top=lates.reviews_at_top)
     cut = cutoffs(at, mx)
     stmt, params = _due_cases(cut, mx)
     # No ORDER BY in SQL: on SQLite it would walk the whole table in case ID order to avoid a sort.
     due = sorted(conn.execute(stmt, params).all(), key=lambda r: r.case_id)
     counts = {lv.number: 0 for lv in mx.levels}
     report = SweepReport(at=at, escalated=counts, offices_filled=offices_filled, caps_recorded=caps_recorded,
-                         oversight_escalated=late_n)
+                         **late_fields)
     if not due:
         return report
 
@@ -174,6 +186,7 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
         # case in full to join it, instead of looking up each decision's rows by their indexes.
         conn.execute(text(f"ANALYZE {_DUE.name}"))
         raised = _apply(conn, mx, at)
+        told = _tell_consumers(conn, mx, at)
     finally:
         _DUE.drop(conn)
     return SweepReport(
@@ -183,7 +196,8 @@ def sweep(session: Session, at: datetime | None = None) -> SweepReport:
         priorities_raised=raised,
         offices_filled=offices_filled,
         caps_recorded=caps_recorded,
-        oversight_escalated=late_n,
+        sms_queued=told,
+        **late_fields,
     )
 
 
@@ -286,10 +300,32 @@ def _apply(conn: Connection, mx: Matrix, at: datetime) -> int:
             select(d.case_id, when, literal(ESCALATED), d.details + literal(" (To Do ") + d.todo_id + literal(")")),
         )
     )
+    pending_days.escalated(conn, _DUE)  # the MIS's counts move with the cases, on the same condition
     conn.execute(
         update(_case).where(_case.c.case_id == d.case_id, _case.c.escalation_level == d.from_level).values(escalation_level=d.level)
     )
     return raised
+
+
+def _tell_consumers(conn: Connection, mx: Matrix, at: datetime) -> int:
+    """An SMS to each complainant whose case _DUE escalated, saying to whom (one INSERT … SELECT, the
+    text rendered in SQL per level and language: sms.outbox.render_sql). Not for an officer's own case,
+    which has no complainant, nor an account without a registered mobile. Returns how many."""
+    d, c, a = _DUE.c, _case.c, _account.c
+    columns = {"request_id": d.case_id, "account_id": d.account_id}
+    text_sql = case(*((d.level == lv.number, outbox.render_sql(SMS_TEMPLATE, a.language, columns, authority=lv.role))
+                      for lv in mx.levels))
+    when = bindparam("at", at, type_=_sms.c.created_at.type)
+    return conn.execute(
+        insert(_sms).from_select(
+            ["case_id", "mobile", "template", "language", "text", "created_at", "status", "tries", "next_try_at"],
+            select(d.case_id, a.mobile, literal(SMS_TEMPLATE), outbox.language_sql(SMS_TEMPLATE, a.language), text_sql,
+                   when, literal(outbox.QUEUED), literal(0), when)
+            .select_from(_DUE.join(_case, c.case_id == d.case_id).join(_account, a.account_id == d.account_id))
+            .where(c.channel != Channel.OFFICER, a.mobile.is_not(None), func.length(a.mobile) == 10)
+            .order_by(d.case_id),
+        )
+    ).rowcount
 
 
 def _record_mis_columns(conn: Connection, at: datetime) -> tuple[int, int]:

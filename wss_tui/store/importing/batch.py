@@ -12,7 +12,7 @@ from __future__ import annotations
 import operator
 
 from .. import text as text_rule
-from ..codes import Area, BillState
+from ..codes import Area
 from ..errors import Invalid
 from .fields import Bad
 from .layouts import AREA_OF, SYSTEM_OF, Layout
@@ -26,6 +26,7 @@ class BatchReader:
         self.subdivisions = subdivisions  # code -> area
         self.tariffs = tariffs
         self.columns: list = []  # (index in the row, Column), once the header is read
+        self.absent: list = []  # the layout's columns the header leaves out (Column.may_be_absent)
 
     def plan(self, header: list[str]) -> None:
         where: dict[str, int] = {}
@@ -34,7 +35,7 @@ class BatchReader:
             if name in where:
                 raise Invalid("file", f"column {name} appears twice in the header")
             where[name] = i
-        missing = [c.header for c in self.layout.columns if c.header not in where]
+        missing = [c.header for c in self.layout.columns if c.header not in where and not c.may_be_absent]
         if missing:
             label = {"ccb": "CC&B", "mpower": "mPower"}[self.layout.system]
             raise Invalid(
@@ -42,7 +43,8 @@ class BatchReader:
                 f"no column {', '.join(missing)} in the header: not a {label} {self.kind} extract? "
                 "See docs/import-formats.md, or give the right --system",
             )
-        self.columns = [(where[c.header], c) for c in self.layout.columns]
+        self.columns = [(where[c.header], c) for c in self.layout.columns if c.header in where]
+        self.absent = [c for c in self.layout.columns if c.header not in where]  # each row takes its default
 
     def read(self, rows: list[int], raws: list[list[str]], rejected: list) -> tuple[list[int], dict[str, list], list[list[str]]]:
         """The batch as columns of store values, with its good rows' numbers and raw fields."""
@@ -74,7 +76,8 @@ class BatchReader:
         if self.kind == "bills":
             if any(map(operator.lt, columns["period_to"], columns["period_from"])) or any(map(operator.lt, columns["due_date"], columns["bill_date"])):
                 raise Bad("bad-date", "")
-            columns["state"] = [BillState.ISSUED] * n
+            for col in self.absent:
+                columns[col.field] = [col.default] * n
             return columns
         areas = list(map(self.subdivisions.get, columns["subdivision_code"]))
         if set(areas) != {AREA_OF[self.layout.system]}:
@@ -88,7 +91,7 @@ class BatchReader:
 
     def _read_row(self, fields: list[str]) -> dict:
         """The slow path, for a batch holding a bad row: one row, with the exact reason it is bad."""
-        values: dict = {"state": BillState.ISSUED} if self.kind == "bills" else {}
+        values: dict = {col.field: col.default for col in self.absent}
         for i, col in self.columns:
             raw = fields[i].strip()
             refused = text_rule.first_refused(raw)  # no imported field has lines: each shows on one

@@ -19,8 +19,12 @@ naming the first row), since an extract holding one bill twice is broken and nob
 right; the reject file shows both row numbers. Keeping that check costs memory of about 100 bytes per
 row of the file (100 MB for 1,000,000 rows).
 
-A bill's `state` (ISSUED, DISPUTED, REVISED) belongs to wss-tui, not to the billing system: importing a
-bill again updates its figures and never its state.
+A bill's status in the extract (CC&B `BILL_STAT_CD`, mPower `BILL_STATUS`: ISSUED, HELD or PAID; empty or
+the column left out, ISSUED; anything else rejected as `unknown-state`) is its state when first imported.
+Importing a bill again updates its figures, and its state only while it is ISSUED: the extract may say
+it has been held or paid since, but what wss-tui made of a bill (DISPUTED by a complaint, HELD by an
+officer, REVISED) no extract undoes. A held bill's charges are not on the balance of the accounts
+extract (store/revision/hold.py).
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ REASONS = {
     "bad-date": "not a date in the system's format, or dates out of order",
     "bad-mobile": "the mobile is not a 10-digit Indian mobile number",
     "bad-value": "a coded field (language, status, flag, meter type, basis, e-mail) has a value not listed",
+    "unknown-state": "a bill's status is not ISSUED, HELD or PAID (CC&B BILL_STAT_CD, mPower BILL_STATUS)",
     "unknown-subdivision": "the sub-division code is not a sub-division in data/offices.toml",
     "wrong-system": "the sub-division is billed in the other system (CC&B urban, mPower rural)",
     "unknown-tariff": "the tariff category has no rates for the account's area in data/tariff.toml",
@@ -117,15 +118,16 @@ class Mobile(Reader):
 
 
 class Choice(Reader):
-    def __init__(self, mapping: dict[str, object]) -> None:
+    def __init__(self, mapping: dict[str, object], reason: str = "bad-value") -> None:
         self.mapping = mapping
         self.listed = ", ".join(mapping)
+        self.reason = reason
 
     def one(self, raw: str) -> object:
         try:
             return self.mapping[raw.upper()]
         except KeyError:
-            raise Bad("bad-value", f"is not one of {self.listed}") from None
+            raise Bad(self.reason, f"is not one of {self.listed}") from None
 
     def many(self, values: list[str]) -> list:
         try:

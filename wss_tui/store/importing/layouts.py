@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..codes import Area, BillingSystem
+from ..codes import Area, BillingSystem, BillState
 from .fields import (
     Bad,
     Choice,
@@ -35,6 +35,9 @@ class Column:
     read: Reader
     required: bool = True
     default: object = None  # used when the extract leaves an optional field empty
+    # The extract may leave the column out altogether (every row then takes `default`): a column added
+    # after extracts were first made, so the older ones still import.
+    may_be_absent: bool = False
 
     def read_all(self, values: list[str]) -> list:
         """A whole column of a batch (stripped). Raises Bad at the first bad value; the importer then
@@ -54,6 +57,10 @@ class Layout:
     key: str  # the store column the upsert is keyed on
     columns: tuple[Column, ...]
 
+
+# A bill's status in the billing system: issued, held back before issue (store/revision/hold.py), or
+# paid. Empty, or the column absent: issued.
+BILL_STATES = Choice({s: s for s in (BillState.ISSUED, BillState.HELD, BillState.PAID)}, reason="unknown-state")
 
 # --- the layouts ---------------------------------------------------------------------------------------
 
@@ -131,6 +138,7 @@ CCB_BILLS = Layout(
         # An arrear below zero is a credit carried forward (an advance payment), not an error.
         Column("arrear_paise", "ARREAR_AMT", Rupees(negative=True)),
         Column("amount_paise", "BILL_AMT", Rupees()),
+        Column("state", "BILL_STAT_CD", BILL_STATES, required=False, default=BillState.ISSUED, may_be_absent=True),
     ),
 )
 
@@ -158,6 +166,7 @@ MPOWER_BILLS = Layout(
         Column("duty_paise", "ELECTRICITY_DUTY", Rupees()),
         Column("arrear_paise", "PREV_ARREARS", Rupees(negative=True)),
         Column("amount_paise", "NET_PAYABLE", Rupees()),
+        Column("state", "BILL_STATUS", BILL_STATES, required=False, default=BillState.ISSUED, may_be_absent=True),
     ),
 )
 

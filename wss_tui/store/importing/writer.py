@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import date
 from itertools import chain
 
-from sqlalchemy import Date, Engine, any_, bindparam, column, select, table
+from sqlalchemy import Date, Engine, any_, bindparam, case, column, literal_column, select, table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from ..codes import BillState
 from ..errors import Invalid
 from ..models import Account, Bill
 from .layouts import Layout
@@ -18,6 +19,7 @@ from .layouts import Layout
 PAGE = 500  # rows per multi-row INSERT on SQLite: 500 x 20 columns stays under its 32,766 parameters
 TABLES = {"accounts": Account.__table__, "bills": Bill.__table__}
 NEVER_UPDATED = {"bills": {"bill_no", "state"}, "accounts": {"account_id"}}
+ISSUED = BillState.ISSUED
 
 
 class Writer:
@@ -48,13 +50,13 @@ class Writer:
         fields = [c.field for c in self.layout.columns]
         if self.kind == "accounts":
             fields += ["system", "area"] + (["payoff_balance_paise"] if "payoff_balance_paise" not in fields else [])
-        else:
+        elif "state" not in fields:
             fields.append("state")
         self.positional = type(dialect)(paramstyle="qmark" if self.sqlite else "format")
 
         def compiled(rows: int):
             stmt = insert(self.table).values([dict.fromkeys(fields) for _ in range(rows)])
-            update = {f: stmt.excluded[f] for f in fields if f not in NEVER_UPDATED[self.kind]}
+            update = self._update(stmt, fields)
             return stmt.on_conflict_do_update(index_elements=[self.layout.key], set_=update).compile(dialect=self.positional)
 
         one = compiled(1)
@@ -78,9 +80,20 @@ class Writer:
             self.copy_sql = f"COPY {name} ({quoted}) FROM STDIN"
             staging = table(name, *(column(f) for f in order))
             stmt = insert(self.table).from_select(order, select(*(staging.c[f] for f in order)))
-            update = {f: stmt.excluded[f] for f in order if f not in NEVER_UPDATED[self.kind]}
+            update = self._update(stmt, order)
             self.from_staging_sql = str(stmt.on_conflict_do_update(index_elements=[self.layout.key], set_=update).compile(dialect=dialect))
         return order, str(one)
+
+    def _update(self, stmt, fields: list[str]) -> dict:
+        """What a row already held takes from the extract: every field but the key, and a bill's state
+        only while it is ISSUED (the extract may say it is held or paid since; what wss-tui made of a
+        bill — disputed, held by an officer, revised — no extract undoes)."""
+        update = {f: stmt.excluded[f] for f in fields if f not in NEVER_UPDATED[self.kind]}
+        if self.kind == "bills":
+            state = self.table.c.state
+            # A literal, not a parameter: the compiled statement's parameters are the row's values alone.
+            update["state"] = case((state == literal_column(f"'{ISSUED}'"), stmt.excluded.state), else_=state)
+        return update
 
     def upsert(self, conn, rows: list[tuple]) -> None:
         if not self.sqlite:

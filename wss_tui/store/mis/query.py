@@ -12,7 +12,7 @@ from ..clock import IST
 from ..codes import CaseStatus
 from ..models import APPROVED, Account, BillRevision, Case, CaseClosure, Office, SmsOutbox, ToDo
 from ..revision import closure
-from . import kinds
+from . import kinds, summed
 from .scope import OFFICER, Place
 
 AGE_BUCKETS = ("0-7", "8-15", "16-30", "over 30")  # full days since registration
@@ -78,8 +78,10 @@ def pending_metrics(n_levels: int, now: datetime) -> list[tuple[str, object]]:
         ("age_8_15", _count(older(_AGE_FROM[1]), ~older(_AGE_FROM[2]))),
         ("age_16_30", _count(older(_AGE_FROM[2]), ~older(_AGE_FROM[3]))),
         ("age_over_30", _count(older(_AGE_FROM[3]))),
-        ("due_today", _count(c.due_at >= literal(now, when), c.due_at < literal(end_of_today, when))),
-        ("breached", _count(c.due_at < literal(now, when))),
+        # An officer's own case has no consumer due date (its due_at is the office's target): never
+        # due today, breached or closed within the SLA (sla.consumer_clock).
+        ("due_today", _count(sla.consumer_clock_sql(_case), c.due_at >= literal(now, when), c.due_at < literal(end_of_today, when))),
+        ("breached", _count(sla.consumer_clock_sql(_case), c.due_at < literal(now, when))),
         *(
             (f"level_{k}", _count(c.escalation_level == k if k < n_levels else c.escalation_level >= k))
             for k in range(n_levels + 1)
@@ -101,7 +103,7 @@ def _closed_metrics() -> list[tuple[str, object]]:
     confirmed = exists().where(_closure.c.case_id == c.case_id, _closure.c.method.in_((closure.BY_OTP, closure.BY_OFFICER)))
     return [
         ("closed", func.count()),
-        ("closed_within_sla", _count(c.closed_at <= c.due_at)),
+        ("closed_within_sla", _count(sla.consumer_clock_sql(_case), c.closed_at <= c.due_at)),
         ("rejected", _count(c.status == REJECTED)),
         ("closed_without_otp", _count(~confirmed)),
         ("closed_compensation_paise", func.sum(sla.compensation_sql(_case, c.closed_at))),
@@ -109,21 +111,37 @@ def _closed_metrics() -> list[tuple[str, object]]:
 
 
 def statements(place: Place, row_level: str, n_levels: int, now: datetime, start: datetime, end: datetime,
-               which: list = ()) -> list[Select]:
-    """Six statements, each one pass over an index range: the open cases (ix_case_pending), the
+               which: list = (), which_day: list | None = None) -> list[Select]:
+    """Statements each one pass over an index range: the open cases (from the summary, mis_day, when
+    `which_day` gives its conditions — summed.py — else every open case from ix_case_pending), the
     cases received in the period (ix_case_received), those closed in it (ix_case_closed_at), the
     bill revisions approved in it, the failed SMS (ix_sms_outbox_status_next) with their cases — of
-    the cases `which` picks (kinds.which) — and the late oversight of approved revisions."""
+    the cases `which` picks (kinds.which) — and the late oversight of approved revisions. A figure
+    may come from more than one statement: the caller adds them up."""
     when = _case.c.created_at.type
     in_period = (literal(start, when), literal(end, when))
     return [
-        grouped(place, row_level, [_case.c.closed_at.is_(None), *which], pending_metrics(n_levels, now)),
+        *pending_statements(place, row_level, n_levels, now, list(which), which_day),
         grouped(place, row_level, [_case.c.created_at.between(*in_period), *which], _received_metrics()),
         grouped(place, row_level, [_case.c.closed_at.between(*in_period), *which], _closed_metrics()),
         _revisions(place, row_level, in_period, list(which)),
         grouped(place, row_level, [_sms.c.status == sms.FAILED, _sms.c.case_id == _case.c.case_id, *which],
                 [("sms_failed", func.count())]),
         kinds.late_oversight(place, row_level, now, _rolled_up),
+    ]
+
+
+def pending_statements(place: Place, row_level: str, n_levels: int, now: datetime, which: list,
+                       which_day: list | None) -> list[Select]:
+    metrics = pending_metrics(n_levels, now)
+    if which_day is None or row_level == OFFICER:  # who holds a case is no figure of the summary
+        return [grouped(place, row_level, [_case.c.closed_at.is_(None), *which], metrics)]
+    per_case = [m for m in metrics if m[0] != "compensation_paise"]
+    compensation = [m for m in metrics if m[0] == "compensation_paise"]
+    return [
+        summed.summary_statement(place, row_level, n_levels, now, which_day, _rolled_up),
+        grouped(place, row_level, [_case.c.closed_at.is_(None), summed.on_bound_days(now), *which], per_case),
+        grouped(place, row_level, [*summed.compensation_where(now), *which], compensation),
     ]
 
 

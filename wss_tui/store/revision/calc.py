@@ -3,21 +3,24 @@
 The clerk corrects the current reading, or the units, or the basis (assessed / provisional → actual
 reading), or the load, the category or the arrear; everything else is the bill's own. The rules that
 keep a revision honest are checked here, before anything is written: a reading lower than the
-previous one only when the meter was replaced, no negative units or bill, a remark saying why.
+previous one only when the meter was replaced (both meters' readings given, meter.py) or its register
+rolled over (flagged for the approver), no negative units or bill, a remark saying why.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import money, numbers, tariff
 from .. import text as text_rule
 from ..codes import BillBasis
 from ..errors import Invalid
 from ..models import Account, Bill
+from . import meter
+from .meter import METER_CHANGE, number
 from .rules import rules
 
-METER_CHANGE = "METER-CHANGE"
+__all__ = ["METER_CHANGE", "number"]  # re-exported: the screens read them here
 ACTUAL = BillBasis.ACT
 BASES = {basis: basis.label for basis in BillBasis}
 # The bases a revised bill may be put on; "meter unread" is the billing system's, never a decision.
@@ -41,6 +44,16 @@ class BillFigures:
     duty_paise: int
     arrear_paise: int
     amount_paise: int
+    # A revised bill's meter work: the replaced meter's final reading and MF and the new meter's initial
+    # reading (its MF is multiplying_factor), or the digits of a register that rolled over. None on a bill.
+    old_final_reading: float | None = None
+    old_multiplying_factor: float | None = None
+    new_initial_reading: float | None = None
+    rollover_digits: int | None = None
+
+    @property
+    def meter_changed(self) -> bool:
+        return self.old_final_reading is not None
 
 
 @dataclass(frozen=True)
@@ -55,12 +68,25 @@ class Correction:
     load_kw: float | None = None
     category: str | None = None
     arrear_paise: int | None = None
+    # Reason METER-CHANGE: the old meter's final reading and MF, the new meter's initial reading and MF
+    # (None: the bill's). `digits`: the meter's register, for a rollover (None: revision.toml [meter]).
+    old_final_reading: float | None = None
+    old_multiplying_factor: float | None = None
+    new_initial_reading: float | None = None
+    new_multiplying_factor: float | None = None
+    digits: int | None = None
+
+    @property
+    def meter_fields(self) -> tuple[float | None, ...]:
+        return (self.old_final_reading, self.old_multiplying_factor, self.new_initial_reading,
+                self.new_multiplying_factor)
 
     @property
     def changes_anything(self) -> bool:
         return any(
             v is not None
-            for v in (self.curr_reading, self.units, self.basis, self.load_kw, self.category, self.arrear_paise)
+            for v in (self.curr_reading, self.units, self.basis, self.load_kw, self.category, self.arrear_paise,
+                      *self.meter_fields)
         )
 
 
@@ -80,13 +106,6 @@ def figures_of(bill: Bill) -> BillFigures:
         arrear_paise=bill.arrear_paise,
         amount_paise=bill.amount_paise,
     )
-
-
-def number(value: float | None) -> str:
-    """4,512 or 4,512.5: readings and units as a meter shows them."""
-    if value is None:
-        return ""
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
 
 
 def check_reason(correction: Correction) -> None:
@@ -109,9 +128,21 @@ def check_remark(correction: Correction) -> str:
 def recompute(bill: Bill, account: Account, correction: Correction) -> BillFigures:
     """The revised bill, or Invalid naming the field that is wrong; nothing is written."""
     check_reason(correction)
-    for name, value in (("reading", correction.curr_reading), ("units", correction.units), ("load", correction.load_kw)):
+    c = correction
+    for name, value in (("reading", c.curr_reading), ("units", c.units), ("load", c.load_kw),
+                        ("old final", c.old_final_reading), ("old MF", c.old_multiplying_factor),
+                        ("new initial", c.new_initial_reading), ("new MF", c.new_multiplying_factor)):
         numbers.check_quantity(value, name)  # NaN passes every comparison below, and infinity every bound
     money.check_paise(correction.arrear_paise, "arrear")
+    meter.check_digits(c.digits)
+    changing_meter = c.reason_code == METER_CHANGE
+    if changing_meter and c.units is not None:
+        raise Invalid("units", "a meter change is worked out from both meters' readings; clear the units")
+    if not changing_meter and any(v is not None for v in c.meter_fields):
+        raise Invalid("meter change", f"the old and new meters' readings are for reason {METER_CHANGE}; "
+                                      "choose it, or clear them")
+    if changing_meter:
+        meter.require(c.old_final_reading, c.old_multiplying_factor, c.new_initial_reading)
     if not correction.changes_anything:
         raise Invalid("correction", "nothing to revise: enter the correct reading, units, basis, load, category or arrear")
     if correction.curr_reading is not None and correction.units is not None:
@@ -121,21 +152,29 @@ def recompute(bill: Bill, account: Account, correction: Correction) -> BillFigur
         raise Invalid("basis", f"a revised bill is on {', '.join(REVISED_BASES)} basis, not {basis}")
     curr, units = bill.curr_reading, bill.units
     mf = bill.multiplying_factor
+    change, rollover = None, None
 
-    if correction.curr_reading is not None:
+    if changing_meter:
+        mf = bill.multiplying_factor if c.new_multiplying_factor is None else c.new_multiplying_factor
+        change = meter.changed(bill.bill_no, bill.prev_reading, c.curr_reading if c.curr_reading is not None
+                               else bill.curr_reading, mf, c.old_final_reading, c.old_multiplying_factor,
+                               c.new_initial_reading)
+        curr, units = change.curr, change.units
+        if correction.basis is None:
+            basis = ACTUAL
+        elif basis != ACTUAL:
+            raise Invalid("basis", f"a bill worked out from readings is on {ACTUAL} basis; choose {ACTUAL}")
+    elif correction.curr_reading is not None:
         curr = correction.curr_reading
         if curr < 0:
             raise Invalid("reading", "a meter reading cannot be negative")
         if bill.prev_reading is None:
             raise Invalid("reading", f"bill {bill.bill_no} has no previous reading to count from; enter the units instead")
+        if c.digits is not None:
+            meter.fits(c.digits, bill.prev_reading, curr)
         if curr < bill.prev_reading:
-            if correction.reason_code != METER_CHANGE:
-                raise Invalid(
-                    "reading",
-                    f"current reading {number(curr)} is lower than the previous reading {number(bill.prev_reading)}; "
-                    f"check it, or choose reason {METER_CHANGE} if the meter was replaced",
-                )
-            units = tariff.units_from_readings(0, curr, mf)  # the new meter, read from zero
+            rollover = c.digits or rules().meter_digits
+            units = meter.rolled_over(bill.prev_reading, curr, mf, rollover, rules().rollover_max_share)
         else:
             units = tariff.units_from_readings(bill.prev_reading, curr, mf)
         if correction.basis is None:
@@ -157,7 +196,8 @@ def recompute(bill: Bill, account: Account, correction: Correction) -> BillFigur
     category = (correction.category or bill.tariff_category).strip().upper()
     arrear = bill.arrear_paise if correction.arrear_paise is None else correction.arrear_paise
     days = tariff.billing_days(bill.period_from, bill.period_to)
-    charges = tariff.compute(category, account.area, load, units, days, on=bill.period_to, arrear_paise=arrear)
+    charges = tariff.compute(category, account.area, load, units, days, on=bill.period_to, period_from=bill.period_from,
+                             arrear_paise=arrear)
     if charges.amount_paise < 0:
         raise Invalid(
             "amount",
@@ -178,8 +218,13 @@ def recompute(bill: Bill, account: Account, correction: Correction) -> BillFigur
         duty_paise=charges.duty_paise,
         arrear_paise=arrear,
         amount_paise=charges.amount_paise,
+        old_final_reading=change.old_final if change else None,
+        old_multiplying_factor=change.old_mf if change else None,
+        new_initial_reading=change.new_initial if change else None,
+        rollover_digits=rollover,
     )
-    if after == figures_of(bill):
+    if replace(after, old_final_reading=None, old_multiplying_factor=None, new_initial_reading=None,
+               rollover_digits=None) == figures_of(bill):
         raise Invalid("correction", "the revised bill is the same as the old one; there is nothing to propose")
     return after
 
@@ -187,12 +232,18 @@ def recompute(bill: Bill, account: Account, correction: Correction) -> BillFigur
 def describe(before: BillFigures, after: BillFigures) -> str:
     """What changed, in a line for the logs: "units 400 → 300, basis ASS → ACT, Rs … → Rs …"."""
     parts = []
+    if after.meter_changed:
+        parts.append(f"meter changed: old meter {number(after.prev_reading)} → {number(after.old_final_reading)} "
+                     f"x MF {number(after.old_multiplying_factor)}, new meter {number(after.new_initial_reading)} → "
+                     f"{number(after.curr_reading)} x MF {number(after.multiplying_factor)}")
+    if after.rollover_digits:
+        parts.append(meter.rollover_text(after.rollover_digits))
     for label, old, new in (
         ("basis", before.basis, after.basis),
         ("reading", number(before.curr_reading) or "none", number(after.curr_reading) or "none"),
         ("units", number(before.units), number(after.units)),
         ("category", before.tariff_category, after.tariff_category),
-        ("load", f"{number(before.load_kw)} kW", f"{number(after.load_kw)} kW"),
+        ("load", *(tariff.load_text(f.tariff_category, f.load_kw) for f in (before, after))),
         ("arrear", money.rupees(before.arrear_paise), money.rupees(after.arrear_paise)),
     ):
         if old != new:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from .. import cases, clock, config, offices, timefmt, todos
+from .. import cases, clock, config, offices, pending_days, timefmt, todos
 from .. import text as text_rule
 from ..codes import CLOSED_CASE_STATUSES, BillState, ClosureMethod
 from ..errors import Denied, Invalid, Stale
@@ -182,6 +182,7 @@ def close(session: Session, *, actor: Staff, detail: todos.TodoDetail, case: Cas
     customer contact; the disputed bill of a rejected complaint stands again as issued."""
     now = clock.now()
     cases.change_status(session, case, outcome, user_id=actor.user_id, details=comment)
+    pending_days.closed(session.connection(), case)
     case.closed_at = now
     case.comments = comment
     session.add(case)

@@ -5,6 +5,10 @@ whose financial power covers it (store/revision/powers.py); that checker, never 
 Approving posts everything in the caller's one unit of work: the old bill marked REVISED and kept,
 the revised bill recorded beside it, the difference posted to the account's balances, the To Dos and
 logs, the oversight (store/revision/oversight.py). A failure anywhere leaves none of it.
+
+A bill on hold (store/revision/hold.py) is released the same way, by a bill-on-hold case: its approval
+issues the released bill and posts the released amount less the held bill's arrear, since a held
+bill's own charges were never on the balance (hold.py says why, with the figures).
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from .. import cases, clock, config, ids, money, routing, sla, sms, timefmt, todos, work_todos
+from .. import cases, clock, config, ids, money, pending_days, routing, sms, timefmt, todos, work_todos
 from .. import text as text_rule
-from ..codes import BillState, RequestType
+from ..codes import BillState
 from ..errors import Denied, Invalid, Stale
 from ..models import (
     APPROVED,
@@ -35,8 +39,8 @@ from ..models import (
     Staff,
     ToDo,
 )
-from . import oversight, powers
-from .calc import Correction, check_remark, describe, figures_of, recompute, with_revised_figures
+from . import hold, oversight, powers, run
+from .calc import Correction, check_remark, describe, figures_of, with_revised_figures
 
 # The screens read and act through this one module.
 from .rules import APPROVAL, OFFICER_CASE, rules
@@ -48,12 +52,17 @@ from .sheet import (
     after_of,
     bill_of_account,
     case_and_bill,
+    flags_of,
     info,
+    lps_of,
     open_case_on,
     proposal_refusal,
+    revised_due_date,
     revision_of_todo,
     standing,
+    today,
 )
+from .terms import balance_change
 
 ISSUED = BillState.ISSUED
 BILL_NO_CHARS = 14
@@ -67,8 +76,10 @@ def _same_version(detail: todos.TodoDetail, version: int) -> None:
         raise Stale("", f"To Do {detail.todo_id} was changed since you opened it; reloaded — look again and retry")
 
 
-def propose(session: Session, actor_id: str, todo_id: str, version: int, correction: Correction) -> RevisionInfo:
-    """The maker's proposal on the complaint's To Do they are working."""
+def propose(session: Session, actor_id: str, todo_id: str, version: int, correction: Correction,
+            bills: run.RunRequest | None = None) -> RevisionInfo:
+    """The maker's proposal on the complaint's To Do they are working: of the case's bill, or of a run of
+    consecutive bills around it (`bills`, store/revision/run.py) for one approval."""
     actor = active_staff(session, actor_id)
     detail = todos.get(session, actor_id, todo_id)
     _same_version(detail, version)
@@ -78,17 +89,20 @@ def propose(session: Session, actor_id: str, todo_id: str, version: int, correct
     refusal = proposal_refusal(session, actor, detail, case, bill)
     if refusal is not None:
         raise refusal
-    return _propose(session, actor, detail.todo_id, version, case, bill, account, correction)
+    plan = run.plan(session, bill, account, correction, bills or run.RunRequest())
+    return _propose(session, actor, detail.todo_id, version, case, bill, account, correction, plan)
 
 
 def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill: Bill, account: Account,
-             correction: Correction) -> RevisionInfo:
-    after = recompute(bill, account, correction)
+             correction: Correction, plan: run.Plan | None = None) -> RevisionInfo:
+    after = hold.figures(bill, account, correction) if plan is None else plan.lead.after
     check_remark(correction)
     before = figures_of(bill)
-    difference = after.amount_paise - before.amount_paise
+    # A run goes for approval, and is posted, at its total.
+    difference = after.amount_paise - before.amount_paise if plan is None else plan.difference_paise
     route = powers.route(session, difference, account.subdivision_code, actor.user_id)
     now = clock.now()
+    reversed_lps = lps_of(bill, after.amount_paise, on=today()) if plan is None else run.lps_of_plan(session, plan)
     rev = BillRevision(
         case_id=case.case_id, bill_no=bill.bill_no, account_id=account.account_id,
         office_code=account.subdivision_code, status=PROPOSED, reason_code=correction.reason_code,
@@ -99,24 +113,33 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
         energy_charge_paise=after.energy_paise, duty_paise=after.duty_paise, arrear_paise=after.arrear_paise,
         amount_paise=after.amount_paise, difference_paise=difference, maker_id=actor.user_id, proposed_at=now,
         source_todo_id=todo_id, approver_role=route.role, approver_office=route.office_code,
+        old_final_reading=after.old_final_reading, old_multiplying_factor=after.old_multiplying_factor,
+        new_initial_reading=after.new_initial_reading, rollover_digits=after.rollover_digits,
+        lps_percent=reversed_lps.percent, lps_months=reversed_lps.months, lps_paise=reversed_lps.paise,
     )
     # In a savepoint: if another maker's proposal on this case committed since our check, the partial
     # unique index refuses this one and we can say so in a line.
     try:
         with session.begin_nested():
             session.add(rev)
+            if plan is not None:
+                session.flush()
+                run.record(session, rev, plan)
     except IntegrityError as exc:
         if "uq_bill_revision_pending_case" not in str(exc.orig) and "bill_revision.case_id" not in str(exc.orig):
             raise
         raise Invalid("revision", f"another revision of case {case.case_id} was proposed just now; reload and look") from None
     amount = money.rupees(difference)
+    bills_text = f"bill {bill.bill_no}" if plan is None else f"{len(plan.months)} bills from {plan.months[0].bill_no}"
+    flags = flags_of(after)
+    lps_part = f", LPS {money.rupees(-reversed_lps.paise)}" if reversed_lps.paise else ""
     rev.approval_todo_id = work_todos.create(
         session,
         todo_type=APPROVAL,
         role=route.role,
         office_code=route.office_code,
-        message=f"Approve bill revision {rev.revision_id} of {amount} on bill {bill.bill_no} "
-        f"(A/c {account.account_id}), proposed by {actor.user_id}",
+        message=f"Approve bill revision {rev.revision_id} of {amount}{lps_part} on {bills_text} "
+        f"(A/c {account.account_id}), proposed by {actor.user_id}" + "".join(f"; {f}" for f in flags),
         priority=rules().approval_priority,
         case_id=case.case_id,
         account_id=account.account_id,
@@ -126,13 +149,14 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
         approval=routing.Approval(actor.user_id, difference, account.subdivision_code),
     )
     session.add(rev)
-    changes = describe(before, after)
+    changes = describe(before, after) if plan is None else plan.describe()
     session.add(
         CaseLog(
             case_id=case.case_id, at=now, log_type="Revision Proposed", user_id=actor.user_id,
             details=f"Revision {rev.revision_id} proposed by {actor.user_id} ({correction.reason_code} "
-            f"{rules().reasons[correction.reason_code]}): {changes}; difference {amount}; sent to {route.text} "
-            f"for approval. Remark: {rev.remark}",
+            f"{rules().reasons[correction.reason_code]}): {changes}; difference {amount}; {reversed_lps.text}"
+            f" as of today; balance change {money.rupees(balance_change(difference, reversed_lps))}; "
+            f"sent to {route.text} for approval" + "".join(f"; {f}" for f in flags) + f". Remark: {rev.remark}",
         )
     )
     cases.change_status(session, case, cases.REVISION_REQUIRED, user_id=actor.user_id,
@@ -159,7 +183,10 @@ def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no:
         raise Invalid("bill", f"bill {bill.bill_no} has an open case, request ID {open_case}; revise it from that case's To Do")
     if bill.state == REVISED:
         raise Invalid("bill", f"bill {bill.bill_no} has been revised already; its revised bill is on the account")
-    after = recompute(bill, account, correction)  # refuse bad input before any row is written
+    refusal = hold.case_kind_refusal(bill, kind)
+    if refusal is not None:
+        raise refusal
+    after = hold.figures(bill, account, correction)  # refuse bad input before any row is written
     check_remark(correction)
     powers.route(session, after.amount_paise - bill.amount_paise, account.subdivision_code, actor.user_id)
 
@@ -170,7 +197,9 @@ def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no:
         case_id=case_id, request_type=kind, case_type=spec.case_type, channel=cases.OFFICER_CHANNEL,
         account_id=account.account_id, bill_no=bill.bill_no, reason=correction.remark.strip(),
         status=cases.REVISION_REQUIRED, created_at=now, created_by=actor.user_id,
-        due_at=sla.due_at(now, RequestType.BILL_CORRECTION),  # the office's own timetable; no compensation accrues (sla.rate_paise)
+        # No consumer waits on it: due_at holds the office's own target (revision.toml target_days), which
+        # no SLA figure, compensation, escalation or SMS counts (sla.consumer_clock).
+        due_at=now + timedelta(days=spec.target_days),
         office_code=account.subdivision_code,
     )
     try:
@@ -178,6 +207,7 @@ def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no:
             session.add(case)
     except IntegrityError:
         raise Invalid("bill", f"bill {bill.bill_no} got an open case just now; revise it from that case's To Do") from None
+    pending_days.opened(session.connection(), case)
     session.add(
         CaseLog(case_id=case_id, at=now, log_type="Created", user_id=actor.user_id,
                 details=f"{spec.case_type} opened by {actor.user_id} ({actor.role}) from the account; no consumer complaint")
@@ -255,20 +285,30 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
     new_bill_no = _new_bill_no(session, bill.bill_no)
     revised = with_revised_figures(bill, after_of(rev))
     # The consumer gets time to pay the corrected amount: a new due date counted from the approval.
-    revised["due_date"] = now.astimezone(clock.IST).date() + timedelta(days=rules().revised_due_days)
+    revised["due_date"] = revised_due_date(today())
+    # The surcharge charged on what the revision takes off, up to today, at the percent proposed with.
+    percent = rev.lps_percent if rev.lps_percent is not None else 0.0
+    reversed_lps = lps_of(bill, rev.amount_paise, percent) if rev.run_basis is None else run.lps_of_run(session, rev, percent)
+    rev.lps_percent, rev.lps_months, rev.lps_paise = reversed_lps.percent, reversed_lps.months, reversed_lps.paise
     session.add(Bill(bill_no=new_bill_no, state=ISSUED, **revised))
+    was_held = bill.state == hold.HELD
     bill.state = REVISED
     session.add(bill)
     session.flush()
-    # Added in SQL, not read-and-written here, so a payment posted at the same moment is not lost.
-    session.execute(
-        update(Account)
-        .where(Account.account_id == rev.account_id)
-        .values(
-            current_balance_paise=Account.current_balance_paise + rev.difference_paise,
-            payoff_balance_paise=Account.payoff_balance_paise + rev.difference_paise,
+    ran = run.post(session, rev, new_bill_no, revised["due_date"], _new_bill_no)  # the run's other bills, if any
+    if was_held:  # its own charges were never on the balance: the released bill's go on now
+        posted = hold.release(session, bill, rev, actor.user_id, new_bill_no, now)
+    else:
+        posted = balance_change(rev.difference_paise, reversed_lps)
+        # Added in SQL, not read-and-written here, so a payment posted at the same moment is not lost.
+        session.execute(
+            update(Account)
+            .where(Account.account_id == rev.account_id)
+            .values(
+                current_balance_paise=Account.current_balance_paise + posted,
+                payoff_balance_paise=Account.payoff_balance_paise + posted,
+            )
         )
-    )
     rev.status, rev.checker_id, rev.decided_at, rev.decision_note = APPROVED, actor.user_id, now, note
     rev.new_bill_no = new_bill_no
     seen = oversight.apply(session, rev, actor.user_id)
@@ -277,7 +317,7 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
     session.add(rev)
     extra = []
     if seen.review_todo_id:
-        reviewer = config.roles()[oversight.reviewer_role(actor.role)].description.removeprefix("To Do Role for ")
+        reviewer = config.role_title(oversight.reviewer_role(actor.role))
         extra.append(f"sent for {reviewer} review by {timefmt.show_date(seen.review_due_at)}")
     if seen.audit_sampled:
         extra.append("drawn for audit")
@@ -285,7 +325,9 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
         CaseLog(
             case_id=case.case_id, at=now, log_type="Revision Approved", user_id=actor.user_id,
             details=f"Revision {rev.revision_id} approved by {actor.user_id}: bill {bill.bill_no} revised as "
-            f"{new_bill_no} ({money.rupees(rev.amount_paise)}); {amount} posted to the account"
+            f"{new_bill_no} ({money.rupees(rev.amount_paise)}, due {timefmt.show_date(revised['due_date'])}){ran}"
+            + (" released from hold" if was_held else f"; difference {amount}; {reversed_lps.text}")
+            + f"; {money.rupees(posted)} posted to the account"
             + ("; " + ", ".join(extra) if extra else "") + (f". Note: {note}" if note else ""),
         )
     )

@@ -17,6 +17,7 @@ PAISE = 100
 SOURCE = "revision.toml"
 # The revision work's To Do types (data/revision.toml [todo_type]).
 APPROVAL, REVIEW, AUDIT, OFFICER_CASE = "BRAPPROV", "BRREVIEW", "BRAUDIT", "IMOFCASE"
+HOLD_REASON = "HOLD"  # the reason a held bill is released under; the one that may change nothing (hold.py)
 LATE = "BRLATE"  # an overdue review or audit, reported to the next authority (late.py)
 
 
@@ -32,6 +33,7 @@ class OfficerCase:
     code: str
     case_type: str
     reason_code: str
+    target_days: int  # the office's own timetable (case.due_at), never a consumer's due date
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,9 @@ class Rules:
     max_remark_chars: int
     approval_priority: int
     revised_due_days: int
+    meter_digits: int  # a meter's register digits when the maker gives none ([meter])
+    rollover_max_share: float
+    lps_percent: float  # late payment surcharge, percent per whole month past the due date ([lps])
     review_role: str
     # Reviews the revisions the review role itself approved (a Director's own approval), never him.
     review_next_role: str
@@ -74,8 +79,13 @@ class Rules:
     audit_escalate_to: str  # who is told of an overdue audit, at the division
     late_todo_type: str  # the To Do telling the next authority of an overdue review or audit
     late_priority: int
+    # A late review held by one of these is reported to the next one senior to its holder; one held by
+    # the last (the chain's end) is raised and logged, and reported to nobody (late.py).
+    late_review_chain: tuple[str, ...]
     audit_bands: tuple[AuditBand, ...]
     otp: OtpRules
+    hold_roles: tuple[str, ...]  # who may put an issued bill on hold (hold.py)
+    hold_min_reason_chars: int
 
 
 def _paise(rupees: int | float | None) -> int | None:
@@ -108,7 +118,8 @@ def rules() -> Rules:
         raise Invalid(f"{SOURCE} audit.bands", "the last band has no up_to: it takes every larger amount")
     reasons = dict(raw.reason)
     officer_cases = {
-        code: OfficerCase(code=code, case_type=c.case_type, reason_code=c.reason_code) for code, c in raw.officer_case.items()
+        code: OfficerCase(code=code, case_type=c.case_type, reason_code=c.reason_code,
+                          target_days=c.target_days) for code, c in raw.officer_case.items()
     }
     for case in officer_cases.values():
         if case.reason_code not in reasons:
@@ -119,8 +130,14 @@ def rules() -> Rules:
         raise Invalid(f"{SOURCE} makers", f"{', '.join(unranked)} not in roles.toml seniority; a checker must be senior to every maker")
     if not (config.rank(review.next_role) or -1) > (config.rank(review.role) or -1):
         raise Invalid(f"{SOURCE} review.next_role", f"name a role senior to {review.role} in roles.toml seniority")
+    unknown = [r for r in raw.hold.roles if r not in config.roles()]
+    if unknown:
+        raise Invalid(f"{SOURCE} hold.roles", f"unknown role {unknown[0]}; use roles of roles.toml")
+    if HOLD_REASON not in reasons:
+        raise Invalid(f"{SOURCE} reason", f"keep the reason {HOLD_REASON}: a held bill is released under it")
+    chain = _review_chain(raw.late.review_chain, review.role, review.next_role)
     todo_types, todo_roles = _todo_types(raw.todo_type, makers, (review.role, review.next_role), audit.role,
-                                         (review.next_role, audit.escalate_to))
+                                         (*chain[1:], audit.escalate_to))
     return Rules(
         makers=makers,
         reasons=reasons,
@@ -131,6 +148,9 @@ def rules() -> Rules:
         max_remark_chars=proposal.max_remark_chars,
         approval_priority=proposal.priority,
         revised_due_days=proposal.revised_due_days,
+        meter_digits=raw.meter.digits,
+        rollover_max_share=float(raw.meter.rollover_max_share),
+        lps_percent=float(raw.lps.percent_per_month),
         review_role=review.role,
         review_next_role=review.next_role,
         review_from_paise=_paise(review.review_from),
@@ -142,9 +162,27 @@ def rules() -> Rules:
         audit_escalate_to=audit.escalate_to,
         late_todo_type=LATE,
         late_priority=raw.late.priority,
+        late_review_chain=chain,
         audit_bands=bands,
         otp=OtpRules(**otp.model_dump()),
+        hold_roles=tuple(raw.hold.roles),
+        hold_min_reason_chars=raw.hold.min_reason_chars,
     )
+
+
+def _review_chain(given: list[str] | None, role: str, next_role: str) -> tuple[str, ...]:
+    """[late] review_chain, checked: roles of roles.toml seniority, most junior first, from the review
+    role up to (at least) its next authority."""
+    chain = tuple(given) if given is not None else (role, next_role)
+    key = f"{SOURCE} late.review_chain"
+    ranks = [config.rank(r) for r in chain]
+    if None in ranks:
+        raise Invalid(key, f"{chain[ranks.index(None)]} is not in roles.toml seniority; name the authorities in it")
+    if ranks != sorted(set(ranks)):
+        raise Invalid(key, "list each authority once, most junior first, as roles.toml seniority orders them")
+    if role not in chain or next_role not in chain:
+        raise Invalid(key, f"start at review.role {role} and include review.next_role {next_role}")
+    return chain
 
 
 def _todo_types(raw: dict, makers: tuple[str, ...], review_roles: tuple[str, ...], audit_role: str,

@@ -4,20 +4,22 @@ the recomputed bill, and whether the user may propose or decide here. Nothing in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session
 
-from .. import accounts, config, money, offices, tariff, timefmt, todos
+from .. import accounts, clock, config, money, offices, tariff, timefmt, todos
 from ..codes import BillState
 from ..errors import Denied, Invalid, NotFound, WssError
 from ..models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
-from . import powers
-from .calc import BillFigures, Correction, figures_of, recompute
+from . import hold, powers, run
+from .calc import BillFigures, Correction, figures_of
+from .meter import rollover_text
 from .powers import Route
 from .rules import APPROVAL, AUDIT, LATE, REVIEW, rules
+from .terms import Lps, balance_change, lps
 
 REVISION_TODO_TYPES = (APPROVAL, REVIEW, AUDIT, LATE)  # To Dos about a revision, not the case's own work
 REVISED = BillState.REVISED
@@ -51,6 +53,17 @@ class RevisionInfo:
     review_due_at: datetime | None
     audit_sampled: bool | None
     audit_todo_id: str | None
+    # The revised bill's terms: the late payment surcharge reversed (as of today while proposed, as
+    # posted once approved), what the approval posts to the account, the old and the new due dates.
+    lps: Lps
+    balance_change_paise: int
+    due_date_before: date
+    due_date_after: date | None  # None until approved: revised_due_days after the approval
+    revised_due_days: int
+    flags: tuple[str, ...]  # what the approver must look at twice (a register rollover)
+    # A run of bills (store/revision/run.py): how it was revised and each month; None and () for one bill.
+    run_basis: str | None = None
+    months: tuple[run.Month, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,34 @@ class Preview:
     after: BillFigures
     difference_paise: int
     route: Route
+    lps: Lps
+    balance_change_paise: int
+    due_date_before: date
+    revised_due_days: int
+    flags: tuple[str, ...]
+
+
+def today() -> date:
+    return clock.now().astimezone(clock.IST).date()
+
+
+def revised_due_date(approved_on: date) -> date:
+    """The revised bill falls due revision.toml [proposal] revised_due_days after its approval."""
+    return approved_on + timedelta(days=rules().revised_due_days)
+
+
+def flags_of(after: BillFigures) -> tuple[str, ...]:
+    if after.rollover_digits:
+        return (rollover_text(after.rollover_digits) + ": check the reading",)
+    return ()
+
+
+def lps_of(bill: Bill, after_amount_paise: int, percent: float | None = None, on: date | None = None) -> Lps:
+    """The surcharge on what the revision takes off `bill`, charged up to `on` (today)."""
+    if bill.state == hold.HELD:
+        return Lps(rules().lps_percent if percent is None else percent, 0, 0, 0, held=True)
+    return lps(bill.amount_paise, after_amount_paise, bill.due_date, on or today(),
+               rules().lps_percent if percent is None else percent)
 
 
 @dataclass(frozen=True)
@@ -132,12 +173,32 @@ def after_of(rev: BillRevision) -> BillFigures:
         duty_paise=rev.duty_paise,
         arrear_paise=rev.arrear_paise,
         amount_paise=rev.amount_paise,
+        old_final_reading=rev.old_final_reading,
+        old_multiplying_factor=rev.old_multiplying_factor,
+        new_initial_reading=rev.new_initial_reading,
+        rollover_digits=rev.rollover_digits,
     )
+
+
+def lps_of_revision(session: Session, rev: BillRevision) -> Lps:
+    """As posted once decided (none on a revision from before the surcharge was reversed); as of today
+    while it waits, at the percent it was proposed with: what approving it now would reverse."""
+    if rev.run_basis is not None and rev.lps_percent is not None:  # each month's, summed
+        now = run.lps_of_run(session, rev, rev.lps_percent)
+        return now if rev.status == PROPOSED else replace(now, months=rev.lps_months or 0, paise=rev.lps_paise or 0)
+    if rev.status == PROPOSED and rev.lps_percent is not None:
+        return lps_of(session.get(Bill, rev.bill_no), rev.amount_paise, rev.lps_percent)
+    return Lps(rev.lps_percent or 0.0, rev.lps_months or 0,
+               max(rev.amount_before_paise - rev.amount_paise, 0) if rev.lps_paise is not None else 0,
+               rev.lps_paise or 0)
 
 
 def info(session: Session, rev: BillRevision) -> RevisionInfo:
     maker = session.get(Staff, rev.maker_id)
     checker = session.get(Staff, rev.checker_id) if rev.checker_id else None
+    reversed_lps = lps_of_revision(session, rev)
+    after = after_of(rev)
+    new_bill = session.get(Bill, rev.new_bill_no) if rev.new_bill_no else None
     return RevisionInfo(
         revision_id=rev.revision_id,
         status=rev.status,
@@ -148,7 +209,7 @@ def info(session: Session, rev: BillRevision) -> RevisionInfo:
         reason_text=rules().reasons.get(rev.reason_code, rev.reason_code),
         remark=rev.remark,
         amount_before_paise=rev.amount_before_paise,
-        after=after_of(rev),
+        after=after,
         difference_paise=rev.difference_paise,
         maker_id=rev.maker_id,
         maker_name=maker.name if maker else rev.maker_id,
@@ -165,6 +226,14 @@ def info(session: Session, rev: BillRevision) -> RevisionInfo:
         review_due_at=rev.review_due_at,
         audit_sampled=rev.audit_sampled,
         audit_todo_id=rev.audit_todo_id,
+        lps=reversed_lps,
+        balance_change_paise=balance_change(rev.difference_paise, reversed_lps),
+        due_date_before=session.get(Bill, rev.bill_no).due_date,
+        due_date_after=new_bill.due_date if new_bill else None,
+        revised_due_days=rules().revised_due_days,
+        flags=flags_of(after),
+        run_basis=rev.run_basis,
+        months=run.months_of(session, rev),
     )
 
 
@@ -192,7 +261,7 @@ def proposal_refusal(session: Session, actor: Staff, detail: todos.TodoDetail, c
         return Invalid("revision", standing(latest) + "; close the case with the consumer's OTP (c)")
     if bill.state == REVISED:
         return Invalid("bill", f"bill {bill.bill_no} has been revised already; its revised bill is on the account")
-    return None
+    return hold.complaint_refusal(bill)
 
 
 def case_and_bill(session: Session, detail: todos.TodoDetail) -> tuple[Case, Bill, Account]:
@@ -284,6 +353,10 @@ def preview(session: Session, actor_id: str, account_id: str, bill_no: str, corr
     """The recomputed bill beside the old one, and where the proposal would go; nothing is written."""
     active_staff(session, actor_id)
     bill, account = bill_of_account(session, actor_id, account_id, bill_no)
-    after = recompute(bill, account, correction)
+    after = hold.figures(bill, account, correction)
     difference = after.amount_paise - bill.amount_paise
-    return Preview(figures_of(bill), after, difference, powers.route(session, difference, account.subdivision_code, actor_id))
+    reversed_lps = lps_of(bill, after.amount_paise)
+    return Preview(figures_of(bill), after, difference,
+                   powers.route(session, difference, account.subdivision_code, actor_id), reversed_lps,
+                   balance_change(difference, reversed_lps), bill.due_date, rules().revised_due_days,
+                   flags_of(after))

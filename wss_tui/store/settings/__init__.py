@@ -94,7 +94,7 @@ def _semantic_checks() -> dict[str, list[Callable[[], object]]]:
         "escalation.toml": [escalation_matrix, sla.rule, sla.warn_before],
         "revision.toml": [rules.rules],
         "powers.toml": [rules.approvers],
-        "tariff.toml": [tariff.periods],
+        "tariff.toml": [tariff.lines],
         "sms.toml": [config.sms_templates],
         "sms_gateway.toml": [gateway],
         "hindi.toml": [config.hindi_names],
@@ -109,7 +109,7 @@ def clear_caches() -> None:
 
     for fn in (config.offices, config.roles, config.request_types, config.intake_rules, config.sms_templates,
                config.search_check_seconds, config.routing_rules, calendar.load_settings, calendar.business_calendar,
-               escalation_matrix, sla.rule, sla.warn_before, rules.rules, rules.approvers, tariff.periods):
+               escalation_matrix, sla.rule, sla.warn_before, rules.rules, rules.approvers, tariff.lines):
         fn.cache_clear()
 
 

@@ -56,6 +56,7 @@ _RULES = {
     "model_attributes_type": "must be a table",
     "date_type": "must be a date, e.g. 2026-04-01",
     "too_short": "must have at least {min_length} item(s)",
+    "string_too_short": "must not be empty",
     "too_long": "must have at most {max_length} item(s)",
 }
 

@@ -149,6 +149,8 @@ class EscalationFile(Strict):
 class OfficerCaseSettings(Strict):
     case_type: str
     reason_code: str
+    # The office's own target for finishing it: no consumer waits, so no SLA, compensation or escalation.
+    target_days: int = Field(15, ge=1)
 
 
 class TodoTypeSettings(Strict):
@@ -161,6 +163,17 @@ class ProposalSettings(Strict):
     max_remark_chars: int = Field(ge=1)
     priority: int = Field(ge=1, le=99)
     revised_due_days: int = Field(15, ge=1)
+
+
+class MeterSettings(Strict):
+    digits: int = Field(5, ge=4, le=7)  # register digits of a meter the maker says nothing about
+    # A reading below the previous one is a rollover only if the units it makes are at most this share
+    # of the register; more is a misread or a replaced meter.
+    rollover_max_share: Number = Field(0.5, gt=0, le=1)
+
+
+class LpsSettings(Strict):
+    percent_per_month: Number = Field(ge=0, le=10)
 
 
 class ReviewSettings(Strict):
@@ -187,6 +200,8 @@ class AuditSettings(Strict):
 
 class LateSettings(Strict):
     priority: int = Field(10, ge=1, le=99)
+    # The authorities a late review climbs, most junior first; None: [review.role, review.next_role].
+    review_chain: list[str] | None = None
 
 
 class OtpSettings(Strict):
@@ -196,6 +211,11 @@ class OtpSettings(Strict):
     max_sends_per_day: int = Field(ge=1)
     override_role: str
     min_override_reason_chars: int = Field(ge=0)
+
+
+class HoldSettings(Strict):
+    roles: list[str] = Field(min_length=1)
+    min_reason_chars: int = Field(10, ge=1)
 
 
 class RevisionFile(Strict):
@@ -209,6 +229,9 @@ class RevisionFile(Strict):
     audit: AuditSettings
     otp: OtpSettings
     late: LateSettings = LateSettings()
+    meter: MeterSettings = MeterSettings()
+    lps: LpsSettings
+    hold: HoldSettings = HoldSettings(roles=["TR-SDO", "TR-EE"])
 
 
 class ApproverSettings(Strict):
@@ -223,23 +246,37 @@ class PowersFile(Strict):
 # --- tariff.toml ---------------------------------------------------------------------------------
 
 
+class OrderSettings(Strict):
+    """A tariff order the rate lines cite."""
+
+    title: str = Field(min_length=1)  # "UPERC tariff order FY 2023-24"
+    number: str = Field(min_length=1)  # its petition or case numbers, as on its cover
+    issued: date = Field(alias="date")  # the day it was issued
+
+
+class MinimumSettings(Strict):
+    per_month: Number = Field(ge=0)  # rupees per kW (or BHP) of the rounded load
+    clause: str = Field(min_length=1)
+
+
 class RatesSettings(Strict):
+    """One line of rates for a category in an area, with its citation (checked across lines by tariff.py)."""
+
+    effective_from: date
+    effective_to: date | None = None
+    order: str = Field(min_length=1)  # a key of [order]
+    clause: str = Field(min_length=1)  # the clause of the order's Rate Schedule
     description: str
-    schedule: str = ""
     fixed: Number = Field(ge=0)
     fixed_per: Literal["kW", "BHP"] = "kW"
     slabs: list[Annotated[list[Number], Field(min_length=2, max_length=2)]] = Field(min_length=1)  # [up to units, rate]
     duty_percent: Number = Field(ge=0, le=100)
-
-
-class PeriodSettings(Strict):
-    start: date = Field(alias="from")
-    order: str = ""
-    category: dict[str, RatesSettings] = Field(min_length=1)
+    minimum: MinimumSettings | None = None
 
 
 class TariffFile(Strict):
-    period: list[PeriodSettings] = Field(min_length=1)
+    order: dict[str, OrderSettings] = Field(min_length=1)
+    category: dict[str, Annotated[list[RatesSettings], Field(min_length=1)]] = Field(min_length=1)
 
 
 # --- sms.toml, sms_gateway.toml ------------------------------------------------------------------
@@ -253,6 +290,7 @@ class SmsFile(Strict):
     otp: dict[str, str] = Field(min_length=1)
     revision_approved: dict[str, str] = Field(min_length=1)
     revision_rejected: dict[str, str] = Field(min_length=1)
+    escalated: dict[str, str] = Field(min_length=1)
 
 
 class RetrySettings(Strict):
@@ -306,10 +344,11 @@ class SmsGatewayFile(Strict):
 
 
 class HindiFile(Strict):
-    """Hindi names of case statuses and requests, for Hindi SMS texts (config.hindi_names)."""
+    """Hindi names of case statuses, requests and officers, for Hindi SMS texts (config.hindi_names)."""
 
     status: dict[str, str] = {}
     request: dict[str, str] = {}
+    role: dict[str, str] = {}
 
 
 MODELS = {

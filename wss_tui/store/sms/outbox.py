@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 import string
 
+from sqlalchemy import String, case, cast, literal
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
 from .. import clock, config
-from . import parts
 from ..codes import SmsStatus
 from ..errors import Invalid
 from ..ids import is_mobile
 from ..models import SmsOutbox
+from . import parts
 
 QUEUED = SmsStatus.QUEUED
 FALLBACK_LANGUAGES = ("hi", "en")
@@ -58,6 +60,9 @@ def _in_language(lang: str, fields: dict) -> dict:
         for key, table in (("status", "status"), ("request_name", "request")):
             if key in out:
                 out[key] = names[table].get(str(out[key]), out[key])
+    if "authority" in out:  # a role code: the officer's title, in Hindi where hindi.toml [role] has it
+        code = str(out["authority"])
+        out["authority"] = (config.hindi_names()["role"].get(code) if lang == "hi" else None) or config.role_title(code)
     if "reason" in out:
         reason = " ".join(str(out["reason"]).split())
         if len(reason) > REASON_CHARS:
@@ -66,25 +71,80 @@ def _in_language(lang: str, fields: dict) -> dict:
     return out
 
 
+def _texts(template: str) -> dict[str, str]:
+    texts = config.sms_templates().get(template)
+    if not isinstance(texts, dict):
+        raise Invalid("sms.toml", f"no SMS text {template!r}; add a [{template}] table with en/hi texts")
+    return texts
+
+
+def _language(texts: dict[str, str], template: str, language: str) -> str:
+    """The account's language if the template has a text in it, else Hindi, then English."""
+    for lang in (language, *FALLBACK_LANGUAGES):
+        if lang in texts:
+            return lang
+    raise Invalid("sms.toml", f"[{template}] has no text in {language!r}, 'hi' or 'en'; add one")
+
+
+def _check_fields(template: str, lang: str, text: str, have) -> None:
+    wanted = {name for _, name, _, _ in string.Formatter().parse(text) if name}
+    missing = wanted - set(have)
+    if missing:
+        raise Invalid("sms.toml", f"[{template}].{lang} uses {', '.join(sorted(missing))}, which this message does not have")
+
+
 def render(template: str, language: str, **fields: object) -> tuple[str, str]:
     """(language actually used, text) for a template of data/sms.toml.
 
     An account whose language has no text gets Hindi, then English, rather than no message at all.
     """
-    texts = config.sms_templates().get(template)
-    if not isinstance(texts, dict):
-        raise Invalid("sms.toml", f"no SMS text {template!r}; add a [{template}] table with en/hi texts")
-    for lang in (language, *FALLBACK_LANGUAGES):
-        if lang in texts:
-            break
-    else:
-        raise Invalid("sms.toml", f"[{template}] has no text in {language!r}, 'hi' or 'en'; add one")
+    texts = _texts(template)
+    lang = _language(texts, template, language)
     fields = _in_language(lang, fields)
-    wanted = {name for _, name, _, _ in string.Formatter().parse(texts[lang]) if name}
-    missing = wanted - fields.keys()
-    if missing:
-        raise Invalid("sms.toml", f"[{template}].{lang} uses {', '.join(sorted(missing))}, which this message does not have")
+    _check_fields(template, lang, texts[lang], fields)
     return lang, texts[lang].format(**fields)
+
+
+# --- the same, per row in SQL: for a set-based writer (the escalation sweep) -----------------------
+
+
+def language_sql(template: str, language: ColumnElement) -> ColumnElement:
+    """render()'s choice of language for each row whose account language is `language`."""
+    texts = _texts(template)
+    return case((language.in_(list(texts)), language), else_=literal(_language(texts, template, ""), String))
+
+
+def render_sql(template: str, language: ColumnElement, columns: dict[str, ColumnElement], **fields: object) -> ColumnElement:
+    """render() for each row: the text in the language language_sql() picks, with `columns` (SQL
+    expressions of the row) and `fields` (the same for every row, named in each language as render()
+    names them) put in its places."""
+    texts = _texts(template)
+    fallback = _language(texts, template, "")
+
+    def text_in(lang: str) -> ColumnElement:
+        named = _in_language(lang, fields)
+        _check_fields(template, lang, texts[lang], (*named, *columns))
+        pieces: list[object] = []
+        for before, name, _, _ in string.Formatter().parse(texts[lang]):
+            pieces.append(before)
+            if name:
+                if name not in columns:
+                    pieces.append(str(named[name]))
+                else:  # || of a number would be read as + by SQLAlchemy: the column as text
+                    col = columns[name]
+                    pieces.append(col if isinstance(col.type, String) else cast(col, String))
+        out, run = None, ""
+        for piece in pieces:  # adjacent constants joined, then everything with SQL's ||
+            if isinstance(piece, str):
+                run += piece
+                continue
+            part = (literal(run, String) + piece) if run else piece
+            out, run = (part if out is None else out + part), ""
+        if run:
+            out = literal(run, String) if out is None else out + literal(run, String)
+        return out
+
+    return case(*((language == lang, text_in(lang)) for lang in texts if lang != fallback), else_=text_in(fallback))
 
 
 def queue(session: Session, *, case_id: str | None, mobile: str, template: str, language: str,

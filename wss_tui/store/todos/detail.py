@@ -75,7 +75,7 @@ class TodoDetail:
 
 
 _DUE_COLUMNS = (_case.c.case_id, _case.c.request_type, _case.c.created_at, _case.c.due_at, _case.c.closed_at,
-                _case.c.escalation_level)
+                _case.c.escalation_level, _case.c.channel)
 
 
 # --- one To Do -----------------------------------------------------------------------------------

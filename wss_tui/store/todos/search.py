@@ -123,6 +123,7 @@ _CASE_COLUMNS = (
     _case.c.created_at.label("case_created_at"),
     _case.c.due_at.label("case_due_at"),
     _case.c.escalation_level.label("case_escalation_level"),
+    _case.c.channel.label("case_channel"),
 )
 _CASE_END = _N_ROW_COLUMNS + len(_CASE_COLUMNS)
 _STATUS_AT = _ROW_COLUMNS.index(_todo.c.status)
@@ -137,6 +138,7 @@ class _CaseDue(NamedTuple):
     created_at: datetime
     due_at: datetime
     escalation_level: int
+    channel: str
     closed_at: datetime | None = None  # only open cases are joined
 
 

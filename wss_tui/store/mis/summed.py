@@ -1,0 +1,91 @@
+"""The pending figures from the summary (mis_day, store/pending_days.py) instead of every case.
+
+mis_day counts the open cases per sub-division and IST day of registration and of due time. A figure
+that compares a case's time with "now" is decided by its day for every day but the one the bound
+falls in: the ageing bounds (now − 8, 16, 31 days) and "due before now / before midnight" (today).
+So the figures are the summary's rows of every other day, plus the cases of those four days counted
+one by one (query.pending_metrics over an index range each) — the cost grows with offices × days and
+a day's cases, not with the pending cases. The compensation accrued is summed per case over the cases
+owing it (see compensation()): each case's days late turn over at its own time of day, and its cap is
+its own, so no count per day gives it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Select, and_, func, literal, or_, select
+
+from .. import offices, pending_days, sla
+from ..models import Case, MisDay
+from . import kinds
+from .scope import Place
+
+_day = MisDay.__table__
+_case = Case.__table__
+_AGE_FROM = (8, 16, 31)  # query._AGE_FROM's bounds after the first
+
+
+def _at(day: int) -> datetime:
+    return datetime.fromtimestamp(pending_days.day_start(day), UTC)
+
+
+def bounds(now: datetime) -> tuple[dict[int, int], int]:
+    """The IST day each ageing bound falls in ({8: day, 16: day, 31: day}), and today."""
+    return {d: pending_days.day_number(now - timedelta(days=d)) for d in _AGE_FROM}, pending_days.day_number(now)
+
+
+def summary_metrics(n_levels: int, now: datetime) -> list[tuple[str, object]]:
+    """Every pending figure but the compensation, over mis_day rows none of whose days is a bound's."""
+    d = _day.c
+    age, today = bounds(now)
+
+    def n(*conds):
+        return func.coalesce(func.sum(d.pending).filter(and_(*conds)) if conds else func.sum(d.pending), 0)
+
+    return [
+        ("pending", n()),
+        ("age_0_7", n(d.created_day > age[8])),
+        ("age_8_15", n(d.created_day < age[8], d.created_day > age[16])),
+        ("age_16_30", n(d.created_day < age[16], d.created_day > age[31])),
+        ("age_over_30", n(d.created_day < age[31])),
+        ("due_today", literal(0)),  # due today is today's day: counted per case
+        ("breached", n(d.due_day < today)),
+        *((f"level_{k}", n(d.level == k if k < n_levels else d.level >= k)) for k in range(n_levels + 1)),
+    ]
+
+
+def summary_statement(place: Place, row_level: str, n_levels: int, now: datetime, which_day: list, rolled_up) -> Select:
+    d = _day.c
+    age, today = bounds(now)
+    metrics = summary_metrics(n_levels, now)
+    where = [d.created_day.not_in(list(age.values())), d.due_day != today, *which_day]
+    if place.path != "/":
+        where.append(d.office_code.in_(offices.subtree_codes(place.path)))
+    per_sub = (select(d.office_code.label("key"), *(expr.label(name) for name, expr in metrics))
+               .where(*where).group_by(d.office_code))
+    return rolled_up(per_sub.subquery("summed"), [name for name, _ in metrics], row_level)
+
+
+def on_bound_days(now: datetime):
+    """SQL: a case registered on a day an ageing bound falls in, or due today."""
+    c = _case.c
+    when = c.created_at.type
+    age, today = bounds(now)
+
+    def within(column, day):
+        return and_(column >= literal(_at(day), when), column < literal(_at(day + 1), when))
+
+    return or_(*(within(c.created_at, day) for day in sorted(set(age.values()))), within(c.due_at, today))
+
+
+def compensation_where(now: datetime) -> list:
+    """The open cases owing compensation at `now` (a full day late): ix_case_pending_due's range."""
+    return [_case.c.closed_at.is_(None), _case.c.due_at <= literal(sla.late_by_a_day(now), _case.c.due_at.type)]
+
+
+def by_kind(place: Place) -> Select:
+    """The open cases of each separate kind in the place (one row)."""
+    d = _day.c
+    where = [d.office_code.in_(offices.subtree_codes(place.path))] if place.path != "/" else []
+    return select(*(func.coalesce(func.sum(d.pending).filter(kinds.condition(k, _day)), 0).label(k) for k in kinds.SEPARATE)).where(*where)

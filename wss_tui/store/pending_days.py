@@ -1,0 +1,109 @@
+"""The MIS's summary of pending cases: open cases counted per office, request type, channel, IST day
+of registration, IST day due and escalation level (table `mis_day`).
+
+Every writer that opens, escalates or closes a case calls one function here in its own transaction —
+intake and an officer's own case (`opened`), closing (`closed`), the escalation sweep (`escalated`) —
+so the MIS (store/mis/) sums rows per office and day, whatever the number of pending cases. Each
+change is an atomic upsert (`INSERT … ON CONFLICT DO UPDATE SET pending = pending + n`, on SQLite and
+PostgreSQL alike), so two intakes at once never lose a count. `rebuild` recounts it all from the
+cases (migration 0013, `wss demo`, a bench's generated data).
+
+A case is counted under its sub-division as known when it changes (its own office_code, else its
+account's): an account moved to another sub-division afterwards moves none of its counts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, Table, and_, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from . import sla
+from .models import Account, Case, MisDay
+
+IST_OFFSET_SECONDS = 19_800  # IST is UTC+5:30 all year
+SECONDS_PER_DAY = 86_400
+KEY = ("office_code", "request_type", "channel", "created_day", "due_day", "level")
+
+_day = MisDay.__table__
+_case = Case.__table__
+_account = Account.__table__
+
+
+def day_number(at: datetime) -> int:
+    """The IST day of `at`, numbered from 01-01-1970."""
+    return (int(at.timestamp() // 1) + IST_OFFSET_SECONDS) // SECONDS_PER_DAY
+
+
+def day_start(day: int) -> int:
+    """The first second (since 1970) of IST day `day`."""
+    return day * SECONDS_PER_DAY - IST_OFFSET_SECONDS
+
+
+def day_sql(column):
+    """day_number() of a stored time, in SQL (both engines: whole seconds, integer division of a
+    positive number)."""
+    return (sla.epoch_sql(column) + IST_OFFSET_SECONDS) // SECONDS_PER_DAY
+
+
+def _upsert(conn: Connection):
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(_day)
+
+
+def _add(conn: Connection, rows) -> None:
+    """rows: a list of dicts, or a SELECT of KEY + pending; each added to its row's count."""
+    stmt = _upsert(conn)
+    stmt = stmt.values(rows) if isinstance(rows, list) else stmt.from_select([*KEY, "pending"], rows)
+    stmt = stmt.on_conflict_do_update(index_elements=list(KEY), set_={"pending": _day.c.pending + stmt.excluded.pending})
+    conn.execute(stmt)
+
+
+def _key(case: Case, office_code: str, level: int | None = None) -> dict:
+    return dict(office_code=office_code, request_type=case.request_type, channel=case.channel,
+                created_day=day_number(case.created_at), due_day=day_number(case.due_at),
+                level=case.escalation_level if level is None else level)
+
+
+def _office(conn: Connection, case: Case) -> str:
+    if case.office_code:
+        return case.office_code
+    return conn.scalar(select(_account.c.subdivision_code).where(_account.c.account_id == case.account_id))
+
+
+def opened(conn: Connection, case: Case) -> None:
+    """A case registered (intake, an officer's own case): one more pending."""
+    _add(conn, [{**_key(case, _office(conn, case), level=case.escalation_level or 0), "pending": 1}])
+
+
+def closed(conn: Connection, case: Case) -> None:
+    """A pending case about to be closed: one fewer, at the level it has in the database now (locked,
+    so a sweep on PostgreSQL either escalated it first or passes it by once it is closed)."""
+    c = _case.c
+    row = conn.execute(select(c.escalation_level, c.closed_at).where(c.case_id == case.case_id).with_for_update()).one()
+    if row.closed_at is None:
+        _add(conn, [{**_key(case, _office(conn, case), level=row.escalation_level), "pending": -1}])
+
+
+def escalated(conn: Connection, moves: Table) -> None:
+    """The sweep's cases moving up: `moves` has case_id, from_level and level. Called before the
+    sweep updates case.escalation_level, on the same condition (the level it was read at)."""
+    c = _case.c
+    office = func.coalesce(c.office_code, select(_account.c.subdivision_code)
+                           .where(_account.c.account_id == c.account_id).scalar_subquery())
+    base = (_case.join(moves, moves.c.case_id == c.case_id), and_(c.escalation_level == moves.c.from_level, c.closed_at.is_(None)))
+    for level_col, sign in ((moves.c.from_level, -1), (moves.c.level, 1)):
+        cols = (office, c.request_type, c.channel, day_sql(c.created_at), day_sql(c.due_at), level_col)
+        _add(conn, select(*cols, func.count() * sign).select_from(base[0]).where(base[1]).group_by(*cols))
+
+
+def rebuild(conn: Connection) -> int:
+    """Recount every pending case; returns the rows written."""
+    conn.execute(_day.delete())
+    c = _case.c
+    office = func.coalesce(c.office_code, select(_account.c.subdivision_code)
+                           .where(_account.c.account_id == c.account_id).scalar_subquery())
+    cols = (office, c.request_type, c.channel, day_sql(c.created_at), day_sql(c.due_at), c.escalation_level)
+    _add(conn, select(*cols, func.count()).where(c.closed_at.is_(None)).group_by(*cols))
+    return conn.scalar(select(func.count()).select_from(_day))
