@@ -21,10 +21,36 @@ pytestmark = pytest.mark.usefixtures("queue_routing")  # the complaint waits in 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 
 
-@SIZES
-def test_revision_run_approval(engine, snap_compare, no_blink, size, monkeypatch):
+def steady_ids(monkeypatch) -> None:
     seeded = random.Random(14)
     monkeypatch.setattr(ids, "_random_digits", lambda _rng, n: "".join(seeded.choice("0123456789") for _ in range(n)))
+
+
+@SIZES
+def test_revision_run_proposal(engine, snap_compare, no_blink, size, monkeypatch):
+    steady_ids(monkeypatch)
+    bills = make_run(engine, ASSESSED)
+    c = complain(engine, ACCOUNT, bills[2])
+    app = app_as(engine)
+
+    async def typed(pilot):
+        await settle(pilot)
+        app.open_todo(c.todo_id)
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        for field_id, value in (("reading", "1461"), ("from-bill", bills[0]), ("run-way", "spread"),
+                                ("remark", SPREAD_REMARK)):
+            pilot.app.screen.query_one(f"#{field_id}").value = value
+        await pilot.pause(0.35)
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=typed)
+
+
+@SIZES
+def test_revision_run_approval(engine, snap_compare, no_blink, size, monkeypatch):
+    steady_ids(monkeypatch)
     bills = make_run(engine, ASSESSED)
     c = complain(engine, ACCOUNT, bills[2])
     info = propose_run(engine, c, Correction("BASIS", SPREAD_REMARK, curr_reading=1461),

@@ -26,6 +26,7 @@ from wss_tui.store.errors import Invalid, WssError
 from wss_tui.store.revision import Preview, RevisionInfo, Worksheet, hold
 from wss_tui.store.revision.calc import Correction
 from wss_tui.store.revision.rules import HOLD_REASON, rules
+from wss_tui.store.revision.run import RunRequest
 from wss_tui.widgets.bill_comparison import BillComparison, Terms, amounts_text
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.key_footer import KeyFooter
@@ -91,6 +92,7 @@ class RevisionScreen(WssScreen):
         self.query_one("#rev-decision").display = False
         self.query_one(RunTable).display = False
         self.query_one("#case-kind-row").display = self.todo_id is None  # an officer's own case
+        self.query_one("#run-row").display = self.todo_id is not None  # a run of bills: a complaint's own
         self._load()
 
     # --- loading ----------------------------------------------------------------------------------
@@ -124,10 +126,7 @@ class RevisionScreen(WssScreen):
         rev = s.revision if not proposing else None
         self.query_one(BillComparison).show(s.before, rev.after if rev else None, terms_of(rev) if rev else None)
         run = bool(rev and rev.months)  # a run of bills: its months and total instead of the one bill's lines
-        self.query_one(BillComparison).display = not run
-        self.query_one(RunTable).display = run
-        if run:
-            self.query_one(RunTable).show(rev.months)
+        self._show_run(rev.months if run else ())
         if proposing and s.bill_state == hold.HELD:  # a held bill takes a bill-on-hold case, reason HOLD
             self.form.choose(case_kind=hold.HOLD_CASE, reason=HOLD_REASON)
         if proposing:
@@ -135,7 +134,7 @@ class RevisionScreen(WssScreen):
             self.query_one("#reading", Input).focus()
         else:
             self.query_one("#rev-decision", Static).update(plain(self._decision_text(s)))
-            self._summary((run_text(rev.months, rev.run_basis) if run else amounts_text(s.before, rev.after, rev.lps.paise))
+            self._summary((run_text(rev.months, rev.run_basis, rev.lps.paise) if run else amounts_text(s.before, rev.after, rev.lps.paise))
                           if rev else "")
             self.query_one(RunTable if run else BillComparison).focus()
         # Where the revision stands is in the panel already; say only why the user may not act.
@@ -193,38 +192,47 @@ class RevisionScreen(WssScreen):
             self._no_preview("")
             self._summary(ASK)
             return
-        self._preview(correction)
+        self._preview(correction, self.form.run_request())
+
+    def _show_run(self, months: tuple) -> None:
+        """A run of bills: its months in place of the one bill's lines; () shows the bill's lines again."""
+        self.query_one(BillComparison).display = not months
+        self.query_one(RunTable).display = bool(months)
+        if months:
+            self.query_one(RunTable).show(months)
 
     def _no_preview(self, error: str) -> None:
         self.preview = None
         self.query_one(BillComparison).show(self.sheet.before, None)
+        self._show_run(())
         self._summary("")
         self._error(error)
 
     @work(exclusive=True, group="revision-preview", exit_on_error=False)
-    async def _preview(self, correction: Correction) -> None:
+    async def _preview(self, correction: Correction, bills: RunRequest) -> None:
         s = self.sheet
         try:
             p = await asyncio.to_thread(service.preview, self.engine, self.who.user_id, s.account_id, s.bill_no,
-                                        correction)
+                                        correction, bills)
         except WssError as exc:
-            if not self._stale(correction):
+            if not self._stale(correction, bills):
                 self._no_preview(str(exc))
             return
-        if self._stale(correction):
+        if self._stale(correction, bills):
             return
         self.preview = p
         terms = Terms(p.due_date_before, None, p.revised_due_days, p.lps)
         self.query_one(BillComparison).show(p.before, p.after, terms)
+        self._show_run(p.months)
         flags = "".join(f" · {flag}" for flag in p.flags)
-        self._summary(f"{amounts_text(p.before, p.after, p.lps.paise)} · approval: {p.route.role} "
-                      f"{p.route.office_code}{flags}")
+        amounts = run_text(p.months, p.run_basis, p.lps.paise) if p.months else amounts_text(p.before, p.after, p.lps.paise)
+        self._summary(f"{amounts} · approval: {p.route.role} {p.route.office_code}{flags}")
         self._error("")
 
-    def _stale(self, correction: Correction) -> bool:
+    def _stale(self, correction: Correction, bills: RunRequest | None = None) -> bool:
         """An answer to what the form said before the last keystroke."""
         try:
-            return correction != self.correction()
+            return correction != self.correction() or (bills or RunRequest()) != self.form.run_request()
         except Invalid:
             return True
 
@@ -257,8 +265,8 @@ class RevisionScreen(WssScreen):
         except Invalid as exc:
             self._error(str(exc))
             return
-        p = self.preview
-        if p is None or self._stale(correction):
+        p, bills = self.preview, self.form.run_request()
+        if p is None or self._stale(correction, bills):
             self._error("Correction: enter what was wrong first; the revised bill shows beside the old one")
             return
         if len(correction.remark.strip()) < rules().min_remark_chars:
@@ -266,25 +274,27 @@ class RevisionScreen(WssScreen):
             self.query_one("#remark", Input).focus()
             return
         s = self.sheet
-        question = (f"Bill {s.bill_no}: {amounts_text(p.before, p.after, p.lps.paise)}\n"
+        what = (f"{len(p.months)} bills from {p.months[0].bill_no}: {run_text(p.months, p.run_basis, p.lps.paise)}" if p.months
+                else f"Bill {s.bill_no}: {amounts_text(p.before, p.after, p.lps.paise)}")
+        question = (f"{what}\n"
                     f"It goes to {p.route.role} {p.route.office_code} for approval.")
         kind = self.form.case_kind if s.todo_id is None else None
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._error("saving…")
-                self._propose(correction, kind)
+                self._propose(correction, kind, bills)
 
         self.app.push_screen(ConfirmDialog("Propose bill revision", question, yes="Propose"), confirmed)
 
     @work(exclusive=True, group="revision-save", exit_on_error=False)
-    async def _propose(self, correction: Correction, kind: str | None) -> None:
+    async def _propose(self, correction: Correction, kind: str | None, bills: RunRequest | None = None) -> None:
         s, user = self.sheet, self.who.user_id
         self.busy = True
         try:
             if s.todo_id is not None:
                 done = await asyncio.to_thread(service.propose, self.engine, user, s.todo_id, s.todo_version,
-                                               correction)
+                                               correction, bills)
             else:
                 info = await asyncio.to_thread(service.open_officer_case, self.engine, user, s.account_id,
                                                s.bill_no, kind, correction)
@@ -305,7 +315,7 @@ class RevisionScreen(WssScreen):
             return
         rev = self.sheet.revision
         what = f"{len(rev.months)} bills from {rev.months[0].bill_no}" if rev.months else f"bill {rev.bill_no}"
-        amounts = (run_text(rev.months, rev.run_basis) if rev.months
+        amounts = (run_text(rev.months, rev.run_basis, rev.lps.paise) if rev.months
                    else amounts_text(self.sheet.before, rev.after, rev.lps.paise))
         question = (f"Approve revision {rev.revision_id} of {what}?\n{amounts}\n"
                     + "".join(f"Check: {flag}\n" for flag in rev.flags)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from wss_tui.store.revision.calc import Correction
+    from wss_tui.store.revision.run import RunRequest
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,10 @@ def bill_sheet(engine: Engine, actor_id: str, account_id: str, bill_no: str) -> 
         return revision.bill_worksheet(session, actor_id, account_id, bill_no)
 
 
-def preview(engine: Engine, actor_id: str, account_id: str, bill_no: str, correction: Correction) -> Preview:
+def preview(engine: Engine, actor_id: str, account_id: str, bill_no: str, correction: Correction,
+            bills: RunRequest | None = None) -> Preview:
     with db.read(engine) as session:
-        return revision.preview(session, actor_id, account_id, bill_no, correction)
+        return revision.preview(session, actor_id, account_id, bill_no, correction, bills)
 
 
 def _on_todo(engine: Engine, actor_id: str, todo_id: str, act: Callable[..., RevisionInfo]) -> Decided:
@@ -57,10 +59,11 @@ def _on_todo(engine: Engine, actor_id: str, todo_id: str, act: Callable[..., Rev
         return Decided(None, sheet(engine, actor_id, todo_id), str(exc))
 
 
-def propose(engine: Engine, actor_id: str, todo_id: str, version: int, correction: Correction) -> Decided:
-    """The maker's proposal on the complaint's To Do they are working."""
+def propose(engine: Engine, actor_id: str, todo_id: str, version: int, correction: Correction,
+            bills: RunRequest | None = None) -> Decided:
+    """The maker's proposal on the complaint's To Do they are working (of a run of bills, `bills`)."""
     return _on_todo(engine, actor_id, todo_id,
-                    lambda s: revision.propose(s, actor_id, todo_id, version, correction))
+                    lambda s: revision.propose(s, actor_id, todo_id, version, correction, bills))
 
 
 def open_officer_case(engine: Engine, actor_id: str, account_id: str, bill_no: str, kind: str,

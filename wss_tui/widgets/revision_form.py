@@ -16,8 +16,10 @@ from wss_tui.store import money, numbers
 from wss_tui.store.errors import Invalid
 from wss_tui.store.revision.calc import BASES, METER_CHANGE, REVISED_BASES, Correction
 from wss_tui.store.revision.rules import rules
+from wss_tui.store.revision.run import RunRequest
 
 KEEP = "="  # a select left "as billed"
+EACH, SPREAD = "each", "spread"
 
 
 class RevisionForm(Vertical):
@@ -56,6 +58,13 @@ class RevisionForm(Vertical):
             yield Label("Remark", classes="form-label")
             yield Input(id="remark", placeholder="what was wrong and how you found it", compact=True,
                         max_length=r.max_remark_chars)
+        with Horizontal(classes="form-row", id="run-row"):
+            yield Label("Run from bill", classes="form-label")
+            yield Input(id="from-bill", placeholder="this bill", compact=True, max_length=16)
+            yield Label("through", classes="form-label")
+            yield Input(id="through-bill", placeholder="this bill", compact=True, max_length=16)
+            yield Select([("re-bill each month", EACH), ("spread the reading", SPREAD)], value=EACH,
+                         allow_blank=False, compact=True, id="run-way")
         with Horizontal(classes="form-row", id="case-kind-row"):
             yield Label("Case", classes="form-label")
             yield Select([(plain(c.case_type), code) for code, c in r.officer_cases.items()], allow_blank=False,
@@ -80,6 +89,13 @@ class RevisionForm(Vertical):
     @property
     def case_kind(self) -> str:
         return str(self.query_one("#case-kind", Select).value)
+
+    def run_request(self) -> RunRequest:
+        """The run of bills around the case's bill the form names (empty: the bill alone)."""
+        q = self.query_one
+        return RunRequest(from_bill=q("#from-bill", Input).value.strip() or None,
+                          through_bill=q("#through-bill", Input).value.strip() or None,
+                          spread=q("#run-way", Select).value == SPREAD)
 
     def correction(self) -> Correction:
         """What the form says, or Invalid naming the field that does not read as a number."""

@@ -21,12 +21,14 @@ def signed(paise: int) -> str:
     return ("+" if paise > 0 else "") + money(paise)
 
 
-def run_text(months: tuple[Month, ...], run_basis: str | None) -> str:
-    """`3 bills, units spread by days · 6,136.89 → 3,371.19 · -2,765.70INR credit` (fits 80 columns)."""
+def run_text(months: tuple[Month, ...], run_basis: str | None, lps_paise: int = 0) -> str:
+    """`3 bills, units spread by days · 6,136.89 → 3,371.19 · LPS -34.65 · -2,800.35INR credit`: as
+    `amounts_text` says it of one bill, the surcharge reversed on the run's months taken off too."""
     old = sum(m.before.amount_paise for m in months)
     new = sum(m.after.amount_paise for m in months)
     how = "units spread by days" if run_basis == RunBasis.SPREAD else "each re-billed"
-    return f"{len(months)} bills, {how} · {money(old)} → {money(new)} · {difference_text(new - old)}"
+    lps = f" · LPS -{money(lps_paise)}" if lps_paise else ""
+    return f"{len(months)} bills, {how} · {money(old)} → {money(new)}{lps} · {difference_text(new - old - lps_paise)}"
 
 
 class RunTable(DataTable):

@@ -77,6 +77,8 @@ class Preview:
     due_date_before: date
     revised_due_days: int
     flags: tuple[str, ...]
+    months: tuple[run.Month, ...] = ()  # a run of bills: each month; () for the one bill
+    run_basis: str | None = None
 
 
 def today() -> date:
@@ -349,14 +351,20 @@ def bill_worksheet(session: Session, actor_id: str, account_id: str, bill_no: st
     return _worksheet(session, VIEW if note else PROPOSE, note, None, None, bill, account, None)
 
 
-def preview(session: Session, actor_id: str, account_id: str, bill_no: str, correction: Correction) -> Preview:
-    """The recomputed bill beside the old one, and where the proposal would go; nothing is written."""
+def preview(session: Session, actor_id: str, account_id: str, bill_no: str, correction: Correction,
+            bills: run.RunRequest | None = None) -> Preview:
+    """The recomputed bill beside the old one (or each month of a run of bills around it), and where the
+    proposal would go; nothing is written."""
     active_staff(session, actor_id)
     bill, account = bill_of_account(session, actor_id, account_id, bill_no)
-    after = hold.figures(bill, account, correction)
-    difference = after.amount_paise - bill.amount_paise
-    reversed_lps = lps_of(bill, after.amount_paise)
+    plan = run.plan(session, bill, account, correction, bills) if bills else None
+    if plan is None:
+        after = hold.figures(bill, account, correction)
+        difference = after.amount_paise - bill.amount_paise
+        reversed_lps = lps_of(bill, after.amount_paise)
+    else:
+        after, difference, reversed_lps = plan.lead.after, plan.difference_paise, run.lps_of_plan(session, plan)
     return Preview(figures_of(bill), after, difference,
                    powers.route(session, difference, account.subdivision_code, actor_id), reversed_lps,
                    balance_change(difference, reversed_lps), bill.due_date, rules().revised_due_days,
-                   flags_of(after))
+                   flags_of(after), plan.months if plan else (), plan.basis if plan else None)
