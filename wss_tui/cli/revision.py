@@ -76,7 +76,7 @@ def propose(
     ctx: typer.Context,
     todo_id: Annotated[str, typer.Argument(metavar="TODO_ID", help="The complaint's To Do the user is working.")],
     user: User,
-    reason: Annotated[str, typer.Option("--reason", metavar="CODE", help="Reason code (revision.toml [reason]): READING, UNITS …")],
+    reason: Annotated[str, typer.Option("--reason", metavar="CODE", help="Reason code of data/revision.toml: READING, UNITS, METER-CHANGE …")],
     remark: Annotated[str, typer.Option("--remark", help="What was wrong and how it was found.")],
     reading: Annotated[str | None, typer.Option("--reading", help="The correct current reading.")] = None,
     units: Annotated[str | None, typer.Option("--units", help="The correct units (instead of a reading).")] = None,

@@ -17,11 +17,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Select, and_, func, literal, or_, select
 
 from .. import offices, pending_days, sla
-from ..models import Case, MisDay
+from ..models import Case, MisClosedDay, MisDay
 from . import kinds
 from .scope import Place
 
 _day = MisDay.__table__
+_closed = MisClosedDay.__table__
 _case = Case.__table__
 _AGE_FROM = (8, 16, 31)  # query._AGE_FROM's bounds after the first
 
@@ -50,7 +51,7 @@ def summary_metrics(n_levels: int, now: datetime) -> list[tuple[str, object]]:
         ("age_16_30", n(d.created_day < age[16], d.created_day > age[31])),
         ("age_over_30", n(d.created_day < age[31])),
         ("due_today", literal(0)),  # due today is today's day: counted per case
-        ("breached", n(d.due_day < today)),
+        ("breached", n(sla.consumer_clock_sql(_day), d.due_day < today)),  # an officer's case has no consumer due
         *((f"level_{k}", n(d.level == k if k < n_levels else d.level >= k)) for k in range(n_levels + 1)),
     ]
 
@@ -89,3 +90,58 @@ def by_kind(place: Place) -> Select:
     d = _day.c
     where = [d.office_code.in_(offices.subtree_codes(place.path))] if place.path != "/" else []
     return select(*(func.coalesce(func.sum(d.pending).filter(kinds.condition(k, _day)), 0).label(k) for k in kinds.SEPARATE)).where(*where)
+
+
+def whole_days(start: datetime, end: datetime) -> tuple[int, int]:
+    """The first and last IST day wholly inside [start, end] (first > last: none)."""
+    first, last = pending_days.day_number(start), pending_days.day_number(end)
+    if _at(first) != start:
+        first += 1
+    if _at(last + 1) != end + timedelta(microseconds=1):
+        last -= 1
+    return first, last
+
+
+def received_statement(place: Place, row_level: str, start: datetime, end: datetime, which_day: list, rolled_up) -> Select:
+    """The cases registered on the days of the period wholly inside it, from mis_day."""
+    d = _day.c
+    first, last = whole_days(start, end)
+    where = [d.created_day >= first, d.created_day <= last, *which_day]
+    if place.path != "/":
+        where.append(d.office_code.in_(offices.subtree_codes(place.path)))
+    per_sub = select(d.office_code.label("key"), func.sum(d.cases).label("received")).where(*where).group_by(d.office_code)
+    return rolled_up(per_sub.subquery("summed"), ["received"], row_level)
+
+
+def received_elsewhere(start: datetime, end: datetime) -> list:
+    """SQL: a case registered in the period but on a day only partly inside it (counted one by one)."""
+    c = _case.c
+    when = c.created_at.type
+    first, last = whole_days(start, end)
+    inside = [c.created_at.between(literal(start, when), literal(end, when))]
+    if first > last:
+        return inside
+    return [*inside, or_(c.created_at < literal(_at(first), when), c.created_at >= literal(_at(last + 1), when))]
+
+
+def closed_statement(place: Place, row_level: str, start: datetime, end: datetime, which_day: list, rolled_up,
+                     names: list[str]) -> Select:
+    """The disposal figures of the cases closed on the days wholly inside the period, from mis_closed_day."""
+    d = _closed.c
+    first, last = whole_days(start, end)
+    where = [d.closed_day >= first, d.closed_day <= last, *which_day]
+    if place.path != "/":
+        where.append(d.office_code.in_(offices.subtree_codes(place.path)))
+    per_sub = select(d.office_code.label("key"), *(func.sum(d[n]).label(n) for n in names)).where(*where).group_by(d.office_code)
+    return rolled_up(per_sub.subquery("summed"), names, row_level)
+
+
+def closed_elsewhere(start: datetime, end: datetime) -> list:
+    """SQL: a case closed in the period on a day only partly inside it (counted one by one)."""
+    c = _case.c
+    when = c.closed_at.type
+    first, last = whole_days(start, end)
+    inside = [c.closed_at.between(literal(start, when), literal(end, when))]
+    if first > last:
+        return inside
+    return [*inside, or_(c.closed_at < literal(_at(first), when), c.closed_at >= literal(_at(last + 1), when))]

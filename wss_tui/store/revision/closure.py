@@ -182,7 +182,6 @@ def close(session: Session, *, actor: Staff, detail: todos.TodoDetail, case: Cas
     customer contact; the disputed bill of a rejected complaint stands again as issued."""
     now = clock.now()
     cases.change_status(session, case, outcome, user_id=actor.user_id, details=comment)
-    pending_days.closed(session.connection(), case)
     case.closed_at = now
     case.comments = comment
     session.add(case)
@@ -205,6 +204,7 @@ def close(session: Session, *, actor: Staff, detail: todos.TodoDetail, case: Cas
     session.add(CustomerContact(account_id=case.account_id, at=now, contact_class=contact_class,
                                 contact_type=contact_type, user_id=actor.user_id))
     session.flush()
+    pending_days.closed(session.connection(), case)  # the MIS's counts, from the rows just written
     return Closed(case.case_id, outcome, method, now)
 
 

@@ -5,8 +5,9 @@ How a bill comes to be HELD:
 - the billing system's extract says so (store/importing/: CC&B `BILL_STAT_FLG` H, mPower `BILL_STATUS`
   HELD), or
 - an officer of a role in data/revision.toml `[hold] roles` puts an ISSUED bill of their own offices
-  on hold with a reason (`hold()`: `wss bill hold`, `H` on the account screen). Not a bill that is paid,
-  revised, already held, or has an open case (a complaint is revised from its own To Do).
+  on hold with a reason (`hold()`: `wss bill hold`, `H` on the account screen). Only the account's
+  latest bill (an earlier one is carried in a later bill's arrear), and not one that is paid, revised,
+  already held, or has an open case (a complaint is revised from its own To Do).
 
 How it is released: an officer opens a `bill-on-hold` case on it from the account (`v`; the only kind of
 case a held bill takes, and a held bill takes no complaint). The proposal corrects its figures (e.g. an
@@ -138,6 +139,12 @@ def hold_refusal(session: Session, actor: Staff, bill: Bill) -> Invalid | Denied
         return Invalid("bill", f"bill {bill.bill_no} has an open case, request ID {open_case}; revise it from that case's To Do")
     if bill.state != ISSUED:
         return Invalid("bill", f"bill {bill.bill_no} is {bill.state}; only an issued bill is put on hold")
+    later = session.execute(select(Bill.bill_no, Bill.bill_month).where(
+        Bill.account_id == bill.account_id, Bill.bill_month > bill.bill_month).order_by(Bill.bill_month).limit(1)).first()
+    if later is not None:  # its amount is in that bill's arrear: the consumer has been asked for it since
+        return Invalid("bill", f"bill {bill.bill_no} is followed by bill {later.bill_no} of "
+                               f"{timefmt.show_month(later.bill_month)}, which carries it; only the latest bill is "
+                               "held — revise this one instead")
     return None
 
 
