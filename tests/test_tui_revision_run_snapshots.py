@@ -17,7 +17,7 @@ from ._revision_data import SDO
 from ._run_data import ACCOUNT, ASSESSED, SPREAD_REMARK, complain, make_run, propose_run
 from .tui_helpers import app_as, no_blink, settle  # noqa: F401  (no_blink is a fixture)
 
-pytestmark = pytest.mark.usefixtures("queue_routing")  # the complaint waits in the queue for the clerk to take
+pytestmark = pytest.mark.usefixtures("queue_routing", "no_blink")  # the complaint waits in the queue for the clerk to take
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 
 
@@ -27,7 +27,7 @@ def steady_ids(monkeypatch) -> None:
 
 
 @SIZES
-def test_revision_run_proposal(engine, snap_compare, no_blink, size, monkeypatch):
+def test_revision_run_proposal(engine, snap_compare, size, monkeypatch):
     steady_ids(monkeypatch)
     bills = make_run(engine, ASSESSED)
     c = complain(engine, ACCOUNT, bills[2])
@@ -49,7 +49,7 @@ def test_revision_run_proposal(engine, snap_compare, no_blink, size, monkeypatch
 
 
 @SIZES
-def test_revision_run_approval(engine, snap_compare, no_blink, size, monkeypatch):
+def test_revision_run_approval(engine, snap_compare, size, monkeypatch):
     steady_ids(monkeypatch)
     bills = make_run(engine, ASSESSED)
     c = complain(engine, ACCOUNT, bills[2])
