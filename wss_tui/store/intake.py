@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from . import accounts, attachments, clock, config, ids, offices, routing, sla, sms
+from . import accounts, attachments, clock, config, ids, offices, pending_days, routing, sla, sms
 from . import text as text_rule
 from . import codes
 from .codes import BillState, IntakeChannel, RequestType
@@ -219,6 +219,7 @@ def _write(session, rtype, channel, account, bill, reason, docs, operator) -> Re
             raise
         existing = _open_case_on_bill(session, bill.bill_no)
         raise _duplicate(bill.bill_no, existing or "(just registered by someone else)") from None
+    pending_days.opened(session.connection(), case)
 
     received = f"{rtype.name} received through {CHANNEL_LABELS[channel]}"
     if operator:

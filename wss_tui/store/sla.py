@@ -196,6 +196,9 @@ def _seconds(value) -> ColumnElement:
     return _epoch(value)
 
 
+epoch_sql = _seconds  # a stored time (or an aware datetime) as whole seconds since 1970, in SQL
+
+
 def days_between_sql(start, end) -> ColumnElement:
     """Full days from `start` to `end` (columns or aware datetimes), as `days_late` counts them;
     only meaningful when positive (SQL truncates a negative quotient towards zero)."""

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Engine, func, insert, select
 
-from .. import clock, db, marks
+from .. import clock, db, marks, pending_days
 from ..clock import IST
 from ..errors import Invalid
 from ..models import (
@@ -71,6 +71,7 @@ def build(engine: Engine, *, seed: int = 1, accounts: int = 5000, reset: bool = 
         for table, rows in gen.tables(accounts):
             for start in range(0, len(rows), BATCH):
                 conn.execute(insert(table), rows[start : start + BATCH])
+        pending_days.rebuild(conn)
         marks.mark_demo(conn, seed=seed, accounts=accounts)
     summary = DemoSummary(db=engine.url.render_as_string(hide_password=True))
     summary.accounts, summary.bills = accounts, len(gen.bills)

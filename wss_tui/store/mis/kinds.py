@@ -36,9 +36,10 @@ _revision = BillRevision.__table__
 _todo = ToDo.__table__
 
 
-def condition(kind: str):
-    """SQL: a case of `kind` (one of SEPARATE)."""
-    c = _case.c
+def condition(kind: str, table=None):
+    """SQL: a case of `kind` (one of SEPARATE), on `table`'s request_type and channel (default: the
+    cases; also the MIS's summary, mis_day)."""
+    c = (_case if table is None else table).c
     bill_types = [code for code, rt in config.request_types().items() if rt.needs_bill]
     consumer = c.channel != Channel.OFFICER
     if kind == BILL_REVISION:
@@ -48,15 +49,16 @@ def condition(kind: str):
     return c.channel == Channel.OFFICER
 
 
-def which(kind: str, channel: str | None) -> list:
-    """The conditions on a case of `kind` through `channel`, or Invalid naming the choices."""
+def which(kind: str, channel: str | None, table=None) -> list:
+    """The conditions on a case of `kind` through `channel`, or Invalid naming the choices (on
+    `table`'s columns, as condition())."""
     if kind not in KINDS:
         raise Invalid("kind", f"{kind!r} is not a kind of case; use one of: {', '.join(KINDS)}")
     if channel is not None and channel not in CHANNELS:
         raise Invalid("channel", f"{channel!r} is not a channel; use one of: {', '.join(CHANNELS)}")
-    conds = [] if kind == ALL_KINDS else [condition(kind)]
+    conds = [] if kind == ALL_KINDS else [condition(kind, table)]
     if channel is not None:
-        conds.append(_case.c.channel == channel)
+        conds.append((_case if table is None else table).c.channel == channel)
     return conds
 
 

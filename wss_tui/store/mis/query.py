@@ -10,9 +10,9 @@ from sqlalchemy import Select, and_, exists, func, literal, select, union_all
 from .. import offices, sla, sms
 from ..clock import IST
 from ..codes import CaseStatus
-from ..models import APPROVED, Account, BillRevision, Case, CaseClosure, Office, SmsOutbox, ToDo
+from ..models import APPROVED, Account, BillRevision, Case, CaseClosure, MisClosedDay, MisDay, Office, SmsOutbox, ToDo
 from ..revision import closure
-from . import kinds
+from . import kinds, summed
 from .scope import OFFICER, Place
 
 AGE_BUCKETS = ("0-7", "8-15", "16-30", "over 30")  # full days since registration
@@ -96,7 +96,7 @@ def _received_metrics() -> list[tuple[str, object]]:
     return [("received", func.count())]
 
 
-def _closed_metrics() -> list[tuple[str, object]]:
+def closed_metrics() -> list[tuple[str, object]]:
     c = _case.c
     # Confirmed by the consumer's OTP, or an officer's own case with no consumer to confirm: any other
     # closing — an EE's closing without OTP, or one from before closures were recorded — counts.
@@ -111,21 +111,59 @@ def _closed_metrics() -> list[tuple[str, object]]:
 
 
 def statements(place: Place, row_level: str, n_levels: int, now: datetime, start: datetime, end: datetime,
-               which: list = ()) -> list[Select]:
-    """Six statements, each one pass over an index range: the open cases (ix_case_pending), the
+               which: list = (), which_on=None) -> list[Select]:
+    """Statements each one pass over an index range: the open cases (from the summaries, mis_day and
+    mis_closed_day, when `which_on(table)` gives the kind's conditions on them — summed.py — else every open case from ix_case_pending), the
     cases received in the period (ix_case_received), those closed in it (ix_case_closed_at), the
     bill revisions approved in it, the failed SMS (ix_sms_outbox_status_next) with their cases — of
-    the cases `which` picks (kinds.which) — and the late oversight of approved revisions."""
+    the cases `which` picks (kinds.which) — and the late oversight of approved revisions. A figure
+    may come from more than one statement: the caller adds them up."""
     when = _case.c.created_at.type
     in_period = (literal(start, when), literal(end, when))
     return [
-        grouped(place, row_level, [_case.c.closed_at.is_(None), *which], pending_metrics(n_levels, now)),
-        grouped(place, row_level, [_case.c.created_at.between(*in_period), *which], _received_metrics()),
-        grouped(place, row_level, [_case.c.closed_at.between(*in_period), *which], _closed_metrics()),
+        *pending_statements(place, row_level, n_levels, now, list(which), which_on),
+        *received_statements(place, row_level, start, end, list(which), which_on),
+        *closed_statements(place, row_level, start, end, list(which), which_on),
         _revisions(place, row_level, in_period, list(which)),
         grouped(place, row_level, [_sms.c.status == sms.FAILED, _sms.c.case_id == _case.c.case_id, *which],
                 [("sms_failed", func.count())]),
         kinds.late_oversight(place, row_level, now, _rolled_up),
+    ]
+
+
+def pending_statements(place: Place, row_level: str, n_levels: int, now: datetime, which: list, which_on) -> list[Select]:
+    metrics = pending_metrics(n_levels, now)
+    if which_on is None or row_level == OFFICER:  # who holds a case is no figure of the summary
+        return [grouped(place, row_level, [_case.c.closed_at.is_(None), *which], metrics)]
+    per_case = [m for m in metrics if m[0] != "compensation_paise"]
+    compensation = [m for m in metrics if m[0] == "compensation_paise"]
+    return [
+        summed.summary_statement(place, row_level, n_levels, now, which_on(MisDay.__table__), _rolled_up),
+        grouped(place, row_level, [_case.c.closed_at.is_(None), summed.on_bound_days(now), *which], per_case),
+        grouped(place, row_level, [*summed.compensation_where(now), *which], compensation),
+    ]
+
+
+def received_statements(place: Place, row_level: str, start: datetime, end: datetime, which: list, which_on) -> list[Select]:
+    if which_on is None or row_level == OFFICER:
+        when = _case.c.created_at.type
+        return [grouped(place, row_level, [_case.c.created_at.between(literal(start, when), literal(end, when)), *which],
+                        _received_metrics())]
+    return [
+        summed.received_statement(place, row_level, start, end, which_on(MisDay.__table__), _rolled_up),
+        grouped(place, row_level, [*summed.received_elsewhere(start, end), *which], _received_metrics()),
+    ]
+
+
+def closed_statements(place: Place, row_level: str, start: datetime, end: datetime, which: list, which_on) -> list[Select]:
+    if which_on is None or row_level == OFFICER:
+        when = _case.c.closed_at.type
+        return [grouped(place, row_level, [_case.c.closed_at.between(literal(start, when), literal(end, when)), *which],
+                        closed_metrics())]
+    return [
+        summed.closed_statement(place, row_level, start, end, which_on(MisClosedDay.__table__), _rolled_up,
+                                [n for n, _ in closed_metrics()]),
+        grouped(place, row_level, [*summed.closed_elsewhere(start, end), *which], closed_metrics()),
     ]
 
 

@@ -1,6 +1,6 @@
 """The tables. Money is held in integer paise; times are aware UTC (see `UTCDateTime`).
 
-One module per area (staff, accounts, cases, todos, sms, revision, marks); every table is imported
+One module per area (staff, accounts, cases, todos, sms, revision, marks, mis); every table is imported
 here, so `from wss_tui.store.models import X` works for each and importing this package registers
 them all on `SQLModel.metadata` (Alembic and `db.create_all` rely on that).
 """
@@ -11,7 +11,8 @@ from .accounts import Account, Bill
 from .base import UTCDateTime
 from .cases import Attachment, Case, CaseClosure, CaseLog, CaseOtp, CustomerContact
 from .marks import DbMark
-from .revision import APPROVED, PROPOSED, REJECTED, BillHold, BillRevision
+from .mis import MisClosedDay, MisDay
+from .revision import APPROVED, PROPOSED, REJECTED, BillHold, BillRevision, BillRevisionMonth
 from .sms import SmsOutbox
 from .staff import Office, Staff, StaffChange, UserFilter
 from .todos import BEING_WORKED_ON, COMPLETE, OPEN, TODO_STATUSES, ToDo, ToDoCharacteristic, ToDoLog
@@ -29,12 +30,15 @@ __all__ = [
     "Bill",
     "BillHold",
     "BillRevision",
+    "BillRevisionMonth",
     "Case",
     "CaseClosure",
     "CaseLog",
     "CaseOtp",
     "CustomerContact",
     "DbMark",
+    "MisClosedDay",
+    "MisDay",
     "Office",
     "SmsOutbox",
     "Staff",

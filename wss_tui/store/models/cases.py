@@ -37,6 +37,33 @@ class Case(SQLModel, table=True):
             sqlite_where=text("closed_at IS NULL"),
             postgresql_where=text("closed_at IS NULL"),
         ),
+        # The MIS's open cases read one by one (migration 0013): those due today and those owing
+        # compensation (by due time), those registered on a day an ageing bound falls in (by
+        # registration); every other pending figure comes from mis_day (store/pending_days.py). Each
+        # holds every column those figures and the kind of case need, so no case row is read.
+        Index(
+            "ix_case_pending_due",
+            "due_at",
+            "office_code",
+            "request_type",
+            "channel",
+            "compensation_cap_paise",
+            "escalation_level",
+            "created_at",
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+        Index(
+            "ix_case_pending_created",
+            "created_at",
+            "office_code",
+            "request_type",
+            "channel",
+            "due_at",
+            "escalation_level",
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
         # The MIS's disposal in a period: the cases received in it (counted from this index alone),
         # and those closed in it (only closed cases: open ones are ix_case_pending's).
         Index("ix_case_received", "created_at", "office_code", "account_id"),

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from .. import cases, clock, config, offices, timefmt, todos
+from .. import cases, clock, config, offices, pending_days, timefmt, todos
 from .. import text as text_rule
 from ..codes import CLOSED_CASE_STATUSES, BillState, ClosureMethod
 from ..errors import Denied, Invalid, Stale
@@ -204,6 +204,7 @@ def close(session: Session, *, actor: Staff, detail: todos.TodoDetail, case: Cas
     session.add(CustomerContact(account_id=case.account_id, at=now, contact_class=contact_class,
                                 contact_type=contact_type, user_id=actor.user_id))
     session.flush()
+    pending_days.closed(session.connection(), case)  # the MIS's counts, from the rows just written
     return Closed(case.case_id, outcome, method, now)
 
 

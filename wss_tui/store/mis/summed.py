@@ -1,0 +1,147 @@
+"""The pending figures from the summary (mis_day, store/pending_days.py) instead of every case.
+
+mis_day counts the open cases per sub-division and IST day of registration and of due time. A figure
+that compares a case's time with "now" is decided by its day for every day but the one the bound
+falls in: the ageing bounds (now − 8, 16, 31 days) and "due before now / before midnight" (today).
+So the figures are the summary's rows of every other day, plus the cases of those four days counted
+one by one (query.pending_metrics over an index range each) — the cost grows with offices × days and
+a day's cases, not with the pending cases. The compensation accrued is summed per case over the cases
+owing it (see compensation()): each case's days late turn over at its own time of day, and its cap is
+its own, so no count per day gives it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Select, and_, func, literal, or_, select
+
+from .. import offices, pending_days, sla
+from ..models import Case, MisClosedDay, MisDay
+from . import kinds
+from .scope import Place
+
+_day = MisDay.__table__
+_closed = MisClosedDay.__table__
+_case = Case.__table__
+_AGE_FROM = (8, 16, 31)  # query._AGE_FROM's bounds after the first
+
+
+def _at(day: int) -> datetime:
+    return datetime.fromtimestamp(pending_days.day_start(day), UTC)
+
+
+def bounds(now: datetime) -> tuple[dict[int, int], int]:
+    """The IST day each ageing bound falls in ({8: day, 16: day, 31: day}), and today."""
+    return {d: pending_days.day_number(now - timedelta(days=d)) for d in _AGE_FROM}, pending_days.day_number(now)
+
+
+def summary_metrics(n_levels: int, now: datetime) -> list[tuple[str, object]]:
+    """Every pending figure but the compensation, over mis_day rows none of whose days is a bound's."""
+    d = _day.c
+    age, today = bounds(now)
+
+    def n(*conds):
+        return func.coalesce(func.sum(d.pending).filter(and_(*conds)) if conds else func.sum(d.pending), 0)
+
+    return [
+        ("pending", n()),
+        ("age_0_7", n(d.created_day > age[8])),
+        ("age_8_15", n(d.created_day < age[8], d.created_day > age[16])),
+        ("age_16_30", n(d.created_day < age[16], d.created_day > age[31])),
+        ("age_over_30", n(d.created_day < age[31])),
+        ("due_today", literal(0)),  # due today is today's day: counted per case
+        ("breached", n(sla.consumer_clock_sql(_day), d.due_day < today)),  # an officer's case has no consumer due
+        *((f"level_{k}", n(d.level == k if k < n_levels else d.level >= k)) for k in range(n_levels + 1)),
+    ]
+
+
+def summary_statement(place: Place, row_level: str, n_levels: int, now: datetime, which_day: list, rolled_up) -> Select:
+    d = _day.c
+    age, today = bounds(now)
+    metrics = summary_metrics(n_levels, now)
+    where = [d.created_day.not_in(list(age.values())), d.due_day != today, *which_day]
+    if place.path != "/":
+        where.append(d.office_code.in_(offices.subtree_codes(place.path)))
+    per_sub = (select(d.office_code.label("key"), *(expr.label(name) for name, expr in metrics))
+               .where(*where).group_by(d.office_code))
+    return rolled_up(per_sub.subquery("summed"), [name for name, _ in metrics], row_level)
+
+
+def on_bound_days(now: datetime):
+    """SQL: a case registered on a day an ageing bound falls in, or due today."""
+    c = _case.c
+    when = c.created_at.type
+    age, today = bounds(now)
+
+    def within(column, day):
+        return and_(column >= literal(_at(day), when), column < literal(_at(day + 1), when))
+
+    return or_(*(within(c.created_at, day) for day in sorted(set(age.values()))), within(c.due_at, today))
+
+
+def compensation_where(now: datetime) -> list:
+    """The open cases owing compensation at `now` (a full day late): ix_case_pending_due's range."""
+    return [_case.c.closed_at.is_(None), _case.c.due_at <= literal(sla.late_by_a_day(now), _case.c.due_at.type)]
+
+
+def by_kind(place: Place) -> Select:
+    """The open cases of each separate kind in the place (one row)."""
+    d = _day.c
+    where = [d.office_code.in_(offices.subtree_codes(place.path))] if place.path != "/" else []
+    return select(*(func.coalesce(func.sum(d.pending).filter(kinds.condition(k, _day)), 0).label(k) for k in kinds.SEPARATE)).where(*where)
+
+
+def whole_days(start: datetime, end: datetime) -> tuple[int, int]:
+    """The first and last IST day wholly inside [start, end] (first > last: none)."""
+    first, last = pending_days.day_number(start), pending_days.day_number(end)
+    if _at(first) != start:
+        first += 1
+    if _at(last + 1) != end + timedelta(microseconds=1):
+        last -= 1
+    return first, last
+
+
+def received_statement(place: Place, row_level: str, start: datetime, end: datetime, which_day: list, rolled_up) -> Select:
+    """The cases registered on the days of the period wholly inside it, from mis_day."""
+    d = _day.c
+    first, last = whole_days(start, end)
+    where = [d.created_day >= first, d.created_day <= last, *which_day]
+    if place.path != "/":
+        where.append(d.office_code.in_(offices.subtree_codes(place.path)))
+    per_sub = select(d.office_code.label("key"), func.sum(d.cases).label("received")).where(*where).group_by(d.office_code)
+    return rolled_up(per_sub.subquery("summed"), ["received"], row_level)
+
+
+def received_elsewhere(start: datetime, end: datetime) -> list:
+    """SQL: a case registered in the period but on a day only partly inside it (counted one by one)."""
+    c = _case.c
+    when = c.created_at.type
+    first, last = whole_days(start, end)
+    inside = [c.created_at.between(literal(start, when), literal(end, when))]
+    if first > last:
+        return inside
+    return [*inside, or_(c.created_at < literal(_at(first), when), c.created_at >= literal(_at(last + 1), when))]
+
+
+def closed_statement(place: Place, row_level: str, start: datetime, end: datetime, which_day: list, rolled_up,
+                     names: list[str]) -> Select:
+    """The disposal figures of the cases closed on the days wholly inside the period, from mis_closed_day."""
+    d = _closed.c
+    first, last = whole_days(start, end)
+    where = [d.closed_day >= first, d.closed_day <= last, *which_day]
+    if place.path != "/":
+        where.append(d.office_code.in_(offices.subtree_codes(place.path)))
+    per_sub = select(d.office_code.label("key"), *(func.sum(d[n]).label(n) for n in names)).where(*where).group_by(d.office_code)
+    return rolled_up(per_sub.subquery("summed"), names, row_level)
+
+
+def closed_elsewhere(start: datetime, end: datetime) -> list:
+    """SQL: a case closed in the period on a day only partly inside it (counted one by one)."""
+    c = _case.c
+    when = c.closed_at.type
+    first, last = whole_days(start, end)
+    inside = [c.closed_at.between(literal(start, when), literal(end, when))]
+    if first > last:
+        return inside
+    return [*inside, or_(c.closed_at < literal(_at(first), when), c.closed_at >= literal(_at(last + 1), when))]

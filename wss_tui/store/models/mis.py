@@ -1,0 +1,39 @@
+"""The MIS's summary of the cases (store/pending_days.py): how many were registered and how many are
+open per office, request type, channel, day of registration, day due and escalation level."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger
+from sqlmodel import Field, SQLModel
+
+
+class MisDay(SQLModel, table=True):
+    """Open cases counted per office × day, kept in the same transaction as every change that opens,
+    escalates or closes a case, so the MIS sums a few rows per office and day instead of every case.
+    Days are IST days numbered from 01-01-1970 (pending_days.day_number)."""
+
+    __tablename__ = "mis_day"
+    office_code: str = Field(primary_key=True, max_length=16)  # the case's sub-division
+    request_type: str = Field(primary_key=True, max_length=30)
+    channel: str = Field(primary_key=True, max_length=10)
+    created_day: int = Field(primary_key=True)
+    due_day: int = Field(primary_key=True)
+    level: int = Field(primary_key=True)  # escalation level
+    pending: int = Field(default=0, sa_type=BigInteger)  # open now
+    cases: int = Field(default=0, sa_type=BigInteger)  # registered, open or closed (the MIS's "received")
+
+
+class MisClosedDay(SQLModel, table=True):
+    """Closed cases counted per office × IST day of closing, with the MIS's disposal figures of them,
+    written by the closing itself (store/pending_days.py)."""
+
+    __tablename__ = "mis_closed_day"
+    office_code: str = Field(primary_key=True, max_length=16)
+    request_type: str = Field(primary_key=True, max_length=30)
+    channel: str = Field(primary_key=True, max_length=10)
+    closed_day: int = Field(primary_key=True)
+    closed: int = Field(default=0, sa_type=BigInteger)
+    closed_within_sla: int = Field(default=0, sa_type=BigInteger)
+    rejected: int = Field(default=0, sa_type=BigInteger)
+    closed_without_otp: int = Field(default=0, sa_type=BigInteger)
+    closed_compensation_paise: int = Field(default=0, sa_type=BigInteger)

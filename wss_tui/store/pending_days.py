@@ -1,0 +1,136 @@
+"""The MIS's summary of the cases: those registered and those open, counted per office, request type,
+channel, IST day of registration, IST day due and escalation level (table `mis_day`).
+
+Every writer that opens, escalates or closes a case calls one function here in its own transaction —
+intake and an officer's own case (`opened`), closing (`closed`), the escalation sweep (`escalated`) —
+so the MIS (store/mis/) sums rows per office and day, whatever the number of pending cases. Each
+change is an atomic upsert (`INSERT … ON CONFLICT DO UPDATE SET pending = pending + n`, on SQLite and
+PostgreSQL alike), so two intakes at once never lose a count. `rebuild` recounts it all from the
+cases (migration 0013, `wss demo`, a bench's generated data).
+
+A case is counted under its sub-division as known when it changes (its own office_code, else its
+account's): an account moved to another sub-division afterwards moves none of its counts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Connection, Table, and_, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from . import sla
+from .models import Account, Case, MisClosedDay, MisDay
+
+IST_OFFSET_SECONDS = 19_800  # IST is UTC+5:30 all year
+SECONDS_PER_DAY = 86_400
+KEY = ("office_code", "request_type", "channel", "created_day", "due_day", "level")
+CLOSED_KEY = ("office_code", "request_type", "channel", "closed_day")
+
+_day = MisDay.__table__
+_closed = MisClosedDay.__table__
+_case = Case.__table__
+_account = Account.__table__
+
+
+def day_number(at: datetime) -> int:
+    """The IST day of `at`, numbered from 01-01-1970."""
+    return (int(at.timestamp() // 1) + IST_OFFSET_SECONDS) // SECONDS_PER_DAY
+
+
+def day_start(day: int) -> int:
+    """The first second (since 1970) of IST day `day`."""
+    return day * SECONDS_PER_DAY - IST_OFFSET_SECONDS
+
+
+def day_sql(column):
+    """day_number() of a stored time, in SQL (both engines: whole seconds, integer division of a
+    positive number)."""
+    return (sla.epoch_sql(column) + IST_OFFSET_SECONDS) // SECONDS_PER_DAY
+
+
+def _upsert(conn: Connection):
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(_day)
+
+
+def _add(conn: Connection, rows) -> None:
+    """rows: a list of dicts, or a SELECT of KEY + pending + cases; each added to its row's counts."""
+    stmt = _upsert(conn)
+    stmt = stmt.values(rows) if isinstance(rows, list) else stmt.from_select([*KEY, "pending", "cases"], rows)
+    stmt = stmt.on_conflict_do_update(index_elements=list(KEY), set_={
+        "pending": _day.c.pending + stmt.excluded.pending, "cases": _day.c.cases + stmt.excluded.cases})
+    conn.execute(stmt)
+
+
+def _key(case: Case, office_code: str, level: int | None = None) -> dict:
+    return dict(office_code=office_code, request_type=case.request_type, channel=case.channel,
+                created_day=day_number(case.created_at), due_day=day_number(case.due_at),
+                level=case.escalation_level if level is None else level)
+
+
+def _office(conn: Connection, case: Case) -> str:
+    if case.office_code:
+        return case.office_code
+    return conn.scalar(select(_account.c.subdivision_code).where(_account.c.account_id == case.account_id))
+
+
+def opened(conn: Connection, case: Case) -> None:
+    """A case registered (intake, an officer's own case): one more pending."""
+    _add(conn, [{**_key(case, _office(conn, case), level=case.escalation_level or 0), "pending": 1, "cases": 1}])
+
+
+def closed(conn: Connection, case: Case) -> None:
+    """A case just closed (its closing and closure record written): one fewer open, at the level it
+    had (its row is locked by the closing), and its disposal figures added to its day of closing —
+    the MIS's own SQL over this one case (mis/query.py), so the two cannot disagree."""
+    c = _case.c
+    level = conn.scalar(select(c.escalation_level).where(c.case_id == case.case_id))
+    _add(conn, [{**_key(case, _office(conn, case), level=level), "pending": -1, "cases": 0}])
+    _add_closed(conn, [c.case_id == case.case_id])
+
+
+def _add_closed(conn: Connection, where: list) -> None:
+    from .mis.query import closed_metrics  # the MIS package imports the store's writers
+
+    c = _case.c
+    metrics = closed_metrics()
+    cols = (_office_sql(), c.request_type, c.channel, day_sql(c.closed_at))
+    stmt = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(_closed)
+    stmt = stmt.from_select([*CLOSED_KEY, *(name for name, _ in metrics)],
+                            select(*cols, *(func.coalesce(expr, 0) for _, expr in metrics))
+                            .where(c.closed_at.is_not(None), *where).group_by(*cols))
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=list(CLOSED_KEY),
+        set_={name: _closed.c[name] + stmt.excluded[name] for name, _ in metrics}))
+
+
+def _office_sql():
+    c = _case.c
+    return func.coalesce(c.office_code, select(_account.c.subdivision_code)
+                         .where(_account.c.account_id == c.account_id).scalar_subquery())
+
+
+def escalated(conn: Connection, moves: Table) -> None:
+    """The sweep's cases moving up: `moves` has case_id, from_level and level. Called before the
+    sweep updates case.escalation_level, on the same condition (the level it was read at)."""
+    c = _case.c
+    office = func.coalesce(c.office_code, select(_account.c.subdivision_code)
+                           .where(_account.c.account_id == c.account_id).scalar_subquery())
+    base = (_case.join(moves, moves.c.case_id == c.case_id), and_(c.escalation_level == moves.c.from_level, c.closed_at.is_(None)))
+    for level_col, sign in ((moves.c.from_level, -1), (moves.c.level, 1)):
+        cols = (office, c.request_type, c.channel, day_sql(c.created_at), day_sql(c.due_at), level_col)
+        _add(conn, select(*cols, func.count() * sign, func.count() * sign).select_from(base[0]).where(base[1]).group_by(*cols))
+
+
+def rebuild(conn: Connection) -> int:
+    """Recount every case; returns the rows written."""
+    conn.execute(_closed.delete())
+    _add_closed(conn, [])
+    conn.execute(_day.delete())
+    c = _case.c
+    office = func.coalesce(c.office_code, select(_account.c.subdivision_code)
+                           .where(_account.c.account_id == c.account_id).scalar_subquery())
+    cols = (office, c.request_type, c.channel, day_sql(c.created_at), day_sql(c.due_at), c.escalation_level)
+    _add(conn, select(*cols, func.count().filter(c.closed_at.is_(None)), func.count()).where(c.case_id.is_not(None)).group_by(*cols))
+    return conn.scalar(select(func.count()).select_from(_day))
