@@ -9,16 +9,15 @@ import pytest
 from sqlalchemy import select
 
 from wss_tui.store import clock, db, otp, revision, todos
-from wss_tui.store.revision import closure, hold
+from wss_tui.store.revision import closure
 from wss_tui.store.errors import Denied, Invalid, Stale
 from wss_tui.store.models import COMPLETE, Case, CaseClosure, CaseLog, CustomerContact, SmsOutbox
 from wss_tui.store.revision.calc import Correction
 from wss_tui.store.revision.rules import rules
 
 from ._sms_capture import otp_sent
-from ._hold_data import new_bill
 from ._revision_data import (CLERK, CLERK2, EE, OTHER_EE, SDO, Complaint, approve, bill_of, complaint, counts, detail,
-                             execute, forward_to, one, propose, version)
+                             execute, forward_to, free_bill, one, propose, version)
 from .test_revision import reading_less
 
 # Revision and closure flows start from a To Do taken from the queue, as before routing (test_routing.py
@@ -236,12 +235,13 @@ def test_no_mobile_no_otp_and_only_an_ee_closes_without_one(engine):
 
 
 def test_an_officers_own_case_closes_without_otp(engine):
-    account_id, bill_no = new_bill(engine)  # only an account's latest bill is held
+    account_id, bill_no = free_bill(engine)
+    prev = bill_of(engine, bill_no).prev_reading
     with db.write(engine) as s:
-        hold.hold(s, SDO, bill_no, "Units look wrong; held for a check")
-    with db.write(engine) as s:
-        info = revision.open_officer_case(s, SDO, account_id, bill_no, "bill-on-hold",
-                                          Correction("HOLD", "Bill on hold released after check", units=42))
+        info = revision.open_officer_case(
+            s, SDO, account_id, bill_no, "meter-replacement",
+            Correction("METER-CHANGE", "Meter replaced on 12-11; new meter reads 40", curr_reading=40,
+                       old_final_reading=prev, old_multiplying_factor=1, new_initial_reading=0))
     approve(engine, EE, info)
     with db.read(engine) as s:
         own = revision.revision_of_todo(s, todos.get(s, EE, info.approval_todo_id)).source_todo_id
