@@ -136,11 +136,16 @@ def pending_statements(place: Place, row_level: str, n_levels: int, now: datetim
     if which_on is None or row_level == OFFICER:  # who holds a case is no figure of the summary
         return [grouped(place, row_level, [_case.c.closed_at.is_(None), *which], metrics)]
     per_case = [m for m in metrics if m[0] != "compensation_paise"]
-    compensation = [m for m in metrics if m[0] == "compensation_paise"]
+    cap = _case.c.compensation_cap_paise
     return [
         summed.summary_statement(place, row_level, n_levels, now, which_on(MisDay.__table__), _rolled_up),
         grouped(place, row_level, [_case.c.closed_at.is_(None), summed.on_bound_days(now), *which], per_case),
-        grouped(place, row_level, [*summed.compensation_where(now), *which], compensation),
+        # The compensation, case by case: of the cases whose cap the sweep recorded (nearly all that
+        # owe any), and of the others, whose cap comes from their bills.
+        grouped(place, row_level, [*summed.compensation_where(now), cap.is_not(None), *which],
+                [("compensation_paise", func.sum(sla.owed_sql(_case, now, recorded_cap=True)))]),
+        grouped(place, row_level, [*summed.compensation_where(now), cap.is_(None), *which],
+                [("compensation_paise", func.sum(sla.owed_sql(_case, now)))]),
     ]
 
 

@@ -27,7 +27,7 @@ depends_on: Union[str, Sequence[str], None] = None
 
 INDEXES = {
     'ix_case_pending_due': ['due_at', 'office_code', 'request_type', 'channel', 'compensation_cap_paise', 'escalation_level',
-                            'created_at'],
+                            'created_at', 'account_id'],
     'ix_case_pending_created': ['created_at', 'office_code', 'request_type', 'channel', 'due_at', 'escalation_level'],
 }
 
