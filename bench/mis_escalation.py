@@ -39,7 +39,7 @@ from pathlib import Path
 from sqlalchemy import Engine, event, func, insert, select, update
 from sqlalchemy.engine import make_url
 
-from wss_tui.store import db, escalation, mis, sla
+from wss_tui.store import db, escalation, mis, pending_days, sla
 
 try:
     from . import pg_data
@@ -190,6 +190,8 @@ def build(engine: Engine, *, seed: int = 1) -> None:
     with db.write(engine) as session:
         done = escalation.sweep(session, NOW - timedelta(days=1))
     print(f"  yesterday's sweep: {done.cases:,} cases escalated, {time.perf_counter() - started:.0f} s so far", file=sys.stderr)
+    with engine.begin() as conn:
+        pending_days.rebuild(conn)  # the MIS's counts of the cases written above behind the writers' backs
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("ANALYZE")
 
