@@ -101,15 +101,31 @@ def take_and_hang(url: str, actor: str, todo_id: str, version: int, ready) -> No
 
 
 def sweep(url: str, at_iso: str) -> int:
-    """`wss escalate` as another host's timer runs it: one sweep in one unit of work; cases escalated."""
+    """`wss escalate` as another host's timer runs it (in batches of a few cases, so the hosts' batches
+    interleave); cases escalated."""
     from datetime import datetime
 
-    from wss_tui.store import escalation
+    from wss_tui.services import escalation as sweeping
+
+    engine = db.make_engine(url)
+    try:
+        return sweeping.sweep(engine, datetime.fromisoformat(at_iso), batch=3).cases
+    finally:
+        engine.dispose()
+
+
+def hold(url: str, actor: str, bill_no: str, reason: str) -> str:
+    """Put a bill on hold; "held", or the store's one line refusing it."""
+    from wss_tui.store.errors import WssError
+    from wss_tui.store.revision import hold as holding
 
     engine = db.make_engine(url)
     try:
         with db.write(engine) as s:
-            return escalation.sweep(s, datetime.fromisoformat(at_iso)).cases
+            holding.hold(s, actor, bill_no, reason)
+        return "held"
+    except WssError as exc:
+        return str(exc)
     finally:
         engine.dispose()
 

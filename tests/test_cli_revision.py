@@ -81,7 +81,8 @@ def test_a_meter_change_with_old_mf_2_round_trips_with_its_lps_and_due_date(engi
     assert out.returncode == 0, out.stderr
     p = json.loads(out.stdout)
     a = p["after"]
-    assert (a["units"], a["old_final_reading"], a["old_multiplying_factor"], a["new_initial_reading"]) == (110, 4552, 2, 5)
+    meter = (a["units"], a["old_final_reading"], a["old_multiplying_factor"], a["new_initial_reading"])
+    assert meter == (110, 4552, 2, 5)
     assert (a["multiplying_factor"], a["rollover_digits"], p["flags"]) == (1, None, [])
     assert (p["due_date_before"], p["due_date_after"], p["revised_due_days"]) == ("2026-08-20", None, 15)
     # The bill rises (110 units against the 35 billed): no surcharge to reverse.
@@ -125,11 +126,12 @@ def test_meter_change_nonsense_on_the_command_line(engine, demo_url):
     before = counts(engine)
     remark = ("--remark", "Meter replaced on 12-08; MRI report attached")
     refused(wss(demo_url, "propose", c.todo_id, "--user", CLERK, "--reason", "METER-CHANGE", "--old-final", "4552",
-                "--new-initial", "5", *remark), "meter change: a meter change needs the old meter's multiplying factor")
+                "--new-initial", "5", *remark), "meter change: needs the old meter's multiplying factor")
     refused(wss(demo_url, "propose", c.todo_id, "--user", CLERK, "--reason", "METER-CHANGE", "--old-final", "4500",
-                "--old-mf", "2", "--new-initial", "5", *remark), "old final: the old meter's final reading 4,500 is below")
+                "--old-mf", "2", "--new-initial", "5", *remark),
+            "old final: the old meter's final reading 4,500 is below")
     refused(wss(demo_url, "propose", c.todo_id, "--user", CLERK, "--reason", "READING", "--reading", "30",
                 "--digits", "9", *remark), "digits: a meter register has 4 to 7 digits")
     refused(wss(demo_url, "propose", c.todo_id, "--user", CLERK, "--reason", "READING", "--reading", "30", *remark),
-            "reading: current reading 30 is lower than the previous reading 4,512")
+            "reading: 30 is lower than the previous reading 4,512 and 95,518 units is too many")
     assert counts(engine) == before

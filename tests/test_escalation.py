@@ -326,6 +326,38 @@ def test_the_sweep_is_set_based(engine):
     assert few_statements == many_statements
 
 
+def test_wss_escalate_in_batches_escalates_each_due_case_once_a_batch_per_unit_of_work(engine):
+    """`wss escalate` (services.escalation) commits every few cases: each due case escalated once,
+    with its To Do, logs and level, exactly as the one-transaction sweep does; then nothing left."""
+    from wss_tui.services import escalation as sweeping
+
+    at = clock.now()
+    with db.write(engine) as s:
+        escalation.prepare(s, at)
+    with db.read(engine) as s:
+        listed = escalation.due_case_ids(s, at)
+    before = table_counts(engine)
+    commits: list[int] = []
+
+    def count(conn):
+        commits.append(1)
+
+    event.listen(engine, "commit", count)
+    try:
+        report = sweeping.sweep(engine, at, batch=4)
+    finally:
+        event.remove(engine, "commit", count)
+    assert report.cases == report.todos_created == len(listed) > 8
+    assert len(commits) >= 1 + -(-len(listed) // 4)  # the prepare step, then one per batch of 4
+    after = table_counts(engine)
+    assert after["todo"] - before["todo"] == after["case_log"] - before["case_log"] == len(listed)
+    with db.read(engine) as s:
+        made = s.execute(select(ToDo.case_id).where(ToDo.todo_type == "ESCLCASE", ToDo.case_id.in_(listed))).scalars().all()
+        levels = s.execute(select(Case.escalation_level).where(Case.case_id.in_(listed))).scalars().all()
+    assert sorted(made) == listed and all(level >= 1 for level in levels)
+    assert sweeping.sweep(engine, at).cases == 0 and table_counts(engine) == after
+
+
 # --- what screens show --------------------------------------------------------------------------
 
 

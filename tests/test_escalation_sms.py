@@ -115,3 +115,18 @@ def test_the_messages_cost_one_statement_however_many_cases(engine):
     assert report.sms_queued == queued_at(engine, LEVEL_AT[1]) >= len(cases)
     assert len([s for s in sent if s.lstrip().upper().startswith("INSERT INTO SMS_OUTBOX")]) == 1
     assert all(len(told(engine, c)) == 1 for c in cases)
+
+
+def test_request_history_shows_the_escalation_sms(engine, demo_url):
+    import json
+
+    from ._cli import wss
+
+    case_id, _, _ = register(engine, REGISTERED)
+    set_account(engine, case_id, language="en")
+    sweep(engine, LEVEL_AT[1])
+    shown = wss("--db", demo_url, "request", "history", case_id)
+    assert shown.returncode == 0, shown.stderr
+    assert "escalated (en) to ******" in shown.stdout and "Executive Engineer" in shown.stdout
+    events = json.loads(wss("--db", demo_url, "request", "history", case_id, "--json").stdout)
+    assert any("escalated (en)" in json.dumps(e) for e in (events["events"] if isinstance(events, dict) else events))

@@ -10,7 +10,6 @@ the release puts the released bill's own charges on.
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -22,29 +21,10 @@ from wss_tui.store.revision import hold
 from wss_tui.store.revision.calc import Correction
 
 from ._cli import wss as run_wss
-from ._revision_data import (ACC, CLERK, EE, OTHER_SDO, SDO, approve, bill_of, complaint, counts, execute, free_bill,
-                             one)
+from ._hold_data import balance, set_figures
+from ._revision_data import ACC, CLERK, EE, OTHER_SDO, SDO, approve, bill_of, complaint, counts, execute, one
 
 pytestmark = pytest.mark.usefixtures("queue_routing")
-
-def balance(engine, account_id: str) -> tuple[int, int]:
-    row = one(engine, "SELECT current_balance_paise, payoff_balance_paise FROM account WHERE account_id = :a",
-              a=account_id)
-    return row[0], row[1]
-
-
-def set_figures(engine, *, basis: str = "ASS") -> tuple[str, str]:
-    """A free bill of Indira Nagar I, LMV-1 urban, 1 kW, 30 days, set to the module's figures."""
-    account_id, bill_no = free_bill(engine)
-    execute(engine, """UPDATE bill SET period_from = :f, period_to = :t, bill_month = :f, tariff_category = 'LMV-1',
-                       sanctioned_load_kw = 1, prev_reading = 1000, curr_reading = :curr, multiplying_factor = 1,
-                       units = 300, basis = :basis, fixed_charge_paise = 11000, energy_charge_paise = 27100,
-                       duty_paise = 1900, arrear_paise = 80000, amount_paise = 120000 WHERE bill_no = :b""",
-            f=date(2026, 10, 1), t=date(2026, 10, 30), curr=None if basis != "ACT" else 1300, basis=basis, b=bill_no)
-    execute(engine, "UPDATE account SET tariff_category = 'LMV-1', current_balance_paise = 200000, "
-                    "payoff_balance_paise = 200000 WHERE account_id = :a", a=account_id)
-    return account_id, bill_no
-
 
 def put_on_hold(engine, bill_no: str, actor: str = SDO, reason: str = "Assessed for three months; meter to be read"):
     with db.write(engine) as s:
@@ -105,6 +85,17 @@ def test_refusals_say_what_is_wrong_in_one_line_and_write_nothing(engine):
     put_on_hold(engine, bill_no)
     with pytest.raises(Invalid, match=f"bill {bill_no} was put on hold by {SDO} on .*; release it through a bill-on-hold"):
         put_on_hold(engine, bill_no, actor=EE)
+
+
+def test_only_the_latest_bill_of_an_account_is_held(engine):
+    account_id, bill_no = set_figures(engine)
+    earlier = one(engine, """SELECT bill_no FROM bill b WHERE account_id = :a AND bill_month < '2026-10-01'
+                             AND state = 'ISSUED' AND NOT EXISTS (SELECT 1 FROM "case" c WHERE c.bill_no = b.bill_no
+                                                                  AND c.closed_at IS NULL)
+                             ORDER BY bill_month DESC LIMIT 1""", a=account_id).bill_no
+    with pytest.raises(Invalid, match=rf"bill {earlier} is followed by bill \d+ of \d\d-2026, which carries it; "
+                                      "only the latest bill is held — revise this one instead"):
+        put_on_hold(engine, earlier)
 
 
 def test_a_bill_with_an_open_complaint_is_not_held_and_a_held_bill_takes_no_complaint(engine):
@@ -248,3 +239,17 @@ def test_wss_bill_hold_json_and_the_release_in_the_history(engine, demo_url):
     lines = history_out.stdout.splitlines()
     assert any("Bill Held" in x and EE in x and "Meter to be read first" in x for x in lines)
     assert any("Bill Released" in x and "released as billed" in x and "400.00INR posted" in x for x in lines)
+
+
+def test_officers_holding_one_bill_at_once_hold_it_once(engine, demo_url):
+    from . import _concurrency_workers as work
+    from .test_concurrency import in_processes
+
+    account_id, bill_no = set_figures(engine)
+    results = in_processes([(work.hold, demo_url, (SDO, EE)[i % 2], bill_no, "Meter to be read first") for i in range(6)])
+    answers = sorted(value for _, value in results)
+    assert answers.count("held") == 1, answers
+    assert all(a == "held" or a.startswith(f"bill: bill {bill_no} ") for a in answers), answers
+    assert balance(engine, account_id) == (160000, 160000)  # taken off once
+    with db.read(engine) as s:
+        assert len(s.scalars(select(BillHold).where(BillHold.bill_no == bill_no)).all()) == 1

@@ -16,7 +16,7 @@ from wss_tui.store.revision import closure
 from wss_tui.store.revision.calc import Correction
 
 from ._cli import wss
-from ._revision_data import EE, SDO, SUB, approve, free_bill, version
+from ._revision_data import EE, SDO, SUB, approve, bill_of, free_bill, version
 
 pytestmark = pytest.mark.usefixtures("queue_routing")
 TARGET = timedelta(days=15)  # revision.toml [officer_case.meter-replacement] target_days
@@ -24,9 +24,12 @@ TARGET = timedelta(days=15)  # revision.toml [officer_case.meter-replacement] ta
 
 def open_case(engine):
     account_id, bill_no = free_bill(engine)
+    prev = bill_of(engine, bill_no).prev_reading
     with db.write(engine) as s:
         info = revision.open_officer_case(s, SDO, account_id, bill_no, "meter-replacement",
-                                          Correction("METER-CHANGE", "Meter replaced on 12-11; new meter reads 40", curr_reading=40))
+                                          Correction("METER-CHANGE", "Meter replaced on 12-11; new meter reads 40",
+                                                     curr_reading=40, old_final_reading=prev, old_multiplying_factor=1,
+                                                     new_initial_reading=0))
     with db.read(engine) as s:
         own = revision.revision_of_todo(s, todos.get(s, EE, info.approval_todo_id)).source_todo_id
     return info, own, account_id

@@ -15,7 +15,7 @@ from wss_tui.store.models import Account, Bill, BillRevision, CaseLog
 from wss_tui.store.revision.calc import Correction, describe, figures_of
 from wss_tui.store.revision.terms import lps, whole_months
 
-from ._revision_data import CLERK, SDO, approve, bill_of, complaint, counts, detail, execute, one, propose, version
+from ._revision_data import CLERK, SDO, approve, bill_of, complaint, counts, detail, execute, one, propose
 
 pytestmark = pytest.mark.usefixtures("queue_routing")
 
@@ -155,8 +155,8 @@ def test_a_six_digit_meter_given_by_the_maker(engine):
     "prev, curr, digits, field, words",
     [
         # 100,000 - 40,000 + 100 = 60,100 units: more than half the register.
-        (40_000, 100, None, "reading", "that is 60,100 units, more than 50% of the register — check the reading, "
-                                       "or choose reason METER-CHANGE"),
+        (40_000, 100, None, "reading", "lower than the previous reading 40,000 and 60,100 units is too many for a "
+                                       "5-digit rollover; check it, or choose reason METER-CHANGE"),
         (99_950, 30, 4, "digits", "reading 99,950 does not fit a 4-digit register (at most 9,999)"),
         (99_950, 30, 8, "digits", "4 to 7 digits, not 8"),
         (99_950, -30, None, "reading", "cannot be negative"),

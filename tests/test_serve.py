@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -204,5 +205,40 @@ async def test_a_browser_session_left_alone_locks_and_opens_again_with_the_passw
                 await browser.type(PASSWORDS["TR-SDC"] + "\r")
                 browser.seen = b""
                 await browser.wait_for("To Do Search", timeout=60)  # argon2 on a busy machine
+    finally:
+        stop_serve(proc)
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                found.append((int(stat.parent.name), cmdline))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "alone"])
+async def test_each_browser_session_is_forked_from_the_preloaded_process_unless_told_not_to(demo_url, fork):
+    proc, url = start_serve(demo_url, *([] if fork else ["--no-fork-server"]))
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.ws_connect(url + "/ws?width=80&height=24", origin=url) as ws:
+                browser = Browser(ws)
+                await browser.wait_for("staff login")
+                await browser.type(CLERK + "\r")
+                await asyncio.sleep(0.3)
+                await browser.type(PASSWORDS["TR-SDC"] + "\r")
+                await browser.wait_for("To Do Search")
+                started = _children(proc.pid)
+                servers = [pid for pid, cmd in started if "wss_tui.forkserver" in cmd]
+                if fork:
+                    assert len(servers) == 1 and len(_children(servers[0])) == 1  # the session
+                    assert [cmd for _, cmd in started if "forkclient.py" in cmd]  # textual-serve's process
+                else:
+                    assert servers == [] and [cmd for _, cmd in started if "-m wss_tui tui" in cmd]
     finally:
         stop_serve(proc)

@@ -66,7 +66,8 @@ def test_units_from_readings_and_multiplying_factor():
         (lambda: tariff.units_from_readings(500, 400), "reading"),
         (lambda: tariff.units_from_readings(400, 500, 0), "multiplying factor"),
         (lambda: tariff.compute("LMV-1", "URBAN", 1, 10, on=date(2019, 9, 2)), "tariff"),
-        (lambda: tariff.compute("LMV-1", "URBAN", 1, 10, 30, on=date(2026, 4, 30), period_from=date(2026, 4, 2)), "days"),
+        (lambda: tariff.compute("LMV-1", "URBAN", 1, 10, 30, on=date(2026, 4, 30), period_from=date(2026, 4, 2)),
+         "days"),
     ],
 )
 def test_bad_input_names_its_field(call, field):

@@ -193,3 +193,26 @@ def test_wss_config_check_names_the_file_key_and_rule(broken):
     assert out.stderr.splitlines() == [
         (f"error: {path}: {KEY}[3].effective_from: line [2] is in force to 30-06-2023, which overlaps this "
          "line from 24-05-2023; end it the day before")]
+
+
+# --- in a revision ------------------------------------------------------------------------------------
+
+
+def test_a_revision_of_the_load_bills_the_rounded_load_and_says_so():
+    from wss_tui.store.models import Account, Bill
+    from wss_tui.store.revision import calc
+
+    # An LMV-2 urban bill of June 2026 on 3 kW, 400 kWh: fixed 330 x 3 = 990.00; energy 300 x 7.50 + 100 x
+    # 8.40 = 3,090.00; duty 7.5% of 4,080.00 = 306.00; 4,386.00.
+    bill = Bill(bill_no="100000000001", account_id="1000000001", bill_month=date(2026, 6, 1),
+                period_from=date(2026, 6, 1), period_to=date(2026, 6, 30), bill_date=date(2026, 7, 3),
+                due_date=date(2026, 7, 18), prev_reading=1000.0, curr_reading=1400.0, multiplying_factor=1.0,
+                units=400.0, basis="ACT", tariff_category="LMV-2", sanctioned_load_kw=3.0, fixed_charge_paise=99000,
+                energy_charge_paise=309000, duty_paise=30600, arrear_paise=0, amount_paise=438600, state="ISSUED")
+    account = Account(account_id="1000000001", area="URBAN", tariff_category="LMV-2")
+    # The sanctioned load was 1.2 kW: billed as 2 kW, fixed 330 x 2 = 660.00; duty 7.5% of 3,750.00 = 281.25;
+    # 4,031.25.
+    after = calc.recompute(bill, account, calc.Correction("LOAD", "Load sanctioned is 1.2 kW", load_kw=1.2))
+    assert (after.fixed_paise, after.energy_paise, after.duty_paise) == (66000, 309000, 28125)
+    assert after.amount_paise == 403125
+    assert calc.describe(calc.figures_of(bill), after).startswith("load 3 kW → 1.2 kW (billed 2 kW), amount ")

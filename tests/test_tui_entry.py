@@ -417,7 +417,8 @@ def test_a_late_case_of_a_type_that_owes_nothing_says_so_instead_of_rupees_zero(
     from wss_tui.screens.todo_entry import due_values
     from wss_tui.store.sla import Compensation
 
-    due = SimpleNamespace(level=0, level_role="", warning="breached 4 days ago", urgency="late", due_at=FIXED_NOW)
+    due = SimpleNamespace(level=0, level_role="", warning="breached 4 days ago", urgency="late", due_at=FIXED_NOW,
+                          consumer_clock=True)
     late = dict(case_id="0457062031", due_at=FIXED_NOW, until=FIXED_NOW, closed=False, days_late=4, cap_paise=10_000)
     owes_none = Compensation(**late, accrued_paise=0, owed_paise=0)  # mobile/e-mail updation: 0 a day
     owes = Compensation(**late, accrued_paise=20_000, owed_paise=10_000)  # Rs 50 a day, capped at Rs 100
@@ -425,3 +426,14 @@ def test_a_late_case_of_a_type_that_owes_nothing_says_so_instead_of_rupees_zero(
     assert str(due_values(SimpleNamespace(due=due, compensation=owes_none))["sla"]) == (
         "breached 4 days ago · no compensation for this request type")
     assert "compensation 100.00INR so far (capped)" in str(due_values(SimpleNamespace(due=due, compensation=owes))["sla"])
+
+
+def test_an_officer_case_shows_the_office_target_and_no_sla():
+    from types import SimpleNamespace
+
+    from wss_tui.screens.todo_entry import due_values
+
+    due = SimpleNamespace(level=0, level_role="", warning="", urgency="", due_at=FIXED_NOW, consumer_clock=False)
+    shown = due_values(SimpleNamespace(due=due, compensation=object()))
+    assert shown["due"].startswith("office target ") and shown["escalation"] == "officer case · never escalates"
+    assert str(shown["sla"]) == "officer case: no consumer due date, no compensation"

@@ -329,8 +329,13 @@ async def test_an_officer_opens_a_revision_case_from_the_account(engine):
         assert isinstance(app.screen, RevisionScreen)
         assert "officer's case" in text_of(app, "#rev-info")
         assert app.screen.query_one("#case-kind-row").display is True
-        await typed(pilot, reason="METER-CHANGE", reading="40", remark="Meter replaced on 12-11; new one reads 40")
-        assert cell(app, "curr", "revised") == "40"
+        assert app.screen.query_one("#meter-row").display is False
+        await typed(pilot, reason="METER-CHANGE")
+        assert app.screen.query_one("#meter-row").display is True  # the old and new meters' readings
+        bill = bill_of(engine, bill_no)
+        await typed(pilot, reading="40", old_final=str(bill.prev_reading), old_mf="1", new_initial="0",
+                    remark="Meter replaced on 12-11; new one reads 40")
+        assert cell(app, "curr", "revised") == "40" and cell(app, "new_initial", "revised") == "0"
         await pilot.press("ctrl+s")
         await settle(pilot)
         await pilot.press("y")

@@ -11,7 +11,7 @@ import pytest
 
 from wss_tui.store.revision.calc import Correction
 
-from ._revision_data import SDO, Complaint, approve, bill_of, demo_complaint, propose
+from ._revision_data import SDO, Complaint, approve, bill_of, demo_complaint, execute, propose
 from .tui_helpers import app_as, no_blink, settle  # noqa: F401  (no_blink is a fixture)
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
@@ -136,3 +136,47 @@ def test_walk_in_counter(engine, snap_compare, no_blink, size):
 
     assert snap_compare(app, terminal_size=size, run_before=looked_up)
 
+
+
+def set_bill(engine, bill_no: str, **values) -> None:
+    sets = ", ".join(f"{k} = :{k}" for k in values)
+    execute(engine, f"UPDATE bill SET {sets} WHERE bill_no = :bill_no", bill_no=bill_no, **values)
+
+
+def test_revision_meter_change(engine, snap_compare, no_blink):
+    """The meter row under reason METER-CHANGE: the old meter 31,549 → 31,600 at MF 2 (102) and the new
+    one 0 → 35 at the bill's MF 1 (35): 137 units where 126 were billed."""
+    c = demo_complaint(engine)
+    old_final = str(int(bill_of(engine, c.bill_no).prev_reading) + 51)
+    app = app_as(engine)
+
+    async def typed(pilot):
+        await settle(pilot)
+        app.open_todo(c.todo_id)
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        await fill(pilot, reason="METER-CHANGE")
+        await fill(pilot, **{"reading": "35", "old-final": old_final, "old-mf": "2", "new-initial": "0",
+                             "remark": "Meter replaced on 12-08; MRI report"})
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=typed)
+
+
+def test_revision_rollover_approval(engine, snap_compare, no_blink):
+    """The approver's view of a 5-digit register's rollover (99,950 → 30: 80 units), flagged, with the
+    surcharge reversed on the credit and the new due date further down the lines."""
+    c = demo_complaint(engine)
+    set_bill(engine, c.bill_no, prev_reading=99_950, curr_reading=99_995, units=45)
+    info = propose(engine, c, Correction("READING", "Meter photo shows 00030: the register passed 99999",
+                                         curr_reading=30))
+    app = app_as(engine, SDO)
+
+    async def opened(pilot):
+        await settle(pilot)
+        app.open_todo(info.approval_todo_id)
+        await settle(pilot)
+        await pilot.press("v")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=opened)

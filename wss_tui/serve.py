@@ -1,13 +1,16 @@
 """`wss serve`: textual-serve's server with what an office needs in front of it.
 
-- a cap on sessions at once (each is a `wss tui` process of ~80 MB): the next browser is told so, in
+- a cap on sessions at once (each about 55 MB forked, 75 on its own): the next browser is told so, in
   its page, instead of every login slowing down;
 - the websocket only from the page's own origin (`--public-url`), so another site open in the clerk's
   browser cannot drive a session;
 - the page's font from this server (textual-serve ships Roboto Mono), nothing from outside;
 - SIGTERM ends every session (each app is asked to quit) and then the server, at once;
 - one log line per session opened, closed or refused, with the browser's own address, taken from
-  X-Real-IP / X-Forwarded-For only when the request came through the local reverse proxy.
+  X-Real-IP / X-Forwarded-For only when the request came through the local reverse proxy;
+- each session forked from one preloaded process (`wss_tui/forkserver.py`) instead of started afresh, so
+  the sessions share the imported libraries' memory (about a third of each one's otherwise); until that
+  process is ready, or if it cannot start, a session is its own `wss tui` as before.
 """
 
 from __future__ import annotations
@@ -16,7 +19,13 @@ import asyncio
 import ipaddress
 import logging
 import re
+import shlex
+import shutil
 import signal
+import subprocess
+import sys
+import tempfile
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,6 +36,8 @@ from aiohttp.abc import AbstractAccessLogger
 from textual_serve.server import Server
 
 log = logging.getLogger("wss.serve")
+
+READY_TIMEOUT = 60  # seconds for the fork server's imports, on a busy machine
 
 # A stylesheet link to anywhere but this server (textual-serve's page asks Google Fonts for its font).
 _OUTSIDE_STYLESHEET = re.compile(r"<link\b[^>]*href=\"https?://[^\"]*\"[^>]*/?>", re.S)
@@ -57,17 +68,68 @@ class AccessLog(AbstractAccessLogger):
                          response.status, time)
 
 
+class ForkServer:
+    """The preloaded process sessions are forked from: started with the server, stopped with it, in a
+    private directory (0700) that holds its socket."""
+
+    def __init__(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="wss-serve-"))
+        self.socket = self.dir / "fork.sock"
+        self.ready = threading.Event()
+        self.proc = subprocess.Popen([sys.executable, "-m", "wss_tui.forkserver", "--socket", str(self.socket),
+                                      "--watch-parent"], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        threading.Thread(target=self._wait_ready, daemon=True).start()
+
+    def _wait_ready(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.strip() == b"ready":
+                self.ready.set()
+        if not self.ready.is_set():
+            log.warning("the fork server did not start (exit %s); each session starts on its own", self.proc.wait())
+
+    def command(self, args: str) -> str:
+        """The command textual-serve runs per browser: the thin client, a few MB, handing its pipes over."""
+        client = Path(__file__).with_name("forkclient.py")
+        return f"{shlex.quote(sys.executable)} -I -S {shlex.quote(str(client))} --socket {shlex.quote(str(self.socket))} {args}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class WssServer(Server):
-    def __init__(self, command: str, *, max_sessions: int, **kwargs) -> None:
+    def __init__(self, command: str, *, max_sessions: int, fork_server: bool = True, **kwargs) -> None:
         super().__init__(command, **kwargs)
+        self.plain_command = command
         self.max_sessions = max_sessions
         self.origin = origin_of(self.public_url)
         self.sessions: dict[asyncio.Task, str] = {}
+        self.use_fork_server = fork_server
+        self.fork: ForkServer | None = None
 
     def serve(self, debug: bool = False) -> None:
         """textual-serve's own `serve`, with the access log above and SIGTERM/SIGINT as a clean stop."""
         self.debug = debug
         self.initialize_logging()
+        if self.use_fork_server:
+            self.fork = ForkServer()
+            # Listen once sessions can be forked: the first browsers would otherwise each start a whole
+            # process, at the moment the server itself is busiest importing.
+            if not self.fork.ready.wait(READY_TIMEOUT):
+                log.warning("the fork server is not ready after %d s; sessions start on their own until it is",
+                            READY_TIMEOUT)
+        try:
+            self._serve()
+        finally:
+            if self.fork is not None:
+                self.fork.stop()
+
+    def _serve(self) -> None:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -117,6 +179,9 @@ class WssServer(Server):
                                                  "try again in a few minutes\n", headers={"Retry-After": "120"})
         task = asyncio.current_task()
         assert task is not None
+        # textual-serve reads self.command when it starts this session's process.
+        forked = self.fork is not None and self.fork.ready.is_set() and self.fork.proc.poll() is None
+        self.command = self.fork.command("tui") if forked else self.plain_command
         self.sessions[task] = client
         log.info("session opened for %s (%d of %d)", client, len(self.sessions), self.max_sessions)
         try:

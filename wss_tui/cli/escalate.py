@@ -25,14 +25,14 @@ def escalate(
 
     Running it again at the same time changes nothing, so a retried or doubled cron job is harmless.
     """
-    from wss_tui.store import db, escalation, timefmt
+    from wss_tui.services import escalation as sweeping
+    from wss_tui.store import escalation, timefmt
 
     if check:
         _print_matrix(escalation.matrix(), as_json)
         return
     when = _when(at) if at else None
-    with db.write(engine(ctx)) as session:
-        report = escalation.sweep(session, when)
+    report = sweeping.sweep(engine(ctx), when)
     if as_json:
         print_json(
             {

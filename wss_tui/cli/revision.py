@@ -30,9 +30,12 @@ def _show(info, as_json: bool) -> None:
         print_json(asdict(info))
         return
     say(f"Revision {info.revision_id}: {info.status}")
-    say(f"Bill {info.bill_no} (A/c {info.account_id}), case {info.case_id}: "
-        f"{money.rupees(info.amount_before_paise)} -> {money.rupees(info.after.amount_paise)} "
-        f"(difference {money.rupees(info.difference_paise)})")
+    if info.months:
+        _show_run(info)
+    else:
+        say(f"Bill {info.bill_no} (A/c {info.account_id}), case {info.case_id}: "
+            f"{money.rupees(info.amount_before_paise)} -> {money.rupees(info.after.amount_paise)} "
+            f"(difference {money.rupees(info.difference_paise)})")
     a = info.after
     if a.meter_changed:
         say(f"Meter changed: old meter {number(a.prev_reading)} -> {number(a.old_final_reading)} x MF "
@@ -52,12 +55,28 @@ def _show(info, as_json: bool) -> None:
             + (f": {info.decision_note}" if info.decision_note else ""))
 
 
+def _show_run(info) -> None:
+    from wss_tui.store import money, timefmt
+    from wss_tui.store.codes import RunBasis
+    from wss_tui.store.revision.calc import number
+
+    say(f"{len(info.months)} bills of A/c {info.account_id}, case {info.case_id}: {RunBasis(info.run_basis).label}")
+    say(f"{'Month':<7} {'Bill':<14} {'Units':>15} {'Old':>13} {'New':>13} {'Difference':>13}  Revised bill")
+    for m in info.months:
+        units = f"{number(m.before.units)} -> {number(m.after.units)}"
+        say(f"{timefmt.show_month(m.bill_month):<7} {m.bill_no:<14} {units:>15} {money.rupees(m.before.amount_paise):>13} "
+            f"{money.rupees(m.after.amount_paise):>13} {money.rupees(m.difference_paise):>13}  {m.new_bill_no or ''}".rstrip())
+    old = sum(m.before.amount_paise for m in info.months)
+    new = sum(m.after.amount_paise for m in info.months)
+    say(f"{'Total':<22} {'':>15} {money.rupees(old):>13} {money.rupees(new):>13} {money.rupees(info.difference_paise):>13}")
+
+
 @revision_app.command("propose")
 def propose(
     ctx: typer.Context,
     todo_id: Annotated[str, typer.Argument(metavar="TODO_ID", help="The complaint's To Do the user is working.")],
     user: User,
-    reason: Annotated[str, typer.Option("--reason", metavar="CODE", help="Reason code (revision.toml [reason]): READING, UNITS …")],
+    reason: Annotated[str, typer.Option("--reason", metavar="CODE", help="Reason code of data/revision.toml: READING, UNITS, METER-CHANGE …")],
     remark: Annotated[str, typer.Option("--remark", help="What was wrong and how it was found.")],
     reading: Annotated[str | None, typer.Option("--reading", help="The correct current reading.")] = None,
     units: Annotated[str | None, typer.Option("--units", help="The correct units (instead of a reading).")] = None,
@@ -72,14 +91,25 @@ def propose(
     new_initial: Annotated[str | None, typer.Option(
         "--new-initial", metavar="READING", help="METER-CHANGE: the new meter's initial reading.")] = None,
     new_mf: Annotated[str | None, typer.Option(
-        "--new-mf", metavar="MF", help="METER-CHANGE: the new meter's multiplying factor (default: the bill's).")] = None,
+        "--new-mf", metavar="MF", help="METER-CHANGE: the new meter's MF (default: the bill's).")] = None,
     digits: Annotated[int | None, typer.Option(
         "--digits", metavar="N", help="The meter's register digits, 4-7, for a rollover (default: revision.toml).")] = None,
+    from_bill: Annotated[str | None, typer.Option(
+        "--from-bill", metavar="BILL_NO", help="A run of bills: its first bill (default: the case's bill).")] = None,
+    through_bill: Annotated[str | None, typer.Option(
+        "--through-bill", metavar="BILL_NO", help="A run of bills: its last bill (default: the case's bill).")] = None,
+    spread: Annotated[bool, typer.Option(
+        "--spread", help="Spread the units of the actual reading (--reading, at the run's end) over the run by "
+                         "billing days; without it each bill is re-billed with the correction.")] = False,
+    month_units: Annotated[list[str] | None, typer.Option(
+        "--month-units", metavar="UNITS", help="Each bill's own units, once per bill of the run in order.")] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Propose a revised bill on a complaint's To Do; it goes to the officer whose power covers it."""
+    """Propose a revised bill on a complaint's To Do (or a run of consecutive bills around it, for one approval
+    at the run's total); it goes to the officer whose power covers it."""
     from wss_tui.store import db, money, numbers, revision, todos
     from wss_tui.store.revision.calc import Correction
+    from wss_tui.store.revision.run import RunRequest
 
     correction = Correction(
         reason_code=reason.strip().upper(), remark=remark,
@@ -91,9 +121,13 @@ def propose(
         new_initial_reading=numbers.quantity(new_initial or "", "new initial"),
         new_multiplying_factor=numbers.quantity(new_mf or "", "new MF"), digits=digits,
     )
+    each = tuple(numbers.quantity(u, "units") for u in month_units) if month_units else None
+    if each is not None and None in each:
+        raise typer.BadParameter("give a number of units for each --month-units", param_hint="--month-units")
+    bills = RunRequest(from_bill=from_bill, through_bill=through_bill, spread=spread, units_each=each)
     with db.write(engine(ctx)) as session:
         version = todos.get(session, user, todo_id).version
-        info = revision.propose(session, user, todo_id, version, correction)
+        info = revision.propose(session, user, todo_id, version, correction, bills)
     _show(info, as_json)
 
 

@@ -16,11 +16,14 @@ from textual.worker import get_current_worker
 
 from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
+from wss_tui.screens.dialogs import TextDialog
 from wss_tui.services import accounts as service
+from wss_tui.services import revision as revision_service
 from wss_tui.store import money, timefmt
 from wss_tui.store.accounts import AccountContext, Activity
 from wss_tui.store.codes import AccountStatus
 from wss_tui.store.errors import WssError
+from wss_tui.store.revision.rules import rules as revision_rules
 from wss_tui.widgets.fields import FieldGrid
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.key_footer import KeyFooter
@@ -82,6 +85,7 @@ class AccountScreen(WssScreen):
         Binding("v", "revise_bill", "Revise bill"),
         Binding("escape", "back", "Back"),
         Binding("r,f5", "reload", "Reload"),
+        Binding("H", "hold_bill", "Hold bill"),  # an officer's, now and then: last, so 80 columns keep Reload
     ]
 
     busy = reactive(False, bindings=True)  # reading the account
@@ -190,18 +194,58 @@ class AccountScreen(WssScreen):
     def action_reload(self) -> None:
         self._load()
 
+    def _bill_under_cursor(self, verb: str, key: str) -> str | None:
+        table = self.query_one("#bills", DataTable)
+        if self.query_one("#account-tabs", TabbedContent).active != "bills-tab" or table.row_count == 0:
+            self.action_tab("bills-tab")
+            self.notify(f"Put the cursor on the bill to {verb}, then press {key}", timeout=4)
+            return None
+        return str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+
     def action_revise_bill(self) -> None:
         """An officer's own revision case (meter replacement, bill on hold) on the bill under the cursor."""
         from wss_tui.screens.revision import RevisionScreen
 
-        table = self.query_one("#bills", DataTable)
-        if self.query_one("#account-tabs", TabbedContent).active != "bills-tab" or table.row_count == 0:
-            self.action_tab("bills-tab")
-            self.notify("Put the cursor on the bill to revise, then press v", timeout=4)
+        bill_no = self._bill_under_cursor("revise", "v")
+        if bill_no is None:
             return
-        bill_no = str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
         self.app.push_screen(RevisionScreen.for_bill(self.account_id, bill_no),
                              lambda changed: self._load() if changed else None)
+
+    @work(exclusive=True, group="hold", exit_on_error=False)
+    async def action_hold_bill(self, error: str = "", value: str = "") -> None:
+        """Put the bill under the cursor on hold: the store says first whether it may be, then the reason."""
+        bill_no = self._bill_under_cursor("hold", "H")
+        if bill_no is None:
+            return
+        verdict = await asyncio.to_thread(revision_service.hold_check, self.engine, self.who.user_id, bill_no)
+        if verdict.refusal:
+            self.notify(verdict.refusal, severity="error", timeout=8)
+            return
+
+        def given(reason: str | None) -> None:
+            if reason:
+                self._hold(bill_no, reason)
+
+        hint = (f"Its own charges, {money.rupees(verdict.own_charges_paise)}, leave the balance until a bill-on-hold "
+                "case (v) corrects or releases it; the consumer is not asked to pay it meanwhile.")
+        self.app.push_screen(TextDialog(f"Put bill {bill_no} on hold", "Reason (recorded, shown with the bill)",
+                                        hint=hint, ok="Hold", min_length=revision_rules().hold_min_reason_chars,
+                                        value=value, error=error, error_field="reason" if error else ""), given)
+
+    @work(exclusive=True, group="hold", exit_on_error=False)
+    async def _hold(self, bill_no: str, reason: str) -> None:
+        try:
+            entry = await asyncio.to_thread(revision_service.hold_bill, self.engine, self.who.user_id, bill_no, reason)
+        except WssError as exc:
+            if exc.field == "reason":  # the reason itself: the dialog again, with what was typed and why
+                self.action_hold_bill(error=str(exc), value=reason)
+            else:
+                self.notify(str(exc), severity="error", timeout=8)
+            return
+        self.notify(f"Bill {entry.bill_no} put on hold: {money.rupees(-entry.balance_paise)} taken off the balance "
+                    "until it is released", timeout=6)
+        self._load()
 
     def action_back(self) -> None:
         self.dismiss()

@@ -21,17 +21,23 @@ from wss_tui.plain import plain
 from wss_tui.screens.base import WssScreen
 from wss_tui.screens.dialogs import ConfirmDialog, TextDialog
 from wss_tui.services import revision as service
-from wss_tui.store import revision, timefmt
+from wss_tui.store import money, revision, timefmt
 from wss_tui.store.errors import Invalid, WssError
-from wss_tui.store.revision import Preview, RevisionInfo, Worksheet
+from wss_tui.store.revision import Preview, RevisionInfo, Worksheet, hold
 from wss_tui.store.revision.calc import Correction
-from wss_tui.store.revision.rules import rules
-from wss_tui.widgets.bill_comparison import BillComparison, amounts_text
+from wss_tui.store.revision.rules import HOLD_REASON, rules
+from wss_tui.store.revision.run import RunRequest
+from wss_tui.widgets.bill_comparison import BillComparison, Terms, amounts_text
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.key_footer import KeyFooter
 from wss_tui.widgets.revision_form import RevisionForm
+from wss_tui.widgets.run_table import RunTable, run_text
 
 ASK = "Enter what was wrong: the reading, or units, basis, load, category or arrear."
+
+
+def terms_of(rev: RevisionInfo) -> Terms:
+    return Terms(rev.due_date_before, rev.due_date_after, rev.revised_due_days, rev.lps)
 
 
 class RevisionScreen(WssScreen):
@@ -70,6 +76,7 @@ class RevisionScreen(WssScreen):
         yield UserHeader("Bill Revision", self.who)
         yield Static("loading…", id="rev-info", markup=False)
         yield BillComparison(id="lines")
+        yield RunTable(id="run")
         yield Static("", id="rev-summary", markup=False)
         yield RevisionForm(id="rev-form")
         yield Static("", id="rev-decision", markup=False)
@@ -83,7 +90,9 @@ class RevisionScreen(WssScreen):
     def on_mount(self) -> None:
         self.form.display = False
         self.query_one("#rev-decision").display = False
+        self.query_one(RunTable).display = False
         self.query_one("#case-kind-row").display = self.todo_id is None  # an officer's own case
+        self.query_one("#run-row").display = self.todo_id is not None  # a run of bills: a complaint's own
         self._load()
 
     # --- loading ----------------------------------------------------------------------------------
@@ -115,14 +124,19 @@ class RevisionScreen(WssScreen):
         self.form.display = proposing
         self.query_one("#rev-decision").display = not proposing
         rev = s.revision if not proposing else None
-        self.query_one(BillComparison).show(s.before, rev.after if rev else None)
+        self.query_one(BillComparison).show(s.before, rev.after if rev else None, terms_of(rev) if rev else None)
+        run = bool(rev and rev.months)  # a run of bills: its months and total instead of the one bill's lines
+        self._show_run(rev.months if run else ())
+        if proposing and s.bill_state == hold.HELD:  # a held bill takes a bill-on-hold case, reason HOLD
+            self.form.choose(case_kind=hold.HOLD_CASE, reason=HOLD_REASON)
         if proposing:
             self._summary(ASK)
             self.query_one("#reading", Input).focus()
         else:
             self.query_one("#rev-decision", Static).update(plain(self._decision_text(s)))
-            self._summary(amounts_text(s.before, rev.after) if rev else "")
-            self.query_one(BillComparison).focus()
+            self._summary((run_text(rev.months, rev.run_basis, rev.lps.paise) if run else amounts_text(s.before, rev.after, rev.lps.paise))
+                          if rev else "")
+            self.query_one(RunTable if run else BillComparison).focus()
         # Where the revision stands is in the panel already; say only why the user may not act.
         standing = rev is not None and s.note.startswith(f"revision {rev.revision_id} ")
         self._error(s.note if s.mode == revision.VIEW and not standing else "")
@@ -136,6 +150,7 @@ class RevisionScreen(WssScreen):
             f"Revision {rev.revision_id} {rev.status} · by {rev.maker_id} {rev.maker_name} · "
             f"{timefmt.show(rev.proposed_at)}",
             f"{rev.reason_code}: {rev.remark}",
+            *(f"Check: {flag}" for flag in rev.flags),
         ]
         if rev.checker_id:
             lines.append(f"{rev.status.title()} by {rev.checker_id} {timefmt.show(rev.decided_at)}"
@@ -173,39 +188,51 @@ class RevisionScreen(WssScreen):
         except Invalid as exc:
             self._no_preview(str(exc))
             return
-        if not correction.changes_anything:
+        if not correction.changes_anything and not hold.releases_as_billed(self.sheet.bill_state, correction):
             self._no_preview("")
             self._summary(ASK)
             return
-        self._preview(correction)
+        self._preview(correction, self.form.run_request())
+
+    def _show_run(self, months: tuple) -> None:
+        """A run of bills: its months in place of the one bill's lines; () shows the bill's lines again."""
+        self.query_one(BillComparison).display = not months
+        self.query_one(RunTable).display = bool(months)
+        if months:
+            self.query_one(RunTable).show(months)
 
     def _no_preview(self, error: str) -> None:
         self.preview = None
         self.query_one(BillComparison).show(self.sheet.before, None)
+        self._show_run(())
         self._summary("")
         self._error(error)
 
     @work(exclusive=True, group="revision-preview", exit_on_error=False)
-    async def _preview(self, correction: Correction) -> None:
+    async def _preview(self, correction: Correction, bills: RunRequest) -> None:
         s = self.sheet
         try:
             p = await asyncio.to_thread(service.preview, self.engine, self.who.user_id, s.account_id, s.bill_no,
-                                        correction)
+                                        correction, bills)
         except WssError as exc:
-            if not self._stale(correction):
+            if not self._stale(correction, bills):
                 self._no_preview(str(exc))
             return
-        if self._stale(correction):
+        if self._stale(correction, bills):
             return
         self.preview = p
-        self.query_one(BillComparison).show(p.before, p.after)
-        self._summary(f"{amounts_text(p.before, p.after)} · approval: {p.route.role} {p.route.office_code}")
+        terms = Terms(p.due_date_before, None, p.revised_due_days, p.lps)
+        self.query_one(BillComparison).show(p.before, p.after, terms)
+        self._show_run(p.months)
+        flags = "".join(f" · {flag}" for flag in p.flags)
+        amounts = run_text(p.months, p.run_basis, p.lps.paise) if p.months else amounts_text(p.before, p.after, p.lps.paise)
+        self._summary(f"{amounts} · approval: {p.route.role} {p.route.office_code}{flags}")
         self._error("")
 
-    def _stale(self, correction: Correction) -> bool:
+    def _stale(self, correction: Correction, bills: RunRequest | None = None) -> bool:
         """An answer to what the form said before the last keystroke."""
         try:
-            return correction != self.correction()
+            return correction != self.correction() or (bills or RunRequest()) != self.form.run_request()
         except Invalid:
             return True
 
@@ -238,8 +265,8 @@ class RevisionScreen(WssScreen):
         except Invalid as exc:
             self._error(str(exc))
             return
-        p = self.preview
-        if p is None or self._stale(correction):
+        p, bills = self.preview, self.form.run_request()
+        if p is None or self._stale(correction, bills):
             self._error("Correction: enter what was wrong first; the revised bill shows beside the old one")
             return
         if len(correction.remark.strip()) < rules().min_remark_chars:
@@ -247,25 +274,27 @@ class RevisionScreen(WssScreen):
             self.query_one("#remark", Input).focus()
             return
         s = self.sheet
-        question = (f"Bill {s.bill_no}: {amounts_text(p.before, p.after)}\n"
+        what = (f"{len(p.months)} bills from {p.months[0].bill_no}: {run_text(p.months, p.run_basis, p.lps.paise)}" if p.months
+                else f"Bill {s.bill_no}: {amounts_text(p.before, p.after, p.lps.paise)}")
+        question = (f"{what}\n"
                     f"It goes to {p.route.role} {p.route.office_code} for approval.")
         kind = self.form.case_kind if s.todo_id is None else None
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 self._error("saving…")
-                self._propose(correction, kind)
+                self._propose(correction, kind, bills)
 
         self.app.push_screen(ConfirmDialog("Propose bill revision", question, yes="Propose"), confirmed)
 
     @work(exclusive=True, group="revision-save", exit_on_error=False)
-    async def _propose(self, correction: Correction, kind: str | None) -> None:
+    async def _propose(self, correction: Correction, kind: str | None, bills: RunRequest | None = None) -> None:
         s, user = self.sheet, self.who.user_id
         self.busy = True
         try:
             if s.todo_id is not None:
                 done = await asyncio.to_thread(service.propose, self.engine, user, s.todo_id, s.todo_version,
-                                               correction)
+                                               correction, bills)
             else:
                 info = await asyncio.to_thread(service.open_officer_case, self.engine, user, s.account_id,
                                                s.bill_no, kind, correction)
@@ -285,9 +314,16 @@ class RevisionScreen(WssScreen):
         if self.mode != revision.DECIDE or self.busy:
             return
         rev = self.sheet.revision
-        question = (f"Approve revision {rev.revision_id} of bill {rev.bill_no}?\n"
-                    f"{amounts_text(self.sheet.before, rev.after)}\n"
-                    "The revised bill is issued and the difference posted to the account.")
+        what = f"{len(rev.months)} bills from {rev.months[0].bill_no}" if rev.months else f"bill {rev.bill_no}"
+        amounts = (run_text(rev.months, rev.run_basis, rev.lps.paise) if rev.months
+                   else amounts_text(self.sheet.before, rev.after, rev.lps.paise))
+        question = (f"Approve revision {rev.revision_id} of {what}?\n{amounts}\n"
+                    + "".join(f"Check: {flag}\n" for flag in rev.flags)
+                    + ("The revised bill is issued and the difference posted to the account"
+                       + (", less the LPS reversed." if rev.lps.paise else ".")
+                       if self.sheet.bill_state != hold.HELD else
+                       f"The bill is released as {rev.new_bill_no or 'a new bill'} and its own charges "
+                       f"({money.rupees(hold.posted_on_release(self.sheet.before, rev.after))}) posted to the account."))
 
         def confirmed(yes: bool | None) -> None:
             if yes:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from wss_tui.store import db, revision
 from wss_tui.store.errors import Stale
 from wss_tui.store.revision import Preview, RevisionInfo, Worksheet, hold
-from wss_tui.store.revision.hold import HoldEntry
+from wss_tui.store.revision.hold import HoldCheck, HoldEntry
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from wss_tui.store.revision.calc import Correction
+    from wss_tui.store.revision.run import RunRequest
 
 
 @dataclass(frozen=True)
@@ -44,9 +45,10 @@ def bill_sheet(engine: Engine, actor_id: str, account_id: str, bill_no: str) -> 
         return revision.bill_worksheet(session, actor_id, account_id, bill_no)
 
 
-def preview(engine: Engine, actor_id: str, account_id: str, bill_no: str, correction: Correction) -> Preview:
+def preview(engine: Engine, actor_id: str, account_id: str, bill_no: str, correction: Correction,
+            bills: RunRequest | None = None) -> Preview:
     with db.read(engine) as session:
-        return revision.preview(session, actor_id, account_id, bill_no, correction)
+        return revision.preview(session, actor_id, account_id, bill_no, correction, bills)
 
 
 def _on_todo(engine: Engine, actor_id: str, todo_id: str, act: Callable[..., RevisionInfo]) -> Decided:
@@ -57,10 +59,11 @@ def _on_todo(engine: Engine, actor_id: str, todo_id: str, act: Callable[..., Rev
         return Decided(None, sheet(engine, actor_id, todo_id), str(exc))
 
 
-def propose(engine: Engine, actor_id: str, todo_id: str, version: int, correction: Correction) -> Decided:
-    """The maker's proposal on the complaint's To Do they are working."""
+def propose(engine: Engine, actor_id: str, todo_id: str, version: int, correction: Correction,
+            bills: RunRequest | None = None) -> Decided:
+    """The maker's proposal on the complaint's To Do they are working (of a run of bills, `bills`)."""
     return _on_todo(engine, actor_id, todo_id,
-                    lambda s: revision.propose(s, actor_id, todo_id, version, correction))
+                    lambda s: revision.propose(s, actor_id, todo_id, version, correction, bills))
 
 
 def open_officer_case(engine: Engine, actor_id: str, account_id: str, bill_no: str, kind: str,
@@ -68,6 +71,12 @@ def open_officer_case(engine: Engine, actor_id: str, account_id: str, bill_no: s
     """An officer's own case on a bill, opened with its proposal."""
     with db.write(engine) as session:
         return revision.open_officer_case(session, actor_id, account_id, bill_no, kind, correction)
+
+
+def hold_check(engine: Engine, actor_id: str, bill_no: str) -> HoldCheck:
+    """Whether the actor may put the bill on hold now, and what it would take off the balance."""
+    with db.read(engine) as session:
+        return hold.check(session, actor_id, bill_no)
 
 
 def hold_bill(engine: Engine, actor_id: str, bill_no: str, reason: str) -> HoldEntry:

@@ -191,7 +191,8 @@ def account_context(session: Session, account_id: str, actor_id: str | None = No
         )
         or 0,
         open_todos=_open_todos(session, account.account_id),
-        tariff_rates=tariff.citation_on(account.tariff_category, account.area, clock.now().astimezone(clock.IST).date()),
+        tariff_rates=tariff.citation_on(account.tariff_category, account.area,
+                                        clock.now().astimezone(clock.IST).date()),
     )
 
 

@@ -116,6 +116,17 @@ class RevisionStatus(StrEnum):
     REJECTED = "REJECTED"
 
 
+class RunBasis(StrEnum):
+    """How a revision covering a run of bills revises them (store/revision/run.py)."""
+
+    EACH = "EACH"  # the same correction applied to each month (or each month's own units)
+    SPREAD = "SPREAD"  # one actual reading at the run's end, its units spread over the months by days
+
+    @property
+    def label(self) -> str:
+        return {"EACH": "each month re-billed", "SPREAD": "actual units spread over the run by days"}[self.value]
+
+
 class BillState(StrEnum):
     """A bill's state in wss-tui. HELD and PAID may also come from the billing system's extract
     (store/importing/); HELD is a bill held back before issue (store/revision/hold.py)."""

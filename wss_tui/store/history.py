@@ -19,7 +19,7 @@ from sqlmodel import Session
 from . import ids, money
 from .errors import NotFound
 from .models import BillRevision, Case, CaseClosure, CaseLog, SmsOutbox, ToDo, ToDoLog
-from .revision import hold
+from .revision import hold, run
 
 CASE_LOG, TODO_LOG, REVISION, CLOSURE, SMS, HOLD = "case", "todo", "revision", "closure", "sms", "hold"
 HOLD_KINDS = {"HOLD": "Bill Held", "RELEASE": "Bill Released"}
@@ -68,7 +68,7 @@ def of_case(session: Session, request_id: str) -> History:
     for rev in session.execute(revisions).scalars():
         amount = money.rupees(rev.difference_paise)
         events.append(Event(rev.proposed_at, REVISION, "Revision Proposed", rev.maker_id,
-                            f"revision {rev.revision_id} of bill {rev.bill_no}: {amount}, "
+                            f"revision {rev.revision_id} of {run.bills_text(session, rev)}: {amount}, "
                             f"to {rev.approver_role} {rev.approver_office}", str(rev.revision_id)))
         if rev.decided_at is not None:
             note = f": {rev.decision_note}" if rev.decision_note else ""

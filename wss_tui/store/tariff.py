@@ -105,7 +105,8 @@ def _day(d: date) -> str:
 def _rates(key: str, where: str, raw: RatesSettings, orders: dict[str, Order]) -> Rates:
     order = orders.get(raw.order)
     if order is None:
-        raise Invalid(_field(f"{where}.order"), f"{raw.order!r} is not an [order] of the file; use one of {', '.join(orders)}")
+        raise Invalid(_field(f"{where}.order"),
+                      f"{raw.order!r} is not an [order] of the file; use one of {', '.join(orders)}")
     if raw.effective_from < order.issued:
         raise Invalid(_field(f"{where}.effective_from"), f"{_day(raw.effective_from)} is before order {order.key} was "
                       f"issued ({_day(order.issued)}); a line takes effect on or after its order")

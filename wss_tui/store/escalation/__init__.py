@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .due import DueInfo, due_info
 from .matrix import SOURCE, Level, Matrix, matrix, parse
-from .sweep import ESCALATED, SweepReport, cutoffs, sweep
+from .sweep import ESCALATED, SweepReport, cutoffs, due_case_ids, escalate, prepare, sweep
 
-__all__ = ["ESCALATED", "SOURCE", "DueInfo", "Level", "Matrix", "SweepReport", "cutoffs", "due_info", "matrix",
-           "parse", "sweep"]
+__all__ = ["ESCALATED", "SOURCE", "DueInfo", "Level", "Matrix", "SweepReport", "cutoffs", "due_case_ids", "due_info",
+           "escalate", "matrix", "parse", "prepare", "sweep"]

@@ -3,8 +3,9 @@
 A case of a type the matrix applies to reaches level k once it has been pending `after_days` (calendar
 or working) days since it was registered. The sweep finds every case whose level is behind in one
 query — each level's "N days pending at `at`" is turned into one bound on `case.created_at`
-(calendar.latest_start) — and, in the caller's one unit of work: raises the priority of the case's
-open To Dos, creates the escalation To Do for the level's role at the level's office, writes the To Do
+(calendar.latest_start) — and, in the caller's one unit of work (`wss escalate`: one per batch of
+cases, services/escalation.py): raises the priority of the case's open To Dos, creates the escalation
+To Do for the level's role at the level's office, writes the To Do
 and case logs, and sets `case.escalation_level`. Everything it writes is keyed on the level reached,
 so a second run at the same time finds nothing to do and changes nothing.
 """
@@ -45,11 +46,10 @@ from ..errors import Invalid
 from ..models import BEING_WORKED_ON, COMPLETE, OPEN, Account, Case, CaseLog, Office, ToDo, ToDoCharacteristic, ToDoLog
 from ..models.sms import SmsOutbox
 from ..sms import outbox
-from .matrix import Matrix, matrix
+from .matrix import Level, Matrix, matrix
 
 ESCALATED = "Escalated"
 CLOSED_CAPS_WINDOW = timedelta(days=7)  # how far back the sweep records caps of cases closed late
-_ID_CHUNK = 5_000  # IDs per "is this To Do ID taken" query: well inside SQLite's bound-parameter limit
 
 _case = Case.__table__
 _account = Account.__table__
@@ -82,6 +82,23 @@ class SweepReport:
     def cases(self) -> int:
         return sum(self.escalated.values())
 
+    def __add__(self, other: SweepReport) -> SweepReport:
+        """Two parts of one sweep (services.escalation runs it in batches), counted together."""
+        levels = {n: self.escalated.get(n, 0) + other.escalated.get(n, 0) for n in {*self.escalated, *other.escalated}}
+        return SweepReport(
+            at=self.at,
+            escalated=dict(sorted(levels.items())),
+            todos_created=self.todos_created + other.todos_created,
+            priorities_raised=self.priorities_raised + other.priorities_raised,
+            offices_filled=self.offices_filled + other.offices_filled,
+            caps_recorded=self.caps_recorded + other.caps_recorded,
+            oversight_escalated=self.oversight_escalated + other.oversight_escalated,
+            reviews_escalated=self.reviews_escalated + other.reviews_escalated,
+            audits_escalated=self.audits_escalated + other.audits_escalated,
+            reviews_at_top=self.reviews_at_top + other.reviews_at_top,
+            sms_queued=self.sms_queued + other.sms_queued,
+        )
+
 
 def cutoffs(at: datetime, mx: Matrix | None = None) -> dict[int, datetime]:
     """For each level, the latest registration time of a case that has reached it by `at`."""
@@ -89,22 +106,27 @@ def cutoffs(at: datetime, mx: Matrix | None = None) -> dict[int, datetime]:
     return {lv.number: mx.calendar.latest_start(at, lv.after_days, lv.counting) for lv in mx.levels}
 
 
-def _due_cases(cut: dict[int, datetime], mx: Matrix):
-    """One pass over the pending cases: those behind their level, with the level they have reached.
+def _behind(cut: dict[int, datetime], mx: Matrix):
+    """A case at level j is behind when it was registered on or before the loosest cutoff of the levels
+    above j. Only columns of ix_case_pending, and first in the WHERE: SQLite tests it on the index entry
+    and reads the table row only for a case that passes (half the scan's time at 400,000 pending)."""
+    created, when_t = _case.c.created_at, _case.c.created_at.type
+    terms = []
+    for j in range(len(mx.levels)):
+        loosest = max(cut[n] for n in cut if n > j)
+        terms.append(and_(_case.c.escalation_level == j, created <= bindparam(f"behind_{j}", loosest, type_=when_t)))
+    return or_(*terms)
 
-    A case at level j is behind when it was registered on or before the loosest cutoff of the levels
-    above j; it goes to the highest level whose cutoff it passes (a missed sweep skips none).
-    """
+
+def _due_cases(cut: dict[int, datetime], mx: Matrix, by_id: bool = False):
+    """The pending cases behind their level (only those of the bound list "ids" when `by_id`), with
+    the level each has reached: the highest whose cutoff it passes (a missed sweep skips none)."""
     created = _case.c.created_at
     when_t = _case.c.created_at.type
     reached = case(
         *((created <= bindparam(f"cut_{n}", type_=when_t), n) for n in sorted(cut, reverse=True)),
         else_=0,
     )
-    behind = []
-    for j in range(len(mx.levels)):
-        loosest = max(cut[n] for n in cut if n > j)
-        behind.append(and_(_case.c.escalation_level == j, created <= bindparam(f"behind_{j}", loosest, type_=when_t)))
     stmt = (
         select(
             _case.c.case_id,
@@ -119,86 +141,122 @@ def _due_cases(cut: dict[int, datetime], mx: Matrix):
         )
         # Every open case has its office by now: _record_mis_columns() ran first.
         .select_from(_case.join(_office, _office.c.code == _case.c.office_code))
-        .where(_case.c.closed_at.is_(None), _case.c.request_type.in_(mx.applies_to), or_(*behind))
+        .where(_behind(cut, mx), _case.c.closed_at.is_(None), _case.c.request_type.in_(mx.applies_to))
         # PostgreSQL: a second sweep at the same moment waits here, then re-reads these cases at their
         # new level and passes them by; SQLite's BEGIN IMMEDIATE already runs one writer at a time.
         .with_for_update(of=_case)
     )
+    if by_id:
+        stmt = stmt.where(_case.c.case_id.in_(bindparam("ids", expanding=True)))
     return stmt, {f"cut_{n}": t for n, t in cut.items()}
 
 
-def sweep(session: Session, at: datetime | None = None) -> SweepReport:
-    """Escalate every pending case whose next level has fallen due by `at` (default: now)."""
+def _moment(at: datetime | None) -> datetime:
     at = at or clock.now()
     if at.tzinfo is None:
         raise Invalid("at", "give the time with its zone (timefmt.parse_when does)")
-    at = at.astimezone(UTC)
-    mx = matrix()
-    conn = session.connection()
-    offices_filled, caps_recorded = _record_mis_columns(conn, at)
+    return at.astimezone(UTC)
+
+
+def sweep(session: Session, at: datetime | None = None) -> SweepReport:
+    """Escalate every pending case whose next level has fallen due by `at` (default: now), all in the
+    caller's one unit of work. `wss escalate` runs the same steps in batches (services.escalation)."""
+    at = _moment(at)
+    return prepare(session, at) + escalate(session, at)
+
+
+def prepare(session: Session, at: datetime | None = None) -> SweepReport:
+    """The sweep's first step: what the MIS reads filled in (offices, caps), and overdue oversight
+    escalated. Set-based; a second run at the same time finds nothing left."""
+    at = _moment(at)
+    offices_filled, caps_recorded = _record_mis_columns(session.connection(), at)
     from ..revision import late  # the revision package imports the To Do store, which imports this one
 
     lates = late.escalate_late(session, at)
-    late_fields = dict(oversight_escalated=lates.total, reviews_escalated=lates.reviews, audits_escalated=lates.audits,
-                       reviews_at_top=lates.reviews_at_top)
-    cut = cutoffs(at, mx)
-    stmt, params = _due_cases(cut, mx)
+    return SweepReport(at=at, escalated={lv.number: 0 for lv in matrix().levels}, offices_filled=offices_filled,
+                       caps_recorded=caps_recorded, oversight_escalated=lates.total, reviews_escalated=lates.reviews,
+                       audits_escalated=lates.audits, reviews_at_top=lates.reviews_at_top)
+
+
+def due_case_ids(session: Session, at: datetime | None = None) -> list[str]:
+    """The IDs of the cases behind their level at `at`, in ID order: one read of the pending cases,
+    which each batch of escalate() then re-reads (and locks) by ID."""
+    at = _moment(at)
+    mx = matrix()
+    stmt = select(_case.c.case_id).where(
+        _behind(cutoffs(at, mx), mx), _case.c.closed_at.is_(None), _case.c.request_type.in_(mx.applies_to),
+        _case.c.office_code.is_not(None),
+    )
+    return sorted(session.connection().scalars(stmt))
+
+
+def escalate(session: Session, at: datetime | None = None, case_ids: list[str] | None = None) -> SweepReport:
+    """Escalate the pending cases behind their level at `at` — of `case_ids` only, when given (those a
+    sweep alongside took since they were listed are passed by) — after prepare() has run."""
+    at = _moment(at)
+    mx = matrix()
+    counts = {lv.number: 0 for lv in mx.levels}
+    if case_ids is not None and not case_ids:
+        return SweepReport(at=at, escalated=counts)
+    conn = session.connection()
+    stmt, params = _due_cases(cutoffs(at, mx), mx, by_id=case_ids is not None)
+    if case_ids is not None:
+        params["ids"] = case_ids
     # No ORDER BY in SQL: on SQLite it would walk the whole table in case ID order to avoid a sort.
     due = sorted(conn.execute(stmt, params).all(), key=lambda r: r.case_id)
-    counts = {lv.number: 0 for lv in mx.levels}
-    report = SweepReport(at=at, escalated=counts, offices_filled=offices_filled, caps_recorded=caps_recorded,
-                         **late_fields)
     if not due:
-        return report
+        return SweepReport(at=at, escalated=counts)
+    decisions = _decide(session, due, mx, at, counts)
+    _DUE.create(conn)
+    try:
+        _fill_due(conn, decisions)
+        # Without statistics the planners take the temporary table for a big one and walk todo and
+        # case in full to join it, instead of looking up each decision's rows by their indexes.
+        conn.execute(text(f"ANALYZE {_DUE.name}"))
+        _unique_todo_ids(conn)
+        raised = _apply(conn, mx, at)
+        told = _tell_consumers(conn, mx, at)
+    finally:
+        _DUE.drop(conn)
+    return SweepReport(at=at, escalated=counts, todos_created=len(decisions), priorities_raised=raised, sms_queued=told)
 
-    # Each decision is made here, once per case, into a temporary table; the writes are then a few
-    # INSERT … SELECT and UPDATE … FROM statements over it, whatever the number of cases.
-    decisions = []
+
+def _decide(session: Session, due: list, mx: Matrix, at: datetime, counts: dict[int, int]) -> list[tuple]:
+    """Each case's escalation as a row of _DUE (in _DUE_COLUMNS order): the level, the office, the
+    words of the logs, and who it is routed to. The one per-case step left in Python, because each
+    routing pick counts toward the next; what repeats (offices, levels, type names) is worked out once."""
+    offices: dict[tuple[str, int], str] = {}
+
+    def office_of(path: str, level: Level) -> str:
+        key = (path, level.number)
+        code = offices.get(key)
+        if code is None:
+            code = offices[key] = _ancestor(path, level.office_level)
+        return code
+
+    levels = {lv.number: lv for lv in mx.levels}
     plan = routing.planner(session)  # one grouped count per (role, office); each pick counts toward the next
-    plan.prefetch([routing.Target(mx.level(r.reached).role, _ancestor(r.path, mx.level(r.reached).office_level)) for r in due])
-    for row, todo_id in zip(due, _new_todo_ids(conn, len(due))):
-        level = mx.level(row.reached)
-        office_code = _ancestor(row.path, level.office_level)
+    plan.prefetch(list({routing.Target(levels[r.reached].role, office_of(r.path, levels[r.reached])) for r in due}))
+    names = {code: rt.name for code, rt in config.request_types().items()}
+    ids = iter(_random_todo_ids(len(due)))
+    day = timedelta(days=1)
+    rows = []
+    for row in due:
+        level = levels[row.reached]
+        office_code = office_of(row.path, level)
         counts[level.number] += 1
-        pending = _pending_days(row.created_at, at)
+        days = (at - row.created_at) // day
+        pending = f"{days} day{'s' if days != 1 else ''}"
         what = (
             f"Level {level.number}{_passed(row.escalation_level, level.number)}: pending {pending} since "
             f"{timefmt.show(row.created_at)}, due {timefmt.show(row.due_at)}; escalated to {level.role} of {office_code}"
         )
         related = f"{row.account_id}, {row.bill_no}" if row.bill_no else row.account_id
-        rtype = config.request_types().get(row.request_type)
         routed = plan.pick(session, routing.Target(level.role, office_code))
-        decisions.append(
-            dict(
-                case_id=row.case_id, todo_id=todo_id, from_level=row.escalation_level, level=level.number,
-                office_code=office_code, role=level.role, priority=level.priority,
-                account_id=row.account_id, bill_no=row.bill_no, details=what,
-                message=f"Escalated L{level.number}: {rtype.name if rtype else row.request_type} pending {pending} ({related})"[:200],
-                assigned_to=routed.user_id, routed=routed.why,
-            )
-        )
-    _DUE.create(conn)
-    try:
-        # Straight to the driver as tuples: Core's executemany of dicts builds and type-processes each
-        # row's parameters in Python again (a second per 28,000 escalations).
-        conn.exec_driver_sql(_due_insert_sql(conn), [tuple(d[c] for c in _DUE_COLUMNS) for d in decisions])
-        # Without statistics the planners take the temporary table for a big one and walk todo and
-        # case in full to join it, instead of looking up each decision's rows by their indexes.
-        conn.execute(text(f"ANALYZE {_DUE.name}"))
-        raised = _apply(conn, mx, at)
-        told = _tell_consumers(conn, mx, at)
-    finally:
-        _DUE.drop(conn)
-    return SweepReport(
-        at=at,
-        escalated=counts,
-        todos_created=len(decisions),
-        priorities_raised=raised,
-        offices_filled=offices_filled,
-        caps_recorded=caps_recorded,
-        sms_queued=told,
-        **late_fields,
-    )
+        message = f"Escalated L{level.number}: {names.get(row.request_type, row.request_type)} pending {pending} ({related})"
+        rows.append((row.case_id, next(ids), row.escalation_level, level.number, office_code, level.role, level.priority,
+                     row.account_id, row.bill_no, what, message[:200], routed.user_id, routed.why))
+    return rows
 
 
 # The sweep's decisions, one row per case escalated; private to the sweep's connection.
@@ -226,9 +284,19 @@ _DUE = Table(
 _DUE_COLUMNS = tuple(c.name for c in _DUE.columns)
 
 
-def _due_insert_sql(conn: Connection) -> str:
-    marks = "?" if conn.dialect.name == "sqlite" else "%s"
-    return f"INSERT INTO {_DUE.name} ({', '.join(_DUE_COLUMNS)}) VALUES ({', '.join([marks] * len(_DUE_COLUMNS))})"
+def _fill_due(conn: Connection, decisions: list[tuple]) -> None:
+    """The decisions into _DUE, straight to the driver as tuples (Core's executemany of dicts builds
+    and type-processes each row's parameters in Python again): PostgreSQL's COPY, one stream instead of
+    a row each; SQLite's executemany, in the process anyway."""
+    columns = ", ".join(_DUE_COLUMNS)
+    if conn.dialect.name == "postgresql":
+        with conn.connection.driver_connection.cursor() as cursor, \
+                cursor.copy(f"COPY {_DUE.name} ({columns}) FROM STDIN") as copy:
+            for row in decisions:
+                copy.write_row(row)
+        return
+    marks = ", ".join(["?"] * len(_DUE_COLUMNS))
+    conn.exec_driver_sql(f"INSERT INTO {_DUE.name} ({columns}) VALUES ({marks})", decisions)
 
 
 def _apply(conn: Connection, mx: Matrix, at: datetime) -> int:
@@ -324,7 +392,7 @@ def _tell_consumers(conn: Connection, mx: Matrix, at: datetime) -> int:
             .select_from(_DUE.join(_case, c.case_id == d.case_id).join(_account, a.account_id == d.account_id))
             .where(c.channel != Channel.OFFICER, a.mobile.is_not(None), func.length(a.mobile) == 10)
             .order_by(d.case_id),
-        )
+        ).execution_options(preserve_rowcount=True)  # psycopg's INSERT count is dropped without it
     ).rowcount
 
 
@@ -359,17 +427,24 @@ def _record_mis_columns(conn: Connection, at: datetime) -> tuple[int, int]:
     return offices_filled, caps_recorded
 
 
-def _new_todo_ids(conn: Connection, n: int) -> list[str]:
-    """`n` fresh 14-digit To Do IDs, checked against the table a chunk at a time."""
+def _random_todo_ids(n: int) -> list[str]:
+    """`n` distinct fresh 14-digit To Do IDs; _unique_todo_ids() then replaces any already taken."""
     chosen: set[str] = set()
     while len(chosen) < n:
-        batch = {str(secrets.randbelow(9 * 10**13) + 10**13) for _ in range(n - len(chosen))} - chosen
-        batch_list = list(batch)
-        taken: set[str] = set()
-        for start in range(0, len(batch_list), _ID_CHUNK):
-            taken.update(conn.scalars(select(_todo.c.todo_id).where(_todo.c.todo_id.in_(batch_list[start : start + _ID_CHUNK]))))
-        chosen |= batch - taken
+        chosen.update(str(secrets.randbelow(9 * 10**13) + 10**13) for _ in range(n - len(chosen)))
     return list(chosen)
+
+
+def _unique_todo_ids(conn: Connection) -> None:
+    """Give a new ID to each decision whose To Do ID is taken: one join per round, not a statement per
+    ID (at 1,000,000 To Dos one ID in 75 million clashes, so a second round all but never runs)."""
+    d = _DUE.c
+    while clashes := conn.scalars(select(d.case_id).join(_todo, _todo.c.todo_id == d.todo_id)).all():
+        for case_id in clashes:
+            new_id = _random_todo_ids(1)[0]
+            while conn.scalar(select(func.count()).select_from(_DUE).where(d.todo_id == new_id)):
+                new_id = _random_todo_ids(1)[0]
+            conn.execute(update(_DUE).where(d.case_id == case_id).values(todo_id=new_id))
 
 
 def _ancestor(path: str, level: str) -> str:
@@ -386,7 +461,4 @@ def _passed(was: int, now: int) -> str:
     return f" (level{'s' if len(missed) > 1 else ''} {', '.join(map(str, missed))} passed while no sweep ran)"
 
 
-def _pending_days(created_at: datetime, at: datetime) -> str:
-    days = (at - created_at) // timedelta(days=1)
-    return f"{days} day{'s' if days != 1 else ''}"
 

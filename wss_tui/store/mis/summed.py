@@ -51,7 +51,7 @@ def summary_metrics(n_levels: int, now: datetime) -> list[tuple[str, object]]:
         ("age_16_30", n(d.created_day < age[16], d.created_day > age[31])),
         ("age_over_30", n(d.created_day < age[31])),
         ("due_today", literal(0)),  # due today is today's day: counted per case
-        ("breached", n(d.due_day < today)),
+        ("breached", n(sla.consumer_clock_sql(_day), d.due_day < today)),  # an officer's case has no consumer due
         *((f"level_{k}", n(d.level == k if k < n_levels else d.level >= k)) for k in range(n_levels + 1)),
     ]
 

@@ -12,7 +12,7 @@ from .base import UTCDateTime
 from .cases import Attachment, Case, CaseClosure, CaseLog, CaseOtp, CustomerContact
 from .marks import DbMark
 from .mis import MisClosedDay, MisDay
-from .revision import APPROVED, PROPOSED, REJECTED, BillHold, BillRevision
+from .revision import APPROVED, PROPOSED, REJECTED, BillHold, BillRevision, BillRevisionMonth
 from .sms import SmsOutbox
 from .staff import Office, Staff, StaffChange, UserFilter
 from .todos import BEING_WORKED_ON, COMPLETE, OPEN, TODO_STATUSES, ToDo, ToDoCharacteristic, ToDoLog
@@ -30,6 +30,7 @@ __all__ = [
     "Bill",
     "BillHold",
     "BillRevision",
+    "BillRevisionMonth",
     "Case",
     "CaseClosure",
     "CaseLog",

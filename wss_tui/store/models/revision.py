@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Text, text
+from sqlalchemy import BigInteger, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from ..codes import RevisionStatus
@@ -45,7 +45,10 @@ class BillRevision(SQLModel, table=True):
     reason_code: str = Field(max_length=16)
     remark: str = Field(sa_type=Text)
     amount_before_paise: int = Field(sa_type=BigInteger)
-    # The revised bill.
+    # A run of bills (codes.RunBasis: each month re-billed, or the actual units spread): the months are
+    # in bill_revision_month and `difference_paise` is the whole run's. None: this one bill alone.
+    run_basis: str | None = Field(default=None, max_length=6)
+    # The revised bill (of a run: the case's own bill).
     basis: str = Field(max_length=6)
     prev_reading: float | None = None
     curr_reading: float | None = None
@@ -88,6 +91,37 @@ class BillRevision(SQLModel, table=True):
     review_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     audit_sampled: bool | None = None
     audit_todo_id: str | None = Field(default=None, foreign_key="todo.todo_id", max_length=14)
+
+
+class BillRevisionMonth(SQLModel, table=True):
+    """One bill of a revision that covers a run of consecutive bills (store/revision/run.py): the bill
+    as billed, as revised, and the revised bill issued for it when the run was approved."""
+
+    __tablename__ = "bill_revision_month"
+    __table_args__ = (
+        UniqueConstraint("revision_id", "seq"),
+        Index("ix_bill_revision_month_bill_no", "bill_no"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    revision_id: int = Field(foreign_key="bill_revision.revision_id")
+    seq: int  # 1, 2 … in the order of the bills' periods
+    bill_no: str = Field(foreign_key="bill.bill_no", max_length=14)
+    amount_before_paise: int = Field(sa_type=BigInteger)
+    basis: str = Field(max_length=6)
+    prev_reading: float | None = None
+    curr_reading: float | None = None
+    multiplying_factor: float = 1.0
+    units: float
+    tariff_category: str = Field(max_length=10)
+    sanctioned_load_kw: float
+    days: int
+    fixed_charge_paise: int = Field(sa_type=BigInteger)
+    energy_charge_paise: int = Field(sa_type=BigInteger)
+    duty_paise: int = Field(sa_type=BigInteger)
+    arrear_paise: int = Field(sa_type=BigInteger)
+    amount_paise: int = Field(sa_type=BigInteger)
+    difference_paise: int = Field(sa_type=BigInteger)
+    new_bill_no: str | None = Field(default=None, foreign_key="bill.bill_no", max_length=14)
 
 
 class BillHold(SQLModel, table=True):

@@ -24,7 +24,6 @@ class ToDo(SQLModel, table=True):
         # the page order (priority, then oldest first) so a page is an index range scan.
         Index("ix_todo_assigned_page", "assigned_to", "status", "priority", "created_at", "todo_id"),
         Index("ix_todo_role_page", "role", "office_code", "status", "priority", "created_at", "todo_id"),
-        Index("ix_todo_office_page", "office_code", "status", "priority", "created_at", "todo_id"),
         # A role's count over a date range (migration 0007): the range's entries, not the office's.
         Index("ix_todo_role_created", "role", "office_code", "created_at", "status"),
     )

@@ -5,8 +5,9 @@ How a bill comes to be HELD:
 - the billing system's extract says so (store/importing/: CC&B `BILL_STAT_FLG` H, mPower `BILL_STATUS`
   HELD), or
 - an officer of a role in data/revision.toml `[hold] roles` puts an ISSUED bill of their own offices
-  on hold with a reason (`hold()`: `wss bill hold`, `H` on the account screen). Not a bill that is paid,
-  revised, already held, or has an open case (a complaint is revised from its own To Do).
+  on hold with a reason (`hold()`: `wss bill hold`, `H` on the account screen). Only the account's
+  latest bill (an earlier one is carried in a later bill's arrear), and not one that is paid, revised,
+  already held, or has an open case (a complaint is revised from its own To Do).
 
 How it is released: an officer opens a `bill-on-hold` case on it from the account (`v`; the only kind of
 case a held bill takes, and a held bill takes no complaint). The proposal corrects its figures (e.g. an
@@ -138,7 +139,31 @@ def hold_refusal(session: Session, actor: Staff, bill: Bill) -> Invalid | Denied
         return Invalid("bill", f"bill {bill.bill_no} has an open case, request ID {open_case}; revise it from that case's To Do")
     if bill.state != ISSUED:
         return Invalid("bill", f"bill {bill.bill_no} is {bill.state}; only an issued bill is put on hold")
+    later = session.execute(select(Bill.bill_no, Bill.bill_month).where(
+        Bill.account_id == bill.account_id, Bill.bill_month > bill.bill_month).order_by(Bill.bill_month).limit(1)).first()
+    if later is not None:  # its amount is in that bill's arrear: the consumer has been asked for it since
+        return Invalid("bill", f"bill {bill.bill_no} is followed by bill {later.bill_no} of "
+                               f"{timefmt.show_month(later.bill_month)}, which carries it; only the latest bill is "
+                               "held — revise this one instead")
     return None
+
+
+@dataclass(frozen=True)
+class HoldCheck:
+    """Whether the actor may hold the bill now (the account screen asks before it asks for a reason)."""
+
+    bill_no: str
+    refusal: str  # the one line saying why not, or ""
+    own_charges_paise: int  # what the hold would take off the balance
+
+
+def check(session: Session, actor_id: str, bill_no: str) -> HoldCheck:
+    try:
+        bill, _, actor = _bill_in_scope(session, actor_id, bill_no)
+    except (NotFound, Denied, Invalid) as exc:
+        return HoldCheck(bill_no, str(exc), 0)
+    refusal = hold_refusal(session, actor, bill)
+    return HoldCheck(bill.bill_no, str(refusal) if refusal else "", own_charges(bill))
 
 
 def hold(session: Session, actor_id: str, bill_no: str, reason: str) -> HoldEntry:
@@ -210,10 +235,16 @@ def complaint_refusal(bill: Bill) -> Invalid | None:
     return None
 
 
+def releases_as_billed(bill_state: str, correction: Correction) -> bool:
+    """A held bill under reason HOLD with nothing corrected: released as billed (the one proposal that
+    may change nothing; the revision screen previews it too)."""
+    return bill_state == HELD and correction.reason_code == HOLD_REASON and not correction.changes_anything
+
+
 def figures(bill: Bill, account: Account, correction: Correction) -> BillFigures:
     """The proposed bill: recomputed as any revision, except that a held bill under reason HOLD may be
     released as billed (no correction at all)."""
-    if bill.state == HELD and correction.reason_code == HOLD_REASON and not correction.changes_anything:
+    if releases_as_billed(bill.state, correction):
         check_reason(correction)
         return figures_of(bill)
     if correction.reason_code == HOLD_REASON and bill.state != HELD:
@@ -221,9 +252,9 @@ def figures(bill: Bill, account: Account, correction: Correction) -> BillFigures
     return recompute(bill, account, correction)
 
 
-def posted_on_release(held: Bill, rev: BillRevision) -> int:
+def posted_on_release(held: Bill | BillFigures, released: BillRevision | BillFigures) -> int:
     """What the release posts to the balances: the released amount less the held bill's arrear."""
-    return rev.amount_paise - held.arrear_paise
+    return released.amount_paise - held.arrear_paise
 
 
 def release(session: Session, held: Bill, rev: BillRevision, actor_id: str, new_bill_no: str, at: datetime) -> int:

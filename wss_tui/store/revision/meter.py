@@ -42,7 +42,7 @@ def require(old_final: float | None, old_mf: float | None, new_initial: float | 
                                         ("the old meter's multiplying factor", old_mf),
                                         ("the new meter's initial reading", new_initial)) if value is None]
     if missing:
-        raise Invalid("meter change", f"a meter change needs {', '.join(missing)}; enter "
+        raise Invalid("meter change", f"needs {', '.join(missing)}; enter "
                                       + ("it" if len(missing) == 1 else "them"))
 
 
@@ -94,9 +94,9 @@ def rolled_over(prev: float, curr: float, mf: float, digits: int, max_share: flo
     if advance > Decimal(register) * _d(max_share):
         raise Invalid(
             "reading",
-            f"current reading {number(curr)} is lower than the previous reading {number(prev)}; as a rollover of "
-            f"a {digits}-digit register that is {number(float(advance))} units, more than {max_share:.0%} of the "
-            f"register — check the reading, or choose reason {METER_CHANGE} if the meter was replaced",
+            f"{number(curr)} is lower than the previous reading {number(prev)} and "
+            f"{number(float(advance))} units is too many for a {digits}-digit rollover; check it, or choose "
+            f"reason {METER_CHANGE}",
         )
     return float(advance * _d(mf))
 

@@ -39,7 +39,7 @@ from ..models import (
     Staff,
     ToDo,
 )
-from . import hold, oversight, powers
+from . import hold, oversight, powers, run
 from .calc import Correction, check_remark, describe, figures_of, with_revised_figures
 
 # The screens read and act through this one module.
@@ -76,8 +76,10 @@ def _same_version(detail: todos.TodoDetail, version: int) -> None:
         raise Stale("", f"To Do {detail.todo_id} was changed since you opened it; reloaded — look again and retry")
 
 
-def propose(session: Session, actor_id: str, todo_id: str, version: int, correction: Correction) -> RevisionInfo:
-    """The maker's proposal on the complaint's To Do they are working."""
+def propose(session: Session, actor_id: str, todo_id: str, version: int, correction: Correction,
+            bills: run.RunRequest | None = None) -> RevisionInfo:
+    """The maker's proposal on the complaint's To Do they are working: of the case's bill, or of a run of
+    consecutive bills around it (`bills`, store/revision/run.py) for one approval."""
     actor = active_staff(session, actor_id)
     detail = todos.get(session, actor_id, todo_id)
     _same_version(detail, version)
@@ -87,18 +89,20 @@ def propose(session: Session, actor_id: str, todo_id: str, version: int, correct
     refusal = proposal_refusal(session, actor, detail, case, bill)
     if refusal is not None:
         raise refusal
-    return _propose(session, actor, detail.todo_id, version, case, bill, account, correction)
+    plan = run.plan(session, bill, account, correction, bills or run.RunRequest())
+    return _propose(session, actor, detail.todo_id, version, case, bill, account, correction, plan)
 
 
 def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill: Bill, account: Account,
-             correction: Correction) -> RevisionInfo:
-    after = hold.figures(bill, account, correction)
+             correction: Correction, plan: run.Plan | None = None) -> RevisionInfo:
+    after = hold.figures(bill, account, correction) if plan is None else plan.lead.after
     check_remark(correction)
     before = figures_of(bill)
-    difference = after.amount_paise - before.amount_paise
+    # A run goes for approval, and is posted, at its total.
+    difference = after.amount_paise - before.amount_paise if plan is None else plan.difference_paise
     route = powers.route(session, difference, account.subdivision_code, actor.user_id)
     now = clock.now()
-    reversed_lps = lps_of(bill, after.amount_paise, on=today())
+    reversed_lps = lps_of(bill, after.amount_paise, on=today()) if plan is None else run.lps_of_plan(session, plan)
     rev = BillRevision(
         case_id=case.case_id, bill_no=bill.bill_no, account_id=account.account_id,
         office_code=account.subdivision_code, status=PROPOSED, reason_code=correction.reason_code,
@@ -118,11 +122,15 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
     try:
         with session.begin_nested():
             session.add(rev)
+            if plan is not None:
+                session.flush()
+                run.record(session, rev, plan)
     except IntegrityError as exc:
         if "uq_bill_revision_pending_case" not in str(exc.orig) and "bill_revision.case_id" not in str(exc.orig):
             raise
         raise Invalid("revision", f"another revision of case {case.case_id} was proposed just now; reload and look") from None
     amount = money.rupees(difference)
+    bills_text = f"bill {bill.bill_no}" if plan is None else f"{len(plan.months)} bills from {plan.months[0].bill_no}"
     flags = flags_of(after)
     lps_part = f", LPS {money.rupees(-reversed_lps.paise)}" if reversed_lps.paise else ""
     rev.approval_todo_id = work_todos.create(
@@ -130,7 +138,7 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
         todo_type=APPROVAL,
         role=route.role,
         office_code=route.office_code,
-        message=f"Approve bill revision {rev.revision_id} of {amount}{lps_part} on bill {bill.bill_no} "
+        message=f"Approve bill revision {rev.revision_id} of {amount}{lps_part} on {bills_text} "
         f"(A/c {account.account_id}), proposed by {actor.user_id}" + "".join(f"; {f}" for f in flags),
         priority=rules().approval_priority,
         case_id=case.case_id,
@@ -141,7 +149,7 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
         approval=routing.Approval(actor.user_id, difference, account.subdivision_code),
     )
     session.add(rev)
-    changes = describe(before, after)
+    changes = describe(before, after) if plan is None else plan.describe()
     session.add(
         CaseLog(
             case_id=case.case_id, at=now, log_type="Revision Proposed", user_id=actor.user_id,
@@ -279,13 +287,15 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
     # The consumer gets time to pay the corrected amount: a new due date counted from the approval.
     revised["due_date"] = revised_due_date(today())
     # The surcharge charged on what the revision takes off, up to today, at the percent proposed with.
-    reversed_lps = lps_of(bill, rev.amount_paise, rev.lps_percent if rev.lps_percent is not None else 0.0)
+    percent = rev.lps_percent if rev.lps_percent is not None else 0.0
+    reversed_lps = lps_of(bill, rev.amount_paise, percent) if rev.run_basis is None else run.lps_of_run(session, rev, percent)
     rev.lps_percent, rev.lps_months, rev.lps_paise = reversed_lps.percent, reversed_lps.months, reversed_lps.paise
     session.add(Bill(bill_no=new_bill_no, state=ISSUED, **revised))
     was_held = bill.state == hold.HELD
     bill.state = REVISED
     session.add(bill)
     session.flush()
+    ran = run.post(session, rev, new_bill_no, revised["due_date"], _new_bill_no)  # the run's other bills, if any
     if was_held:  # its own charges were never on the balance: the released bill's go on now
         posted = hold.release(session, bill, rev, actor.user_id, new_bill_no, now)
     else:
@@ -315,7 +325,7 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
         CaseLog(
             case_id=case.case_id, at=now, log_type="Revision Approved", user_id=actor.user_id,
             details=f"Revision {rev.revision_id} approved by {actor.user_id}: bill {bill.bill_no} revised as "
-            f"{new_bill_no} ({money.rupees(rev.amount_paise)}, due {timefmt.show_date(revised['due_date'])})"
+            f"{new_bill_no} ({money.rupees(rev.amount_paise)}, due {timefmt.show_date(revised['due_date'])}){ran}"
             + (" released from hold" if was_held else f"; difference {amount}; {reversed_lps.text}")
             + f"; {money.rupees(posted)} posted to the account"
             + ("; " + ", ".join(extra) if extra else "") + (f". Note: {note}" if note else ""),

@@ -4,7 +4,7 @@ the recomputed bill, and whether the user may propose or decide here. Nothing in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from .. import accounts, clock, config, money, offices, tariff, timefmt, todos
 from ..codes import BillState
 from ..errors import Denied, Invalid, NotFound, WssError
 from ..models import APPROVED, COMPLETE, PROPOSED, Account, Bill, BillRevision, Case, Staff
-from . import hold, powers
+from . import hold, powers, run
 from .calc import BillFigures, Correction, figures_of
 from .meter import rollover_text
 from .powers import Route
@@ -61,6 +61,9 @@ class RevisionInfo:
     due_date_after: date | None  # None until approved: revised_due_days after the approval
     revised_due_days: int
     flags: tuple[str, ...]  # what the approver must look at twice (a register rollover)
+    # A run of bills (store/revision/run.py): how it was revised and each month; None and () for one bill.
+    run_basis: str | None = None
+    months: tuple[run.Month, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class Preview:
     due_date_before: date
     revised_due_days: int
     flags: tuple[str, ...]
+    months: tuple[run.Month, ...] = ()  # a run of bills: each month; () for the one bill
+    run_basis: str | None = None
 
 
 def today() -> date:
@@ -180,6 +185,9 @@ def after_of(rev: BillRevision) -> BillFigures:
 def lps_of_revision(session: Session, rev: BillRevision) -> Lps:
     """As posted once decided (none on a revision from before the surcharge was reversed); as of today
     while it waits, at the percent it was proposed with: what approving it now would reverse."""
+    if rev.run_basis is not None and rev.lps_percent is not None:  # each month's, summed
+        now = run.lps_of_run(session, rev, rev.lps_percent)
+        return now if rev.status == PROPOSED else replace(now, months=rev.lps_months or 0, paise=rev.lps_paise or 0)
     if rev.status == PROPOSED and rev.lps_percent is not None:
         return lps_of(session.get(Bill, rev.bill_no), rev.amount_paise, rev.lps_percent)
     return Lps(rev.lps_percent or 0.0, rev.lps_months or 0,
@@ -226,6 +234,8 @@ def info(session: Session, rev: BillRevision) -> RevisionInfo:
         due_date_after=new_bill.due_date if new_bill else None,
         revised_due_days=rules().revised_due_days,
         flags=flags_of(after),
+        run_basis=rev.run_basis,
+        months=run.months_of(session, rev),
     )
 
 
@@ -341,14 +351,20 @@ def bill_worksheet(session: Session, actor_id: str, account_id: str, bill_no: st
     return _worksheet(session, VIEW if note else PROPOSE, note, None, None, bill, account, None)
 
 
-def preview(session: Session, actor_id: str, account_id: str, bill_no: str, correction: Correction) -> Preview:
-    """The recomputed bill beside the old one, and where the proposal would go; nothing is written."""
+def preview(session: Session, actor_id: str, account_id: str, bill_no: str, correction: Correction,
+            bills: run.RunRequest | None = None) -> Preview:
+    """The recomputed bill beside the old one (or each month of a run of bills around it), and where the
+    proposal would go; nothing is written."""
     active_staff(session, actor_id)
     bill, account = bill_of_account(session, actor_id, account_id, bill_no)
-    after = hold.figures(bill, account, correction)
-    difference = after.amount_paise - bill.amount_paise
-    reversed_lps = lps_of(bill, after.amount_paise)
+    plan = run.plan(session, bill, account, correction, bills) if bills else None
+    if plan is None:
+        after = hold.figures(bill, account, correction)
+        difference = after.amount_paise - bill.amount_paise
+        reversed_lps = lps_of(bill, after.amount_paise)
+    else:
+        after, difference, reversed_lps = plan.lead.after, plan.difference_paise, run.lps_of_plan(session, plan)
     return Preview(figures_of(bill), after, difference,
                    powers.route(session, difference, account.subdivision_code, actor_id), reversed_lps,
                    balance_change(difference, reversed_lps), bill.due_date, rules().revised_due_days,
-                   flags_of(after))
+                   flags_of(after), plan.months if plan else (), plan.basis if plan else None)

@@ -109,7 +109,8 @@ class _Planner:
 
     def prefetch(self, targets: Sequence[Target]) -> None:
         """Read the candidates of every target at once: one statement, however many To Dos follow."""
-        wanted = {(t.role, t.office_code) for t in targets} - set(self.pools)
+        # Not `- set(self.pools)`: the sweep asks once per escalation, and the pools grow to hundreds.
+        wanted = {key for t in targets if (key := (t.role, t.office_code)) not in self.pools}
         if not wanted:
             return
         paths = dict(self.conn.execute(select(_office.c.code, _office.c.path).where(
