@@ -128,3 +128,19 @@ def hold(url: str, actor: str, bill_no: str, reason: str) -> str:
         return str(exc)
     finally:
         engine.dispose()
+
+
+def intakes(url: str, account_bills: list[tuple[str, str]]) -> list[str]:
+    """`wss request new` for each (account, bill) in turn, one unit of work each; the request IDs."""
+    from wss_tui.store import intake
+
+    engine = db.make_engine(url)
+    try:
+        out = []
+        for account_id, bill_no in account_bills:
+            with db.write(engine) as s:
+                out.append(intake.submit_request(s, account_id=account_id, bill_no=bill_no,
+                                                 reason="Meter reads 4512 but the bill charges for 5120 units").request_id)
+        return out
+    finally:
+        engine.dispose()

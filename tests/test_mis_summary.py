@@ -47,9 +47,12 @@ def same_reports(engine, now, rng) -> None:
 
 def summary_matches_cases(engine) -> None:
     """Every count of mis_day and mis_closed_day equals a recount from the cases (rows at 0 aside)."""
+
     def both(conn):
-        return ({tuple(r) for r in conn.execute(select(MisDay.__table__)) if r.cases},
-                {tuple(r) for r in conn.execute(select(MisClosedDay.__table__)) if r.closed})
+        return (
+            {tuple(r) for r in conn.execute(select(MisDay.__table__)) if r.cases},
+            {tuple(r) for r in conn.execute(select(MisClosedDay.__table__)) if r.closed},
+        )
 
     with engine.connect() as conn:
         kept = both(conn)
@@ -64,14 +67,20 @@ def _intake(engine, rng) -> None:
         b = conn.execute(
             select(Bill.bill_no, Bill.account_id)
             .where(~select(Case.case_id).where(Case.bill_no == Bill.bill_no, Case.closed_at.is_(None)).exists())
-            .order_by(Bill.bill_no).offset(rng.randrange(200)).limit(1)
+            .order_by(Bill.bill_no)
+            .offset(rng.randrange(200))
+            .limit(1)
         ).first()
     service = rng.random() < 0.3
     try:
         with db.write(engine) as s:
-            intake.submit_request(s, account_id=b.account_id, bill_no=None if service else b.bill_no,
-                                  request_type="mobile-email" if service else "bill-correction",
-                                  reason="Meter reads 4512 but the bill charges for 5120 units")
+            intake.submit_request(
+                s,
+                account_id=b.account_id,
+                bill_no=None if service else b.bill_no,
+                request_type="mobile-email" if service else "bill-correction",
+                reason="Meter reads 4512 but the bill charges for 5120 units",
+            )
     except WssError:
         pass  # a disconnected account, say: nothing written, nothing counted
 
@@ -81,8 +90,15 @@ def _close(engine, rng) -> bool:
         row = conn.execute(
             select(ToDo.todo_id, ToDo.assigned_to, ToDo.case_id)
             .join(Case, Case.case_id == ToDo.case_id)
-            .where(Case.closed_at.is_(None), ToDo.assigned_to.is_not(None), ToDo.status != "Complete", Case.channel != "officer")
-            .order_by(ToDo.todo_id).offset(rng.randrange(50)).limit(1)
+            .where(
+                Case.closed_at.is_(None),
+                ToDo.assigned_to.is_not(None),
+                ToDo.status != "Complete",
+                Case.channel != "officer",
+            )
+            .order_by(ToDo.todo_id)
+            .offset(rng.randrange(50))
+            .limit(1)
         ).first()
     if row is None:
         return False
@@ -90,8 +106,16 @@ def _close(engine, rng) -> bool:
         detail = todos.get(s, row.assigned_to, row.todo_id)
         case = s.get(Case, row.case_id)
         actor = s.get(Staff, row.assigned_to)
-        closure.close(s, actor=actor, detail=detail, case=case, outcome="Reject the Case", comment="Bill found correct",
-                      method="NO-OTP", reason="Consumer confirmed in person at the office")
+        closure.close(
+            s,
+            actor=actor,
+            detail=detail,
+            case=case,
+            outcome="Reject the Case",
+            comment="Bill found correct",
+            method="NO-OTP",
+            reason="Consumer confirmed in person at the office",
+        )
     return True
 
 
@@ -122,7 +146,9 @@ def test_the_summary_gives_the_figures_of_every_case(engine, seed):
             done[action] += 1
         same_reports(engine, now, rng)
         # And at moments on either side of midnight IST, when "due today" and the ages turn over.
-        midnight = (now + timedelta(hours=5, minutes=30)).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(hours=5, minutes=30)
+        midnight = (now + timedelta(hours=5, minutes=30)).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        ) - timedelta(hours=5, minutes=30)
         for at in (midnight - timedelta(seconds=1), midnight):
             if at <= now and step % 3 == 0:
                 same_reports(engine, at, rng)
@@ -130,4 +156,32 @@ def test_the_summary_gives_the_figures_of_every_case(engine, seed):
     summary_matches_cases(engine)
     with engine.connect() as conn:
         assert conn.scalar(select(func.sum(MisDay.pending))) == conn.scalar(
-            select(func.count()).select_from(Case).where(Case.closed_at.is_(None)))
+            select(func.count()).select_from(Case).where(Case.closed_at.is_(None))
+        )
+
+
+def test_intakes_and_sweeps_at_once_lose_no_count(engine, demo_url):
+    """Several processes registering complaints on the same offices and days at once, then sweeps by
+    several hosts at once: every count of the summary still equals a recount of the cases."""
+    from . import _concurrency_workers as work
+    from .test_concurrency import in_processes
+
+    with engine.connect() as conn:
+        free = conn.execute(
+            select(Bill.bill_no, Bill.account_id)
+            .where(~select(Case.case_id).where(Case.bill_no == Bill.bill_no, Case.closed_at.is_(None)).exists())
+            .order_by(Bill.account_id, Bill.bill_no)
+        ).all()
+    # One bill per account (an account may have one open complaint per bill), the same office's accounts
+    # spread over the processes so their upserts meet on the same rows.
+    seen, picked = set(), []
+    for b in free:
+        if b.account_id not in seen:
+            seen.add(b.account_id)
+            picked.append((b.account_id, b.bill_no))
+    picked = picked[:24]
+    done = in_processes([(work.intakes, demo_url, picked[k::4]) for k in range(4)])
+    assert sum(len(ids) for _, ids in done) == len(picked)
+    done = in_processes([(work.sweep, demo_url, (clock.now() + timedelta(days=9)).isoformat()) for _ in range(3)])
+    assert sum(cases for _, cases in done) > 0
+    summary_matches_cases(engine)

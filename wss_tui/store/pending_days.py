@@ -58,15 +58,22 @@ def _add(conn: Connection, rows) -> None:
     """rows: a list of dicts, or a SELECT of KEY + pending + cases; each added to its row's counts."""
     stmt = _upsert(conn)
     stmt = stmt.values(rows) if isinstance(rows, list) else stmt.from_select([*KEY, "pending", "cases"], rows)
-    stmt = stmt.on_conflict_do_update(index_elements=list(KEY), set_={
-        "pending": _day.c.pending + stmt.excluded.pending, "cases": _day.c.cases + stmt.excluded.cases})
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(KEY),
+        set_={"pending": _day.c.pending + stmt.excluded.pending, "cases": _day.c.cases + stmt.excluded.cases},
+    )
     conn.execute(stmt)
 
 
 def _key(case: Case, office_code: str, level: int | None = None) -> dict:
-    return dict(office_code=office_code, request_type=case.request_type, channel=case.channel,
-                created_day=day_number(case.created_at), due_day=day_number(case.due_at),
-                level=case.escalation_level if level is None else level)
+    return dict(
+        office_code=office_code,
+        request_type=case.request_type,
+        channel=case.channel,
+        created_day=day_number(case.created_at),
+        due_day=day_number(case.due_at),
+        level=case.escalation_level if level is None else level,
+    )
 
 
 def _office(conn: Connection, case: Case) -> str:
@@ -97,30 +104,45 @@ def _add_closed(conn: Connection, where: list) -> None:
     metrics = closed_metrics()
     cols = (_office_sql(), c.request_type, c.channel, day_sql(c.closed_at))
     stmt = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(_closed)
-    stmt = stmt.from_select([*CLOSED_KEY, *(name for name, _ in metrics)],
-                            select(*cols, *(func.coalesce(expr, 0) for _, expr in metrics))
-                            .where(c.closed_at.is_not(None), *where).group_by(*cols))
-    conn.execute(stmt.on_conflict_do_update(
-        index_elements=list(CLOSED_KEY),
-        set_={name: _closed.c[name] + stmt.excluded[name] for name, _ in metrics}))
+    stmt = stmt.from_select(
+        [*CLOSED_KEY, *(name for name, _ in metrics)],
+        select(*cols, *(func.coalesce(expr, 0) for _, expr in metrics))
+        .where(c.closed_at.is_not(None), *where)
+        .group_by(*cols),
+    )
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=list(CLOSED_KEY), set_={name: _closed.c[name] + stmt.excluded[name] for name, _ in metrics}
+        )
+    )
 
 
 def _office_sql():
     c = _case.c
-    return func.coalesce(c.office_code, select(_account.c.subdivision_code)
-                         .where(_account.c.account_id == c.account_id).scalar_subquery())
+    return func.coalesce(
+        c.office_code,
+        select(_account.c.subdivision_code).where(_account.c.account_id == c.account_id).scalar_subquery(),
+    )
 
 
 def escalated(conn: Connection, moves: Table) -> None:
     """The sweep's cases moving up: `moves` has case_id, from_level and level. Called before the
     sweep updates case.escalation_level, on the same condition (the level it was read at)."""
     c = _case.c
-    office = func.coalesce(c.office_code, select(_account.c.subdivision_code)
-                           .where(_account.c.account_id == c.account_id).scalar_subquery())
-    base = (_case.join(moves, moves.c.case_id == c.case_id), and_(c.escalation_level == moves.c.from_level, c.closed_at.is_(None)))
+    office = func.coalesce(
+        c.office_code,
+        select(_account.c.subdivision_code).where(_account.c.account_id == c.account_id).scalar_subquery(),
+    )
+    base = (
+        _case.join(moves, moves.c.case_id == c.case_id),
+        and_(c.escalation_level == moves.c.from_level, c.closed_at.is_(None)),
+    )
     for level_col, sign in ((moves.c.from_level, -1), (moves.c.level, 1)):
         cols = (office, c.request_type, c.channel, day_sql(c.created_at), day_sql(c.due_at), level_col)
-        _add(conn, select(*cols, func.count() * sign, func.count() * sign).select_from(base[0]).where(base[1]).group_by(*cols))
+        _add(
+            conn,
+            select(*cols, func.count() * sign, func.count() * sign).select_from(base[0]).where(base[1]).group_by(*cols),
+        )
 
 
 def rebuild(conn: Connection) -> int:
@@ -129,8 +151,15 @@ def rebuild(conn: Connection) -> int:
     _add_closed(conn, [])
     conn.execute(_day.delete())
     c = _case.c
-    office = func.coalesce(c.office_code, select(_account.c.subdivision_code)
-                           .where(_account.c.account_id == c.account_id).scalar_subquery())
+    office = func.coalesce(
+        c.office_code,
+        select(_account.c.subdivision_code).where(_account.c.account_id == c.account_id).scalar_subquery(),
+    )
     cols = (office, c.request_type, c.channel, day_sql(c.created_at), day_sql(c.due_at), c.escalation_level)
-    _add(conn, select(*cols, func.count().filter(c.closed_at.is_(None)), func.count()).where(c.case_id.is_not(None)).group_by(*cols))
+    _add(
+        conn,
+        select(*cols, func.count().filter(c.closed_at.is_(None)), func.count())
+        .where(c.case_id.is_not(None))
+        .group_by(*cols),
+    )
     return conn.scalar(select(func.count()).select_from(_day))

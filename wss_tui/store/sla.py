@@ -276,11 +276,14 @@ def late_by_a_day(until: datetime) -> datetime:
     return whole - timedelta(days=1) + timedelta(seconds=1) - timedelta(microseconds=1)
 
 
-def owed_sql(case_table: Table, until: datetime) -> ColumnElement:
+def owed_sql(case_table: Table, until: datetime, *, recorded_cap: bool = False) -> ColumnElement:
     """The compensation of each row *already known to be a full day late* at `until` (a time known
-    in Python); callers pick those rows with `due_at <= late_by_a_day(until)`."""
+    in Python); callers pick those rows with `due_at <= late_by_a_day(until)`. `recorded_cap`: for
+    rows known to have their cap recorded, without cap_sql's subquery (which keeps PostgreSQL from
+    summing in parallel workers)."""
     days = days_between_sql(case_table.c.due_at, until)
-    return _least(days * rate_sql(case_table), cap_sql(case_table))
+    cap = case_table.c.compensation_cap_paise if recorded_cap else cap_sql(case_table)
+    return _least(days * rate_sql(case_table), cap)
 
 
 def compensation_sql(case_table: Table, until) -> ColumnElement:

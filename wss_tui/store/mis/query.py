@@ -131,31 +131,39 @@ def statements(place: Place, row_level: str, n_levels: int, now: datetime, start
     ]
 
 
-def pending_statements(place: Place, row_level: str, n_levels: int, now: datetime, which: list, which_on) -> list[Select]:
+def pending_statements(place: Place, row_level: str, n_levels: int, now: datetime,
+                       which: list, which_on) -> list[Select]:
     metrics = pending_metrics(n_levels, now)
     if which_on is None or row_level == OFFICER:  # who holds a case is no figure of the summary
         return [grouped(place, row_level, [_case.c.closed_at.is_(None), *which], metrics)]
     per_case = [m for m in metrics if m[0] != "compensation_paise"]
-    compensation = [m for m in metrics if m[0] == "compensation_paise"]
+    cap = _case.c.compensation_cap_paise
     return [
         summed.summary_statement(place, row_level, n_levels, now, which_on(MisDay.__table__), _rolled_up),
         grouped(place, row_level, [_case.c.closed_at.is_(None), summed.on_bound_days(now), *which], per_case),
-        grouped(place, row_level, [*summed.compensation_where(now), *which], compensation),
+        # The compensation, case by case: of the cases whose cap the sweep recorded (nearly all that
+        # owe any), and of the others, whose cap comes from their bills.
+        grouped(place, row_level, [*summed.compensation_where(now), cap.is_not(None), *which],
+                [("compensation_paise", func.sum(sla.owed_sql(_case, now, recorded_cap=True)))]),
+        grouped(place, row_level, [*summed.compensation_where(now), cap.is_(None), *which],
+                [("compensation_paise", func.sum(sla.owed_sql(_case, now)))]),
     ]
 
 
-def received_statements(place: Place, row_level: str, start: datetime, end: datetime, which: list, which_on) -> list[Select]:
+def received_statements(place: Place, row_level: str, start: datetime, end: datetime,
+                        which: list, which_on) -> list[Select]:
     if which_on is None or row_level == OFFICER:
         when = _case.c.created_at.type
-        return [grouped(place, row_level, [_case.c.created_at.between(literal(start, when), literal(end, when)), *which],
-                        _received_metrics())]
+        in_period = _case.c.created_at.between(literal(start, when), literal(end, when))
+        return [grouped(place, row_level, [in_period, *which], _received_metrics())]
     return [
         summed.received_statement(place, row_level, start, end, which_on(MisDay.__table__), _rolled_up),
         grouped(place, row_level, [*summed.received_elsewhere(start, end), *which], _received_metrics()),
     ]
 
 
-def closed_statements(place: Place, row_level: str, start: datetime, end: datetime, which: list, which_on) -> list[Select]:
+def closed_statements(place: Place, row_level: str, start: datetime, end: datetime,
+                      which: list, which_on) -> list[Select]:
     if which_on is None or row_level == OFFICER:
         when = _case.c.closed_at.type
         return [grouped(place, row_level, [_case.c.closed_at.between(literal(start, when), literal(end, when)), *which],

@@ -63,8 +63,11 @@ def summary_statement(place: Place, row_level: str, n_levels: int, now: datetime
     where = [d.created_day.not_in(list(age.values())), d.due_day != today, *which_day]
     if place.path != "/":
         where.append(d.office_code.in_(offices.subtree_codes(place.path)))
-    per_sub = (select(d.office_code.label("key"), *(expr.label(name) for name, expr in metrics))
-               .where(*where).group_by(d.office_code))
+    per_sub = (
+        select(d.office_code.label("key"), *(expr.label(name) for name, expr in metrics))
+        .where(*where)
+        .group_by(d.office_code)
+    )
     return rolled_up(per_sub.subquery("summed"), [name for name, _ in metrics], row_level)
 
 
@@ -89,7 +92,9 @@ def by_kind(place: Place) -> Select:
     """The open cases of each separate kind in the place (one row)."""
     d = _day.c
     where = [d.office_code.in_(offices.subtree_codes(place.path))] if place.path != "/" else []
-    return select(*(func.coalesce(func.sum(d.pending).filter(kinds.condition(k, _day)), 0).label(k) for k in kinds.SEPARATE)).where(*where)
+    return select(
+        *(func.coalesce(func.sum(d.pending).filter(kinds.condition(k, _day)), 0).label(k) for k in kinds.SEPARATE)
+    ).where(*where)
 
 
 def whole_days(start: datetime, end: datetime) -> tuple[int, int]:
@@ -102,14 +107,18 @@ def whole_days(start: datetime, end: datetime) -> tuple[int, int]:
     return first, last
 
 
-def received_statement(place: Place, row_level: str, start: datetime, end: datetime, which_day: list, rolled_up) -> Select:
+def received_statement(
+    place: Place, row_level: str, start: datetime, end: datetime, which_day: list, rolled_up
+) -> Select:
     """The cases registered on the days of the period wholly inside it, from mis_day."""
     d = _day.c
     first, last = whole_days(start, end)
     where = [d.created_day >= first, d.created_day <= last, *which_day]
     if place.path != "/":
         where.append(d.office_code.in_(offices.subtree_codes(place.path)))
-    per_sub = select(d.office_code.label("key"), func.sum(d.cases).label("received")).where(*where).group_by(d.office_code)
+    per_sub = (
+        select(d.office_code.label("key"), func.sum(d.cases).label("received")).where(*where).group_by(d.office_code)
+    )
     return rolled_up(per_sub.subquery("summed"), ["received"], row_level)
 
 
@@ -124,15 +133,20 @@ def received_elsewhere(start: datetime, end: datetime) -> list:
     return [*inside, or_(c.created_at < literal(_at(first), when), c.created_at >= literal(_at(last + 1), when))]
 
 
-def closed_statement(place: Place, row_level: str, start: datetime, end: datetime, which_day: list, rolled_up,
-                     names: list[str]) -> Select:
+def closed_statement(
+    place: Place, row_level: str, start: datetime, end: datetime, which_day: list, rolled_up, names: list[str]
+) -> Select:
     """The disposal figures of the cases closed on the days wholly inside the period, from mis_closed_day."""
     d = _closed.c
     first, last = whole_days(start, end)
     where = [d.closed_day >= first, d.closed_day <= last, *which_day]
     if place.path != "/":
         where.append(d.office_code.in_(offices.subtree_codes(place.path)))
-    per_sub = select(d.office_code.label("key"), *(func.sum(d[n]).label(n) for n in names)).where(*where).group_by(d.office_code)
+    per_sub = (
+        select(d.office_code.label("key"), *(func.sum(d[n]).label(n) for n in names))
+        .where(*where)
+        .group_by(d.office_code)
+    )
     return rolled_up(per_sub.subquery("summed"), names, row_level)
 
 

@@ -50,6 +50,7 @@ class Case(SQLModel, table=True):
             "compensation_cap_paise",
             "escalation_level",
             "created_at",
+            "account_id",  # the cap of a case not yet recorded is read from its account's bills
             sqlite_where=text("closed_at IS NULL"),
             postgresql_where=text("closed_at IS NULL"),
         ),
