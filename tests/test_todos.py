@@ -386,6 +386,21 @@ def test_a_page_is_an_index_range_scan_not_a_sort_of_the_result(engine, actor, f
 
 
 @pytest.mark.skipif(bool(PG_URL), reason="EXPLAIN QUERY PLAN is SQLite's")
+def test_an_sdos_date_range_counts_the_range_of_its_own_index_not_the_office(engine):
+    """The SDO's month of the sub-division's To Dos, every status (issue 13): both counts seek
+    ix_todo_role_created on (role, office, created_at), so they read the range's entries, not every
+    To Do of the office (the page itself walks ix_todo_role_page in page order)."""
+    start = clock.now() - timedelta(days=30)
+    plan = _second_page_plan(engine, SDO, SearchFilter(user_filter="role", role="TR-SDC", status=None, start=start))
+    lines = [d for _, d in plan.values()]
+    counts = [d for n, (_, d) in plan.items() if d.startswith("SEARCH todo") and _under_a_count(plan, n)]
+    assert len(counts) == 2, lines
+    # The total from the index alone; the count up to the cursor reads each row's priority too.
+    assert all(d.endswith("INDEX ix_todo_role_created (role=? AND office_code=? AND created_at>?)") for d in counts), counts
+    assert "COVERING INDEX" in counts[0], counts
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="EXPLAIN QUERY PLAN is SQLite's")
 @pytest.mark.parametrize("actor", [CLERK, EE, DIRC])
 def test_next_to_do_is_sought_in_my_role_queue_only(engine, actor):
     sent = []
