@@ -5,8 +5,8 @@ NULL: one bill, as before) and `bill_revision_month`, one row per bill of a run 
 billed and as revised and the revised bill issued for it. Existing revisions are one-bill revisions
 and keep NULL.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-29 20:30:00
 """
 from typing import Sequence, Union
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0014'
-down_revision: Union[str, None] = '0013'
+revision: str = '0012'
+down_revision: Union[str, None] = '0011'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

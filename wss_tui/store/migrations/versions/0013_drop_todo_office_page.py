@@ -6,16 +6,16 @@ case. EXPLAIN on SQLite and PostgreSQL over the store's statements named this in
 and each new To Do (a day's 28,000 escalations in one sweep) and each priority raised paid for its
 entry.
 
-Revision ID: 0011
-Revises: 0014
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-29 21:00:00
 """
 from typing import Sequence, Union
 
 from alembic import op
 
-revision: str = '0011'
-down_revision: Union[str, None] = '0014'
+revision: str = '0013'
+down_revision: Union[str, None] = '0012'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -10,7 +10,7 @@ figure depends on the time of day — those registered on a day an ageing bound 
 today — and the compensation owed on each from the cases themselves: `ix_case_pending_due` and
 `ix_case_pending_created` hold every column those read, open cases only.
 
-Revision ID: 0013
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-29 20:30:00
 """
@@ -20,7 +20,7 @@ from typing import Sequence, Union
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
+revision: str = "0011"
 down_revision: Union[str, None] = "0010"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
