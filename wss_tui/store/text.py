@@ -72,6 +72,19 @@ def check(field: str, value: str | None, *, multiline: bool = False) -> str:
     return value
 
 
+def typed(field: str, value: str | None, *, maximum: int, minimum: int = 0, too_short: str = "",
+          name: str = "it") -> str:
+    """What a person typed for `field` (a reason, a note): stripped, `minimum` to `maximum` characters,
+    plain text. `too_short` says what to write, its {minimum} filled in; `name` is what the line
+    "keep … to N characters" calls the text."""
+    value = (value or "").strip()
+    if len(value) < minimum:
+        raise Invalid(field, too_short.format(minimum=minimum))
+    if len(value) > maximum:
+        raise Invalid(field, f"keep {name} to {maximum} characters; it has {len(value)}")
+    return check(field, value)
+
+
 def first_refused(value: str | None, *, multiline: bool = False) -> str | None:
     """The first refused character of `value` described, or None (an importer's reject reason)."""
     for ch in value or "":

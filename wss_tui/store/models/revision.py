@@ -16,7 +16,28 @@ APPROVED = RevisionStatus.APPROVED
 REJECTED = RevisionStatus.REJECTED
 
 
-class BillRevision(SQLModel, table=True):
+class RevisedBill(SQLModel):
+    """The columns of a bill as revised, with the old amount and the difference: kept whole on a
+    revision (BillRevision) and on each month of a run (BillRevisionMonth)."""
+
+    amount_before_paise: int = Field(sa_type=BigInteger)
+    basis: str = Field(max_length=6)
+    prev_reading: float | None = None
+    curr_reading: float | None = None
+    multiplying_factor: float = 1.0
+    units: float
+    tariff_category: str = Field(max_length=10)
+    sanctioned_load_kw: float
+    days: int
+    fixed_charge_paise: int = Field(sa_type=BigInteger)
+    energy_charge_paise: int = Field(sa_type=BigInteger)
+    duty_paise: int = Field(sa_type=BigInteger)
+    arrear_paise: int = Field(sa_type=BigInteger)
+    amount_paise: int = Field(sa_type=BigInteger)
+    difference_paise: int = Field(sa_type=BigInteger)  # revised amount less the old; negative: a credit
+
+
+class BillRevision(RevisedBill, table=True):
     """A maker's proposal to revise one bill and the checker's decision on it (store/revision/).
 
     The revised figures are kept here whole, so what was approved can always be read back even after
@@ -44,25 +65,10 @@ class BillRevision(SQLModel, table=True):
     status: str = Field(max_length=10)  # codes.RevisionStatus
     reason_code: str = Field(max_length=16)
     remark: str = Field(sa_type=Text)
-    amount_before_paise: int = Field(sa_type=BigInteger)
     # A run of bills (codes.RunBasis: each month re-billed, or the actual units spread): the months are
     # in bill_revision_month and `difference_paise` is the whole run's. None: this one bill alone.
     run_basis: str | None = Field(default=None, max_length=6)
-    # The revised bill (of a run: the case's own bill).
-    basis: str = Field(max_length=6)
-    prev_reading: float | None = None
-    curr_reading: float | None = None
-    multiplying_factor: float = 1.0
-    units: float
-    tariff_category: str = Field(max_length=10)
-    sanctioned_load_kw: float
-    days: int
-    fixed_charge_paise: int = Field(sa_type=BigInteger)
-    energy_charge_paise: int = Field(sa_type=BigInteger)
-    duty_paise: int = Field(sa_type=BigInteger)
-    arrear_paise: int = Field(sa_type=BigInteger)
-    amount_paise: int = Field(sa_type=BigInteger)
-    difference_paise: int = Field(sa_type=BigInteger)  # revised amount less the old; negative: a credit
+    # The revised bill's figures (of a run: the case's own bill) are RevisedBill's columns.
     # As the maker entered them (migration 0009): a replaced meter's final reading and MF and the new
     # meter's initial reading (its MF is multiplying_factor above), or a rolled-over register's digits.
     old_final_reading: float | None = None
@@ -93,7 +99,7 @@ class BillRevision(SQLModel, table=True):
     audit_todo_id: str | None = Field(default=None, foreign_key="todo.todo_id", max_length=14)
 
 
-class BillRevisionMonth(SQLModel, table=True):
+class BillRevisionMonth(RevisedBill, table=True):
     """One bill of a revision that covers a run of consecutive bills (store/revision/run.py): the bill
     as billed, as revised, and the revised bill issued for it when the run was approved."""
 
@@ -106,21 +112,6 @@ class BillRevisionMonth(SQLModel, table=True):
     revision_id: int = Field(foreign_key="bill_revision.revision_id")
     seq: int  # 1, 2 … in the order of the bills' periods
     bill_no: str = Field(foreign_key="bill.bill_no", max_length=14)
-    amount_before_paise: int = Field(sa_type=BigInteger)
-    basis: str = Field(max_length=6)
-    prev_reading: float | None = None
-    curr_reading: float | None = None
-    multiplying_factor: float = 1.0
-    units: float
-    tariff_category: str = Field(max_length=10)
-    sanctioned_load_kw: float
-    days: int
-    fixed_charge_paise: int = Field(sa_type=BigInteger)
-    energy_charge_paise: int = Field(sa_type=BigInteger)
-    duty_paise: int = Field(sa_type=BigInteger)
-    arrear_paise: int = Field(sa_type=BigInteger)
-    amount_paise: int = Field(sa_type=BigInteger)
-    difference_paise: int = Field(sa_type=BigInteger)
     new_bill_no: str | None = Field(default=None, foreign_key="bill.bill_no", max_length=14)
 
 

@@ -173,13 +173,8 @@ def check(session: Session, actor_id: str, bill_no: str) -> HoldCheck:
 def hold(session: Session, actor_id: str, bill_no: str, reason: str) -> HoldEntry:
     """An officer puts an issued, unpaid bill on hold with a reason: the bill HELD, its own charges
     taken off the account's balances, the step recorded; all in the caller's unit of work."""
-    reason = (reason or "").strip()
-    minimum = rules().hold_min_reason_chars
-    if len(reason) < minimum:
-        raise Invalid("reason", f"say why the bill is held, in at least {minimum} characters")
-    if len(reason) > MAX_REASON:
-        raise Invalid("reason", f"keep the reason to {MAX_REASON} characters; it has {len(reason)}")
-    text_rule.check("reason", reason)
+    reason = text_rule.typed("reason", reason, minimum=rules().hold_min_reason_chars, maximum=MAX_REASON,
+                             too_short="say why the bill is held, in at least {minimum} characters", name="the reason")
     bill, account, actor = _bill_in_scope(session, actor_id, bill_no)
     refusal = hold_refusal(session, actor, bill)
     if refusal is not None:

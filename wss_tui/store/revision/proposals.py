@@ -270,10 +270,7 @@ def _new_bill_no(session: Session, bill_no: str) -> str:
 
 def approve(session: Session, actor_id: str, todo_id: str, version: int, note: str = "") -> RevisionInfo:
     """The checker approves: revised bill recorded, old one kept as REVISED, balance adjusted, oversight."""
-    note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        raise Invalid("note", f"keep the note to {MAX_NOTE} characters; it has {len(note)}")
-    text_rule.check("note", note)
+    note = text_rule.typed("note", note, maximum=MAX_NOTE, name="the note")
     actor, detail, rev, case = _decision_start(session, actor_id, todo_id, version)
     bill = session.get(Bill, rev.bill_no)
     if bill.state == REVISED or bill.amount_paise != rev.amount_before_paise:
@@ -358,13 +355,9 @@ def _tell_consumer(session: Session, case: Case, template: str, **fields) -> Non
 
 def reject(session: Session, actor_id: str, todo_id: str, version: int, reason: str) -> RevisionInfo:
     """The checker rejects: the proposal goes back to its maker's To Do with the reason."""
-    reason = (reason or "").strip()
-    minimum = rules().min_remark_chars
-    if len(reason) < minimum:
-        raise Invalid("reason", f"say why it is rejected, in at least {minimum} characters, so the maker can put it right")
-    if len(reason) > MAX_NOTE:
-        raise Invalid("reason", f"keep the reason to {MAX_NOTE} characters; it has {len(reason)}")
-    text_rule.check("reason", reason)
+    reason = text_rule.typed(
+        "reason", reason, minimum=rules().min_remark_chars, maximum=MAX_NOTE, name="the reason",
+        too_short="say why it is rejected, in at least {minimum} characters, so the maker can put it right")
     actor, detail, rev, case = _decision_start(session, actor_id, todo_id, version)
     now = clock.now()
     _finish_approval_todo(session, actor.user_id, detail, f"Rejected revision {rev.revision_id}: {reason}")
