@@ -20,7 +20,7 @@ from ._sms_capture import otp_sent
 from ._revision_data import (EE, SDO, approve, arrear_by, bill_of, complaint, counts, forward_to, free_bill, propose)
 from .test_revision import reading_less
 from .test_tui_entry import open_entry
-from .tui_helpers import CLERK, app_as, notifications, settle, table, text_of
+from .tui_helpers import CLERK, app_as, notifications, preview_now, settle, table, text_of
 
 # Revision and closure flows start from a To Do taken from the queue, as before routing (test_routing.py
 # covers who a new To Do is routed to).
@@ -31,8 +31,7 @@ async def typed(pilot, **fields) -> None:
     """Fill form fields as a person would, then let the preview (a quarter-second debounce) come back."""
     for field_id, value in fields.items():
         pilot.app.screen.query_one(f"#{field_id.replace('_', '-')}").value = value
-    await pilot.pause(0.35)
-    await settle(pilot)
+    await preview_now(pilot)
 
 
 async def open_revision(pilot, todo_id: str) -> RevisionScreen:

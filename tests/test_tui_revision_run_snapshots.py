@@ -15,7 +15,7 @@ from wss_tui.store.revision.run import RunRequest
 
 from ._revision_data import SDO
 from ._run_data import ACCOUNT, ASSESSED, SPREAD_REMARK, complain, make_run, propose_run
-from .tui_helpers import app_as, no_blink, settle  # noqa: F401  (no_blink is a fixture)
+from .tui_helpers import app_as, no_blink, preview_now, settle  # noqa: F401  (no_blink is a fixture)
 
 pytestmark = pytest.mark.usefixtures("queue_routing", "no_blink")  # the complaint waits in the queue for the clerk to take
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
@@ -42,8 +42,7 @@ def test_revision_run_proposal(engine, snap_compare, size, monkeypatch):
         for field_id, value in (("reading", "1461"), ("from-bill", bills[0]), ("run-way", "spread"),
                                 ("remark", SPREAD_REMARK)):
             pilot.app.screen.query_one(f"#{field_id}").value = value
-        await pilot.pause(0.35)
-        await settle(pilot)
+        await preview_now(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=typed)
 

@@ -12,7 +12,7 @@ import pytest
 from wss_tui.store.revision.calc import Correction
 
 from ._revision_data import SDO, Complaint, approve, bill_of, demo_complaint, execute, propose
-from .tui_helpers import app_as, no_blink, settle  # noqa: F401  (no_blink is a fixture)
+from .tui_helpers import app_as, no_blink, preview_now, settle  # noqa: F401  (no_blink is a fixture)
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 
@@ -25,8 +25,7 @@ def lower_reading(engine, c: Complaint) -> Correction:
 async def fill(pilot, **fields) -> None:
     for field_id, value in fields.items():
         pilot.app.screen.query_one(f"#{field_id}").value = value
-    await pilot.pause(0.35)
-    await settle(pilot)
+    await preview_now(pilot)
 
 
 @SIZES

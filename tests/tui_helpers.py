@@ -40,6 +40,19 @@ async def settle(pilot: Pilot, rounds: int = 4) -> None:
         await pilot.pause()
 
 
+async def preview_now(pilot: Pilot) -> None:
+    """What the revision screen shows a quarter-second after the last change, without waiting that long:
+    once the changes have armed its debounce timer, the preview the timer would run is run at once,
+    and its worker waited on."""
+    await settle(pilot)
+    screen = pilot.app.screen
+    if getattr(screen, "_timer", None) is not None:
+        screen._timer.stop()
+        screen._timer = None
+        screen._refresh_preview()
+    await settle(pilot)
+
+
 def table(app: WssApp, selector: str) -> DataTable:
     return app.screen.query_one(selector, DataTable)
 
