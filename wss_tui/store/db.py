@@ -225,6 +225,19 @@ def read(engine: Engine) -> Iterator[Session]:
         session.rollback()
 
 
+def one_at_a_time(session: Session, job: str) -> None:
+    """Run the rest of this unit of work alone among units that name the same `job`, on every host.
+
+    For set-based jobs that lock many rows (the escalation sweep): two of them at once on PostgreSQL
+    lock the same rows in different orders and one dies of a deadlock. A transaction-scoped advisory
+    lock makes the second wait for the first's commit instead; it is released with the transaction,
+    so a pooler in transaction mode is safe. SQLite's BEGIN IMMEDIATE already runs one writer at a time.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:job))"), {"job": f"wss:{job}"})
+
+
 # --- schema -----------------------------------------------------------------------------------
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

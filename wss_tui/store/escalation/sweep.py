@@ -40,7 +40,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from .. import clock, config, pending_days, routing, sla, timefmt
+from .. import clock, config, db, pending_days, routing, sla, timefmt
 from ..codes import Channel
 from ..errors import Invalid
 from ..models import BEING_WORKED_ON, COMPLETE, OPEN, Account, Case, CaseLog, Office, ToDo, ToDoCharacteristic, ToDoLog
@@ -169,6 +169,9 @@ def prepare(session: Session, at: datetime | None = None) -> SweepReport:
     """The sweep's first step: what the MIS reads filled in (offices, caps), and overdue oversight
     escalated. Set-based; a second run at the same time finds nothing left."""
     at = _moment(at)
+    # Sweeps on several hosts take turns unit by unit: each locks thousands of case, To Do and MIS
+    # rows in an order of the planner's choosing, and two at once deadlocked on PostgreSQL.
+    db.one_at_a_time(session, "escalation sweep")
     offices_filled, caps_recorded = _record_mis_columns(session.connection(), at)
     from ..revision import late  # the revision package imports the To Do store, which imports this one
 
@@ -198,6 +201,7 @@ def escalate(session: Session, at: datetime | None = None, case_ids: list[str] |
     counts = {lv.number: 0 for lv in mx.levels}
     if case_ids is not None and not case_ids:
         return SweepReport(at=at, escalated=counts)
+    db.one_at_a_time(session, "escalation sweep")
     conn = session.connection()
     stmt, params = _due_cases(cutoffs(at, mx), mx, by_id=case_ids is not None)
     if case_ids is not None:
