@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 
-from sqlalchemy import BigInteger, Connection, Table, bindparam, case, func, literal, literal_column, select
+from sqlalchemy import BigInteger, Connection, Table, bindparam, case, func, literal, literal_column, select, type_coerce
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -284,6 +284,24 @@ def owed_sql(case_table: Table, until: datetime, *, recorded_cap: bool = False) 
     days = days_between_sql(case_table.c.due_at, until)
     cap = case_table.c.compensation_cap_paise if recorded_cap else cap_sql(case_table)
     return _least(days * rate_sql(case_table), cap)
+
+
+def capped_at_sql(case_table: Table) -> ColumnElement:
+    """For each row with its cap recorded: the second (since 1970) from which what it owes stops
+    growing — due time (whole seconds) + the full days late at which days x rate first reaches the
+    cap. From then on owed_sql() is capped_owed_sql(), however long the case stays open. A case that
+    owes nothing (an officer's own, a cap of 0) has stopped at its due time."""
+    rate = type_coerce(rate_sql(case_table), BigInteger)
+    cap = case_table.c.compensation_cap_paise
+    days = case((rate > 0, (cap + rate - 1) // rate), else_=0)  # ceil(cap / rate): integers, both positive
+    return _seconds(case_table.c.due_at) + days * SECONDS_PER_DAY
+
+
+def capped_owed_sql(case_table: Table) -> ColumnElement:
+    """What each row with its cap recorded owes from capped_at_sql() on: its cap, or nothing at a rate
+    of 0 (least(days x rate, cap) once days x rate >= cap)."""
+    rate = type_coerce(rate_sql(case_table), BigInteger)
+    return case((rate > 0, case_table.c.compensation_cap_paise), else_=literal_column("0"))
 
 
 def compensation_sql(case_table: Table, until) -> ColumnElement:

@@ -402,8 +402,8 @@ def _tell_consumers(conn: Connection, mx: Matrix, at: datetime) -> int:
 
 def _record_mis_columns(conn: Connection, at: datetime) -> tuple[int, int]:
     """What the MIS reads from ix_case_pending alone: each open case's office (for those a writer
-    left without one) and, once it is due, its compensation cap. Two set-based UPDATEs; a second run
-    finds nothing left to fill."""
+    left without one) and, once it is due, its compensation cap with the day it reaches it (counted
+    in mis_capped_day: pending_days.capped). Set-based; a second run finds nothing left to fill."""
     of_account = select(_account.c.subdivision_code).where(_account.c.account_id == _case.c.account_id).scalar_subquery()
     offices_filled = conn.execute(
         update(_case).where(_case.c.closed_at.is_(None), _case.c.office_code.is_(None)).values(office_code=of_account)
@@ -413,11 +413,13 @@ def _record_mis_columns(conn: Connection, at: datetime) -> tuple[int, int]:
         update(_case)
         .where(
             _case.c.closed_at.is_(None),
+            _case.c.compensation_capped_day.is_(None),  # none without a cap: ix_case_accruing's range
             _case.c.compensation_cap_paise.is_(None),
             _case.c.due_at <= bindparam("at", at, type_=when),
         )
         .values(compensation_cap_paise=sla.cap_sql(_case))
     ).rowcount
+    pending_days.capped(conn)
     # And those closed late since a recent sweep, so the MIS's disposal finds their caps too.
     caps_recorded += conn.execute(
         update(_case)
