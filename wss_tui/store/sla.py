@@ -186,7 +186,10 @@ def _epoch_sqlite(element, compiler, **kw):
 
 @compiles(_epoch, "postgresql")
 def _epoch_postgresql(element, compiler, **kw):
-    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
+    # date_part's double, not extract's numeric (PostgreSQL 14+): a third less per row summed over
+    # the MIS's accruing cases, and as exact — a double holds microseconds since 1970 to well under
+    # a microsecond, so no floor lands on the wrong second.
+    return f"CAST(floor(date_part('epoch', {compiler.process(element.clauses, **kw)})) AS BIGINT)"
 
 
 def _seconds(value) -> ColumnElement:

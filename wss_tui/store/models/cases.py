@@ -65,7 +65,8 @@ class Case(SQLModel, table=True):
             "request_type",
             "channel",
             "compensation_cap_paise",
-            "account_id",
+            "account_id",  # the cap of a case not yet recorded: its account's bills up to its month
+            "created_at",
             sqlite_where=text("closed_at IS NULL"),
             postgresql_where=text("closed_at IS NULL"),
         ),
