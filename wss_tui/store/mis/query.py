@@ -29,6 +29,8 @@ _todo = ToDo.__table__
 _closure = CaseClosure.__table__
 _revision = BillRevision.__table__
 _sms = SmsOutbox.__table__
+# Made once: each new alias builds its column collection again, a third of the report's Python.
+_SUB, _GRP = _office.alias("sub"), _office.alias("grp")
 
 
 def _account_office():
@@ -221,7 +223,7 @@ def _revisions(place: Place, row_level: str, in_period, which: list) -> Select:
 def _rolled_up(per_sub, names: list[str], row_level: str) -> Select:
     """Figures per sub-division summed to the offices at `row_level`: an office's subtree is the
     sub-divisions whose path starts with its path."""
-    sub, grp = _office.alias("sub"), _office.alias("grp")
+    sub, grp = _SUB, _GRP
     return (
         select(grp.c.code.label("key"), *(func.sum(per_sub.c[name]).label(name) for name in names))
         .select_from(
