@@ -11,7 +11,8 @@ end) and samples pg_stat_activity; `--url` is how the sessions connect (PgBounce
 errors (anything but a rule's refusal; must be 0), p50/p95 of each action's store calls (the units of
 work it ran) and of key → painted, the most PostgreSQL connections seen (all, and running a
 statement), each session's resident memory logged in, and how far the machine's available memory
-fell. Every session logs in, then waits until all have, so all N are logged in while they work.
+fell. Every session logs in, then waits until all have, so all N are logged in while they work; the
+work is bounded in count (`--rounds`) and in time (`--work-for` seconds after the last login).
 """
 
 from __future__ import annotations
@@ -62,9 +63,10 @@ def rss_mb() -> float:
 
 
 def session(url: str, user_id: str, sdo: str, rounds: int, think: tuple[float, float], gate, all_in, results,
-            seed: int) -> None:
+            seed: int, work_for: float) -> None:
     try:
-        results.put(asyncio.run(_session(url, user_id, sdo, rounds, think, gate, all_in, random.Random(seed))))
+        results.put(asyncio.run(_session(url, user_id, sdo, rounds, think, gate, all_in, random.Random(seed),
+                                         work_for)))
     except BaseException as exc:  # reported, never lost
         _arrive(all_in)
         results.put({"user": user_id, "errors": [f"session died: {exc.__class__.__name__}: {exc}"],
@@ -80,7 +82,7 @@ def _arrive(all_in) -> None:
         pass
 
 
-async def _session(url, user_id, sdo, rounds, think, gate, all_in, rng) -> dict:
+async def _session(url, user_id, sdo, rounds, think, gate, all_in, rng, work_for: float) -> dict:
     from textual.pilot import WaitForScreenTimeout
 
     from wss_tui.app import make_app
@@ -166,7 +168,10 @@ async def _session(url, user_id, sdo, rounds, think, gate, all_in, rng) -> dict:
             return {"user": user_id, "errors": errors, "store": {}, "painted": {}, "rss_login": rss_mb(),
                     "rss_end": rss_mb(), "stalls": stalls}
         rss_login = rss_mb()
+        stop_at = time.monotonic() + work_for  # counted from the moment all are logged in
         for n in range(rounds):
+            if time.monotonic() > stop_at:
+                break
             for name, keys, then in (("search", ("f5",), ()), ("open", ("enter",), ()), ("take", ("t",), ()),
                                      ("log", ("u", *f"bench note {n}"), ("enter",)),
                                      ("forward", ("f", *sdo, "tab", *"please approve"), ("enter",)),
@@ -203,6 +208,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="search-open-take-log-forward-back rounds each")
     ap.add_argument("--think", type=float, nargs=2, default=(1.0, 4.0), help="seconds between actions (min max)")
     ap.add_argument("--accounts", type=int, default=2000)
+    ap.add_argument("--work-for", type=float, default=600.0,
+                    help="seconds of work after all have logged in: no session begins a round after that")
     ap.add_argument("--login-gap", type=float, default=0.5, help="seconds between session starts")
     args = ap.parse_args()
 
@@ -248,7 +255,7 @@ def main() -> None:
         for i in range(args.sessions):
             user, office = clerks[i % len(clerks)]
             p = SPAWN.Process(target=session, args=(pooled, user, sdos.get(office, ""), args.rounds,
-                                                    tuple(args.think), gate, all_in, results, i))
+                                                    tuple(args.think), gate, all_in, results, i, args.work_for))
             p.start()
             procs.append(p)
             time.sleep(args.login_gap)
