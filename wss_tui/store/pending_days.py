@@ -106,19 +106,33 @@ def closed(conn: Connection, case: Case) -> None:
     _add_capped(conn, [c.case_id == case.case_id, c.compensation_capped_day.is_not(None)], c.compensation_capped_day, -1)
 
 
-def capped_day_sql():
-    """The IST day each case with its cap recorded stops accruing (sla.capped_at_sql)."""
-    return (sla.capped_at_sql(_case) + IST_OFFSET_SECONDS) // SECONDS_PER_DAY
+def capped_day_sql(cap=None):
+    """The IST day each case with its cap recorded (or `cap`) stops accruing (sla.capped_at_sql)."""
+    return (sla.capped_at_sql(_case, cap) + IST_OFFSET_SECONDS) // SECONDS_PER_DAY
 
 
-def capped(conn: Connection) -> int:
-    """The open cases whose cap was just recorded (the sweep, in its transaction): their day of
-    reaching it recorded and their owed caps added to mis_capped_day. Returns how many."""
+def recording_caps(cap) -> tuple[dict, tuple]:
+    """What the sweep's UPDATE that records the caps of open cases sets (the cap `cap` and the day it
+    is reached) and returns for capped(): one statement, so each case's row is written once."""
     c = _case.c
-    # ix_case_accruing's range: no cap day yet (the cases whose cap is recorded are due).
-    fresh = [c.closed_at.is_(None), c.compensation_capped_day.is_(None), c.compensation_cap_paise.is_not(None)]
-    _add_capped(conn, fresh, capped_day_sql(), 1)
-    return conn.execute(update(_case).where(*fresh).values(compensation_capped_day=capped_day_sql())).rowcount
+    values = {"compensation_cap_paise": cap, "compensation_capped_day": capped_day_sql(cap)}
+    return values, (_office_sql(), c.request_type, c.channel, c.compensation_capped_day, sla.capped_owed_sql(_case))
+
+
+def capped(conn: Connection, recorded) -> int:
+    """The rows the sweep's recording of caps returned (recording_caps): each case added to
+    mis_capped_day, in the sweep's transaction. Returns how many."""
+    sums: dict[tuple, list[int]] = {}
+    n = 0
+    for office, request_type, channel, day, owed in recorded:  # a day's newly due cases: a few rows per office
+        n += 1
+        row = sums.setdefault((office, request_type, channel, day), [0, 0])
+        row[0] += 1
+        row[1] += int(owed)
+    rows = [{**dict(zip(CAPPED_KEY, key)), "cases": cases, "owed_paise": owed} for key, (cases, owed) in sums.items()]
+    for i in range(0, len(rows), 1000):
+        _upsert_capped(conn, rows[i:i + 1000])
+    return n
 
 
 def _add_capped(conn: Connection, where: list, day, sign: int) -> None:
@@ -126,11 +140,14 @@ def _add_capped(conn: Connection, where: list, day, sign: int) -> None:
     `day`."""
     c = _case.c
     cols = (_office_sql(), c.request_type, c.channel, day)
+    _upsert_capped(conn, select(*cols, func.count() * sign, func.sum(sla.capped_owed_sql(_case)) * sign)
+                   .where(*where).group_by(*cols))
+
+
+def _upsert_capped(conn: Connection, rows) -> None:
+    """rows: a list of dicts, or a SELECT of CAPPED_KEY + cases + owed_paise; each added to its row."""
     stmt = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(_capped)
-    stmt = stmt.from_select(
-        [*CAPPED_KEY, "cases", "owed_paise"],
-        select(*cols, func.count() * sign, func.sum(sla.capped_owed_sql(_case)) * sign).where(*where).group_by(*cols),
-    )
+    stmt = stmt.values(rows) if isinstance(rows, list) else stmt.from_select([*CAPPED_KEY, "cases", "owed_paise"], rows)
     conn.execute(
         stmt.on_conflict_do_update(
             index_elements=list(CAPPED_KEY),

@@ -289,13 +289,13 @@ def owed_sql(case_table: Table, until: datetime, *, recorded_cap: bool = False) 
     return _least(days * rate_sql(case_table), cap)
 
 
-def capped_at_sql(case_table: Table) -> ColumnElement:
-    """For each row with its cap recorded: the second (since 1970) from which what it owes stops
-    growing — due time (whole seconds) + the full days late at which days x rate first reaches the
-    cap. From then on owed_sql() is capped_owed_sql(), however long the case stays open. A case that
-    owes nothing (an officer's own, a cap of 0) has stopped at its due time."""
+def capped_at_sql(case_table: Table, cap: ColumnElement | None = None) -> ColumnElement:
+    """For each row with its cap recorded (or `cap`, the cap being recorded): the second (since 1970)
+    from which what it owes stops growing — due time (whole seconds) + the full days late at which
+    days x rate first reaches the cap. From then on owed_sql() is capped_owed_sql(), however long the
+    case stays open. A case that owes nothing (an officer's own, a cap of 0) stopped at its due time."""
     rate = type_coerce(rate_sql(case_table), BigInteger)
-    cap = case_table.c.compensation_cap_paise
+    cap = case_table.c.compensation_cap_paise if cap is None else cap
     days = case((rate > 0, (cap + rate - 1) // rate), else_=0)  # ceil(cap / rate): integers, both positive
     return _seconds(case_table.c.due_at) + days * SECONDS_PER_DAY
 

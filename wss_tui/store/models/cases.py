@@ -56,7 +56,7 @@ class Case(SQLModel, table=True):
         ),
         # The compensation of the open cases still accruing (store/mis/summed.py): those whose cap is
         # reached today or later (by the day), and those whose cap is not recorded yet (NULL, by due
-        # time); the sweep finds the latter here too. Every column the figure reads is in it.
+        # time); the sweep finds the latter here too. Every column they read is in it.
         Index(
             "ix_case_accruing",
             "compensation_capped_day",
@@ -67,6 +67,7 @@ class Case(SQLModel, table=True):
             "compensation_cap_paise",
             "account_id",  # the cap of a case not yet recorded: its account's bills up to its month
             "created_at",
+            "case_id",  # the sweep's cases to record the cap of, listed from the index alone
             sqlite_where=text("closed_at IS NULL"),
             postgresql_where=text("closed_at IS NULL"),
         ),

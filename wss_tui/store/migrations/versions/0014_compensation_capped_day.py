@@ -23,7 +23,7 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 INDEX = ["compensation_capped_day", "due_at", "office_code", "request_type", "channel", "compensation_cap_paise", "account_id",
-         "created_at"]
+         "created_at", "case_id"]
 
 
 def upgrade() -> None:
