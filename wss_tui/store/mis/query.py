@@ -29,7 +29,7 @@ _todo = ToDo.__table__
 _closure = CaseClosure.__table__
 _revision = BillRevision.__table__
 _sms = SmsOutbox.__table__
-# Made once: each new alias builds its column collection again, a third of the report's Python.
+# Made once: a new alias builds its column collection again, for each of the report's statements.
 _SUB, _GRP = _office.alias("sub"), _office.alias("grp")
 
 
