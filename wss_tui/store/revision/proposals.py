@@ -328,9 +328,7 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
             + ("; " + ", ".join(extra) if extra else "") + (f". Note: {note}" if note else ""),
         )
     )
-    _tell_consumer(session, case, "revision_approved", bill_no=new_bill_no,
-                   amount=money.rupees(rev.amount_paise).removesuffix("INR"),
-                   due_date=timefmt.show_date(revised["due_date"]))
+    _tell_approved(session, case, rev, timefmt.show_date(revised["due_date"]))
     work_todos.note(
         session, rev.source_todo_id, "User Details",
         f"Revision {rev.revision_id} approved by {actor.user_id}; revised bill {new_bill_no}. "
@@ -339,6 +337,25 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
     )
     session.flush()
     return info(session, rev)
+
+
+def _tell_approved(session: Session, case: Case, rev: BillRevision, due_date: str) -> None:
+    """What to pay by when and the surcharge taken off: the revised bill's amount, or a run's total
+    over its revised bills (as the screen's run summary adds them)."""
+    waived = _rupees(rev.lps_paise or 0)
+    months = run.months_of(session, rev)
+    if not months:
+        _tell_consumer(session, case, "revision_approved", bill_no=rev.new_bill_no, amount=_rupees(rev.amount_paise),
+                       lps=waived, due_date=due_date)
+        return
+    _tell_consumer(session, case, "revision_approved_run", bills=len(months),
+                   first_month=timefmt.show_month(months[0].bill_month),
+                   last_month=timefmt.show_month(months[-1].bill_month),
+                   amount=_rupees(sum(m.after.amount_paise for m in months)), lps=waived, due_date=due_date)
+
+
+def _rupees(paise: int) -> str:
+    return money.rupees(paise).removesuffix("INR")
 
 
 def _tell_consumer(session: Session, case: Case, template: str, **fields) -> None:
