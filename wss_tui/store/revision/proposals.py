@@ -168,9 +168,10 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
 
 
 def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no: str, kind: str,
-                      correction: Correction) -> RevisionInfo:
+                      correction: Correction, bills: run.RunRequest | None = None) -> RevisionInfo:
     """An officer's own revision case (meter replacement, bill on hold) on an account with no consumer
-    complaint, with its first proposal: the case, the officer's To Do and the proposal in one go."""
+    complaint, with its first proposal: the case, the officer's To Do and the proposal in one go; of the
+    bill, or of a run of consecutive bills around it (`bills`), as a complaint's proposal may be."""
     actor = active_staff(session, actor_id)
     if actor.role not in rules().makers:
         raise Denied("role", f"{actor.role} does not open revision cases; a clerk, SDO or EE does")
@@ -186,9 +187,12 @@ def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no:
     refusal = hold.case_kind_refusal(bill, kind)
     if refusal is not None:
         raise refusal
-    after = hold.figures(bill, account, correction)  # refuse bad input before any row is written
+    # Bad input refused before any row is written.
+    plan = run.plan(session, bill, account, correction, bills or run.RunRequest())
+    after = hold.figures(bill, account, correction) if plan is None else plan.lead.after
     check_remark(correction)
-    powers.route(session, after.amount_paise - bill.amount_paise, account.subdivision_code, actor.user_id)
+    difference = after.amount_paise - bill.amount_paise if plan is None else plan.difference_paise
+    powers.route(session, difference, account.subdivision_code, actor.user_id)
 
     spec = kinds[kind]
     now = clock.now()
@@ -225,7 +229,7 @@ def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no:
         user_id=actor.user_id,
         assigned_to=actor.user_id,
     )
-    return _propose(session, actor, todo_id, 1, case, bill, account, correction)
+    return _propose(session, actor, todo_id, 1, case, bill, account, correction, plan)
 
 
 # --- the checker ------------------------------------------------------------------------------------
