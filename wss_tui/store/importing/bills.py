@@ -33,7 +33,9 @@ import csv
 import io
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from itertools import islice, repeat
+from operator import add, mul
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,23 +186,30 @@ class _Run:
         out.header = header
         self.reader.plan(header)
         width = len(header)
-        rows: list[int] = []
-        raws: list[list[str]] = []
-        rejected: list[tuple[int, Bad, list[str]]] = []
-        for row, fields in enumerate(reader, start=2):
-            if len(fields) == width:
-                rows.append(row)
-                raws.append(fields)
-            elif any(f.strip() for f in fields):  # a blank line (often the last) is not a row
-                rejected.append((row, Bad("bad-row", f"{len(fields)} fields where the header has {width}"), fields))
-            if len(raws) + len(rejected) >= self.batch_size:
-                self._commit(rows, raws, rejected, lines, out)
-                rows, raws, rejected = [], [], []
-        self._commit(rows, raws, rejected, lines, out)
+        first = 2  # the row number of the batch's first row: the header is row 1
+        # A batch is read whole (islice at C speed): a per-row loop here cost as much as the csv parsing.
+        while chunk := list(islice(reader, self.batch_size)):
+            rows = range(first, first + len(chunk))
+            first += len(chunk)
+            if len(chunk[0]) == width and len(set(map(len, chunk))) == 1:
+                self._commit(rows, chunk, [], lines, out)
+                continue
+            good_rows: list[int] = []
+            raws: list[list[str]] = []
+            rejected: list[tuple[int, Bad, list[str]]] = []
+            for row, fields in zip(rows, chunk):
+                if len(fields) == width:
+                    good_rows.append(row)
+                    raws.append(fields)
+                elif any(f.strip() for f in fields):  # a blank line (often the last) is not a row
+                    rejected.append((row, Bad("bad-row", f"{len(fields)} fields where the header has {width}"), fields))
+            self._commit(good_rows, raws, rejected, lines, out)
+        if first == 2:
+            self._commit([], [], [], lines, out)  # a header alone: progress once all the same
 
     # -- one batch, one transaction ---------------------------------------------------------------
 
-    def _commit(self, rows: list[int], raws: list[list[str]], rejected: list, lines: Counting, out: RejectFile) -> None:
+    def _commit(self, rows: Sequence[int], raws: list[list[str]], rejected: list, lines: Counting, out: RejectFile) -> None:
         rows, columns, raws = self.reader.read(rows, raws, rejected)
         inserted = updated = 0
         if rows:
@@ -264,7 +273,7 @@ class _Run:
 
     def _check_duplicates(self, rows: list[int], keys: list[str], drop: dict[int, Bad]) -> None:
         """A key met before in this file (in an earlier batch or earlier in this one) is a duplicate."""
-        numbers = [int(key) * 16 + len(key) for key in keys]
+        numbers = list(map(add, map(mul, map(int, keys), repeat(16)), map(len, keys)))  # at C speed
         if not drop and len(set(numbers)) == len(numbers) and self.seen.keys().isdisjoint(numbers):
             self.seen.update(zip(numbers, rows))
             return
