@@ -33,7 +33,7 @@ import csv
 import io
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import islice, repeat
 from operator import add, mul
 from dataclasses import dataclass
@@ -45,6 +45,7 @@ from .. import marks, tariff
 from .. import text as text_rule
 from ..errors import Invalid
 from ..models import Account, Office
+from .ahead import read_ahead
 from .batch import BatchReader
 from .fields import Bad
 from .files import Counting, RejectFile, reject_path
@@ -185,32 +186,40 @@ class _Run:
             raise Invalid("file", "the file is empty; an extract starts with its header row")
         out.header = header
         self.reader.plan(header)
-        width = len(header)
+        batches = self._batches(reader, len(header), lines)
+        if not self.sqlite:
+            # SQLite works inside this process, under the same interpreter lock: nothing to overlap.
+            batches = read_ahead(batches)
+        for batch in batches:
+            self._commit(*batch, out)
+
+    def _batches(self, reader, width: int, lines: Counting) -> Iterator[tuple]:
+        """Each batch read and checked field by field (nothing here touches the store): its good rows'
+        numbers, their values by column and raw fields, the rows rejected, and the bytes read so far."""
         first = 2  # the row number of the batch's first row: the header is row 1
         # A batch is read whole (islice at C speed): a per-row loop here cost as much as the csv parsing.
         while chunk := list(islice(reader, self.batch_size)):
-            rows = range(first, first + len(chunk))
+            rows: Sequence[int] = range(first, first + len(chunk))
             first += len(chunk)
-            if len(chunk[0]) == width and len(set(map(len, chunk))) == 1:
-                self._commit(rows, chunk, [], lines, out)
-                continue
-            good_rows: list[int] = []
-            raws: list[list[str]] = []
+            raws = chunk
             rejected: list[tuple[int, Bad, list[str]]] = []
-            for row, fields in zip(rows, chunk):
-                if len(fields) == width:
-                    good_rows.append(row)
-                    raws.append(fields)
-                elif any(f.strip() for f in fields):  # a blank line (often the last) is not a row
-                    rejected.append((row, Bad("bad-row", f"{len(fields)} fields where the header has {width}"), fields))
-            self._commit(good_rows, raws, rejected, lines, out)
+            if len(chunk[0]) != width or len(set(map(len, chunk))) != 1:
+                good_rows: list[int] = []
+                raws = []
+                for row, fields in zip(rows, chunk):
+                    if len(fields) == width:
+                        good_rows.append(row)
+                        raws.append(fields)
+                    elif any(f.strip() for f in fields):  # a blank line (often the last) is not a row
+                        rejected.append((row, Bad("bad-row", f"{len(fields)} fields where the header has {width}"), fields))
+                rows = good_rows
+            yield (*self.reader.read(rows, raws, rejected), rejected, lines.bytes)
         if first == 2:
-            self._commit([], [], [], lines, out)  # a header alone: progress once all the same
+            yield [], {}, [], [], lines.bytes  # a header alone: progress once all the same
 
     # -- one batch, one transaction ---------------------------------------------------------------
 
-    def _commit(self, rows: Sequence[int], raws: list[list[str]], rejected: list, lines: Counting, out: RejectFile) -> None:
-        rows, columns, raws = self.reader.read(rows, raws, rejected)
+    def _commit(self, rows: Sequence[int], columns: dict[str, list], raws: list[list[str]], rejected: list, bytes_read: int, out: RejectFile) -> None:
         inserted = updated = 0
         if rows:
             with self.engine.begin() as conn:
@@ -242,7 +251,7 @@ class _Run:
         s.inserted += inserted
         s.updated += updated
         s.rejected += len(rejected)
-        s.bytes_read = lines.bytes
+        s.bytes_read = bytes_read
         for _, bad, _ in rejected:
             self.reasons[bad.reason] = self.reasons.get(bad.reason, 0) + 1
         if self.progress is not None:

@@ -142,4 +142,9 @@ class Writer:
         if sql is None:
             compiled = stmt.params(values=values).compile(dialect=self.positional, compile_kwargs={"render_postcompile": True})
             sql = self.in_sql[cache_key] = str(compiled)
-        return conn.exec_driver_sql(sql, tuple(values) if self.sqlite else (values,)).all()
+        if self.sqlite:
+            return conn.exec_driver_sql(sql, tuple(values)).all()
+        # Keys are digits (fields.Digits): the array goes as one text literal, where psycopg would dump a
+        # list of 50,000 strings element by element in Python (0.3 s a batch).
+        literal = "{" + ",".join(values) + "}"
+        return conn.exec_driver_sql(sql, (literal if literal[1:-1].replace(",", "").isdigit() else list(values),)).all()
