@@ -155,6 +155,7 @@ class _Run:
         self.seen: dict[int, int] = {}
         self.tariffs = frozenset(tariff.schedule())
         self.accounts: dict[str, str] = {}  # account_id -> area, for bills
+        self.rated: set[tuple[str, str]] = set()  # (account_id, tariff category) pairs seen to have rates
         with engine.connect() as conn:
             subdivisions = dict(conn.execute(select(Office.code, Office.area).where(Office.level == "subdivision")).all())
         self.writer = Writer(engine, layout)
@@ -213,13 +214,16 @@ class _Run:
                     elif any(f.strip() for f in fields):  # a blank line (often the last) is not a row
                         rejected.append((row, Bad("bad-row", f"{len(fields)} fields where the header has {width}"), fields))
                 rows = good_rows
-            yield (*self.reader.read(rows, raws, rejected), rejected, lines.bytes)
+            rows, columns, raws = self.reader.read(rows, raws, rejected)
+            # PostgreSQL: the COPY text of the batch is made here too, in the thread (read_ahead).
+            yield rows, columns, raws, rejected, None if self.sqlite or not rows else self.writer.rows(columns), lines.bytes
         if first == 2:
-            yield [], {}, [], [], lines.bytes  # a header alone: progress once all the same
+            yield [], {}, [], [], None, lines.bytes  # a header alone: progress once all the same
 
     # -- one batch, one transaction ---------------------------------------------------------------
 
-    def _commit(self, rows: Sequence[int], columns: dict[str, list], raws: list[list[str]], rejected: list, bytes_read: int, out: RejectFile) -> None:
+    def _commit(self, rows: Sequence[int], columns: dict[str, list], raws: list[list[str]], rejected: list, prepared: list | None, bytes_read: int, out: RejectFile) -> None:
+        """One batch in one transaction; `prepared` is its rows as the writer takes them, if made already."""
         inserted = updated = 0
         if rows:
             with self.engine.begin() as conn:
@@ -241,10 +245,12 @@ class _Run:
                     keep = [i for i in range(len(rows)) if i not in drop]
                     columns = {f: [values[i] for i in keep] for f, values in columns.items()}
                     keys = columns[self.layout.key]
+                    if prepared is not None:
+                        prepared = [prepared[i] for i in keep]
                 updated = len(existing.keys() & set(keys))
                 inserted = len(keys) - updated
                 if keys:
-                    self.writer.upsert(conn, self.writer.rows(columns))
+                    self.writer.upsert(conn, self.writer.rows(columns) if prepared is None else prepared)
         out.write(rejected)
         s = self.state
         s.rows += inserted + updated + len(rejected)
@@ -269,9 +275,11 @@ class _Run:
         if wanted:
             if len(self.accounts) > ACCOUNT_CACHE:
                 self.accounts.clear()
+                self.rated.clear()
             self.accounts.update(self.writer.select_in(conn, self.account_areas, list(wanted)))
-        pairs = set(zip(accounts, columns["tariff_category"]))
+        pairs = set(zip(accounts, columns["tariff_category"])) - self.rated
         if all(f"{category}-{self.accounts.get(account)}" in self.tariffs for account, category in pairs):
+            self.rated |= pairs
             return
         for i, (account, category) in enumerate(zip(accounts, columns["tariff_category"])):
             area = self.accounts.get(account)
