@@ -41,6 +41,7 @@ from .common import (
     _staff,
     _todo,
     _type_description,
+    connection_of,
     load_actor_scope,
     not_an_index_key,
     page_order_only,
@@ -165,7 +166,7 @@ def todo_types() -> list[tuple[str, str]]:
 
 
 def search(
-    session: Session,
+    session: Session | Connection,
     actor_id: str,
     flt: SearchFilter,
     after: Cursor | None = None,
@@ -181,7 +182,7 @@ def search(
         raise Invalid("page", "ask for the page after a row or the page before it, not both")
     if not 1 <= limit <= MAX_PAGE:
         raise Invalid("limit", f"a page holds 1 to {MAX_PAGE} rows")
-    conn = session.connection()
+    conn = connection_of(session)
     actor, codes = load_actor_scope(conn, actor_id)
     shape, params = _search_filter(conn, actor, codes, flt)
     if before is not None:
