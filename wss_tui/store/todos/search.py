@@ -143,13 +143,13 @@ class _CaseDue(NamedTuple):
     closed_at: datetime | None = None  # only open cases are joined
 
 
-def _due(row, now: datetime) -> escalation.DueInfo | None:
-    """A page row's due, from its LEFT JOINed case columns; None without an open case, and for a
-    Complete To Do (nothing of it falls due)."""
+def _due(row, read) -> escalation.DueInfo | None:
+    """A page row's due, from its LEFT JOINed case columns (`read`: escalation.due_reader, once per
+    page); None without an open case, and for a Complete To Do (nothing of it falls due)."""
     values = row[_N_ROW_COLUMNS:_CASE_END]
     if values[2] is None or row[_STATUS_AT] == COMPLETE:
         return None
-    return escalation.due_info(_CaseDue(*values), now)
+    return read(_CaseDue(*values))
 # --- search --------------------------------------------------------------------------------------
 
 
@@ -202,12 +202,12 @@ def search(
         total = conn.scalar(_count_statement(shape), params)
         return Page([], total, 0, has_next=False, has_prev=after is not None and total > 0)
     total = rows[0].total
-    now = clock.now()
+    read_due = escalation.due_reader(clock.now())
     return Page(
         # Positional: _ROW_COLUMNS is TodoRow's fields without `related`, then the case's columns,
         # then `related`; named Row access costs more than the page query on a 20-row page.
         rows=[
-            TodoRow(*r[:4], r[_CASE_END], *r[4:_N_ROW_COLUMNS], _due(r, now))
+            TodoRow(*r[:4], r[_CASE_END], *r[4:_N_ROW_COLUMNS], _due(r, read_due))
             for r in rows
         ],
         total=total,
