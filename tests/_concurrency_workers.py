@@ -144,3 +144,81 @@ def intakes(url: str, account_bills: list[tuple[str, str]]) -> list[str]:
         return out
     finally:
         engine.dispose()
+
+
+def sweeps(url: str, at_isos: list[str], finished) -> int:
+    """`wss escalate` at each moment in turn (batches of 3 cases); cases escalated in all."""
+    try:
+        return sum(sweep(url, at) for at in at_isos)
+    finally:
+        with finished.get_lock():
+            finished.value += 1
+
+
+def _acting(engine, actor: str, todo_id: str, act) -> int:
+    """Run `act(session, version)` in one unit of work on the To Do as it is now, again with a fresh
+    version for as long as someone else (a sweep raising its priority) got there first; the retries."""
+    stale = 0
+    while True:
+        with db.read(engine) as s:
+            version = todos.get(s, actor, todo_id).version
+        try:
+            with db.write(engine) as s:
+                act(s, version)
+            return stale
+        except Stale:
+            stale += 1
+
+
+def churn(url: str, actor: str, todo_ids: list[str], sweepers: int, finished) -> int:
+    """A clerk working their To Dos over and over while the sweeps run: a note, a new priority each;
+    the stale retries."""
+    engine = db.make_engine(url)
+    stale = 0
+    try:
+        k = 0
+        while finished.value < sweepers:
+            k += 1
+            for todo_id in todo_ids:
+                stale += _acting(engine, actor, todo_id, lambda s, v: todos.add_log(s, actor, todo_id, v, f"round {k}"))
+                stale += _acting(engine, actor, todo_id, lambda s, v: todos.change_priority(
+                    s, actor, todo_id, v, 40 if todos.get(s, actor, todo_id).priority == 30 else 30, note="reordered"))
+        return stale
+    finally:
+        engine.dispose()
+
+
+def close_cases(url: str, actor: str, todo_ids: list[str]) -> list[str]:
+    """An Executive Engineer closing each To Do's complaint without the OTP; the cases closed."""
+    from wss_tui.store import otp
+
+    engine = db.make_engine(url)
+    closed = []
+    try:
+        for todo_id in todo_ids:
+            def act(s, v, todo_id=todo_id):
+                closed.append(otp.close_without_otp(s, actor, todo_id, v, "Reject the Case", "Bill found correct on site",
+                                                    "Consumer's phone is out of service").case_id)
+            _acting(engine, actor, todo_id, act)
+        return closed
+    finally:
+        engine.dispose()
+
+
+def decide(url: str, actor: str, todo_ids: list[str]) -> list[str]:
+    """A checker approving the revisions of even-numbered approval To Dos and rejecting the others."""
+    from wss_tui.store import revision
+
+    engine = db.make_engine(url)
+    decided = []
+    try:
+        for todo_id in todo_ids:
+            def act(s, v, todo_id=todo_id):
+                if int(todo_id) % 2 == 0:
+                    decided.append(revision.approve(s, actor, todo_id, v).status)
+                else:
+                    decided.append(revision.reject(s, actor, todo_id, v, "The arrear was adjusted last month").status)
+            _acting(engine, actor, todo_id, act)
+        return decided
+    finally:
+        engine.dispose()
