@@ -8,13 +8,18 @@ them in one order (store/locking.py). Each process is a separate `wss` user as i
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+import pytest
 
-from wss_tui.store import clock, pending_days
+from sqlalchemy import func, select, text, update
+
+from wss_tui.store import clock, db, escalation, otp, pending_days, revision, todos
 from wss_tui.store.escalation.matrix import matrix
+from wss_tui.store.errors import Stale
 from wss_tui.store.models import APPROVED, COMPLETE, REJECTED, BillRevision, Case, CaseLog, ToDo
 
 from . import _concurrency_workers as work
@@ -76,4 +81,103 @@ def test_clerks_closings_decisions_and_intakes_during_sweeps_never_deadlock(engi
         levels = Counter(conn.execute(select(ToDo.case_id, func.substr(ToDo.message, 1, 12))
                                       .where(ToDo.todo_type == "ESCLCASE")).all())
         assert max(levels.values()) == 1
+    summary_matches_cases(engine)
+
+
+# --- one unit against one sweep batch, at the worst moment --------------------------------------------
+
+
+def _close(engine, c):
+    c = data.forward_to(engine, c, data.EE)
+    return lambda s: otp.close_without_otp(s, data.EE, c.todo_id, data.version(engine, data.EE, c.todo_id),
+                                           "Reject the Case", "Bill found correct on site", "Consumer's phone is out of service")
+
+
+def _decision(approving: bool):
+    def prepared(engine, c):
+        todo_id = data.propose(engine, c, data.arrear_by(engine, c.bill_no, -50_00)).approval_todo_id
+        version = data.version(engine, data.SDO, todo_id)
+        if approving:
+            return lambda s: revision.approve(s, data.SDO, todo_id, version)
+        return lambda s: revision.reject(s, data.SDO, todo_id, version, "The arrear was adjusted last month")
+    return prepared
+
+
+def _propose(engine, c):
+    correction = data.arrear_by(engine, c.bill_no, -50_00)
+    return lambda s: revision.propose(s, data.CLERK, c.todo_id, c.version, correction)
+
+
+def _note(engine, c):
+    return lambda s: todos.add_log(s, data.CLERK, c.todo_id, c.version, "Meter photo asked for")
+
+
+sweep_module = importlib.import_module("wss_tui.store.escalation.sweep")  # the package names its function `sweep`
+
+UNITS = {"close": _close, "approve": _decision(True), "reject": _decision(False), "propose": _propose, "note": _note}
+
+
+@pytest.mark.parametrize("unit", sorted(UNITS))
+def test_a_unit_on_a_case_the_sweep_has_locked_waits_and_both_finish(engine, queue_routing, monkeypatch, unit):
+    """The sweep has locked the case and is deciding its escalation when an officer acts on the case;
+    the sweep then raises the case's To Dos. The officer's unit waits for the sweep, then goes on (or
+    is told the To Do changed meanwhile): never a deadlock (before the lock order, approve and reject
+    deadlocked every time on PostgreSQL)."""
+    c = data.complaint(engine)
+    act = UNITS[unit](engine, c)
+    locked, go = threading.Event(), threading.Event()
+    real_decide = sweep_module._decide
+
+    def decide_slowly(*args):
+        locked.set()  # the batch's cases are locked (PostgreSQL) or the write lock held (SQLite)
+        assert go.wait(30)
+        return real_decide(*args)
+
+    monkeypatch.setattr(sweep_module, "_decide", decide_slowly)
+    pids, failed = [], []
+
+    def sweeping():
+        try:
+            with db.write(engine) as s:
+                escalation.escalate(s, clock.now() + timedelta(days=40), [c.case_id])
+        except Exception as exc:  # noqa: BLE001 — reported below
+            failed.append(f"sweep: {exc!r}")
+        finally:
+            go.set()
+
+    def officer():
+        try:
+            with db.write(engine) as s:
+                if s.connection().dialect.name == "postgresql":
+                    pids.append(s.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar())
+                act(s)
+        except Stale:
+            pass  # the sweep raised the To Do meanwhile: the officer is told, and looks again
+        except Exception as exc:  # noqa: BLE001
+            failed.append(f"{unit}: {exc!r}")
+        finally:
+            pids.append(None)
+
+    sweeper = threading.Thread(target=sweeping)
+    sweeper.start()
+    assert locked.wait(30)
+    worker = threading.Thread(target=officer)
+    worker.start()
+    # The officer's unit runs until it waits for a row the sweep holds (PostgreSQL), then the sweep goes on.
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as watch:
+            while worker.is_alive() and not go.is_set():
+                pid = next((p for p in pids if p is not None), None)
+                waiting = pid is not None and watch.execute(
+                    text("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).scalar()
+                if waiting:
+                    break
+                watch.rollback()
+                worker.join(0.02)
+    go.set()
+    sweeper.join(60)
+    worker.join(60)
+    assert not failed, failed
+    with engine.connect() as conn:
+        assert conn.scalar(select(Case.escalation_level).where(Case.case_id == c.case_id)) == len(matrix().levels)
     summary_matches_cases(engine)
