@@ -27,8 +27,8 @@ from . import _revision_data as data
 from .test_concurrency import SPAWN, in_processes
 from .test_mis_summary import summary_matches_cases
 
-PER_KIND = 3  # complaints closed, decided and churned each
-SWEEP_DAYS = (8, 15, 26)  # one moment past each level of data/escalation.toml
+PER_KIND = 4  # complaints closed, decided and churned each
+SWEEP_DAYS = (26, 40)  # past level 3 (every open To Do raised to priority 10), then level 4
 
 
 def _free_bills(engine, n: int) -> list[tuple[str, str]]:
@@ -60,14 +60,16 @@ def test_clerks_closings_decisions_and_intakes_during_sweeps_never_deadlock(engi
         (work.sweeps, demo_url, moments, finished),
         (work.sweeps, demo_url, moments, finished),
         (work.close_cases, demo_url, data.EE, closing),
-        (work.decide, demo_url, data.SDO, approvals),
+        (work.decide, demo_url, data.SDO, approvals[::2]),
+        (work.decide, demo_url, data.SDO, approvals[1::2]),
         (work.churn, demo_url, data.CLERK, churned, 2, finished),
         (work.intakes, demo_url, _free_bills(engine, 4)),
     ])
     values = [value for _, value in results]
     assert values[0] + values[1] > 0  # the sweeps escalated cases while the others worked
-    assert len(values[2]) == PER_KIND and len(values[5]) == 4
-    assert len(values[3]) == PER_KIND and set(values[3]) <= {APPROVED, REJECTED}
+    assert len(values[2]) == PER_KIND and len(values[6]) == 4
+    decided = values[3] + values[4]
+    assert len(decided) == PER_KIND and set(decided) <= {APPROVED, REJECTED}
     with engine.connect() as conn:
         assert set(conn.scalars(select(ToDo.status).where(ToDo.todo_id.in_(closing)))) == {COMPLETE}
         assert conn.scalar(select(func.count()).select_from(Case).where(
