@@ -15,9 +15,9 @@ from datetime import timedelta
 
 import pytest
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text
 
-from wss_tui.store import clock, db, escalation, otp, pending_days, revision, todos
+from wss_tui.store import clock, db, escalation, otp, revision, todos
 from wss_tui.store.escalation.matrix import matrix
 from wss_tui.store.errors import Stale
 from wss_tui.store.models import APPROVED, COMPLETE, REJECTED, BillRevision, Case, CaseLog, ToDo
@@ -44,25 +44,23 @@ def _free_bills(engine, n: int) -> list[tuple[str, str]]:
 
 
 def test_clerks_closings_decisions_and_intakes_during_sweeps_never_deadlock(engine, demo_url, queue_routing):
-    # The demo's pending cases at the top level already: the sweeps work on the test's complaints alone.
-    with engine.begin() as conn:
-        conn.execute(update(Case).where(Case.closed_at.is_(None)).values(escalation_level=len(matrix().levels)))
-        pending_days.rebuild(conn)
     closing = [data.forward_to(engine, data.complaint(engine), data.EE).todo_id for _ in range(PER_KIND)]
     approvals = []
     for _ in range(PER_KIND):
         c = data.complaint(engine)
         approvals.append(data.propose(engine, c, data.arrear_by(engine, c.bill_no, -50_00)).approval_todo_id)
     churned = [data.complaint(engine).todo_id for _ in range(PER_KIND)]
-    finished = SPAWN.Value("i", 0)
+    finished, started, acting = SPAWN.Value("i", 0), SPAWN.Event(), SPAWN.Event()
     moments = [(clock.now() + timedelta(days=d)).isoformat() for d in SWEEP_DAYS]
     results = in_processes([
-        (work.sweeps, demo_url, moments, finished),
-        (work.sweeps, demo_url, moments, finished),
-        (work.close_cases, demo_url, data.EE, closing),
-        (work.decide, demo_url, data.SDO, approvals[::2]),
-        (work.decide, demo_url, data.SDO, approvals[1::2]),
-        (work.churn, demo_url, data.CLERK, churned, 2, finished),
+        # The demo's hundred-odd pending cases with the test's in one batch (a long hold of their
+        # locks while the officers act), and a second host's sweep in smaller batches.
+        (work.sweeps, demo_url, moments, finished, started, acting, 500),
+        (work.sweeps, demo_url, moments, finished, started, acting, 25),
+        (work.close_cases, demo_url, data.EE, closing, started),
+        (work.decide, demo_url, data.SDO, approvals[::2], started, acting),
+        (work.decide, demo_url, data.SDO, approvals[1::2], started, acting),
+        (work.churn, demo_url, data.CLERK, churned, 2, finished, started),
         (work.intakes, demo_url, _free_bills(engine, 4)),
     ])
     values = [value for _, value in results]
