@@ -16,10 +16,13 @@ from datetime import timedelta
 import pytest
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from wss_tui.store import clock, db, escalation, otp, revision, todos
 from wss_tui.store.escalation.matrix import matrix
-from wss_tui.store.errors import Stale
+from wss_tui.screens.base import describe_error
+from wss_tui.services import todos as todo_service
+from wss_tui.store.errors import Busy, Stale
 from wss_tui.store.models import APPROVED, COMPLETE, REJECTED, BillRevision, Case, CaseLog, ToDo
 
 from . import _concurrency_workers as work
@@ -181,3 +184,47 @@ def test_a_unit_on_a_case_the_sweep_has_locked_waits_and_both_finish(engine, que
     with engine.connect() as conn:
         assert conn.scalar(select(Case.escalation_level).where(Case.case_id == c.case_id)) == len(matrix().levels)
     summary_matches_cases(engine)
+
+
+# --- what a user sees when the database gives up on a unit anyway ---------------------------------------
+
+
+def _deadlock() -> OperationalError:
+    import psycopg.errors
+
+    return OperationalError("UPDATE todo SET …", {}, psycopg.errors.DeadlockDetected("deadlock detected"))
+
+
+def test_a_to_do_action_the_database_gave_up_on_is_tried_once_more_and_done_once(engine, monkeypatch):
+    c = data.demo_complaint(engine)
+    real, calls = todos.add_log, []
+
+    def add_log_losing_the_first_race(session, *args):
+        calls.append(args)
+        if len(calls) == 1:
+            session.connection()  # the unit has begun, as when a statement of its own is the one killed
+            raise _deadlock()
+        return real(session, *args)
+
+    monkeypatch.setattr(todos, "add_log", add_log_losing_the_first_race)
+    acted = todo_service.add_log(engine, data.CLERK, c.todo_id, c.version, "Meter photo asked for")
+    assert len(calls) == 2 and not acted.stale
+    assert [e.details for e in acted.detail.log].count("Meter photo asked for") == 1
+
+
+def test_a_unit_the_database_gives_up_on_twice_says_in_one_line_to_try_again(engine, monkeypatch):
+    c = data.demo_complaint(engine)
+
+    def always_losing(session, *args):
+        session.connection()
+        raise _deadlock()
+
+    monkeypatch.setattr(todos, "add_log", always_losing)
+    with pytest.raises(Busy) as raised:
+        todo_service.add_log(engine, data.CLERK, c.todo_id, c.version, "Meter photo asked for")
+    line = str(raised.value)
+    assert "\n" not in line and "deadlock" not in line.lower()
+    assert "nothing was changed" in line and "Try again" in line
+    assert describe_error(raised.value) == line  # what a screen shows
+    assert str(db.explain(_deadlock())) == line  # what `wss` prints
+    assert data.version(engine, data.CLERK, c.todo_id) == c.version
