@@ -200,7 +200,9 @@ def escalated(conn: Connection, moves: Table) -> None:
         cols = (office, c.request_type, c.channel, day_sql(c.created_at), day_sql(c.due_at), level_col)
         _add(
             conn,
-            select(*cols, func.count() * sign, func.count() * sign).select_from(base[0]).where(base[1]).group_by(*cols),
+            # In key order: each row is locked as it is upserted, and the same rows in two orders deadlock.
+            select(*cols, func.count() * sign, func.count() * sign).select_from(base[0]).where(base[1]).group_by(*cols)
+            .order_by(*cols),
         )
 
 

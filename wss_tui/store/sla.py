@@ -152,6 +152,13 @@ def compensation_on(conn: Connection, case_id: str, now: datetime | None = None)
     row = conn.execute(_compensation_statement(rule()), {"case_id": case_id}).first()
     if row is None:
         raise NotFound("case", f"no case {case_id}; check the request ID")
+    return compensation_of(row, now)
+
+
+def compensation_of(row, now: datetime | None = None) -> Compensation:
+    """The compensation of a case row read with its cap (cap_sql, labelled `cap`) beside case_id,
+    due_at, closed_at, request_type and channel: for a statement that reads the case anyway (the To
+    Do Entry's load)."""
     until = row.closed_at or (now or clock.now())
     late = days_late(row.due_at, until) if consumer_clock(row.channel) else 0  # past its office target is not late
     cap = int(row.cap)

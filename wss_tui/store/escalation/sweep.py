@@ -145,7 +145,9 @@ def _due_cases(cut: dict[int, datetime], mx: Matrix, by_id: bool = False):
         .where(_behind(cut, mx), _case.c.closed_at.is_(None), _case.c.request_type.in_(mx.applies_to))
         # PostgreSQL: a second sweep at the same moment waits here, then re-reads these cases at their
         # new level and passes them by; SQLite's BEGIN IMMEDIATE already runs one writer at a time.
-        .with_for_update(of=_case)
+        # FOR NO KEY UPDATE, as every unit locks a case (store/locking.py): a log entry or SMS inserted
+        # for one of them meanwhile checks its key without waiting for the whole batch.
+        .with_for_update(of=_case, key_share=True)
     )
     if by_id:
         stmt = stmt.where(_case.c.case_id.in_(bindparam("ids", expanding=True)))
@@ -207,7 +209,10 @@ def escalate(session: Session, at: datetime | None = None, case_ids: list[str] |
     stmt, params = _due_cases(cutoffs(at, mx), mx, by_id=case_ids is not None)
     if case_ids is not None:
         params["ids"] = case_ids
-    # No ORDER BY in SQL: on SQLite it would walk the whole table in case ID order to avoid a sort.
+    if conn.dialect.name == "postgresql":
+        # Locked in case ID order (store/locking.py). Not on SQLite, which locks no rows, and would walk
+        # the whole table in case ID order to avoid a sort.
+        stmt = stmt.order_by(_case.c.case_id)
     due = sorted(conn.execute(stmt, params).all(), key=lambda r: r.case_id)
     if not due:
         return SweepReport(at=at, escalated=counts)
@@ -308,6 +313,14 @@ def _apply(conn: Connection, mx: Matrix, at: datetime) -> int:
     """Write the decisions in _DUE; returns how many open To Dos had their priority raised."""
     d, t = _DUE.c, _todo.c
     when = bindparam("at", at, type_=_todo.c.created_at.type)
+    # 0. The cases' open To Dos locked in To Do ID order before any is written (store/locking.py): the
+    #    statements below would lock them in the planner's order, and an officer moving a marked set
+    #    locks them in ID order.
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            select(t.todo_id).where(t.case_id.in_(select(d.case_id)), t.status != COMPLETE)
+            .order_by(t.todo_id).with_for_update(key_share=True)
+        ).all()
     # 1. The case's open To Dos: an "Escalated" log entry each (saying the priority change, if any),
     #    then the raise. Before the escalation To Do exists, so it is not among them.
     raise_note = case(
