@@ -129,7 +129,8 @@ def capped(conn: Connection, recorded) -> int:
         row = sums.setdefault((office, request_type, channel, day), [0, 0])
         row[0] += 1
         row[1] += int(owed)
-    rows = [{**dict(zip(CAPPED_KEY, key)), "cases": cases, "owed_paise": owed} for key, (cases, owed) in sums.items()]
+    # In key order, as every writer of the MIS's day rows takes them (store/locking.py).
+    rows = [{**dict(zip(CAPPED_KEY, key)), "cases": cases, "owed_paise": owed} for key, (cases, owed) in sorted(sums.items())]
     for i in range(0, len(rows), 1000):
         _upsert_capped(conn, rows[i:i + 1000])
     return n

@@ -432,7 +432,7 @@ def _record_mis_columns(conn: Connection, at: datetime) -> tuple[int, int]:
     # Their IDs first, from the index alone: PostgreSQL takes every case with no cap (the closed
     # ones too) for a candidate, and on these conditions read the whole table (0.74 s to find a
     # day's 6,829 at 1,000,000 cases, where the index gives them in 2 ms).
-    ids = list(conn.scalars(select(_case.c.case_id).where(*uncapped)))
+    ids = sorted(conn.scalars(select(_case.c.case_id).where(*uncapped)))  # batches in case ID order (store/locking.py)
     values, returned = pending_days.recording_caps(sla.cap_sql(_case))
     caps_recorded = 0
     for i in range(0, len(ids), CAPS_BATCH):
