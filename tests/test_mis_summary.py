@@ -5,12 +5,12 @@ intakes, closings, sweeps and officers' own cases through the store's writers, a
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from wss_tui.store import clock, db, escalation, intake, mis, pending_days, todos
+from wss_tui.store import clock, db, escalation, intake, mis, pending_days, sla, todos
 from wss_tui.store.errors import WssError
 from wss_tui.store.models import Bill, Case, MisCappedDay, MisClosedDay, MisDay, Staff, ToDo
 from wss_tui.store.revision import closure
@@ -194,3 +194,24 @@ def test_intakes_and_sweeps_at_once_lose_no_count(engine, demo_url):
     done = in_processes([(work.sweep, demo_url, (clock.now() + timedelta(days=9)).isoformat()) for _ in range(3)])
     assert sum(cases for _, cases in done) > 0
     summary_matches_cases(engine)
+
+
+def test_the_day_recorded_is_the_day_the_case_reaches_its_cap(engine):
+    """Each open case's cap day, as the sweep records it, is the rule's (sla.for_case): from the next
+    day's start it owes its cap (nothing at a rate of 0), at the end of the day before it owed less."""
+    with db.write(engine) as s:
+        escalation.sweep(s, clock.now() + timedelta(days=20))
+    with db.read(engine) as s:
+        rows = s.execute(
+            select(Case.case_id, Case.compensation_capped_day, Case.compensation_cap_paise, Case.request_type, Case.channel)
+            .where(Case.closed_at.is_(None), Case.compensation_capped_day.is_not(None))
+        ).all()
+        assert len({r.compensation_capped_day for r in rows}) > 3
+        for r in rows:
+            def at(day):
+                return datetime.fromtimestamp(pending_days.day_start(day), UTC)
+
+            full = r.compensation_cap_paise if sla.rate_paise(r.request_type, r.channel) else 0
+            assert sla.for_case(s, r.case_id, at(r.compensation_capped_day + 1)).owed_paise == full, r
+            if full:
+                assert sla.for_case(s, r.case_id, at(r.compensation_capped_day) - timedelta(seconds=1)).owed_paise < full, r
