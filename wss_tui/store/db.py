@@ -18,9 +18,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
@@ -28,7 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
-from .errors import Invalid, NotFound, Unavailable, WssError
+from .errors import Busy, Invalid, NotFound, Unavailable, WssError
 
 BUSY_TIMEOUT_MS = 10_000
 POOL_SIZE_ENV = "WSS_DB_POOL_SIZE"
@@ -163,6 +164,8 @@ def explain(exc: BaseException, engine: Engine | None = None) -> WssError:
     """One line a user can act on for an error of the database itself."""
     if is_unavailable(exc):
         return unavailable(exc)
+    if is_busy(exc):
+        return busy()
     detail = _first_line(exc)
     named = f"the database {where(engine)}" if engine is not None else "the database"
     if "readonly database" in detail or "read-only" in detail:
@@ -201,6 +204,38 @@ def unavailable(exc: BaseException) -> Unavailable:
                              "Try again in a moment; tell the administrator if it goes on")
 
 
+# A transaction the server gave up on because of another one: deadlock_detected, serialization_failure.
+_BUSY_STATES = {"40P01", "40001"}
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True when `exc` says the unit of work lost a race for rows to another one and was rolled back
+    (PostgreSQL), or waited for SQLite's write lock past the busy timeout."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if getattr(exc.orig, "sqlstate", None) in _BUSY_STATES:
+        return True
+    return "database is locked" in str(exc.orig)
+
+
+def busy() -> Busy:
+    return Busy("db", "someone else was changing the same records at that moment; nothing was changed. Try again")
+
+
+T = TypeVar("T")
+
+
+def once_more_if_busy(unit: Callable[[], T]) -> T:
+    """Run `unit` — whole units of work, opened by it — and run it once more if the database gave up
+    on it as `Busy`. Only for a unit that writes nothing outside its own transaction and that names
+    what its user saw (a To Do's version), so the second run does what was asked or says it changed;
+    a second Busy reaches the user as the one line."""
+    try:
+        return unit()
+    except Busy:
+        return unit()
+
+
 @contextmanager
 def _reachable() -> Iterator[None]:
     try:
@@ -208,6 +243,8 @@ def _reachable() -> Iterator[None]:
     except DBAPIError as exc:
         if is_unavailable(exc):
             raise unavailable(exc) from None
+        if is_busy(exc):
+            raise busy() from None
         raise
 
 
