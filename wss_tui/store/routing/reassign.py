@@ -54,17 +54,16 @@ def reassign(
     """
     if to_user and to_role:
         raise Invalid("to", "move them to a user or to a role, not both")
-    reason = " ".join(text_rule.check("reason", reason or "").split())
-    if not reason:
-        raise Invalid("reason", "say why they are moved (on leave, transferred …); it goes in each To Do's log")
-    if len(reason) > MAX_REASON:
-        raise Invalid("reason", f"keep it to {MAX_REASON} characters; it has {len(reason)}")
+    reason = text_rule.typed("reason", reason, minimum=1, maximum=MAX_REASON, one_spaced=True,
+                             too_short="say why they are moved (on leave, transferred …); it goes in each To Do's log")
     ids = sorted({text_rule.check("To Do", (t or "").strip()) for t in todo_ids})
     if not ids:
         raise Invalid("To Do", "choose at least one To Do to move")
     scope, who = _reassigner(session, actor_id, by)
     conn = session.connection()
-    # Locked in To Do ID order (PostgreSQL), so two officers moving overlapping sets wait, not deadlock.
+    # Locked in To Do ID order (PostgreSQL), so two officers moving overlapping sets wait, not deadlock
+    # (store/locking.py). FOR NO KEY UPDATE: no key changes, and a log entry inserted beside a marked
+    # To Do (the sweep's "Escalated") checks its key without waiting for the move.
     rows = {
         r.todo_id: r
         for r in conn.execute(
@@ -72,7 +71,7 @@ def reassign(
             .select_from(_todo.join(_office, _office.c.code == _todo.c.office_code))
             .where(_todo.c.todo_id.in_(ids))
             .order_by(_todo.c.todo_id)
-            .with_for_update(of=_todo)
+            .with_for_update(of=_todo, key_share=True)
         )
     }
     for todo_id in ids:
