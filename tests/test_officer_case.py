@@ -8,7 +8,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from wss_tui.store import accounts, db, escalation, mis, revision, sla, todos
 from wss_tui.store.models import Case, SmsOutbox
@@ -92,3 +92,24 @@ def test_no_sms_at_any_step_and_closed_within_no_sla(engine, fixed_clock):
         assert s.scalars(select(SmsOutbox.template).where(SmsOutbox.case_id == info.case_id)).all() == []
         closed = mis.report(s, None, office=SUB, kind="officer-case", now=fixed_clock + timedelta(minutes=1)).total
     assert closed.closed >= 1 and closed.closed_within_sla == 0  # there is no SLA to be within
+
+
+def test_an_officer_case_covers_a_run_of_bills_as_a_complaint_does(engine):
+    """Assessed for three months on a faulty meter, replaced since: the SDO re-bills the run from the
+    account, each month its own units, in one case and one approval at the run's total, and no SMS."""
+    from ._run_data import ACCOUNT, ASSESSED, make_run
+    from wss_tui.store.revision.run import RunRequest
+
+    bills = make_run(engine, ASSESSED)
+    with db.write(engine) as s:
+        info = revision.open_officer_case(
+            s, SDO, ACCOUNT, bills[2], "meter-replacement",
+            Correction("UNITS", "Old meter was faulty; units from the new meter's first 30 days"),
+            RunRequest(from_bill=bills[0], units_each=(155, 150, 156)))
+    assert [m.after.units for m in info.months] == [155, 150, 156]
+    assert info.run_basis == "EACH" and info.difference_paise == sum(m.difference_paise for m in info.months) < 0
+    assert info.route.role == "TR-EE"  # the SDO made it: the next officer up decides
+    approval = approve(engine, EE, info)
+    assert [m.new_bill_no for m in approval.months] == [b + "R1" for b in bills]
+    with db.read(engine) as s:
+        assert s.scalar(select(func.count()).select_from(SmsOutbox).where(SmsOutbox.case_id == info.case_id)) == 0

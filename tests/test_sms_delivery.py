@@ -298,10 +298,32 @@ def test_gives_up_after_max_tries_and_wss_sms_list_failed_shows_it(engine, demo_
     table = run_wss("--db", demo_url, "sms", "list", "--failed")
     assert table.returncode == 0
     assert f"FAILED {failed_before + 2}" in table.stdout and "gave up after 3 tries: gateway answered HTTP 500" in table.stdout
-    assert all(len(line) <= 80 for line in table.stdout.splitlines() if "gave up" not in line)
+    assert all(len(line) <= 80 for line in table.stdout.splitlines())
     assert failed_before > 0  # the demo gives up on a few (DND numbers)
     for m in payload[2:]:  # the demo's own, on its requests: whom to phone
         assert f"request {m['case_id']} · gave up after" in table.stdout
+
+
+def test_wss_sms_list_fits_80_columns_with_long_templates_and_errors(engine, demo_url):
+    """revision_approved/hi and CANCELLED made the line 82 columns wide; a long gateway error ran on."""
+    from sqlalchemy import update
+
+    error = "gave up after 5 tries: gateway answered HTTP 400: " + "the number is on the DND register \x1b[2J " * 4
+    with db.write(engine) as session:
+        row = sms.queue(session, case_id=None, mobile="9800000001", template="revision_approved", language="hi",
+                        bill_no="12345678901234", account_id="1234567890", amount="1,234.56", due_date="15-12-2026",
+                        request_id="7000000001", lps="12.34", total="2,345.67")
+        session.flush()
+        session.execute(update(SmsOutbox).where(SmsOutbox.id == row.id).values(status="CANCELLED", last_error=error))
+    table = run_wss("--db", demo_url, "sms", "list", "--limit", "5")
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]
+    ours = next(i for i, line in enumerate(lines) if "9800000001" in line)
+    assert "…/hi" in lines[ours] and "CANCELLED" in lines[ours]
+    # The error below it, wrapped, every word kept and the escape shown, not sent to the terminal.
+    wrapped = " ".join(line.strip() for line in lines[ours + 1:ours + 5])
+    assert "\x1b" not in table.stdout and "on the DND register ␛[2J the number" in wrapped
 
 
 # --- claims, leases, concurrency -----------------------------------------------------------------------

@@ -10,7 +10,12 @@ import pytest
 from wss_tui.store import config, db, escalation
 from wss_tui.store.sms import outbox, parts
 
-from ._revision_data import CLERK, SDO, approve, arrear_by, bill_of, complaint, detail, one, propose, version
+from wss_tui.store.revision.calc import Correction
+from wss_tui.store.revision.run import MAX_MONTHS, RunRequest
+
+from ._revision_data import (CLERK, SDO, approve, arrear_by, bill_of, complaint, detail, execute, one, propose,
+                             version)
+from ._run_data import ACCOUNT, ASSESSED, complain, decide, make_run, propose_run
 
 pytestmark = pytest.mark.usefixtures("queue_routing")
 
@@ -40,7 +45,8 @@ def worst_fields(language: str) -> dict[str, str]:
         authorities = [names["role"].get(r) or config.role_title(r) for r in roles]
     return dict(request_id="9" * 10, account_id="9" * 12, bill_no="9" * 12 + "R1", otp="9" * 6, minutes="99",
                 status=max(statuses, key=len), request_name=max(requests, key=len), amount="99,99,99,999.99",
-                authority=max(authorities, key=len),
+                authority=max(authorities, key=len), lps="99,99,99,999.99", bills=str(MAX_MONTHS),
+                first_month="12-2026", last_month="12-2026",
                 due_date="31-12-2026", reason=("क" if language == "hi" else "x") * outbox.REASON_CHARS)
 
 
@@ -92,6 +98,38 @@ def test_the_consumer_is_told_the_new_amount_and_due_date_on_approval(engine, fi
     rupees = f"{(bill.amount_paise + 1_000_00) // 100:,}"
     assert sms.template == "revision_approved" and done.new_bill_no in sms.text and "13-12-2026" in sms.text
     assert rupees.replace(",", "")[-3:] in sms.text.replace(",", "")
+
+
+def test_the_consumer_is_told_the_surcharge_waived(engine):
+    """A revision that takes money off a bill a month past due reverses its surcharge: the SMS says so."""
+    c = complaint(engine)
+    done = approve(engine, SDO, propose(engine, c, arrear_by(engine, c.bill_no, -min(bill_of(engine, c.bill_no).amount_paise, 1_000_00) // 2)))
+    assert done.lps.paise > 0
+    sms = last_sms(engine, c.case_id)
+    waived = f"{done.lps.paise // 100:,}.{done.lps.paise % 100:02d}"
+    assert sms.template == "revision_approved" and done.new_bill_no in sms.text
+    assert (f"अधिभार ₹{waived} माफ" if sms.language == "hi" else f"late surcharge Rs {waived} waived") in sms.text
+    assert parts.count(sms.text) <= (1 if sms.language == "en" else 2)
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_a_run_of_bills_is_told_as_the_runs_total(engine, language):
+    """Three assessed months spread to an actual reading (tests/test_revision_runs.py works the figures):
+    Rs 3,371.19 in all, due 13-12-2026, Rs 34.65 of surcharge reversed."""
+    bills = make_run(engine, ASSESSED)
+    execute(engine, "UPDATE account SET language = :l WHERE account_id = :a", l=language, a=ACCOUNT)
+    c = complain(engine, ACCOUNT, bills[2])
+    info = propose_run(engine, c, Correction("BASIS", "Meter read 1461 on 02-11; the months were averages",
+                                             curr_reading=1461), RunRequest(from_bill=bills[0], spread=True))
+    decide(engine, "approve", SDO, info, "")
+    sms = last_sms(engine, c.case_id)
+    assert (sms.template, sms.language) == ("revision_approved_run", language)
+    wanted = {"en": ["3 bills 08-2026 to 10-2026 revised: Rs 3,371.19 in all, due 13-12-2026",
+                     "surcharge Rs 34.65 waived", c.case_id],
+              "hi": ["3 बिल 08-2026-10-2026 संशोधित, कुल ₹3,371.19 देय 13-12-2026", "अधिभार ₹34.65 माफ", c.case_id]}
+    for words in wanted[language]:
+        assert words in sms.text, sms.text
+    assert parts.count(sms.text) <= (1 if language == "en" else 2)
 
 
 def test_the_consumer_is_told_why_a_revision_was_sent_back(engine):

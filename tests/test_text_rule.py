@@ -70,3 +70,35 @@ def test_bytes_that_are_not_utf8_are_named_as_such():
     with pytest.raises(Invalid) as err:
         text.check("reason", "bytes \udcff")
     assert err.value.message == "has a byte that is not UTF-8 (U+DCFF) at character 7; type plain text without it"
+
+
+# --- one rule for a typed reason, note, remark or comment (text.typed) --------------------------------
+
+
+def _typed_fields():
+    from wss_tui.store import config, intake, staff_admin
+    from wss_tui.store.revision import calc, closure
+    from wss_tui.store.revision.calc import Correction
+    from wss_tui.store.todos import common
+
+    return {
+        "revision remark": lambda v: calc.check_remark(Correction("READING", v)),
+        "closing comment": closure.check_comment,
+        "To Do note": lambda v: common._text(v, "note", "say why you forward it"),
+        "walk-in reason": lambda v: intake._check_reason(v, config.intake_rules()),
+        "changed by": staff_admin.check_by,
+    }
+
+
+@pytest.mark.parametrize("where", ["revision remark", "closing comment", "To Do note", "walk-in reason", "changed by"])
+@pytest.mark.parametrize("value", ["ab\x1b", "x\x1b" * 3000], ids=["short", "long"])
+def test_a_refused_character_is_named_before_the_length_everywhere(where, value):
+    """Each place once had its own copy of the rule, some measuring the length first: "write at least 10
+    characters" for an escape sequence, which then came back refused for the escape once lengthened."""
+    with pytest.raises(Invalid, match=r"U\+001B \(ESC\)"):
+        _typed_fields()[where](value)
+
+
+@pytest.mark.parametrize("where", ["revision remark", "closing comment", "To Do note", "walk-in reason", "changed by"])
+def test_typed_text_is_stripped_and_kept_as_typed_everywhere(where):
+    assert _typed_fields()[where]("  Meter photo shows 15 units less  ") == "Meter photo shows 15 units less"

@@ -166,3 +166,21 @@ async def test_the_message_takes_the_room_a_wider_terminal_gives(engine):
     assert widths[80] >= 28
     assert widths[120] >= 40, widths  # was 24, less than at 80 columns
     assert widths[80] < widths[120] <= widths[160], widths
+
+
+async def test_the_key_list_names_each_section_whole_and_each_key_once(engine):
+    """"In the focused list or field" was cut to "In the focus" by the key column, and ctrl+p was
+    listed twice (Textual's "Open the command palette" and ours)."""
+    from wss_tui.screens.help import KEY_WIDTH
+
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, "search")
+        await pilot.press("question_mark")
+        await settle(pilot)
+        keys, listed = column(app, "#help-keys", "key"), column(app, "#help-keys", "what")
+        sections = [k for k, what in zip(keys, listed, strict=True) if not what]
+        assert sections == ["This screen", "Everywhere", "This list"]
+        assert all(len(k) <= KEY_WIDTH for k in keys)
+        palette = [what for what in listed if "command palette" in what]
+        assert palette == ["Find any action by name (command palette)"]

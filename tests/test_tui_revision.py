@@ -328,6 +328,7 @@ async def test_an_officer_opens_a_revision_case_from_the_account(engine):
         assert isinstance(app.screen, RevisionScreen)
         assert "officer's case" in text_of(app, "#rev-info")
         assert app.screen.query_one("#case-kind-row").display is True
+        assert app.screen.query_one("#run-row").display is True  # a run of bills, as from a complaint
         assert app.screen.query_one("#meter-row").display is False
         await typed(pilot, reason="METER-CHANGE")
         assert app.screen.query_one("#meter-row").display is True  # the old and new meters' readings

@@ -8,11 +8,13 @@ looking at snapshot_report.html.
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input, Label
 
 from wss_tui.store.revision.calc import Correction
 
 from ._revision_data import SDO, Complaint, approve, bill_of, demo_complaint, execute, propose
-from .tui_helpers import app_as, no_blink, preview_now, settle  # noqa: F401  (no_blink is a fixture)
+
+from .tui_helpers import app_as, no_blink, notifications, preview_now, settle, until  # noqa: F401  (no_blink is a fixture)
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 
@@ -92,9 +94,16 @@ def test_otp_dialog_wrong_length(engine, snap_compare, no_blink, size):
         await settle(pilot)
         await fill(pilot, comment="Bill revised on the actual reading")
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        # The OTP goes in a worker; the dialog comes after it, and takes the cursor on mounting.
+        await until(pilot, lambda: isinstance(app.focused, Input) and app.focused.id == "otp", "the OTP field")
         await fill(pilot, otp="12345")
         await pilot.press("enter")
+        error = "OTP: type the 6 digits the consumer reads from the SMS"
+        await until(pilot, lambda: str(app.screen.query_one(".dialog-error", Label).content) == error, error)
+        # The toast that says the OTP went lives 4 seconds of wall time: under load it had gone by the
+        # screenshot in some runs and not others. Read here, then cleared, so the picture is the dialog's.
+        assert any(n.startswith("OTP queued for ******") for n in notifications(app))
+        app.clear_notifications()
         await settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=closing)

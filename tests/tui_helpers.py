@@ -40,6 +40,16 @@ async def settle(pilot: Pilot, rounds: int = 4) -> None:
         await pilot.pause()
 
 
+async def until(pilot: Pilot, shown, what: str, rounds: int = 200) -> None:
+    """Wait on workers and the screen (never a fixed time) until `shown()` is true; `what` names it
+    when it never is."""
+    for _ in range(rounds):
+        if shown():
+            return
+        await settle(pilot, rounds=1)
+    raise AssertionError(f"never shown: {what}; the screen is {pilot.app.screen!r}, focus {pilot.app.focused!r}")
+
+
 async def preview_now(pilot: Pilot) -> None:
     """What the revision screen shows a quarter-second after the last change, without waiting that long:
     once the changes have armed its debounce timer, the preview the timer would run is run at once,

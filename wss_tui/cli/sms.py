@@ -88,8 +88,16 @@ def list_(
     _print(entries, counts, wanted, limit)
 
 
+WIDTH = 80  # a clerk's terminal over SSH
+
+
 def _print(entries, counts: dict[str, int], wanted: str | None, limit: int) -> None:
-    """One line per message that fits 80 columns, its request ID and gateway ID or last error below it."""
+    """One line per message that fits 80 columns, its request ID and gateway ID or last error below it
+    (wrapped to the same width). A template name longer than its column is cut with a "…"; its
+    language always shows."""
+    import textwrap
+
+    from wss_tui.store.text import visible
     from wss_tui.store.timefmt import show
 
     typer.echo(", ".join(f"{status} {n:,}" for status, n in counts.items()))
@@ -97,15 +105,37 @@ def _print(entries, counts: dict[str, int], wanted: str | None, limit: int) -> N
         typer.echo(f"No {wanted.lower() + ' ' if wanted else ''}messages.")
         return
     width = max(len(str(e.id)) for e in entries)
-    tw = max(len(e.template) + 1 + len(e.language) for e in entries)
-    typer.echo(f"{'ID':>{width}}  {'Mobile':<10}  {'Template':<{tw}}  {'Status':<7}  Tries  Pts  When")
-    for e in entries:
-        when = e.sent_at if e.status == SmsStatus.SENT else (e.next_try_at if e.status in (SmsStatus.QUEUED, SmsStatus.SENDING) else e.created_at)
-        say(f"{e.id:>{width}}  {e.mobile:<10}  {e.template + '/' + e.language:<{tw}}  {e.status:<7}  {e.tries:>5}  {e.parts:>3}  {show(when)}")
+    sw = max(len("Status"), *(len(e.status) for e in entries))
+    whens = [show(_when(e)) for e in entries]
+    ww = max(len(w) for w in whens)
+    # What the other columns and the two-space gaps leave for "template/language".
+    room = WIDTH - (width + 10 + sw + len("Tries") + len("Pts") + ww + 2 * 6)
+    templates = [_template(e.template, e.language, room) for e in entries]
+    tw = max(len("Template"), *(len(t) for t in templates))
+    typer.echo(f"{'ID':>{width}}  {'Mobile':<10}  {'Template':<{tw}}  {'Status':<{sw}}  Tries  Pts  When")
+    for e, template, when in zip(entries, templates, whens, strict=True):
+        say(f"{e.id:>{width}}  {e.mobile:<10}  {template:<{tw}}  {e.status:<{sw}}  {e.tries:>5}  {e.parts:>3}  {when}")
         detail = f"gateway ID {e.gateway_id}" if e.status == SmsStatus.SENT and e.gateway_id else (e.last_error or "")
         if e.case_id:  # whom to phone when it failed: `wss request status` tells the rest
             detail = f"request {e.case_id}" + (f" · {detail}" if detail else "")
-        if detail:  # the gateway's own words: anything may come back
-            say(f"{'':>{width}}  {detail}")
+        # The gateway's own words: anything may come back. Made visible first, so a mark counts as one column.
+        for line in textwrap.wrap(visible(detail, multiline=False), WIDTH - width - 2, break_on_hyphens=False):
+            typer.echo(f"{'':>{width}}  {line}")
     if len(entries) == limit:
         typer.echo(f"Next page: --before {entries[-1].id}")
+
+
+def _when(e):
+    """The time sent (SENT), of the next try (QUEUED, SENDING) or of queuing (the rest)."""
+    if e.status == SmsStatus.SENT:
+        return e.sent_at
+    return e.next_try_at if e.status in (SmsStatus.QUEUED, SmsStatus.SENDING) else e.created_at
+
+
+def _template(template: str, language: str, room: int) -> str:
+    from wss_tui.store.text import visible
+
+    shown = visible(template, multiline=False)
+    keep = max(room - len(language) - 1, 4)
+    return (shown if len(shown) <= keep else shown[: keep - 1] + "…") + "/" + language
+

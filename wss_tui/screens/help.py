@@ -13,6 +13,7 @@ from wss_tui.plain import plain
 
 # What Textual gives every screen (focus moves, copy): listed with the app-wide keys, not the screen's.
 SCREEN_DEFAULTS = {binding.action for binding in Screen.BINDINGS if isinstance(binding, Binding)}
+KEY_WIDTH = 12
 
 
 class HelpScreen(ModalScreen[None]):
@@ -30,7 +31,9 @@ class HelpScreen(ModalScreen[None]):
     def for_screen(cls, screen: Screen) -> HelpScreen:
         """The screen's own keys first, then the app's, then those of the field or list in focus."""
         app = screen.app
-        groups: dict[str, list[tuple[str, str]]] = {"This screen": [], "Everywhere": [], "In the focused list or field": []}
+        # Each title fits the key column (KEY_WIDTH), where it is shown.
+        focused_group = "This list" if isinstance(app.focused, DataTable) else "This field"
+        groups: dict[str, list[tuple[str, str]]] = {"This screen": [], "Everywhere": [], focused_group: []}
         seen: set[tuple[str, str]] = set()
         for active in screen.active_bindings.values():
             binding = active.binding
@@ -46,9 +49,10 @@ class HelpScreen(ModalScreen[None]):
             elif active.node in (screen, app):
                 group = "Everywhere"
             else:
-                group = "In the focused list or field"
+                group = focused_group
+            if binding.action.endswith("command_palette"):  # what it is for, not what it opens
+                entry = (entry[0], "Find any action by name (command palette)")
             groups[group].append(entry)
-        groups["Everywhere"].append(("ctrl+p", "Find any action by name (command palette)"))
         name = getattr(screen, "HELP_TITLE", None) or screen.__class__.__name__
         return cls(f"Keys: {name}", [(title, rows) for title, rows in groups.items() if rows])
 
@@ -60,7 +64,7 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_column("Key", key="key", width=12)
+        table.add_column("Key", key="key", width=KEY_WIDTH)
         table.add_column("What it does", key="what")
         for title, rows in self.sections:
             table.add_row(plain(title, "bold"), plain(""), key=f"section {title}")

@@ -92,7 +92,6 @@ class RevisionScreen(WssScreen):
         self.query_one("#rev-decision").display = False
         self.query_one(RunTable).display = False
         self.query_one("#case-kind-row").display = self.todo_id is None  # an officer's own case
-        self.query_one("#run-row").display = self.todo_id is not None  # a run of bills: a complaint's own
         self._load()
 
     # --- loading ----------------------------------------------------------------------------------
@@ -297,7 +296,7 @@ class RevisionScreen(WssScreen):
                                                correction, bills)
             else:
                 info = await asyncio.to_thread(service.open_officer_case, self.engine, user, s.account_id,
-                                               s.bill_no, kind, correction)
+                                               s.bill_no, kind, correction, bills)
                 done = service.Decided(info)
         except WssError as exc:
             self._error(str(exc))

@@ -72,10 +72,10 @@ def propose(engine: Engine, actor_id: str, todo_id: str, version: int, correctio
 
 
 def open_officer_case(engine: Engine, actor_id: str, account_id: str, bill_no: str, kind: str,
-                      correction: Correction) -> RevisionInfo:
-    """An officer's own case on a bill, opened with its proposal."""
+                      correction: Correction, bills: RunRequest | None = None) -> RevisionInfo:
+    """An officer's own case on a bill (or a run of bills, `bills`), opened with its proposal."""
     with db.write(engine) as session:
-        return revision.open_officer_case(session, actor_id, account_id, bill_no, kind, correction)
+        return revision.open_officer_case(session, actor_id, account_id, bill_no, kind, correction, bills)
 
 
 def hold_check(engine: Engine, actor_id: str, bill_no: str) -> HoldCheck:

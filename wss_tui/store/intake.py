@@ -116,21 +116,12 @@ def counter_account(session: Session, account_id: str, operator_id: str) -> acco
 
 
 def _check_reason(reason: str, rules: config.IntakeRules) -> str:
-    text = (reason or "").strip()
-    if not text:
+    if not (reason or "").strip():
         raise Invalid("reason", "give the reason for the request: what is wrong with the bill")
-    text_rule.check("reason", text)  # one line, as the walk-in screen's field takes it
-    if len(text) < rules.min_reason_chars:
-        raise Invalid(
-            "reason",
-            f"the reason is {len(text)} characters; write at least {rules.min_reason_chars} saying what is wrong",
-        )
-    if len(text) > rules.max_reason_chars:
-        raise Invalid(
-            "reason",
-            f"the reason is {len(text)} characters; shorten it to {rules.max_reason_chars} and attach the details",
-        )
-    return text
+    # One line, as the walk-in screen's field takes it.
+    return text_rule.typed("reason", reason, minimum=rules.min_reason_chars, maximum=rules.max_reason_chars,
+                           too_short="the reason is {length} characters; write at least {minimum} saying what is wrong",
+                           too_long="the reason is {length} characters; shorten it to {maximum} and attach the details")
 
 
 def _check_attachments(docs: Sequence[AttachmentIn], rules: config.IntakeRules) -> list[AttachmentIn]:

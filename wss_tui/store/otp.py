@@ -39,6 +39,7 @@ from .revision.rules import rules
 from . import text as text_rule
 
 LIVE, USED, VOID = OtpStatus
+MAX_OVERRIDE_REASON = 500
 UNSENT = ""  # code_hash of an OTP whose SMS has not gone yet
 
 # Cheaper than a password's hash (a code lives minutes, not years), still far too slow to try all
@@ -255,17 +256,14 @@ def close_without_otp(session: Session, actor_id: str, todo_id: str, version: in
     """An Executive Engineer closes a complaint without the consumer's OTP, for a recorded reason."""
     r = rules().otp
     outcome, comment = check_outcome(outcome), check_comment(comment)
-    reason = (reason or "").strip()
     actor, detail, case = held_case(session, actor_id, todo_id, version)
     if actor.role != r.override_role:
         raise Denied("OTP", f"only an Executive Engineer ({r.override_role}) may close a complaint without the consumer's OTP; send the OTP")
     if case.channel == cases.OFFICER_CHANNEL:
         raise Invalid("OTP", f"case {case.case_id} is an officer's own case; it needs no OTP")
-    if len(reason) < r.min_override_reason_chars:
-        raise Invalid("reason", f"say why the consumer cannot give the OTP, in at least {r.min_override_reason_chars} characters")
-    if len(reason) > 500:
-        raise Invalid("reason", f"keep the reason to 500 characters; it has {len(reason)}")
-    text_rule.check("reason", reason)
+    reason = text_rule.typed("reason", reason, minimum=r.min_override_reason_chars, maximum=MAX_OVERRIDE_REASON,
+                             too_short="say why the consumer cannot give the OTP, in at least {minimum} characters",
+                             name="the reason")
     check_closable(session, case, outcome)
     _void_live(session, case.case_id)
     return close(session, actor=actor, detail=detail, case=case, outcome=outcome, comment=comment,

@@ -268,12 +268,8 @@ def check_by(by: str | None) -> str | None:
     """Who the caller says made a change (a user ID or a name), tidied; None: not given."""
     if by is None:
         return None
-    value = " ".join(text_rule.check("by", by).split())
-    if not value:
-        raise Invalid("by", "give who makes the change: your user ID or name")
-    if len(value) > MAX_BY:
-        raise Invalid("by", f"keep it to {MAX_BY} characters; it has {len(value)}")
-    return value
+    return text_rule.typed("by", by, minimum=1, maximum=MAX_BY, one_spaced=True,
+                           too_short="give who makes the change: your user ID or name")
 
 
 def os_user() -> str:

@@ -73,16 +73,21 @@ def check(field: str, value: str | None, *, multiline: bool = False) -> str:
 
 
 def typed(field: str, value: str | None, *, maximum: int, minimum: int = 0, too_short: str = "",
-          name: str = "it") -> str:
-    """What a person typed for `field` (a reason, a note): stripped, `minimum` to `maximum` characters,
-    plain text. `too_short` says what to write, its {minimum} filled in; `name` is what the line
-    "keep … to N characters" calls the text."""
-    value = (value or "").strip()
+          too_long: str = "keep {name} to {maximum} characters; it has {length}", name: str = "it",
+          one_spaced: bool = False) -> str:
+    """What a person typed for `field` (a reason, a note, a remark): stripped, `minimum` to `maximum`
+    characters, plain text. `too_short` and `too_long` say what to do, their {minimum}, {maximum},
+    {length} and {name} filled in; `name` is what the text is called. `one_spaced`: runs of spaces
+    made one first (a reason that goes into many log lines)."""
+    value = check(field, (value or "").strip())  # what may never be stored is named first, whatever its length
+    if one_spaced:
+        value = " ".join(value.split())
+    words = dict(minimum=minimum, maximum=maximum, length=len(value), name=name)
     if len(value) < minimum:
-        raise Invalid(field, too_short.format(minimum=minimum))
+        raise Invalid(field, too_short.format(**words))
     if len(value) > maximum:
-        raise Invalid(field, f"keep {name} to {maximum} characters; it has {len(value)}")
-    return check(field, value)
+        raise Invalid(field, too_long.format(**words))
+    return value
 
 
 def first_refused(value: str | None, *, multiline: bool = False) -> str | None:

@@ -117,12 +117,9 @@ def check_reason(correction: Correction) -> None:
 def check_remark(correction: Correction) -> str:
     """The remark a proposal must carry (not asked of a preview, which runs while it is typed)."""
     r = rules()
-    remark = (correction.remark or "").strip()
-    if len(remark) < r.min_remark_chars:
-        raise Invalid("remark", f"write at least {r.min_remark_chars} characters saying what was wrong and how you found it")
-    if len(remark) > r.max_remark_chars:
-        raise Invalid("remark", f"keep the remark to {r.max_remark_chars} characters; it has {len(remark)}")
-    return text_rule.check("remark", remark)
+    return text_rule.typed("remark", correction.remark, minimum=r.min_remark_chars, maximum=r.max_remark_chars,
+                           too_short="write at least {minimum} characters saying what was wrong and how you found it",
+                           name="the remark")
 
 
 def recompute(bill: Bill, account: Account, correction: Correction) -> BillFigures:

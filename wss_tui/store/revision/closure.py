@@ -127,12 +127,8 @@ def complete_todo(session: Session, actor_id: str, todo_id: str, version: int, c
 
 
 def check_comment(comment: str | None) -> str:
-    text = (comment or "").strip()
-    if not text:
-        raise Invalid("comment", "say what was done for the consumer; it cannot be empty")
-    if len(text) > MAX_COMMENT:
-        raise Invalid("comment", f"keep it to {MAX_COMMENT} characters; it has {len(text)}")
-    return text_rule.check("comment", text)
+    return text_rule.typed("comment", comment, minimum=1, maximum=MAX_COMMENT,
+                           too_short="say what was done for the consumer; it cannot be empty")
 
 
 def check_outcome(outcome: str) -> str:

@@ -169,9 +169,10 @@ def _propose(session, actor: Staff, todo_id: str, version: int, case: Case, bill
 
 
 def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no: str, kind: str,
-                      correction: Correction) -> RevisionInfo:
+                      correction: Correction, bills: run.RunRequest | None = None) -> RevisionInfo:
     """An officer's own revision case (meter replacement, bill on hold) on an account with no consumer
-    complaint, with its first proposal: the case, the officer's To Do and the proposal in one go."""
+    complaint, with its first proposal: the case, the officer's To Do and the proposal in one go; of the
+    bill, or of a run of consecutive bills around it (`bills`), as a complaint's proposal may be."""
     actor = active_staff(session, actor_id)
     if actor.role not in rules().makers:
         raise Denied("role", f"{actor.role} does not open revision cases; a clerk, SDO or EE does")
@@ -187,9 +188,12 @@ def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no:
     refusal = hold.case_kind_refusal(bill, kind)
     if refusal is not None:
         raise refusal
-    after = hold.figures(bill, account, correction)  # refuse bad input before any row is written
+    # Bad input refused before any row is written.
+    plan = run.plan(session, bill, account, correction, bills or run.RunRequest())
+    after = hold.figures(bill, account, correction) if plan is None else plan.lead.after
     check_remark(correction)
-    powers.route(session, after.amount_paise - bill.amount_paise, account.subdivision_code, actor.user_id)
+    difference = after.amount_paise - bill.amount_paise if plan is None else plan.difference_paise
+    powers.route(session, difference, account.subdivision_code, actor.user_id)
 
     spec = kinds[kind]
     now = clock.now()
@@ -226,7 +230,7 @@ def open_officer_case(session: Session, actor_id: str, account_id: str, bill_no:
         user_id=actor.user_id,
         assigned_to=actor.user_id,
     )
-    return _propose(session, actor, todo_id, 1, case, bill, account, correction)
+    return _propose(session, actor, todo_id, 1, case, bill, account, correction, plan)
 
 
 # --- the checker ------------------------------------------------------------------------------------
@@ -334,9 +338,7 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
             + ("; " + ", ".join(extra) if extra else "") + (f". Note: {note}" if note else ""),
         )
     )
-    _tell_consumer(session, case, "revision_approved", bill_no=new_bill_no,
-                   amount=money.rupees(rev.amount_paise).removesuffix("INR"),
-                   due_date=timefmt.show_date(revised["due_date"]))
+    _tell_approved(session, case, rev, timefmt.show_date(revised["due_date"]))
     work_todos.note(
         session, rev.source_todo_id, "User Details",
         f"Revision {rev.revision_id} approved by {actor.user_id}; revised bill {new_bill_no}. "
@@ -345,6 +347,25 @@ def approve(session: Session, actor_id: str, todo_id: str, version: int, note: s
     )
     session.flush()
     return info(session, rev)
+
+
+def _tell_approved(session: Session, case: Case, rev: BillRevision, due_date: str) -> None:
+    """What to pay by when and the surcharge taken off: the revised bill's amount, or a run's total
+    over its revised bills (as the screen's run summary adds them)."""
+    waived = _rupees(rev.lps_paise or 0)
+    months = run.months_of(session, rev)
+    if not months:
+        _tell_consumer(session, case, "revision_approved", bill_no=rev.new_bill_no, amount=_rupees(rev.amount_paise),
+                       lps=waived, due_date=due_date)
+        return
+    _tell_consumer(session, case, "revision_approved_run", bills=len(months),
+                   first_month=timefmt.show_month(months[0].bill_month),
+                   last_month=timefmt.show_month(months[-1].bill_month),
+                   amount=_rupees(sum(m.after.amount_paise for m in months)), lps=waived, due_date=due_date)
+
+
+def _rupees(paise: int) -> str:
+    return money.rupees(paise).removesuffix("INR")
 
 
 def _tell_consumer(session: Session, case: Case, template: str, **fields) -> None:

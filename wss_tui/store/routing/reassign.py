@@ -54,11 +54,8 @@ def reassign(
     """
     if to_user and to_role:
         raise Invalid("to", "move them to a user or to a role, not both")
-    reason = " ".join(text_rule.check("reason", reason or "").split())
-    if not reason:
-        raise Invalid("reason", "say why they are moved (on leave, transferred …); it goes in each To Do's log")
-    if len(reason) > MAX_REASON:
-        raise Invalid("reason", f"keep it to {MAX_REASON} characters; it has {len(reason)}")
+    reason = text_rule.typed("reason", reason, minimum=1, maximum=MAX_REASON, one_spaced=True,
+                             too_short="say why they are moved (on leave, transferred …); it goes in each To Do's log")
     ids = sorted({text_rule.check("To Do", (t or "").strip()) for t in todo_ids})
     if not ids:
         raise Invalid("To Do", "choose at least one To Do to move")

@@ -289,6 +289,7 @@ class SmsFile(Strict):
     status_changed: dict[str, str] = Field(min_length=1)
     otp: dict[str, str] = Field(min_length=1)
     revision_approved: dict[str, str] = Field(min_length=1)
+    revision_approved_run: dict[str, str] = Field(min_length=1)
     revision_rejected: dict[str, str] = Field(min_length=1)
     escalated: dict[str, str] = Field(min_length=1)
 

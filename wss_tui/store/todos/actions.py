@@ -283,10 +283,7 @@ def change_priority(
 ) -> TodoDetail:
     if isinstance(priority, bool) or priority not in PRIORITIES:
         raise Invalid("priority", f"{priority!r} is not a priority; use 10 (highest), 20, 30, 40 or 50")
-    note = (note or "").strip()
-    if len(note) > MAX_TEXT:
-        raise Invalid("note", f"keep it to {MAX_TEXT} characters; it has {len(note)}")
-    text_rule.check("note", note)
+    note = text_rule.typed("note", note, maximum=MAX_TEXT)
     actor, conn, row = _begin(session, actor_id, todo_id, version)
     if priority == row.priority:
         raise Invalid("priority", f"To Do {row.todo_id} is already priority {priority}")

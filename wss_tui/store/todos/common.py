@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from .. import config, todo_rights
 from .. import text as text_rule
-from ..errors import Denied, Invalid
+from ..errors import Denied
 from ..models import (
     Account,
     Attachment,
@@ -64,8 +64,14 @@ _ACTOR_QUERY = (
 )
 
 
-def load_actor(session: Session, actor_id: str) -> Actor:
-    return _actor(actor_id, session.connection().execute(_ACTOR_QUERY, {"user_id": actor_id}).first())
+def connection_of(unit: Session | Connection) -> Connection:
+    """The Core connection of a unit of work: db.read_rows' own (a screen's read), or an ORM session's
+    (an action inside db.write, a read that also loads objects)."""
+    return unit if isinstance(unit, Connection) else unit.connection()
+
+
+def load_actor(unit: Session | Connection, actor_id: str) -> Actor:
+    return _actor(actor_id, connection_of(unit).execute(_ACTOR_QUERY, {"user_id": actor_id}).first())
 
 
 def _actor(actor_id: str, row) -> Actor:
@@ -146,12 +152,8 @@ def _role_description(code: str) -> str:
 
 
 def _text(value: str | None, field_name: str, what: str) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise Invalid(field_name, f"{what}; it cannot be empty")
-    if len(text) > MAX_TEXT:
-        raise Invalid(field_name, f"keep it to {MAX_TEXT} characters; it has {len(text)}")
-    return text_rule.check(field_name, text)  # one line: each is typed in a one-line field, shown in a log row
+    # One line: each is typed in a one-line field, shown in a log row.
+    return text_rule.typed(field_name, value, minimum=1, maximum=MAX_TEXT, too_short=what + "; it cannot be empty")
 
 
 _NAMES = select(_staff.c.user_id, _staff.c.name).where(_staff.c.user_id.in_(bindparam("ids", expanding=True)))
