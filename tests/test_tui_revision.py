@@ -163,6 +163,22 @@ async def test_the_approver_rejects_with_a_reason_and_completing_an_approval_mea
     assert revisions_of(engine, c.case_id) == [(info.revision_id, "REJECTED")]
 
 
+async def test_why_a_bill_cannot_be_revised_is_said_once(engine):
+    """Forwarded to another clerk, the To Do's bill opens to look at: the reason showed twice, as the
+    decision panel and as the error line."""
+    from .tui_helpers import screen_lines
+
+    c = forward_to(engine, complaint(engine), "INR1-SDC2")
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_revision(pilot, c.todo_id)
+        assert screen.mode == revision.VIEW
+        why = text_of(app, "#rev-error")
+        assert why.startswith(f"To Do {c.todo_id} is being worked on by")
+        assert text_of(app, "#rev-decision") == ""
+        assert sum(f"To Do {c.todo_id} is being worked on" in line for line in screen_lines(app)) == 1
+
+
 async def test_the_maker_cannot_decide_their_own_proposal_on_screen(engine):
     # The clerk's proposal goes to the SDO of the clerk's own sub-division, so the clerk can open its
     # approval (an EE's own goes up to the SE's circle, out of the EE's sight altogether).
