@@ -179,6 +179,26 @@ async def test_why_a_bill_cannot_be_revised_is_said_once(engine):
         assert sum(f"To Do {c.todo_id} is being worked on" in line for line in screen_lines(app)) == 1
 
 
+async def test_a_proposal_is_told_once(engine):
+    """Back on the To Do after proposing: "Revision N proposed; it waits for …", not also "Revision
+    saved; the To Do is reloaded" stacked under it."""
+    c = complaint(engine)
+    reading = str(int(bill_of(engine, c.bill_no).curr_reading) - 15)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_revision(pilot, c.todo_id)
+        app.screen.query_one("#reading").value = reading
+        app.screen.query_one("#remark").value = "Meter photo shows a lower reading"
+        await preview_now(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoEntryScreen)
+        told = notifications(app)
+        assert len(told) == 1 and told[0].startswith("Revision ") and " proposed; it waits for TR-SDO" in told[0]
+
+
 async def test_the_maker_cannot_decide_their_own_proposal_on_screen(engine):
     # The clerk's proposal goes to the SDO of the clerk's own sub-division, so the clerk can open its
     # approval (an EE's own goes up to the SE's circle, out of the EE's sight altogether).
