@@ -224,3 +224,19 @@ def test_reset_refuses_an_unmarked_database_holding_accounts(empty_engine, db_ur
 def test_reset_of_a_fresh_or_only_upgraded_database_needs_no_force(db_url, empty_engine):
     assert marks.non_demo_data(empty_engine) is None  # schema only
     assert wss_demo(db_url).returncode == 0
+
+
+def test_logging_out_of_the_demo_leaves_it_a_demo(demo_url):
+    """Working the demo as its README says (the clerk logs out, the SDO logs in to approve) wrote
+    "logout" to the staff log, and the demo stopped being one: OTPs went masked (the clerk could not
+    close the complaint) and `--reset` asked for --force."""
+    from wss_tui.store import sms
+    from wss_tui.store.codes import StaffAction
+
+    engine = db.make_engine(demo_url)
+    for event in (StaffAction.LOGOUT, StaffAction.IDLE_LOCK, StaffAction.RESUME):
+        staff_admin.record_session(engine, "INR1-SDC1", event, minutes="5 min")
+    assert marks.non_demo_data(engine) is None
+    assert sms.shows_otp(sms.configured(None, engine)[1])
+    engine.dispose()
+    assert wss_demo(demo_url).returncode == 0
