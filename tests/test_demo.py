@@ -173,6 +173,13 @@ def test_reset_replaces_a_demo_database_and_says_otps_show_on_it(demo_url):
     assert shown.index("Logins") < shown.index("OTPs: on this demo database the console sender of `wss sms send` prints each")
     again = wss_demo(demo_url)  # a demo database the demo made: replaced again without a question
     assert again.returncode == 0, again.stderr
+    # The sample command whole on its own lines (80 columns wrapped it mid-argument before).
+    lines = shown.splitlines()
+    start = lines.index("Or file a complaint:")
+    command = lines[start + 1:start + 3]
+    assert command[0].startswith("  wss request new --account ") and command[0].endswith(" \\")
+    assert command[1] == '    --reason "Reading on the meter is lower than billed"'
+    assert all(len(line) <= 80 for line in lines)
 
 
 def test_reset_refuses_a_database_with_imported_data_unless_forced(tmp_path, demo_url):
