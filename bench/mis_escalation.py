@@ -477,7 +477,8 @@ def measure_mis_pg(engine: Engine, runs: int) -> list[str]:
 
 
 # PostgreSQL, the pending figures by discom written by hand: over every open case, and from mis_day
-# plus the cases of the four bound days and the cases owing compensation (the store's way).
+# plus the cases of the four bound days, and the compensation from mis_capped_day plus the cases
+# still accruing (the store's way).
 _PG_CAP = """coalesce(c.compensation_cap_paise,
            (SELECT coalesce(sum(f), 0) FROM (SELECT b.fixed_charge_paise AS f FROM bill b
              WHERE b.account_id = c.account_id AND b.bill_month <= c.created_at
@@ -517,24 +518,30 @@ WITH summed AS (
     AND ((c.created_at >= %(b8s)s AND c.created_at < %(b8e)s) OR (c.created_at >= %(b16s)s AND c.created_at < %(b16e)s)
       OR (c.created_at >= %(b31s)s AND c.created_at < %(b31e)s) OR (c.due_at >= %(todays)s AND c.due_at < %(todaye)s))
   GROUP BY c.office_code
+), capped AS (
+  SELECT d.office_code, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, sum(d.owed_paise)
+  FROM mis_capped_day d
+  WHERE d.capped_day < %(today)s AND d.request_type = 'bill-correction' AND d.channel <> 'officer'
+  GROUP BY d.office_code
 ), owed AS (
   SELECT c.office_code, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     sum(least((%(now_s)s - floor(extract(epoch FROM c.due_at))::bigint) / 86400 * {_PG_RATE}, c.compensation_cap_paise))
   FROM "case" c
   WHERE c.closed_at IS NULL AND c.due_at <= %(late)s AND c.request_type = 'bill-correction' AND c.channel <> 'officer'
-    AND c.compensation_cap_paise IS NOT NULL
+    AND c.compensation_capped_day >= %(today)s
   GROUP BY c.office_code
 ), owed_unrecorded AS (
   SELECT c.office_code, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     sum(least((%(now_s)s - floor(extract(epoch FROM c.due_at))::bigint) / 86400 * {_PG_RATE}, {_PG_CAP}))
   FROM "case" c
   WHERE c.closed_at IS NULL AND c.due_at <= %(late)s AND c.request_type = 'bill-correction' AND c.channel <> 'officer'
-    AND c.compensation_cap_paise IS NULL
+    AND c.compensation_capped_day IS NULL
   GROUP BY c.office_code
 )
 SELECT o.discom, sum(pending), sum(a0), sum(a1), sum(a2), sum(a3), sum(due_today), sum(breached), sum(l0), sum(l1), sum(l2),
        sum(l3), sum(l4), sum(comp)
-FROM (SELECT * FROM summed UNION ALL SELECT * FROM bound UNION ALL SELECT * FROM owed UNION ALL SELECT * FROM owed_unrecorded) x
+FROM (SELECT * FROM summed UNION ALL SELECT * FROM bound UNION ALL SELECT * FROM capped UNION ALL SELECT * FROM owed
+      UNION ALL SELECT * FROM owed_unrecorded) x
 JOIN office o ON o.code = x.office_code
 GROUP BY o.discom ORDER BY o.discom
 """

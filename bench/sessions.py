@@ -10,7 +10,9 @@ SDO (f), back (Escape), with a random think time between actions and at most M a
 end) and samples pg_stat_activity; `--url` is how the sessions connect (PgBouncer). Reported:
 errors (anything but a rule's refusal; must be 0), p50/p95 of each action's store calls (the units of
 work it ran) and of key → painted, the most PostgreSQL connections seen (all, and running a
-statement), and each session's resident memory logged in.
+statement), each session's resident memory logged in, and how far the machine's available memory
+fell. Every session logs in, then waits until all have, so all N are logged in while they work; the
+work is bounded in count (`--rounds`) and in time (`--work-for` seconds after the last login).
 """
 
 from __future__ import annotations
@@ -37,6 +39,16 @@ from sqlalchemy.pool import NullPool  # noqa: E402
 
 CLERK_PASSWORD = "clerk@123"
 SPAWN = multiprocessing.get_context("spawn")
+ALL_IN_WAIT = 1800
+
+
+def mem_available_mb() -> float:
+    """The machine's MemAvailable: what all the sessions together took is how far it fell."""
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def rss_mb() -> float:
@@ -50,15 +62,27 @@ def rss_mb() -> float:
 # --- one session (a child process) ------------------------------------------------------------------
 
 
-def session(url: str, user_id: str, sdo: str, rounds: int, think: tuple[float, float], gate, results, seed: int) -> None:
+def session(url: str, user_id: str, sdo: str, rounds: int, think: tuple[float, float], gate, all_in, results,
+            seed: int, work_for: float) -> None:
     try:
-        results.put(asyncio.run(_session(url, user_id, sdo, rounds, think, gate, random.Random(seed))))
+        results.put(asyncio.run(_session(url, user_id, sdo, rounds, think, gate, all_in, random.Random(seed),
+                                         work_for)))
     except BaseException as exc:  # reported, never lost
+        _arrive(all_in)
         results.put({"user": user_id, "errors": [f"session died: {exc.__class__.__name__}: {exc}"],
                      "store": {}, "painted": {}, "rss_login": 0.0, "rss_end": 0.0})
 
 
-async def _session(url, user_id, sdo, rounds, think, gate, rng) -> dict:
+def _arrive(all_in) -> None:
+    """Wait until every session has logged in (or failed to), so that all are logged in at once while
+    they work; a session that never arrives holds the others up for ALL_IN_WAIT seconds at most."""
+    try:
+        all_in.wait(ALL_IN_WAIT)
+    except threading.BrokenBarrierError:
+        pass
+
+
+async def _session(url, user_id, sdo, rounds, think, gate, all_in, rng, work_for: float) -> dict:
     from textual.pilot import WaitForScreenTimeout
 
     from wss_tui.app import make_app
@@ -138,12 +162,16 @@ async def _session(url, user_id, sdo, rounds, think, gate, rng) -> dict:
         app.screen.query_one("#user-id").value = ""
         await pilot.click("#user-id")
         await act("login", *user_id, "enter", *CLERK_PASSWORD, then=("enter",))
+        await asyncio.to_thread(_arrive, all_in)
         if app.who is None:
             errors.append("login failed")
             return {"user": user_id, "errors": errors, "store": {}, "painted": {}, "rss_login": rss_mb(),
                     "rss_end": rss_mb(), "stalls": stalls}
         rss_login = rss_mb()
+        stop_at = time.monotonic() + work_for  # counted from the moment all are logged in
         for n in range(rounds):
+            if time.monotonic() > stop_at:
+                break
             for name, keys, then in (("search", ("f5",), ()), ("open", ("enter",), ()), ("take", ("t",), ()),
                                      ("log", ("u", *f"bench note {n}"), ("enter",)),
                                      ("forward", ("f", *sdo, "tab", *"please approve"), ("enter",)),
@@ -180,6 +208,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="search-open-take-log-forward-back rounds each")
     ap.add_argument("--think", type=float, nargs=2, default=(1.0, 4.0), help="seconds between actions (min max)")
     ap.add_argument("--accounts", type=int, default=2000)
+    ap.add_argument("--work-for", type=float, default=600.0,
+                    help="seconds of work after all have logged in: no session begins a round after that")
     ap.add_argument("--login-gap", type=float, default=0.5, help="seconds between session starts")
     args = ap.parse_args()
 
@@ -204,8 +234,9 @@ def main() -> None:
         print(f"load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])} ({multiprocessing.cpu_count()} cores)")
         print(f"demo: {args.accounts} accounts, {len(clerks)} clerks, built in {time.perf_counter() - t0:.0f} s")
 
-        gate, results = SPAWN.Semaphore(args.active), SPAWN.Queue()
-        peak = {"all": 0, "active": 0}
+        gate, all_in, results = SPAWN.Semaphore(args.active), SPAWN.Barrier(args.sessions), SPAWN.Queue()
+        peak = {"all": 0, "active": 0, "mem_used": 0.0}
+        available_before = mem_available_mb()
         stop = threading.Event()
 
         def sample() -> None:
@@ -214,6 +245,7 @@ def main() -> None:
                     row = conn.execute(text("SELECT count(*), count(*) FILTER (WHERE state = 'active') "
                                             "FROM pg_stat_activity WHERE datname = :d"), {"d": name}).one()
                     peak["all"], peak["active"] = max(peak["all"], row[0]), max(peak["active"], row[1])
+                    peak["mem_used"] = max(peak["mem_used"], available_before - mem_available_mb())
                     stop.wait(0.2)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -223,7 +255,7 @@ def main() -> None:
         for i in range(args.sessions):
             user, office = clerks[i % len(clerks)]
             p = SPAWN.Process(target=session, args=(pooled, user, sdos.get(office, ""), args.rounds,
-                                                    tuple(args.think), gate, results, i))
+                                                    tuple(args.think), gate, all_in, results, i, args.work_for))
             p.start()
             procs.append(p)
             time.sleep(args.login_gap)
@@ -261,6 +293,8 @@ def main() -> None:
     if rl:
         print(f"RSS per session: logged in {statistics.median(rl):.0f} MB median, {max(rl):.0f} max; "
               f"at the end {statistics.median(re_):.0f} MB median, {max(re_):.0f} max")
+    print(f"the machine's memory taken by all of it at the most (MemAvailable's fall): {peak['mem_used']:.0f} MB, "
+          f"{peak['mem_used'] / max(1, args.sessions):.0f} MB per session")
 
 
 if __name__ == "__main__":

@@ -7,10 +7,11 @@
 It builds a database of generated To Dos (SQLAlchemy Core executemany in batches; SQLite in a temp
 folder, PostgreSQL in schema `wss_bench` of the --pg database), then times in one run, for a few filters:
 
-1. store: `todos.search()` for one page inside `db.read(engine)`, as a screen's worker calls it —
-   scope lookup, page query, count and position, related counts;
+1. store: `todos.search()` for one page inside `db.read_rows(engine)`, as a screen's worker calls it
+   (services.todos) — scope lookup, page query, count and position, related counts;
 2. raw: the very statements that call sent (recorded from the engine), replayed with their parameters
-   through the `sqlite3` module (psycopg on PostgreSQL) in one BEGIN … ROLLBACK.
+   through the `sqlite3` module (psycopg on PostgreSQL) as the store sends them: in one BEGIN …
+   ROLLBACK on SQLite, autocommit on PostgreSQL (db.read_rows).
 
 3. hand: the best single statement I can write by hand for the same page (`hand_written`), checked to
    return the same rows and total.
@@ -249,14 +250,16 @@ def _raw_connection(engine: Engine, sqlite_path: Path | None):
     return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
 
 
-def replay(conn, statements) -> Callable[[], None]:
+def replay(conn, statements, transaction: bool) -> Callable[[], None]:
     def run() -> None:
         cur = conn.cursor()
-        cur.execute("BEGIN")
+        if transaction:
+            cur.execute("BEGIN")
         for sql, params in statements:
             cur.execute(sql, params)
             cur.fetchall()
-        cur.execute("ROLLBACK")
+        if transaction:
+            cur.execute("ROLLBACK")
 
     return run
 
@@ -364,11 +367,11 @@ def measure_search(engine: Engine, *, runs: int, sqlite_path: Path | None, label
         for what, actor, flt, second in search_cases(engine):
             after = None
             if second:
-                with db.read(engine) as s:
+                with db.read_rows(engine) as s:
                     after = todos.search(s, actor, flt, limit=limit).rows[-1].cursor
 
             def store() -> todos.Page:
-                with db.read(engine) as s:
+                with db.read_rows(engine) as s:
                     return todos.search(s, actor, flt, after=after, limit=limit)
 
             page = store()
@@ -380,9 +383,10 @@ def measure_search(engine: Engine, *, runs: int, sqlite_path: Path | None, label
             check = cur.fetchall()
             assert [r[0] for r in check] == [r.todo_id for r in page.rows], (what, "the hand-written SQL disagrees")
             assert check[0][-2] == page.total if check else True, (what, "the hand-written total disagrees")
-            with db.read(engine) as s:
+            with db.read_rows(engine) as s:
                 store_ms, inner_ms, raw_ms, hand_ms = _interleaved(
-                    [store, lambda: todos.search(s, actor, flt, after=after, limit=limit), replay(raw, statements), hand], runs
+                    [store, lambda: todos.search(s, actor, flt, after=after, limit=limit),
+                     replay(raw, statements, sqlite_path is not None), hand], runs
                 )
             shown = f"{page.first}-{page.first + len(page.rows) - 1} of {page.total:,}" if page.rows else f"0 of {page.total:,}"
             target = ("≤ 1.5 ms, ≤ 2x raw and hand" if label == "SQLite" else "≤ 2.5 ms, ≤ 2x hand") if not what.startswith(("EE", "DIRC")) else ""
@@ -394,6 +398,30 @@ def measure_search(engine: Engine, *, runs: int, sqlite_path: Path | None, label
     finally:
         raw.close()
     return results
+
+
+def measure_detail(engine: Engine, *, runs: int, sqlite_path: Path | None, label: str) -> list[Result]:
+    """`todos.get` (the To Do Entry behind Enter) for the first To Do of the clerk's page, in
+    `db.read_rows` as services.todos runs it, against the replay of its statements."""
+    _, actor, flt, _ = search_cases(engine)[0]
+    with db.read_rows(engine) as s:
+        todo_id = todos.search(s, actor, flt, limit=1).rows[0].todo_id
+
+    def store() -> todos.TodoDetail:
+        with db.read_rows(engine) as s:
+            return todos.get(s, actor, todo_id)
+
+    statements = recorded(engine, store)
+    raw = _raw_connection(engine, sqlite_path)
+    try:
+        with db.read_rows(engine) as s:
+            store_ms, inner_ms, raw_ms = _interleaved(
+                [store, lambda: todos.get(s, actor, todo_id), replay(raw, statements, sqlite_path is not None)], runs
+            )
+    finally:
+        raw.close()
+    return [Result(f"{label} To Do Entry: todos.get", todo_id, statistics.median(store_ms), _p95(store_ms),
+                   statistics.median(raw_ms), _p95(raw_ms), "", statistics.median(inner_ms), None, len(statements))]
 
 
 def page_plan(engine: Engine, sqlite_path: Path | None) -> list[str]:
@@ -484,12 +512,13 @@ def main(argv: list[str] | None = None) -> None:
     for label, engine, path in targets:
         prepare(engine, args, label)
         results += measure_search(engine, runs=args.runs, sqlite_path=path, label=label, limit=args.limit)
+        results += measure_detail(engine, runs=args.runs, sqlite_path=path, label=label)
         plans[label] = page_plan(engine, path)
         engine.dispose()
 
     print(f"\nTo Do Search at {args.todos:,} To Dos, {args.users:,} staff; {args.runs} runs each.\n"
-          "median/p95: db.read() + todos.search(), as a screen's worker runs it; call only: todos.search() in a\n"
-          "session already open; raw: the same statements through the driver in one BEGIN … ROLLBACK;\n"
+          "median/p95: db.read_rows() + todos.search(), as a screen's worker runs it; call only: todos.search() in\n"
+          "a unit of work already open; raw: the same statements through the driver, as the store sends them;\n"
           "hand: the best hand-written single statement for the same page, total and related counts\n")
     print_table(results)
     for label, plan in plans.items():

@@ -12,7 +12,7 @@ To Dos of every status — the largest list a clerk can ask for — and measures
    the page arriving), median and p95;
 2. Enter on a row to the To Do Entry painted: from the key press until the first write to the terminal
    of the Entry screen after it showed the To Do (fields, log, keys), a different row each time; each
-   run interleaved with the store call behind it (`todos.get` in `db.read`, what the service does), so
+   run interleaved with the store call behind it (`todos.get` in `db.read_rows`, what the service does), so
    both see the same load; median and p95;
 3. memory while paging through every page of that list: resident set size sampled as it goes (it must
    stay flat — one page is held, never the list);
@@ -179,8 +179,8 @@ async def measure_open(app, pilot, engine, user_id: str, table, painted, painted
             await until(lambda: any(t > at and s is entry for t, s in zip(painted[-50:], painted_on[-50:])))
             first = next(t for t, s in zip(painted, painted_on) if t > at and s is entry)
             began = time.perf_counter()
-            with db.read(engine) as session:
-                todos.get(session, user_id, rows[row].todo_id)
+            with db.read_rows(engine) as conn:
+                todos.get(conn, user_id, rows[row].todo_id)
             took = time.perf_counter() - began
             if run >= 10:
                 opened.append((first - start) * 1000)
@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"] next page to painted (ms)      {med_p95(app['next_page'])}   target ≤ 150")
     print(f"Enter on a row to Entry (ms)     {med_p95(app['opened'])}   target median ≤ 100, p95 ≤ 150"
           f"   ({len(app['opened'])} runs)")
-    print(f"  the store call behind it (ms)  {med_p95(app['open_store'])}   (todos.get in db.read, interleaved)")
+    print(f"  the store call behind it (ms)  {med_p95(app['open_store'])}   (todos.get in db.read_rows, interleaved)")
     print(f"memory over {app['pages']:,} pages (MB RSS)  start {memory[0]:.0f}  max {max(memory):.0f}  end {memory[-1]:.0f}"
           f"   (sampled every 50 pages: {', '.join(f'{m:.0f}' for m in memory)})")
     if starts:

@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -21,6 +22,7 @@ from sqlalchemy import func, select, update
 from wss_tui.store import db, importing
 from wss_tui.store.errors import Invalid
 from wss_tui.store.importing import writer
+from wss_tui.store.importing.ahead import read_ahead
 from wss_tui.store.importing.fields import REASONS, Bad, CachedDate, Digits, Number, Rupees, _iso
 from wss_tui.store.models import Account, Bill
 
@@ -409,6 +411,79 @@ def test_an_excel_saved_extract_with_a_byte_order_mark_and_blank_lines_imports(e
     summary = run(engine, path, "bills", "ccb")
     assert (summary.inserted, summary.rejected) == (3, 0)
     assert count(engine, Bill, Bill.bill_no.in_(numbers)) == 3
+
+
+def test_rows_keep_their_numbers_across_batches_with_blank_short_and_bad_rows(engine, tmp_path):
+    path = tmp_path / "bills.csv"
+    numbers = ccb_bills_file(engine, path, 8)
+    lines = path.read_text().splitlines()
+    # Row 3 blank, row 5 short, row 8 a bad amount: each in a different batch of three.
+    lines[2:2] = [""]
+    lines[4:4] = ["123,456"]
+    lines[7] = lines[7].replace(",1097.25", ",10.972.5")
+    path.write_text("\n".join(lines) + "\n")
+    summary = run(engine, path, "bills", "ccb", batch_size=3)
+    assert [(r["REJECT_ROW"], r["REJECT_REASON"]) for r in rejects(summary)] == [("5", "bad-row"), ("8", "bad-number")]
+    assert (summary.inserted, summary.rejected) == (7, 2)
+    bad_bill = lines[7].split(",")[0]
+    assert count(engine, Bill, Bill.bill_no.in_(numbers)) == 7 and bad_bill in numbers
+    assert count(engine, Bill, Bill.bill_no == bad_bill) == 0
+
+
+def test_spaces_around_values_are_dropped_and_a_hidden_control_is_still_refused(engine, tmp_path):
+    path = tmp_path / "bills.csv"
+    numbers = ccb_bills_file(engine, path, 3)
+    lines = path.read_text().splitlines()
+    lines[1] = lines[1].replace(",150,", ", 150\u00a0,").replace(",ACT,", ",\tACT ,")
+    lines[2] = lines[2].replace(",ACT,", ",A\u202eCT,")  # a bidirectional override, in a column of plain codes
+    path.write_text("\n".join(lines) + "\n")
+    summary = run(engine, path, "bills", "ccb")
+    [r] = rejects(summary)
+    assert (r["REJECT_ROW"], r["REJECT_REASON"]) == ("3", "control-character") and "U+202E" in r["REJECT_DETAIL"]
+    imported = one(engine, Bill, numbers[0])
+    assert (imported.units, imported.basis) == (150, "ACT")
+
+
+def test_a_file_undecodable_partway_keeps_the_whole_batches_before_it(engine, tmp_path):
+    path = tmp_path / "bills.csv"
+    numbers = ccb_bills_file(engine, path, 3000)
+    raw = path.read_bytes().splitlines(keepends=True)
+    raw[2000] = raw[2000].replace(b"ACT", b"A\xff\xfeT")
+    path.write_bytes(b"".join(raw))
+    with pytest.raises(Invalid, match="is not UTF-8 text; whole batches before"):
+        run(engine, path, "bills", "ccb", batch_size=500)
+    kept = count(engine, Bill, Bill.bill_no.in_(numbers))
+    assert kept % 500 == 0 and 0 < kept < 2000  # whole batches, none from the bad part on
+    assert count(engine, Bill, Bill.bill_no.in_(numbers[:kept])) == kept
+
+
+def test_text_with_backslashes_and_empty_optional_fields_is_stored_as_written(engine, tmp_path):
+    path = tmp_path / "accounts.csv"
+    lines = (SAMPLES / "ccb_accounts.csv").read_text(encoding="utf-8").splitlines()[:3]
+    address = r"Flat 3\N, Block C\t \\ Gomti Nagar"
+    lines[1] = lines[1].replace('"540/E Gomti Nagar, Lucknow"', f'"{address}"').replace("9448269640,ramesh.srivastava@example.in", ",")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = run(engine, path, "accounts", "ccb")
+    assert (summary.rejected, summary.inserted + summary.updated) == (0, 2)
+    account = one(engine, Account, "2186863306")
+    assert (account.premise_address, account.mobile, account.email) == (address, None, None)
+
+
+def test_batches_read_ahead_arrive_in_order_and_an_error_in_its_place():
+    def batches():
+        yield 1
+        yield 2
+        raise ValueError("the third cannot be read")
+
+    got = []
+    with pytest.raises(ValueError, match="third"):
+        for batch in read_ahead(batches()):
+            got.append(batch)
+    assert got == [1, 2]
+    early = read_ahead(iter(range(100)))
+    assert next(early) == 0
+    early.close()  # the caller stops (an error in its batch, Ctrl-C): the thread is gone with it
+    assert not [t for t in threading.enumerate() if t.name == "wss-import-read-ahead"]
 
 
 def test_readme_sample_commands_import_on_demo_data(engine, demo_url, samples):

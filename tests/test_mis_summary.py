@@ -1,4 +1,4 @@
-"""The MIS from its summaries (mis_day, mis_closed_day) equals the MIS counted from every case, after random runs of
+"""The MIS from its summaries (mis_day, mis_closed_day, mis_capped_day) equals the MIS counted from every case, after random runs of
 intakes, closings, sweeps and officers' own cases through the store's writers, at random moments
 (times of day near the ageing and due bounds too), for every level, kind and channel."""
 
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from wss_tui.store import clock, db, escalation, intake, mis, pending_days, todos
 from wss_tui.store.errors import WssError
-from wss_tui.store.models import Bill, Case, MisClosedDay, MisDay, Staff, ToDo
+from wss_tui.store.models import Bill, Case, MisCappedDay, MisClosedDay, MisDay, Staff, ToDo
 from wss_tui.store.revision import closure
 
 LEVELS = ("discom", "zone", "circle", "division", "subdivision")
@@ -46,12 +46,15 @@ def same_reports(engine, now, rng) -> None:
 
 
 def summary_matches_cases(engine) -> None:
-    """Every count of mis_day and mis_closed_day equals a recount from the cases (rows at 0 aside)."""
+    """Every count of mis_day, mis_closed_day and mis_capped_day, and each open case's day of reaching
+    its cap, equals a recount from the cases (rows at 0 aside)."""
 
     def both(conn):
         return (
             {tuple(r) for r in conn.execute(select(MisDay.__table__)) if r.cases},
             {tuple(r) for r in conn.execute(select(MisClosedDay.__table__)) if r.closed},
+            {tuple(r) for r in conn.execute(select(MisCappedDay.__table__)) if r.cases},
+            set(conn.execute(select(Case.case_id, Case.compensation_capped_day).where(Case.closed_at.is_(None))).all()),
         )
 
     with engine.connect() as conn:
@@ -154,6 +157,12 @@ def test_the_summary_gives_the_figures_of_every_case(engine, seed):
                 same_reports(engine, at, rng)
     assert min(done.values()) > 0, done
     summary_matches_cases(engine)
+    # The compensation came from each of its sources: caps summed per day, and cases still accruing.
+    today = pending_days.day_number(now)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.sum(MisCappedDay.owed_paise)).where(MisCappedDay.capped_day < today)) > 0
+        assert conn.scalar(select(func.count()).select_from(Case).where(
+            Case.closed_at.is_(None), Case.compensation_capped_day >= today, Case.due_at <= now - timedelta(days=1))) > 0
     with engine.connect() as conn:
         assert conn.scalar(select(func.sum(MisDay.pending))) == conn.scalar(
             select(func.count()).select_from(Case).where(Case.closed_at.is_(None))

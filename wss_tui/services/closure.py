@@ -27,9 +27,19 @@ def work(engine: Engine, actor_id: str, todo_id: str) -> CaseWork:
         return closure.todo_work(session, actor_id, todo_id)
 
 
+def _written(engine: Engine, act):
+    """`act(session)` in one unit of work, run once more if Busy: each closing names the To Do's version
+    and queues its SMS in its own transaction, so a second run closes the case once or says why not.
+    Not close_with_otp: it counts a wrong code in a transaction of its own, and the officer types again."""
+    def unit():
+        with db.write(engine) as session:
+            return act(session)
+
+    return db.once_more_if_busy(unit)
+
+
 def send_otp(engine: Engine, actor_id: str, todo_id: str, version: int, outcome: str, comment: str) -> OtpSent:
-    with db.write(engine) as session:
-        return otp.send(session, actor_id, todo_id, version, outcome, comment)
+    return _written(engine, lambda s: otp.send(s, actor_id, todo_id, version, outcome, comment))
 
 
 def close_with_otp(engine: Engine, actor_id: str, todo_id: str, version: int, code: str) -> Closed:
@@ -38,11 +48,9 @@ def close_with_otp(engine: Engine, actor_id: str, todo_id: str, version: int, co
 
 def close_without_otp(engine: Engine, actor_id: str, todo_id: str, version: int, outcome: str, comment: str,
                       reason: str) -> Closed:
-    with db.write(engine) as session:
-        return otp.close_without_otp(session, actor_id, todo_id, version, outcome, comment, reason)
+    return _written(engine, lambda s: otp.close_without_otp(s, actor_id, todo_id, version, outcome, comment, reason))
 
 
 def close_officer_case(engine: Engine, actor_id: str, todo_id: str, version: int, outcome: str,
                        comment: str) -> Closed:
-    with db.write(engine) as session:
-        return closure.close_officer_case(session, actor_id, todo_id, version, outcome, comment)
+    return _written(engine, lambda s: closure.close_officer_case(s, actor_id, todo_id, version, outcome, comment))

@@ -38,23 +38,23 @@ class Searched:
     checked: Checked  # taken with the page: what the page shows, the baseline of the next check
 
 
-def _checked(session, actor_id: str, flt: SearchFilter, watched: Watch | None) -> Checked:
-    watched = watched or todos.watch(session, actor_id, flt)
-    return Checked(watched, todos.changes(session, watched))
+def _checked(conn, actor_id: str, flt: SearchFilter, watched: Watch | None) -> Checked:
+    watched = watched or todos.watch(conn, actor_id, flt)
+    return Checked(watched, todos.changes(conn, watched))
 
 
 def search(engine: Engine, actor_id: str, flt: SearchFilter, *, after: Cursor | None = None,
            before: Cursor | None = None, limit: int = 50, watched: Watch | None = None) -> Searched:
     """A page of the filter (and its total), and in the same read what the next change check compares with."""
-    with db.read(engine) as session:
-        page = todos.search(session, actor_id, flt, after=after, before=before, limit=limit)
-        return Searched(page, _checked(session, actor_id, flt, watched))
+    with db.read_rows(engine) as conn:
+        page = todos.search(conn, actor_id, flt, after=after, before=before, limit=limit)
+        return Searched(page, _checked(conn, actor_id, flt, watched))
 
 
 def check(engine: Engine, actor_id: str, flt: SearchFilter, watched: Watch | None = None) -> Checked:
     """Has the view changed: one small statement once `watched` is known."""
-    with db.read(engine) as session:
-        return _checked(session, actor_id, flt, watched)
+    with db.read_rows(engine) as conn:
+        return _checked(conn, actor_id, flt, watched)
 
 
 # --- what the search remembers (store/prefs.py) ------------------------------------------------------
@@ -89,19 +89,19 @@ def delete_search(engine: Engine, actor_id: str, name: str) -> None:
 
 
 def get(engine: Engine, actor_id: str, todo_id: str) -> TodoDetail:
-    with db.read(engine) as session:
-        return todos.get(session, actor_id, todo_id)
+    with db.read_rows(engine) as conn:
+        return todos.get(conn, actor_id, todo_id)
 
 
 def find(engine: Engine, actor_id: str, typed: str) -> TodoDetail:
     """The To Do that a typed To Do ID or request ID means (todos.resolve), read in the same unit of work."""
-    with db.read(engine) as session:
-        return todos.get(session, actor_id, todos.resolve(session, actor_id, typed))
+    with db.read_rows(engine) as conn:
+        return todos.get(conn, actor_id, todos.resolve(conn, actor_id, typed))
 
 
 def resolve(engine: Engine, actor_id: str, typed: str) -> str:
-    with db.read(engine) as session:
-        return todos.resolve(session, actor_id, typed)
+    with db.read_rows(engine) as conn:
+        return todos.resolve(conn, actor_id, typed)
 
 
 @dataclass(frozen=True)
@@ -115,9 +115,15 @@ class Acted:
 
 def _act(engine: Engine, actor_id: str, todo_id: str, version: int, action: Callable[..., TodoDetail],
          *args, **kwargs) -> Acted:
-    try:
+    """One action in one unit of work; run once more if the database gave up on it as Busy (a
+    deadlock left to chance): it names the version the user saw, so the second run does what they
+    asked or says who changed the To Do, and it writes nothing outside its transaction."""
+    def unit() -> Acted:
         with db.write(engine) as session:
             return Acted(action(session, actor_id, todo_id, version, *args, **kwargs))
+
+    try:
+        return db.once_more_if_busy(unit)
     except Stale as exc:
         return Acted(get(engine, actor_id, todo_id), stale=str(exc))
 

@@ -35,3 +35,9 @@ class LockedOut(WssError):
 class Unavailable(WssError):
     """The database could not be reached, or the connection to it was lost: nothing was changed, and
     the same action may simply be tried again."""
+
+
+class Busy(WssError):
+    """The database gave up on the unit of work because another one was changing the same rows at
+    the same moment (a deadlock or a serialization failure on PostgreSQL, a lock held past the busy
+    timeout on SQLite): everything was rolled back, and the same action may simply be tried again."""

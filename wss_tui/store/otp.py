@@ -84,7 +84,7 @@ def send(session: Session, actor_id: str, todo_id: str, version: int, outcome: s
     now = clock.now()
     # The case's row lock makes counting the day's OTPs and adding one a single step (PostgreSQL; on
     # SQLite BEGIN IMMEDIATE already runs one writer at a time): sends racing never pass the cap.
-    session.execute(select(Case.case_id).where(Case.case_id == case.case_id).with_for_update())
+    session.execute(select(Case.case_id).where(Case.case_id == case.case_id).with_for_update(key_share=True))
     sent_today = session.scalar(
         select(func.count()).select_from(CaseOtp).where(CaseOtp.case_id == case.case_id,
                                                         CaseOtp.created_at > now - timedelta(days=1))
@@ -222,7 +222,7 @@ def close_with_otp(engine: Engine, actor_id: str, todo_id: str, version: int, co
     code = check_code(code)
     for _ in range(_ROUNDS):
         with db.read(engine) as session:
-            case_id = held_case(session, actor_id, todo_id, version)[2].case_id
+            case_id = held_case(session, actor_id, todo_id, version, lock=False)[2].case_id
             row = _live(session, case_id)
         if row is None:
             with db.write(engine) as session:

@@ -6,7 +6,12 @@ intake and an officer's own case (`opened`), closing (`closed`), the escalation 
 so the MIS (store/mis/) sums rows per office and day, whatever the number of pending cases. Each
 change is an atomic upsert (`INSERT … ON CONFLICT DO UPDATE SET pending = pending + n`, on SQLite and
 PostgreSQL alike), so two intakes at once never lose a count. `rebuild` recounts it all from the
-cases (migration 0013, `wss demo`, a bench's generated data).
+cases (migration 0011, `wss demo`, a bench's generated data).
+
+`mis_capped_day` sums the compensation of the open cases that owe their cap and no more, per office
+and IST day they reached it (case.compensation_capped_day, sla.capped_at_sql): the sweep adds a case
+when it records its cap (`capped`), the closing takes it away (`closed`). The MIS sums the rows of
+the days before today and reads one by one only the cases still accruing (store/mis/summed.py).
 
 A case is counted under its sub-division as known when it changes (its own office_code, else its
 account's): an account moved to another sub-division afterwards moves none of its counts.
@@ -16,19 +21,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, Table, and_, func, select
+from sqlalchemy import Connection, Table, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import sla
-from .models import Account, Case, MisClosedDay, MisDay
+from .models import Account, Case, MisCappedDay, MisClosedDay, MisDay
 
 IST_OFFSET_SECONDS = 19_800  # IST is UTC+5:30 all year
 SECONDS_PER_DAY = 86_400
 KEY = ("office_code", "request_type", "channel", "created_day", "due_day", "level")
 CLOSED_KEY = ("office_code", "request_type", "channel", "closed_day")
+CAPPED_KEY = ("office_code", "request_type", "channel", "capped_day")
 
 _day = MisDay.__table__
 _closed = MisClosedDay.__table__
+_capped = MisCappedDay.__table__
 _case = Case.__table__
 _account = Account.__table__
 
@@ -95,6 +102,58 @@ def closed(conn: Connection, case: Case) -> None:
     level = conn.scalar(select(c.escalation_level).where(c.case_id == case.case_id))
     _add(conn, [{**_key(case, _office(conn, case), level=level), "pending": -1, "cases": 0}])
     _add_closed(conn, [c.case_id == case.case_id])
+    # Its owed cap no longer counted (none while its cap was not recorded).
+    _add_capped(conn, [c.case_id == case.case_id, c.compensation_capped_day.is_not(None)], c.compensation_capped_day, -1)
+
+
+def capped_day_sql(cap=None):
+    """The IST day each case with its cap recorded (or `cap`) stops accruing (sla.capped_at_sql)."""
+    return (sla.capped_at_sql(_case, cap) + IST_OFFSET_SECONDS) // SECONDS_PER_DAY
+
+
+def recording_caps(cap) -> tuple[dict, tuple]:
+    """What the sweep's UPDATE that records the caps of open cases sets (the cap `cap` and the day it
+    is reached) and returns for capped(): one statement, so each case's row is written once."""
+    c = _case.c
+    values = {"compensation_cap_paise": cap, "compensation_capped_day": capped_day_sql(cap)}
+    return values, (_office_sql(), c.request_type, c.channel, c.compensation_capped_day, sla.capped_owed_sql(_case))
+
+
+def capped(conn: Connection, recorded) -> int:
+    """The rows the sweep's recording of caps returned (recording_caps): each case added to
+    mis_capped_day, in the sweep's transaction. Returns how many."""
+    sums: dict[tuple, list[int]] = {}
+    n = 0
+    for office, request_type, channel, day, owed in recorded:  # a day's newly due cases: a few rows per office
+        n += 1
+        row = sums.setdefault((office, request_type, channel, day), [0, 0])
+        row[0] += 1
+        row[1] += int(owed)
+    rows = [{**dict(zip(CAPPED_KEY, key)), "cases": cases, "owed_paise": owed} for key, (cases, owed) in sums.items()]
+    for i in range(0, len(rows), 1000):
+        _upsert_capped(conn, rows[i:i + 1000])
+    return n
+
+
+def _add_capped(conn: Connection, where: list, day, sign: int) -> None:
+    """Each case `where` picks (with its cap recorded) added (sign 1) to or taken (-1) from the row of
+    `day`."""
+    c = _case.c
+    cols = (_office_sql(), c.request_type, c.channel, day)
+    _upsert_capped(conn, select(*cols, func.count() * sign, func.sum(sla.capped_owed_sql(_case)) * sign)
+                   .where(*where).group_by(*cols))
+
+
+def _upsert_capped(conn: Connection, rows) -> None:
+    """rows: a list of dicts, or a SELECT of CAPPED_KEY + cases + owed_paise; each added to its row."""
+    stmt = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(_capped)
+    stmt = stmt.values(rows) if isinstance(rows, list) else stmt.from_select([*CAPPED_KEY, "cases", "owed_paise"], rows)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=list(CAPPED_KEY),
+            set_={"cases": _capped.c.cases + stmt.excluded.cases, "owed_paise": _capped.c.owed_paise + stmt.excluded.owed_paise},
+        )
+    )
 
 
 def _add_closed(conn: Connection, where: list) -> None:
@@ -141,12 +200,40 @@ def escalated(conn: Connection, moves: Table) -> None:
         cols = (office, c.request_type, c.channel, day_sql(c.created_at), day_sql(c.due_at), level_col)
         _add(
             conn,
-            select(*cols, func.count() * sign, func.count() * sign).select_from(base[0]).where(base[1]).group_by(*cols),
+            # In key order: each row is locked as it is upserted, and the same rows in two orders deadlock.
+            select(*cols, func.count() * sign, func.count() * sign).select_from(base[0]).where(base[1]).group_by(*cols)
+            .order_by(*cols),
         )
 
 
 def rebuild(conn: Connection) -> int:
-    """Recount every case; returns the rows written."""
+    """Recount every case; returns the rows of mis_day written."""
+    rows = recount_days(conn)
+    recount_capped(conn)
+    return rows
+
+
+def recount_capped(conn: Connection) -> None:
+    """Each open case's day of reaching its recorded cap worked out again (a rule changed, or a case
+    written behind the writers' backs), and mis_capped_day recounted from them."""
+    c = _case.c
+    conn.execute(
+        update(_case)
+        .where(c.closed_at.is_(None), c.compensation_cap_paise.is_not(None),
+               c.compensation_capped_day.is_distinct_from(capped_day_sql()))
+        .values(compensation_capped_day=capped_day_sql())
+    )
+    conn.execute(
+        update(_case)
+        .where(c.closed_at.is_(None), c.compensation_cap_paise.is_(None), c.compensation_capped_day.is_not(None))
+        .values(compensation_capped_day=None)
+    )
+    conn.execute(_capped.delete())
+    _add_capped(conn, [c.closed_at.is_(None), c.compensation_capped_day.is_not(None)], c.compensation_capped_day, 1)
+
+
+def recount_days(conn: Connection) -> int:
+    """mis_day and mis_closed_day recounted from the cases; returns the rows of mis_day written."""
     conn.execute(_closed.delete())
     _add_closed(conn, [])
     conn.execute(_day.delete())

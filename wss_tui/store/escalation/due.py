@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from .. import clock, sla
 from .matrix import matrix
@@ -11,8 +12,10 @@ from .matrix import matrix
 OFFICER_SHORT = "no SLA"  # an officer case in a narrow Due column: no consumer due date to count down
 
 
-@dataclass(frozen=True)
-class DueInfo:
+class DueInfo(NamedTuple):
+    """A named tuple, not a frozen dataclass: a page builds twenty, and a frozen dataclass's
+    __init__ (one object.__setattr__ per field) cost eight times as much."""
+
     due_at: datetime
     breached: bool
     level: int  # escalation level reached (0: none)
@@ -31,54 +34,64 @@ class DueInfo:
 def due_info(case_row, now: datetime | None = None) -> DueInfo:
     """Due time, escalation level and the warnings of one case. `case_row` is anything with
     created_at, due_at, closed_at, escalation_level, request_type and channel (a Case, a Row, a dataclass)."""
-    now = now or clock.now()
+    return due_reader(now or clock.now())(case_row)
+
+
+def due_reader(now: datetime) -> Callable[[object], DueInfo]:
+    """due_info at one moment, for many cases (a page of the To Do Search): the matrix, the warning
+    window and `now` looked up once, not once per row."""
     mx = matrix()
-    level = case_row.escalation_level or 0
-    reached = mx.level(level)
-    is_open = case_row.closed_at is None
-    if not sla.consumer_clock(case_row.channel):
-        return DueInfo(due_at=case_row.due_at, breached=False, level=level, level_role=reached.role if reached else None,
-                       next_level=None, next_level_role=None, next_level_at=None, warning="",
-                       short=OFFICER_SHORT if is_open else "", consumer_clock=False)
-    breached = (case_row.closed_at or now) > case_row.due_at
-    warnings = []
-    if is_open:
-        to_due = case_row.due_at - now
-        if to_due > timedelta(0):
-            if to_due <= sla.warn_before():
-                warnings.append(f"breaches in {_span(to_due)}")
-        else:
-            warnings.append(f"breached {_span(-to_due)} ago")
-    upcoming = mx.level(level + 1) if is_open and case_row.request_type in mx.applies_to else None
-    next_at = mx.reached_at(case_row.created_at, upcoming) if upcoming else None
-    if upcoming and next_at is not None:
-        if next_at <= now:
-            warnings.append(f"escalation to {upcoming.role} due at the next sweep")
-        elif next_at - now <= upcoming.warn_before:
-            warnings.append(f"escalates to {upcoming.role} in {_span(next_at - now)}")
-    return DueInfo(
-        due_at=case_row.due_at,
-        breached=breached,
-        level=level,
-        level_role=reached.role if reached else None,
-        next_level=upcoming.number if upcoming else None,
-        next_level_role=upcoming.role if upcoming else None,
-        next_level_at=next_at,
-        warning="; ".join(warnings),
-        **_badge(case_row.due_at, now, is_open),
-    )
+    warn_before = sla.warn_before()
+    applies_to = mx.applies_to
+    zero = timedelta(0)
 
+    def read(case_row) -> DueInfo:
+        level = case_row.escalation_level or 0
+        reached = mx.level(level)
+        reached_role = reached.role if reached else None
+        due_at, closed_at = case_row.due_at, case_row.closed_at
+        is_open = closed_at is None
+        if not sla.consumer_clock(case_row.channel):
+            return DueInfo(due_at=due_at, breached=False, level=level, level_role=reached_role,
+                           next_level=None, next_level_role=None, next_level_at=None, warning="",
+                           short=OFFICER_SHORT if is_open else "", consumer_clock=False)
+        breached = (closed_at or now) > due_at
+        warnings = []
+        short = urgency = ""
+        if is_open:
+            to_due = due_at - now
+            if to_due > zero:
+                if to_due <= warn_before:
+                    warnings.append(f"breaches in {_span(to_due)}")
+            else:
+                warnings.append(f"breached {_span(-to_due)} ago")
+            # The short form of the same warning: "2d left" / "3d late", and how urgent it is.
+            if now > due_at:  # as `breached` counts it
+                late = sla.days_late(due_at, now)  # full days, as compensation counts them
+                short, urgency = (f"{late}d late" if late else f"{_unit(now - due_at)} late"), "late"
+            else:
+                short, urgency = f"{_unit(to_due)} left", "soon" if to_due <= warn_before else ""
+        upcoming = mx.level(level + 1) if is_open and case_row.request_type in applies_to else None
+        next_at = mx.reached_at(case_row.created_at, upcoming) if upcoming else None
+        if upcoming and next_at is not None:
+            if next_at <= now:
+                warnings.append(f"escalation to {upcoming.role} due at the next sweep")
+            elif next_at - now <= upcoming.warn_before:
+                warnings.append(f"escalates to {upcoming.role} in {_span(next_at - now)}")
+        return DueInfo(
+            due_at=due_at,
+            breached=breached,
+            level=level,
+            level_role=reached_role,
+            next_level=upcoming.number if upcoming else None,
+            next_level_role=upcoming.role if upcoming else None,
+            next_level_at=next_at,
+            warning="; ".join(warnings),
+            short=short,
+            urgency=urgency,
+        )
 
-def _badge(due: datetime, now: datetime, is_open: bool) -> dict[str, str]:
-    """The short form of the same warning: "2d left" / "3d late", and how urgent it is."""
-    if not is_open:
-        return {"short": "", "urgency": ""}
-    if now > due:  # as `breached` counts it
-        late = sla.days_late(due, now)  # full days, as compensation counts them
-        short = f"{late}d late" if late else f"{_unit(now - due)} late"
-        return {"short": short, "urgency": "late"}
-    left = due - now
-    return {"short": f"{_unit(left)} left", "urgency": "soon" if left <= sla.warn_before() else ""}
+    return read
 
 
 def _unit(delta: timedelta) -> str:

@@ -50,6 +50,7 @@ from .matrix import Level, Matrix, matrix
 
 ESCALATED = "Escalated"
 CLOSED_CAPS_WINDOW = timedelta(days=7)  # how far back the sweep records caps of cases closed late
+CAPS_BATCH = 5_000  # cases per UPDATE recording caps (SQLite's limit of bound parameters is 32,766)
 
 _case = Case.__table__
 _account = Account.__table__
@@ -144,7 +145,9 @@ def _due_cases(cut: dict[int, datetime], mx: Matrix, by_id: bool = False):
         .where(_behind(cut, mx), _case.c.closed_at.is_(None), _case.c.request_type.in_(mx.applies_to))
         # PostgreSQL: a second sweep at the same moment waits here, then re-reads these cases at their
         # new level and passes them by; SQLite's BEGIN IMMEDIATE already runs one writer at a time.
-        .with_for_update(of=_case)
+        # FOR NO KEY UPDATE, as every unit locks a case (store/locking.py): a log entry or SMS inserted
+        # for one of them meanwhile checks its key without waiting for the whole batch.
+        .with_for_update(of=_case, key_share=True)
     )
     if by_id:
         stmt = stmt.where(_case.c.case_id.in_(bindparam("ids", expanding=True)))
@@ -206,7 +209,10 @@ def escalate(session: Session, at: datetime | None = None, case_ids: list[str] |
     stmt, params = _due_cases(cutoffs(at, mx), mx, by_id=case_ids is not None)
     if case_ids is not None:
         params["ids"] = case_ids
-    # No ORDER BY in SQL: on SQLite it would walk the whole table in case ID order to avoid a sort.
+    if conn.dialect.name == "postgresql":
+        # Locked in case ID order (store/locking.py). Not on SQLite, which locks no rows, and would walk
+        # the whole table in case ID order to avoid a sort.
+        stmt = stmt.order_by(_case.c.case_id)
     due = sorted(conn.execute(stmt, params).all(), key=lambda r: r.case_id)
     if not due:
         return SweepReport(at=at, escalated=counts)
@@ -307,6 +313,14 @@ def _apply(conn: Connection, mx: Matrix, at: datetime) -> int:
     """Write the decisions in _DUE; returns how many open To Dos had their priority raised."""
     d, t = _DUE.c, _todo.c
     when = bindparam("at", at, type_=_todo.c.created_at.type)
+    # 0. The cases' open To Dos locked in To Do ID order before any is written (store/locking.py): the
+    #    statements below would lock them in the planner's order, and an officer moving a marked set
+    #    locks them in ID order.
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            select(t.todo_id).where(t.case_id.in_(select(d.case_id)), t.status != COMPLETE)
+            .order_by(t.todo_id).with_for_update(key_share=True)
+        ).all()
     # 1. The case's open To Dos: an "Escalated" log entry each (saying the priority change, if any),
     #    then the raise. Before the escalation To Do exists, so it is not among them.
     raise_note = case(
@@ -402,22 +416,32 @@ def _tell_consumers(conn: Connection, mx: Matrix, at: datetime) -> int:
 
 def _record_mis_columns(conn: Connection, at: datetime) -> tuple[int, int]:
     """What the MIS reads from ix_case_pending alone: each open case's office (for those a writer
-    left without one) and, once it is due, its compensation cap. Two set-based UPDATEs; a second run
-    finds nothing left to fill."""
+    left without one) and, once it is due, its compensation cap with the day it reaches it (counted
+    in mis_capped_day: pending_days.capped). Set-based; a second run finds nothing left to fill."""
     of_account = select(_account.c.subdivision_code).where(_account.c.account_id == _case.c.account_id).scalar_subquery()
     offices_filled = conn.execute(
         update(_case).where(_case.c.closed_at.is_(None), _case.c.office_code.is_(None)).values(office_code=of_account)
     ).rowcount
     when = _case.c.due_at.type
-    caps_recorded = conn.execute(
-        update(_case)
-        .where(
-            _case.c.closed_at.is_(None),
-            _case.c.compensation_cap_paise.is_(None),
-            _case.c.due_at <= bindparam("at", at, type_=when),
-        )
-        .values(compensation_cap_paise=sla.cap_sql(_case))
-    ).rowcount
+    uncapped = [
+        _case.c.closed_at.is_(None),
+        _case.c.compensation_capped_day.is_(None),  # none without a cap: ix_case_accruing's range
+        _case.c.compensation_cap_paise.is_(None),
+        _case.c.due_at <= bindparam("at", at, type_=when),
+    ]
+    # Their IDs first, from the index alone: PostgreSQL takes every case with no cap (the closed
+    # ones too) for a candidate, and an UPDATE on these conditions read the whole table (0.7 s of a
+    # day's 1 s at 1,000,000 cases) where the index gives the day's few thousand in milliseconds.
+    ids = list(conn.scalars(select(_case.c.case_id).where(*uncapped)))
+    values, returned = pending_days.recording_caps(sla.cap_sql(_case))
+    caps_recorded = 0
+    for i in range(0, len(ids), CAPS_BATCH):
+        caps_recorded += pending_days.capped(conn, conn.execute(
+            update(_case)
+            .where(_case.c.case_id.in_(ids[i:i + CAPS_BATCH]), *uncapped)  # as read, if a closing came between
+            .values(**values)
+            .returning(*returned)
+        ))
     # And those closed late since a recent sweep, so the MIS's disposal finds their caps too.
     caps_recorded += conn.execute(
         update(_case)

@@ -10,6 +10,7 @@ the store (the bill's account, keys already held) are the run's (bills.py).
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 
 from .. import text as text_rule
 from ..codes import Area
@@ -68,10 +69,7 @@ class BatchReader:
     def _read_columns(self, raws: list[list[str]]) -> dict[str, list]:
         """The fast path: every column of the batch at once; Bad if any row has anything wrong."""
         transposed = list(zip(*raws))
-        stripped = {i: list(map(str.strip, transposed[i])) for i, _ in self.columns}
-        if any(text_rule.has_refused("".join(values)) for values in stripped.values()):
-            raise Bad("control-character", "")
-        columns = {col.field: col.read_all(stripped[i]) for i, col in self.columns}
+        columns = {col.field: col.read_all(_stripped(transposed[i])) for i, col in self.columns}
         n = len(raws)
         if self.kind == "bills":
             if any(map(operator.lt, columns["period_to"], columns["period_from"])) or any(map(operator.lt, columns["due_date"], columns["bill_date"])):
@@ -136,3 +134,16 @@ class BatchReader:
             raise Bad("bad-date", f"the billing period ends ({v['period_to']}) before it starts ({v['period_from']})")
         if v["due_date"] < v["bill_date"]:
             raise Bad("bad-date", f"due date {v['due_date']} is before the bill date {v['bill_date']}")
+
+
+def _stripped(values: tuple[str, ...]) -> Sequence[str]:
+    """A column's values stripped of spaces, Bad if one holds a refused character. Most columns hold
+    neither (IDs, figures, dates): one `isprintable` scan of the column shows it (control, format and
+    separator characters other than the space are not printable), and the values are taken as they are."""
+    joined = "".join(values)
+    if " " not in joined and joined.isprintable():
+        return values
+    stripped = list(map(str.strip, values))
+    if text_rule.has_refused("".join(stripped)):
+        raise Bad("control-character", "")
+    return stripped

@@ -33,7 +33,9 @@ import csv
 import io
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from itertools import islice, repeat
+from operator import add, mul
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +45,7 @@ from .. import marks, tariff
 from .. import text as text_rule
 from ..errors import Invalid
 from ..models import Account, Office
+from .ahead import read_ahead
 from .batch import BatchReader
 from .fields import Bad
 from .files import Counting, RejectFile, reject_path
@@ -152,6 +155,7 @@ class _Run:
         self.seen: dict[int, int] = {}
         self.tariffs = frozenset(tariff.schedule())
         self.accounts: dict[str, str] = {}  # account_id -> area, for bills
+        self.rated: set[tuple[str, str]] = set()  # (account_id, tariff category) pairs seen to have rates
         with engine.connect() as conn:
             subdivisions = dict(conn.execute(select(Office.code, Office.area).where(Office.level == "subdivision")).all())
         self.writer = Writer(engine, layout)
@@ -183,25 +187,43 @@ class _Run:
             raise Invalid("file", "the file is empty; an extract starts with its header row")
         out.header = header
         self.reader.plan(header)
-        width = len(header)
-        rows: list[int] = []
-        raws: list[list[str]] = []
-        rejected: list[tuple[int, Bad, list[str]]] = []
-        for row, fields in enumerate(reader, start=2):
-            if len(fields) == width:
-                rows.append(row)
-                raws.append(fields)
-            elif any(f.strip() for f in fields):  # a blank line (often the last) is not a row
-                rejected.append((row, Bad("bad-row", f"{len(fields)} fields where the header has {width}"), fields))
-            if len(raws) + len(rejected) >= self.batch_size:
-                self._commit(rows, raws, rejected, lines, out)
-                rows, raws, rejected = [], [], []
-        self._commit(rows, raws, rejected, lines, out)
+        batches = self._batches(reader, len(header), lines)
+        if not self.sqlite:
+            # SQLite works inside this process, under the same interpreter lock: nothing to overlap.
+            batches = read_ahead(batches)
+        for batch in batches:
+            self._commit(*batch, out)
+
+    def _batches(self, reader, width: int, lines: Counting) -> Iterator[tuple]:
+        """Each batch read and checked field by field (nothing here touches the store): its good rows'
+        numbers, their values by column and raw fields, the rows rejected, and the bytes read so far."""
+        first = 2  # the row number of the batch's first row: the header is row 1
+        # A batch is read whole (islice at C speed): a per-row loop here cost as much as the csv parsing.
+        while chunk := list(islice(reader, self.batch_size)):
+            rows: Sequence[int] = range(first, first + len(chunk))
+            first += len(chunk)
+            raws = chunk
+            rejected: list[tuple[int, Bad, list[str]]] = []
+            if len(chunk[0]) != width or len(set(map(len, chunk))) != 1:
+                good_rows: list[int] = []
+                raws = []
+                for row, fields in zip(rows, chunk):
+                    if len(fields) == width:
+                        good_rows.append(row)
+                        raws.append(fields)
+                    elif any(f.strip() for f in fields):  # a blank line (often the last) is not a row
+                        rejected.append((row, Bad("bad-row", f"{len(fields)} fields where the header has {width}"), fields))
+                rows = good_rows
+            rows, columns, raws = self.reader.read(rows, raws, rejected)
+            # PostgreSQL: the COPY text of the batch is made here too, in the thread (read_ahead).
+            yield rows, columns, raws, rejected, None if self.sqlite or not rows else self.writer.rows(columns), lines.bytes
+        if first == 2:
+            yield [], {}, [], [], None, lines.bytes  # a header alone: progress once all the same
 
     # -- one batch, one transaction ---------------------------------------------------------------
 
-    def _commit(self, rows: list[int], raws: list[list[str]], rejected: list, lines: Counting, out: RejectFile) -> None:
-        rows, columns, raws = self.reader.read(rows, raws, rejected)
+    def _commit(self, rows: Sequence[int], columns: dict[str, list], raws: list[list[str]], rejected: list, prepared: list | None, bytes_read: int, out: RejectFile) -> None:
+        """One batch in one transaction; `prepared` is its rows as the writer takes them, if made already."""
         inserted = updated = 0
         if rows:
             with self.engine.begin() as conn:
@@ -223,17 +245,19 @@ class _Run:
                     keep = [i for i in range(len(rows)) if i not in drop]
                     columns = {f: [values[i] for i in keep] for f, values in columns.items()}
                     keys = columns[self.layout.key]
+                    if prepared is not None:
+                        prepared = [prepared[i] for i in keep]
                 updated = len(existing.keys() & set(keys))
                 inserted = len(keys) - updated
                 if keys:
-                    self.writer.upsert(conn, self.writer.rows(columns))
+                    self.writer.upsert(conn, self.writer.rows(columns) if prepared is None else prepared)
         out.write(rejected)
         s = self.state
         s.rows += inserted + updated + len(rejected)
         s.inserted += inserted
         s.updated += updated
         s.rejected += len(rejected)
-        s.bytes_read = lines.bytes
+        s.bytes_read = bytes_read
         for _, bad, _ in rejected:
             self.reasons[bad.reason] = self.reasons.get(bad.reason, 0) + 1
         if self.progress is not None:
@@ -251,9 +275,11 @@ class _Run:
         if wanted:
             if len(self.accounts) > ACCOUNT_CACHE:
                 self.accounts.clear()
+                self.rated.clear()
             self.accounts.update(self.writer.select_in(conn, self.account_areas, list(wanted)))
-        pairs = set(zip(accounts, columns["tariff_category"]))
+        pairs = set(zip(accounts, columns["tariff_category"])) - self.rated
         if all(f"{category}-{self.accounts.get(account)}" in self.tariffs for account, category in pairs):
+            self.rated |= pairs
             return
         for i, (account, category) in enumerate(zip(accounts, columns["tariff_category"])):
             area = self.accounts.get(account)
@@ -264,7 +290,7 @@ class _Run:
 
     def _check_duplicates(self, rows: list[int], keys: list[str], drop: dict[int, Bad]) -> None:
         """A key met before in this file (in an earlier batch or earlier in this one) is a duplicate."""
-        numbers = [int(key) * 16 + len(key) for key in keys]
+        numbers = list(map(add, map(mul, map(int, keys), repeat(16)), map(len, keys)))  # at C speed
         if not drop and len(set(numbers)) == len(numbers) and self.seen.keys().isdisjoint(numbers):
             self.seen.update(zip(numbers, rows))
             return

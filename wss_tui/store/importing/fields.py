@@ -187,7 +187,7 @@ class Number(Reader):
     def many(self, values: list[str]) -> list:
         joined = "".join(values)
         # No "nan", "inf" or "1_000" anywhere (1e999 is caught by isfinite below).
-        if joined.isascii() and "_" not in joined and "n" not in joined.lower():
+        if joined.isascii() and "_" not in joined and "n" not in joined and "N" not in joined:
             try:
                 numbers = list(map(float, values))
             except ValueError:

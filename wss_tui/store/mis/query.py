@@ -10,7 +10,8 @@ from sqlalchemy import Select, and_, exists, func, literal, select, union_all
 from .. import offices, sla, sms
 from ..clock import IST
 from ..codes import CaseStatus
-from ..models import APPROVED, Account, BillRevision, Case, CaseClosure, MisClosedDay, MisDay, Office, SmsOutbox, ToDo
+from ..models import (APPROVED, Account, BillRevision, Case, CaseClosure, MisCappedDay, MisClosedDay, MisDay, Office,
+                      SmsOutbox, ToDo)
 from ..revision import closure
 from . import kinds, summed
 from .scope import OFFICER, Place
@@ -28,6 +29,8 @@ _todo = ToDo.__table__
 _closure = CaseClosure.__table__
 _revision = BillRevision.__table__
 _sms = SmsOutbox.__table__
+# Made once: each new alias builds its column collection again, a third of the report's Python.
+_SUB, _GRP = _office.alias("sub"), _office.alias("grp")
 
 
 def _account_office():
@@ -137,15 +140,17 @@ def pending_statements(place: Place, row_level: str, n_levels: int, now: datetim
     if which_on is None or row_level == OFFICER:  # who holds a case is no figure of the summary
         return [grouped(place, row_level, [_case.c.closed_at.is_(None), *which], metrics)]
     per_case = [m for m in metrics if m[0] != "compensation_paise"]
-    cap = _case.c.compensation_cap_paise
+    capped_day = _case.c.compensation_capped_day
     return [
         summed.summary_statement(place, row_level, n_levels, now, which_on(MisDay.__table__), _rolled_up),
         grouped(place, row_level, [_case.c.closed_at.is_(None), summed.on_bound_days(now), *which], per_case),
-        # The compensation, case by case: of the cases whose cap the sweep recorded (nearly all that
-        # owe any), and of the others, whose cap comes from their bills.
-        grouped(place, row_level, [*summed.compensation_where(now), cap.is_not(None), *which],
+        # The compensation: the caps of the cases that reached theirs before today, from
+        # mis_capped_day; case by case, those reaching it today or later, and those whose cap the
+        # sweep has not recorded yet (from their bills).
+        summed.capped_statement(place, row_level, now, which_on(MisCappedDay.__table__), _rolled_up),
+        grouped(place, row_level, [*summed.compensation_where(now), capped_day >= summed.today(now), *which],
                 [("compensation_paise", func.sum(sla.owed_sql(_case, now, recorded_cap=True)))]),
-        grouped(place, row_level, [*summed.compensation_where(now), cap.is_(None), *which],
+        grouped(place, row_level, [*summed.compensation_where(now), capped_day.is_(None), *which],
                 [("compensation_paise", func.sum(sla.owed_sql(_case, now)))]),
     ]
 
@@ -218,7 +223,7 @@ def _revisions(place: Place, row_level: str, in_period, which: list) -> Select:
 def _rolled_up(per_sub, names: list[str], row_level: str) -> Select:
     """Figures per sub-division summed to the offices at `row_level`: an office's subtree is the
     sub-divisions whose path starts with its path."""
-    sub, grp = _office.alias("sub"), _office.alias("grp")
+    sub, grp = _SUB, _GRP
     return (
         select(grp.c.code.label("key"), *(func.sum(per_sub.c[name]).label(name) for name in names))
         .select_from(

@@ -5,9 +5,14 @@ that compares a case's time with "now" is decided by its day for every day but t
 falls in: the ageing bounds (now − 8, 16, 31 days) and "due before now / before midnight" (today).
 So the figures are the summary's rows of every other day, plus the cases of those four days counted
 one by one (query.pending_metrics over an index range each) — the cost grows with offices × days and
-a day's cases, not with the pending cases. The compensation accrued is summed per case over the cases
-owing it (see compensation()): each case's days late turn over at its own time of day, and its cap is
-its own, so no count per day gives it.
+a day's cases, not with the pending cases.
+
+The compensation accrued: each case's days late turn over at its own time of day and its cap is its
+own, so no count per day gives what a case still accruing owes. But a case that reached its cap owes
+the cap from then on: mis_capped_day sums those caps per office and IST day reached
+(pending_days.capped), and every case that reached it before today owes it now. Read one by one are
+the cases reaching it today or later, and those whose cap the sweep has not recorded yet
+(ix_case_accruing's two ranges).
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Select, and_, func, literal, or_, select
 
 from .. import offices, pending_days, sla
-from ..models import Case, MisClosedDay, MisDay
+from ..models import Case, MisCappedDay, MisClosedDay, MisDay
 from . import kinds
 from .scope import Place
 
 _day = MisDay.__table__
 _closed = MisClosedDay.__table__
+_capped = MisCappedDay.__table__
 _case = Case.__table__
 _AGE_FROM = (8, 16, 31)  # query._AGE_FROM's bounds after the first
 
@@ -86,6 +92,25 @@ def on_bound_days(now: datetime):
 def compensation_where(now: datetime) -> list:
     """The open cases owing compensation at `now` (a full day late): ix_case_pending_due's range."""
     return [_case.c.closed_at.is_(None), _case.c.due_at <= literal(sla.late_by_a_day(now), _case.c.due_at.type)]
+
+
+def today(now: datetime) -> int:
+    return pending_days.day_number(now)
+
+
+def capped_statement(place: Place, row_level: str, now: datetime, which_day: list, rolled_up) -> Select:
+    """The compensation of the open cases that reached their cap before today (from mis_capped_day):
+    at `now` each owes its cap, whatever its time of day."""
+    d = _capped.c
+    where = [d.capped_day < today(now), *which_day]
+    if place.path != "/":
+        where.append(d.office_code.in_(offices.subtree_codes(place.path)))
+    per_sub = (
+        select(d.office_code.label("key"), func.sum(d.owed_paise).label("compensation_paise"))
+        .where(*where)
+        .group_by(d.office_code)
+    )
+    return rolled_up(per_sub.subquery("capped"), ["compensation_paise"], row_level)
 
 
 def by_kind(place: Place) -> Select:

@@ -36,3 +36,32 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def result_processor(self, dialect, coltype):
+        """One call per value instead of TypeDecorator's chain (the driver's parse, then
+        process_result_value): a page of To Dos converts a hundred times, and the chain was a tenth of
+        the search. SQLite's stored text read with its zone appended is aware UTC straight from the C
+        parser, ten times cheaper than parsing naive and replacing the zone."""
+        if dialect.name == "sqlite":
+            parse, fallback = datetime.fromisoformat, super().result_processor(dialect, coltype)
+
+            def from_text(value):
+                if value is None:
+                    return None
+                try:
+                    parsed = parse(value + "+00:00")
+                except (TypeError, ValueError):  # a value not written by this type
+                    return fallback(value)
+                # A date alone parses naive, its appended zone ignored.
+                return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+            return from_text
+        if self.impl_instance.dialect_impl(dialect).result_processor(dialect, coltype) is not None:
+            return super().result_processor(dialect, coltype)  # a driver that returns no datetime
+
+        def to_utc(value):
+            if value is None or value.tzinfo is UTC:
+                return value
+            return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+        return to_utc

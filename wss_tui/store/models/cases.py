@@ -54,6 +54,23 @@ class Case(SQLModel, table=True):
             sqlite_where=text("closed_at IS NULL"),
             postgresql_where=text("closed_at IS NULL"),
         ),
+        # The compensation of the open cases still accruing (store/mis/summed.py): those whose cap is
+        # reached today or later (by the day), and those whose cap is not recorded yet (NULL, by due
+        # time); the sweep finds the latter here too. Every column they read is in it.
+        Index(
+            "ix_case_accruing",
+            "compensation_capped_day",
+            "due_at",
+            "office_code",
+            "request_type",
+            "channel",
+            "compensation_cap_paise",
+            "account_id",  # the cap of a case not yet recorded: its account's bills up to its month
+            "created_at",
+            "case_id",  # the sweep's cases to record the cap of, listed from the index alone
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
         Index(
             "ix_case_pending_created",
             "created_at",
@@ -106,6 +123,10 @@ class Case(SQLModel, table=True):
     # The compensation cap (store/sla.py), recorded by `wss escalate` once the case is due; NULL:
     # not recorded yet, and computed from the bills when asked.
     compensation_cap_paise: int | None = Field(default=None, sa_type=BigInteger)
+    # The IST day (pending_days.day_number) from which an open case owes its cap and no more
+    # (sla.capped_at_sql), recorded with the cap by `wss escalate`: the MIS sums those capped before
+    # today from mis_capped_day. NULL: cap not recorded yet.
+    compensation_capped_day: int | None = Field(default=None)
 
 
 class CaseLog(SQLModel, table=True):

@@ -37,3 +37,18 @@ class MisClosedDay(SQLModel, table=True):
     rejected: int = Field(default=0, sa_type=BigInteger)
     closed_without_otp: int = Field(default=0, sa_type=BigInteger)
     closed_compensation_paise: int = Field(default=0, sa_type=BigInteger)
+
+
+class MisCappedDay(SQLModel, table=True):
+    """The open cases whose compensation has stopped growing — reached its cap — counted per office ×
+    IST day it reached it, with what they owe: kept by the sweep that records the cap and the closing,
+    in their transactions (store/pending_days.py), so the MIS sums these rows instead of every case
+    owing compensation."""
+
+    __tablename__ = "mis_capped_day"
+    office_code: str = Field(primary_key=True, max_length=16)
+    request_type: str = Field(primary_key=True, max_length=30)
+    channel: str = Field(primary_key=True, max_length=10)
+    capped_day: int = Field(primary_key=True)
+    cases: int = Field(default=0, sa_type=BigInteger)
+    owed_paise: int = Field(default=0, sa_type=BigInteger)  # their caps (0 for a case owing nothing)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from .. import cases, clock, config, offices, pending_days, timefmt, todos
+from .. import cases, clock, config, locking, offices, pending_days, timefmt, todos
 from .. import text as text_rule
 from ..codes import CLOSED_CASE_STATUSES, BillState, ClosureMethod
 from ..errors import Denied, Invalid, Stale
@@ -137,13 +137,17 @@ def check_outcome(outcome: str) -> str:
     return outcome
 
 
-def held_case(session: Session, actor_id: str, todo_id: str, version: int) -> tuple[Staff, todos.TodoDetail, Case]:
-    """The open case of a To Do the actor is working, at the version they saw."""
+def held_case(session: Session, actor_id: str, todo_id: str, version: int, *,
+              lock: bool = True) -> tuple[Staff, todos.TodoDetail, Case]:
+    """The open case of a To Do the actor is working, at the version they saw; the case locked
+    (`lock`, for a unit that goes on to write: store/locking.py) before it is read."""
     detail = todos.get(session, actor_id, todo_id)
     if detail.version != version:
         raise Stale("", f"To Do {detail.todo_id} was changed since you opened it; reloaded — look again and retry")
     if detail.todo_type in REVISION_TODO_TYPES:
         raise Invalid("To Do", f"To Do {detail.todo_id} is about a revision; close the case from its own To Do")
+    if lock:
+        locking.cases(session.connection(), [dict(detail.keys).get("Case ID")])
     case = case_of(session, detail)
     if case is None:
         raise Invalid("To Do", f"To Do {detail.todo_id} has no case to close; complete the To Do instead")

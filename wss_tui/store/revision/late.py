@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, exists, select
 from sqlmodel import Session
 
-from .. import config, money, offices, timefmt, work_todos
+from .. import config, locking, money, offices, timefmt, work_todos
 from ..models import APPROVED, COMPLETE, BillRevision, CaseLog, ToDo, ToDoLog
 from .rules import REVIEW, rules
 
@@ -64,11 +64,14 @@ def escalate_late(session: Session, at: datetime) -> LateReport:
         ("audit", _late(r.audit_todo_id, r.decided_at < audit_due)),
     )
     done = {"review": 0, "audit": 0, "top": 0}
-    for what, stmt in batches:
-        for rev, todo_id in session.execute(stmt).all():
-            reported = _escalate(session, rev, todo_id, what, at)
-            done[what] += 1
-            done["top"] += not reported
+    late = [(what, rev, todo_id) for what, stmt in batches for rev, todo_id in session.execute(stmt).all()]
+    # Locked in To Do ID order before the first is written (store/locking.py): an officer reassigning
+    # a marked set of them locks them in that order too.
+    locking.todos(session.connection(), [todo_id for _, _, todo_id in late])
+    for what, rev, todo_id in late:
+        reported = _escalate(session, rev, todo_id, what, at)
+        done[what] += 1
+        done["top"] += not reported
     return LateReport(reviews=done["review"], audits=done["audit"], reviews_at_top=done["top"])
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from .. import cases, clock, config, ids, money, pending_days, routing, sms, timefmt, todos, work_todos
+from .. import cases, clock, config, ids, locking, money, pending_days, routing, sms, timefmt, todos, work_todos
 from .. import text as text_rule
 from ..codes import BillState
 from ..errors import Denied, Invalid, Stale
@@ -85,6 +85,7 @@ def propose(session: Session, actor_id: str, todo_id: str, version: int, correct
     _same_version(detail, version)
     if detail.todo_type in REVISION_TODO_TYPES:
         raise Invalid("To Do", f"To Do {detail.todo_id} is about a revision itself; propose from the case's own To Do")
+    locking.cases(session.connection(), [dict(detail.keys).get("Case ID")])  # before its To Dos: store/locking.py
     case, bill, account = case_and_bill(session, detail)
     refusal = proposal_refusal(session, actor, detail, case, bill)
     if refusal is not None:
@@ -239,7 +240,12 @@ def _decision_start(session: Session, actor_id: str, todo_id: str, version: int)
     detail = todos.get(session, actor_id, todo_id)
     if detail.todo_type != APPROVAL:
         raise Invalid("To Do", f"To Do {detail.todo_id} is not a revision approval; open the approval To Do")
+    # The case, then the approval and the maker's To Do in ID order (store/locking.py): a decision
+    # writes both, and the sweep raising them takes the same locks in the same order.
+    conn = session.connection()
+    locking.cases(conn, [dict(detail.keys).get("Case ID")])
     rev = revision_of_todo(session, detail)
+    locking.todos(conn, [detail.todo_id, rev.source_todo_id])
     _same_version(detail, version)
     if rev.status != PROPOSED:
         raise Invalid("revision", standing(rev))

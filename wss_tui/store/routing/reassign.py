@@ -61,7 +61,9 @@ def reassign(
         raise Invalid("To Do", "choose at least one To Do to move")
     scope, who = _reassigner(session, actor_id, by)
     conn = session.connection()
-    # Locked in To Do ID order (PostgreSQL), so two officers moving overlapping sets wait, not deadlock.
+    # Locked in To Do ID order (PostgreSQL), so two officers moving overlapping sets wait, not deadlock
+    # (store/locking.py). FOR NO KEY UPDATE: no key changes, and a log entry inserted beside a marked
+    # To Do (the sweep's "Escalated") checks its key without waiting for the move.
     rows = {
         r.todo_id: r
         for r in conn.execute(
@@ -69,7 +71,7 @@ def reassign(
             .select_from(_todo.join(_office, _office.c.code == _todo.c.office_code))
             .where(_todo.c.todo_id.in_(ids))
             .order_by(_todo.c.todo_id)
-            .with_for_update(of=_todo)
+            .with_for_update(of=_todo, key_share=True)
         )
     }
     for todo_id in ids:

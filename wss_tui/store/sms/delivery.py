@@ -172,9 +172,15 @@ def claim(engine: Engine, settings: Settings, limit: int) -> list[Claim]:
     )
     with _unit(engine) as conn:
         # A sender died holding the last allowed try: that try counts, and it was the last.
-        abandoned = conn.execute(
+        lapsed = and_(T.c.status == SENDING, T.c.next_try_at <= now, T.c.tries >= settings.max_tries)
+        held = None
+        if conn.dialect.name == "postgresql":
+            # Senders on several hosts: each gives up those no other holds, so two never lock the
+            # same rows in different orders (a deadlock) nor wait on each other.
+            held = list(conn.scalars(select(T.c.id).where(lapsed).order_by(T.c.id).with_for_update(skip_locked=True)))
+        abandoned = [] if held == [] else conn.execute(
             update(T)
-            .where(T.c.status == SENDING, T.c.next_try_at <= now, T.c.tries >= settings.max_tries)
+            .where(lapsed, *([] if held is None else [T.c.id.in_(held)]))
             .values(status=FAILED, next_try_at=None, last_error="the sender stopped during the last try (its lease ran out); gave up")
             .returning(T.c.id, T.c.template, T.c.text)
         ).all()

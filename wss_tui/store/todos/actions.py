@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, insert, select, update
 from sqlmodel import Session
 
-from .. import clock, config, offices, timefmt, todo_rights
+from .. import clock, config, locking, offices, timefmt, todo_rights
 from .. import text as text_rule
 from ..errors import Denied, Invalid, NotFound, Stale
 from ..models import (
@@ -39,12 +39,17 @@ from .search import _KEY
 def _begin(session: Session, actor_id: str, todo_id: str, version: int, *, note_only: bool = False):
     """The actor, a connection in the caller's unit of work, and the To Do as it is now — refused
     when it is out of scope, changed since the caller read it, or already Complete; and, unless the
-    action only adds a note, when the actor may not work it (_require_worker)."""
+    action only adds a note, when the actor may not work it (_require_worker).
+
+    The To Do's case is locked before the To Do is written (store/locking.py): the escalation sweep
+    locks the case first too, and the other way round the two deadlock. A change made meanwhile is
+    caught by _apply's version check."""
     actor = load_actor(session, actor_id)
     conn = session.connection()
     row = _load(conn, actor, todo_id)
     if row.version != version:
         raise _stale(conn, row.todo_id)
+    locking.case_of_todo(conn, row.todo_id, row.case_id)
     if row.status == COMPLETE:
         raise Invalid(
             "status",
@@ -337,6 +342,9 @@ def assign_next(session: Session, actor_id: str) -> TodoDetail | None:
 
     Only a To Do the actor may work (todo_rights): of a type their role works, and an approval only if
     they may approve it — one they proposed, or beyond their power, is passed over for the next.
+
+    It locks the To Do before its case (store/locking.py has it the other way round), so it locks no
+    case: an Open To Do taken from the queue needs none, and the sweep waits for it, not it for the sweep.
     """
     actor = load_actor(session, actor_id)
     conn = session.connection()

@@ -64,8 +64,14 @@ _ACTOR_QUERY = (
 )
 
 
-def load_actor(session: Session, actor_id: str) -> Actor:
-    return _actor(actor_id, session.connection().execute(_ACTOR_QUERY, {"user_id": actor_id}).first())
+def connection_of(unit: Session | Connection) -> Connection:
+    """The Core connection of a unit of work: db.read_rows' own (a screen's read), or an ORM session's
+    (an action inside db.write, a read that also loads objects)."""
+    return unit if isinstance(unit, Connection) else unit.connection()
+
+
+def load_actor(unit: Session | Connection, actor_id: str) -> Actor:
+    return _actor(actor_id, connection_of(unit).execute(_ACTOR_QUERY, {"user_id": actor_id}).first())
 
 
 def _actor(actor_id: str, row) -> Actor:

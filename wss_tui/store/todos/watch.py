@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sqlalchemy import (
+    Connection,
     bindparam,
     func,
     select,
@@ -17,6 +18,7 @@ from ..models import (
 )
 from .common import (
     _todo,
+    connection_of,
     load_actor_scope,
     not_an_index_key,
 )
@@ -46,8 +48,8 @@ class Changes:
     role: str
 
 
-def watch(session: Session, actor_id: str, flt: SearchFilter) -> Watch:
-    conn = session.connection()
+def watch(session: Session | Connection, actor_id: str, flt: SearchFilter) -> Watch:
+    conn = connection_of(session)
     actor, codes = load_actor_scope(conn, actor_id)
     shape, params = _search_filter(conn, actor, codes, flt)
     return Watch(shape, {**params, "codes": codes, "queue_role": actor.role, "queue_status": OPEN})
@@ -69,10 +71,10 @@ def _changes_statement(shape: _Shape):
     )
 
 
-def changes(session: Session, watched: Watch) -> Changes:
+def changes(session: Session | Connection, watched: Watch) -> Changes:
     """One statement over the view's index range and the role queue's: a poll every few seconds from
     every open search must cost no more than a page count. No LISTEN/NOTIFY: it runs through
     PgBouncer in transaction mode. Every change of a To Do bumps its `version`, so a sum of versions
     moves whenever one in the view changes, and the count whenever one comes or goes."""
-    count, versions, waiting = session.connection().execute(_changes_statement(watched.shape), watched.params).one()
+    count, versions, waiting = connection_of(session).execute(_changes_statement(watched.shape), watched.params).one()
     return Changes(int(count), int(versions), int(waiting), watched.params["queue_role"])

@@ -80,7 +80,7 @@ def upgrade() -> None:
     # The counts of the cases already there (the store's own recount, as `wss demo` runs it).
     from wss_tui.store import pending_days
 
-    pending_days.rebuild(op.get_bind())
+    pending_days.recount_days(op.get_bind())  # mis_capped_day, a later migration's, counted there
 
 
 def downgrade() -> None:
