@@ -173,6 +173,13 @@ def test_reset_replaces_a_demo_database_and_says_otps_show_on_it(demo_url):
     assert shown.index("Logins") < shown.index("OTPs: on this demo database the console sender of `wss sms send` prints each")
     again = wss_demo(demo_url)  # a demo database the demo made: replaced again without a question
     assert again.returncode == 0, again.stderr
+    # The sample command whole on its own lines (80 columns wrapped it mid-argument before).
+    lines = shown.splitlines()
+    start = lines.index("Or file a complaint:")
+    command = lines[start + 1:start + 3]
+    assert command[0].startswith("  wss request new --account ") and command[0].endswith(" \\")
+    assert command[1] == '    --reason "Reading on the meter is lower than billed"'
+    assert all(len(line) <= 80 for line in lines)
 
 
 def test_reset_refuses_a_database_with_imported_data_unless_forced(tmp_path, demo_url):
@@ -224,3 +231,19 @@ def test_reset_refuses_an_unmarked_database_holding_accounts(empty_engine, db_ur
 def test_reset_of_a_fresh_or_only_upgraded_database_needs_no_force(db_url, empty_engine):
     assert marks.non_demo_data(empty_engine) is None  # schema only
     assert wss_demo(db_url).returncode == 0
+
+
+def test_logging_out_of_the_demo_leaves_it_a_demo(demo_url):
+    """Working the demo as its README says (the clerk logs out, the SDO logs in to approve) wrote
+    "logout" to the staff log, and the demo stopped being one: OTPs went masked (the clerk could not
+    close the complaint) and `--reset` asked for --force."""
+    from wss_tui.store import sms
+    from wss_tui.store.codes import StaffAction
+
+    engine = db.make_engine(demo_url)
+    for event in (StaffAction.LOGOUT, StaffAction.IDLE_LOCK, StaffAction.RESUME):
+        staff_admin.record_session(engine, "INR1-SDC1", event, minutes="5 min")
+    assert marks.non_demo_data(engine) is None
+    assert sms.shows_otp(sms.configured(None, engine)[1])
+    engine.dispose()
+    assert wss_demo(demo_url).returncode == 0

@@ -538,6 +538,8 @@ def test_id_and_date_columns_read_the_same_fast_and_slow(values):
 def test_rupees_become_exact_paise():
     read = Rupees(negative=True)
     assert read.many(["0.10", "1234.56", "99999999.99"]) == [10, 123456, 9999999999]
+    with pytest.raises(Bad):  # a column is scanned as one text: a value holding a line break is not two
+        read.many(["1.00\n2.00", "3.00"])
     assert [read.one(v) for v in ("0.1", "12", "-12.3", "-0.05")] == [10, 1200, -1230, -5]
     with pytest.raises(Bad, match="at most 2 decimals"):
         read.one("0.105")

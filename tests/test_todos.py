@@ -836,6 +836,29 @@ def test_search_rows_and_the_entry_carry_the_due_time_and_its_warning(engine, of
     assert (comp.days_late, comp.owed_paise, comp.closed) == (days, days * 5000, False)
 
 
+def test_a_to_do_naming_its_case_and_account_only_by_characteristics_shows_the_same_entry(engine):
+    """The Entry reads a To Do's own case and account with it, and one named only by its CASE and
+    ACCOUNT characteristics on their own: the clerk sees the same keys, due time and compensation."""
+    from wss_tui.services import todos as service
+    from wss_tui.store.models import ToDoCharacteristic
+
+    todo_id, due = _a_pending_complaint(engine)
+    clock.freeze(due + timedelta(days=2, hours=1))
+    try:
+        with db.write(engine) as s:
+            original = s.get(ToDo, todo_id)
+            twin = ToDo(**{**original.model_dump(), "todo_id": "99999999999999", "case_id": None, "account_id": None})
+            s.add(twin)
+            s.flush()
+            s.add_all(ToDoCharacteristic(todo_id=twin.todo_id, char_type=c.char_type, value=c.value)
+                      for c in s.scalars(select(ToDoCharacteristic).where(ToDoCharacteristic.todo_id == todo_id)))
+        seen, named = service.get(engine, CLERK, todo_id), service.get(engine, CLERK, "99999999999999")
+    finally:
+        clock.set_clock(None)
+    assert dict(seen.keys)["Person"] and seen.due.short == "2d late" and seen.compensation.days_late == 2
+    assert (named.keys, named.due, named.compensation) == (seen.keys, seen.due, seen.compensation)
+
+
 def test_the_due_shows_the_level_the_sweep_reached(engine):
     todo_id, due = _a_pending_complaint(engine)
     with db.write(engine) as s:

@@ -163,6 +163,42 @@ async def test_the_approver_rejects_with_a_reason_and_completing_an_approval_mea
     assert revisions_of(engine, c.case_id) == [(info.revision_id, "REJECTED")]
 
 
+async def test_why_a_bill_cannot_be_revised_is_said_once(engine):
+    """Forwarded to another clerk, the To Do's bill opens to look at: the reason showed twice, as the
+    decision panel and as the error line."""
+    from .tui_helpers import screen_lines
+
+    c = forward_to(engine, complaint(engine), "INR1-SDC2")
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_revision(pilot, c.todo_id)
+        assert screen.mode == revision.VIEW
+        why = text_of(app, "#rev-error")
+        assert why.startswith(f"To Do {c.todo_id} is being worked on by")
+        assert text_of(app, "#rev-decision") == ""
+        assert sum(f"To Do {c.todo_id} is being worked on" in line for line in screen_lines(app)) == 1
+
+
+async def test_a_proposal_is_told_once(engine):
+    """Back on the To Do after proposing: "Revision N proposed; it waits for …", not also "Revision
+    saved; the To Do is reloaded" stacked under it."""
+    c = complaint(engine)
+    reading = str(int(bill_of(engine, c.bill_no).curr_reading) - 15)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_revision(pilot, c.todo_id)
+        app.screen.query_one("#reading").value = reading
+        app.screen.query_one("#remark").value = "Meter photo shows a lower reading"
+        await preview_now(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, TodoEntryScreen)
+        told = notifications(app)
+        assert len(told) == 1 and told[0].startswith("Revision ") and " proposed; it waits for TR-SDO" in told[0]
+
+
 async def test_the_maker_cannot_decide_their_own_proposal_on_screen(engine):
     # The clerk's proposal goes to the SDO of the clerk's own sub-division, so the clerk can open its
     # approval (an EE's own goes up to the SE's circle, out of the EE's sight altogether).

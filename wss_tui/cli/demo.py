@@ -74,9 +74,12 @@ def demo(
     first = summary.sample_accounts[0] if summary.sample_accounts else None
     console.print("Next: [bold]wss tui[/bold] and log in as a clerk above.")
     if first:
+        # A command to copy: on lines of its own, continued with a backslash, so 80 columns never
+        # wrap it mid-word (a wrapped line pastes as two commands).
         console.print(plain(
-            f'Or file a complaint: wss request new --account {first["account_id"]} --bill {first["bill_no"]} '
-            '--reason "Reading on the meter is lower than billed"'
-        ))
+            "Or file a complaint:\n"
+            f'  wss request new --account {first["account_id"]} --bill {first["bill_no"]} \\\n'
+            '    --reason "Reading on the meter is lower than billed"'
+        ), soft_wrap=True)
     if summary.sample_request:
         console.print(plain(f"Or look up an open one: wss request status {summary.sample_request}"))

@@ -84,7 +84,7 @@ class CaseWorkActions:
         def back(changed: bool | None) -> None:
             if changed:
                 self.wss.todos_changed += 1
-                self._load("Revision saved; the To Do is reloaded")
+                self._load()  # the revision screen has said what was saved
 
         self.app.push_screen(RevisionScreen.for_todo(self.todo_id), back)
 

@@ -144,7 +144,7 @@ class RevisionScreen(WssScreen):
     def _decision_text(self, s: Worksheet) -> str:
         rev: RevisionInfo | None = s.revision
         if rev is None:
-            return s.note
+            return ""  # nothing to show but why the user may not act: the error line says it, once
         lines = [
             f"Revision {rev.revision_id} {rev.status} · by {rev.maker_id} {rev.maker_name} · "
             f"{timefmt.show(rev.proposed_at)}",

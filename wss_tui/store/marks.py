@@ -6,7 +6,8 @@
 
 - `wss demo` marked it (the `demo` mark, with the number of accounts it made), and
 - no import has run since (`wss import` leaves the `imported` mark, before its first row), and
-- `wss staff` has changed nobody (its `staff_change` log is empty), and
+- `wss staff` has changed nobody (its `staff_change` log holds no change; a session's own moments,
+  logging out or locking, are trying the demo too), and
 - it holds as many accounts as the demo made.
 
 Complaints, To Do work, revisions and SMS on demo accounts are trying the demo, not real data. A
@@ -20,9 +21,12 @@ import json
 from sqlalchemy import Connection, Engine, delete, func, inspect, insert, select
 
 from . import clock
+from .codes import StaffAction
 from .models import Account, DbMark, Staff, StaffChange
 
 DEMO, IMPORTED = "demo", "imported"
+# Written by working the demo (staff_admin.record_session), not by `wss staff`.
+SESSION_ACTIONS = (StaffAction.IDLE_LOCK, StaffAction.RESUME, StaffAction.LOGOUT)
 _mark = DbMark.__table__
 
 
@@ -53,7 +57,8 @@ def non_demo_data(engine: Engine) -> str | None:
         accounts = _count(conn, Account.__table__) if "account" in present else 0
         staff = _count(conn, Staff.__table__) if "staff" in present else 0
         marks = dict(conn.execute(select(_mark.c.key, _mark.c.value)).all()) if "db_mark" in present else {}
-        changes = _count(conn, StaffChange.__table__) if "staff_change" in present else 0
+        changes = conn.scalar(select(func.count()).select_from(StaffChange)
+                              .where(StaffChange.action.not_in(SESSION_ACTIONS))) if "staff_change" in present else 0
     if DEMO not in marks:
         if accounts or staff:
             return f"it holds {accounts:,} accounts and {staff:,} staff not marked as made by `wss demo`"

@@ -5,6 +5,7 @@
     batch.py    a batch of rows read into the store's values, bad rows rejected with their reason
     writer.py   the upsert compiled once per dialect, and the lookups of a batch's keys
     files.py    the extract's bytes counted as read; the reject file beside it
+    ahead.py    the next batch read in a thread while PostgreSQL works on this one
     layouts.py  which column of each extract is which field; fields.py how each field is read
 """
 

@@ -10,7 +10,7 @@ the store (the bill's account, keys already held) are the run's (bills.py).
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from operator import itemgetter
 
 from .. import text as text_rule
 from ..codes import Area
@@ -68,8 +68,8 @@ class BatchReader:
 
     def _read_columns(self, raws: list[list[str]]) -> dict[str, list]:
         """The fast path: every column of the batch at once; Bad if any row has anything wrong."""
-        transposed = list(zip(*raws))
-        columns = {col.field: col.read_all(_stripped(transposed[i])) for i, col in self.columns}
+        # Only the layout's columns, each taken out of the rows at C speed (zip(*raws) made them all).
+        columns = {col.field: col.read_all(_stripped(list(map(itemgetter(i), raws)))) for i, col in self.columns}
         n = len(raws)
         if self.kind == "bills":
             if any(map(operator.lt, columns["period_to"], columns["period_from"])) or any(map(operator.lt, columns["due_date"], columns["bill_date"])):
@@ -136,7 +136,7 @@ class BatchReader:
             raise Bad("bad-date", f"due date {v['due_date']} is before the bill date {v['bill_date']}")
 
 
-def _stripped(values: tuple[str, ...]) -> Sequence[str]:
+def _stripped(values: list[str]) -> list[str]:
     """A column's values stripped of spaces, Bad if one holds a refused character. Most columns hold
     neither (IDs, figures, dates): one `isprintable` scan of the column shows it (control, format and
     separator characters other than the space are not printable), and the values are taken as they are."""

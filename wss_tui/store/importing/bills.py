@@ -8,7 +8,7 @@
   batch; since every write is an upsert, running the same import again completes it.
 - Fast: `INSERT … ON CONFLICT DO UPDATE` built by SQLAlchemy Core (the dialect's own `insert`), run in
   batches: multi-row pages on SQLite; on PostgreSQL the batch is COPYed to a temporary table and
-  upserted from it in one statement.
+  upserted from it in one statement, while a thread reads and checks the next batch (ahead.py).
 
 An import is an administrator's shell job (docs/architecture.md), like `wss demo`; it acts as whoever holds the
 database URL, so there is no staff member to check rights for. It takes the engine rather than a session

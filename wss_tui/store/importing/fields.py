@@ -12,7 +12,7 @@ remembered (strptime is ten times slower); rupees become paise as integers, neve
 from __future__ import annotations
 
 import math
-import operator
+import re
 from collections.abc import Callable
 from datetime import date
 
@@ -136,8 +136,7 @@ class Choice(Reader):
             return super().many(values)
 
 
-_third_last = operator.itemgetter(-3)
-_without_point = operator.methodcaller("replace", ".", "")
+_RUPEES = re.compile(rf"[0-9]{{1,{MAX_DECIMAL_DIGITS}}}\.[0-9]{{2}}(?:\n[0-9]{{1,{MAX_DECIMAL_DIGITS}}}\.[0-9]{{2}})*")
 
 
 class Rupees(Reader):
@@ -155,14 +154,13 @@ class Rupees(Reader):
             raise Bad("bad-number", "is not an amount in rupees (digits, at most 2 decimals, no commas)") from None
 
     def many(self, values: list[str]) -> list:
-        # The common shape, "1234.56" in every row: the digits without the point are the paise.
-        n = len(values)
-        # ... and no more whole digits than the rule allows (money.paise refuses those one by one).
-        points = 3 < min(map(len, values)) and max(map(len, values)) <= MAX_DECIMAL_DIGITS + 3 and "".join(map(_third_last, values)) == "." * n and "".join(values).count(".") == n
-        if points:
-            paise = list(map(_without_point, values))
-            joined = "".join(paise)
-            if joined.isascii() and joined.isdigit():
+        # The common shape, "1234.56" in every row (and no more whole digits than the rule allows:
+        # money.paise refuses those one by one): one regular-expression scan of the column finds it, and
+        # the digits without the point are the paise.
+        joined = "\n".join(values)
+        if _RUPEES.fullmatch(joined):
+            paise = joined.replace(".", "").split("\n")
+            if len(paise) == len(values):  # no value held the separator itself
                 return list(map(int, paise))
         return super().many(values)
 

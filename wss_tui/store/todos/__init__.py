@@ -4,9 +4,13 @@ The package's public API (screens, services and the CLI use these names only):
     search.py (the page and its total), watch.py (is the page still current), detail.py (one To Do),
     actions.py (take, forward …), common.py (the actor and the scope of offices every query uses).
 
+The reads (search, watch, changes, get, resolve) take a unit of work: the Core Connection of
+`db.read_rows(engine)`, as the screens' services run them, or an ORM Session (inside an action's
+`db.write`, or a read that also loads objects); the actions take the write's Session.
+
 Search
     filter = SearchFilter(...)             # plain, frozen; defaults give "my open To Dos"
-    page = search(session, actor_id, filter, after=None, before=None, limit=50) -> Page
+    page = search(conn, actor_id, filter, after=None, before=None, limit=50) -> Page
         keyset-paged in the order (priority, created_at, todo_id); `after`/`before` are a
         row's `Cursor` (next page / previous page). `page.total` is the filter's full count,
         `page.first` the 1-based number of the first row (for "1–50 of 1,234"). Each row's `due`
@@ -15,9 +19,9 @@ Search
     todo_types() -> list[tuple[str, str]]          # (code, description) for the type filter
 
 One To Do
-    get(session, actor_id, todo_id) -> TodoDetail  (fields, characteristics, log, keys, version,
+    get(conn, actor_id, todo_id) -> TodoDetail  (fields, characteristics, log, keys, version,
         and the carried case's `due` and SLA `compensation`)
-    resolve(session, actor_id, typed) -> str       # a typed To Do ID, or a request ID's To Do
+    resolve(conn, actor_id, typed) -> str       # a typed To Do ID, or a request ID's To Do
     take(session, actor_id, todo_id, version) -> TodoDetail
     forward(session, actor_id, todo_id, version, *, to_user=None, to_role=None, note) -> TodoDetail
     send_back(session, actor_id, todo_id, version, note) -> TodoDetail
