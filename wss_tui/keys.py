@@ -31,8 +31,11 @@ if TYPE_CHECKING:
 
 # The longest a key waits for the app to settle from the one before; then it goes anyway.
 HOLD_LIMIT = 5.0
-# How often a held burst looks again while the app is busy.
+# How often a held burst looks again while the app is busy: at once at first, then less and less often,
+# since each look walks the screen's widgets, and a key waiting on a slow database call (a loaded host,
+# many sessions) must not spend the CPU that call is waiting for.
 POLL = 0.004
+POLL_MAX = 0.064
 # A worker in one of these groups runs in the background by design (it never "finishes" for a key).
 # search-check is the To Do Search's timed look for changes; search-remember saves the filter as used.
 BACKGROUND_GROUPS = frozenset({"background", "search-check", "search-remember"})
@@ -89,9 +92,11 @@ class TypeAhead:
 
     async def _wait_settled(self, workers_before: set[Worker]) -> None:
         deadline = monotonic() + HOLD_LIMIT
+        pause = POLL
         while monotonic() < deadline:
             if self._busy(workers_before):
-                await asyncio.sleep(POLL)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, POLL_MAX)
                 continue
             # Queues look empty; a handler may still be running (an awaited action, a mount). A
             # callback through the key's own chain returns only once each of them is done.
