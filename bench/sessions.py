@@ -42,21 +42,22 @@ SPAWN = multiprocessing.get_context("spawn")
 ALL_IN_WAIT = 1800
 
 
-def mem_available_mb() -> float:
-    """The machine's MemAvailable: what all the sessions together took is how far it fell."""
-    with open("/proc/meminfo") as f:
+def _proc_mb(path: str, field: str) -> float:
+    """A figure in kB of a /proc file (meminfo, self/status), in MB."""
+    with open(path) as f:
         for line in f:
-            if line.startswith("MemAvailable:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def mem_available_mb() -> float:
+    """The machine's MemAvailable: what all the sessions together took is how far it fell."""
+    return _proc_mb("/proc/meminfo", "MemAvailable")
 
 
 def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    return _proc_mb("/proc/self/status", "VmRSS")
 
 
 # --- one session (a child process) ------------------------------------------------------------------

@@ -30,24 +30,22 @@ _todo = ToDo.__table__
 _chars = ToDoCharacteristic.__table__
 
 
+def _lock(conn: Connection, key, ids: Iterable[str | None]) -> None:
+    """Lock the rows of `key`'s table whose key is among `ids`, in key order (PostgreSQL; a no-op on
+    SQLite, whose writers take turns)."""
+    wanted = sorted({i for i in ids if i})
+    if wanted and conn.dialect.name == "postgresql":
+        conn.execute(select(key).where(key.in_(wanted)).order_by(key).with_for_update(key_share=True)).all()
+
+
 def cases(conn: Connection, case_ids: Iterable[str | None]) -> None:
     """Lock the cases, in case ID order (step 1). Taken before any To Do of theirs."""
-    wanted = sorted({c for c in case_ids if c})
-    if wanted and conn.dialect.name == "postgresql":
-        conn.execute(
-            select(_case.c.case_id).where(_case.c.case_id.in_(wanted)).order_by(_case.c.case_id)
-            .with_for_update(key_share=True)
-        ).all()
+    _lock(conn, _case.c.case_id, case_ids)
 
 
 def todos(conn: Connection, todo_ids: Iterable[str | None]) -> None:
     """Lock the To Dos, in To Do ID order (step 2), after their cases."""
-    wanted = sorted({t for t in todo_ids if t})
-    if wanted and conn.dialect.name == "postgresql":
-        conn.execute(
-            select(_todo.c.todo_id).where(_todo.c.todo_id.in_(wanted)).order_by(_todo.c.todo_id)
-            .with_for_update(key_share=True)
-        ).all()
+    _lock(conn, _todo.c.todo_id, todo_ids)
 
 
 def case_of_todo(conn: Connection, todo_id: str, case_id: str | None = None) -> str | None:
