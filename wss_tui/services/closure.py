@@ -28,14 +28,10 @@ def work(engine: Engine, actor_id: str, todo_id: str) -> CaseWork:
 
 
 def _written(engine: Engine, act):
-    """`act(session)` in one unit of work, run once more if Busy: each closing names the To Do's version
-    and queues its SMS in its own transaction, so a second run closes the case once or says why not.
-    Not close_with_otp: it counts a wrong code in a transaction of its own, and the officer types again."""
-    def unit():
-        with db.write(engine) as session:
-            return act(session)
-
-    return db.once_more_if_busy(unit)
+    """`act(session)` run once more if Busy: each closing names the To Do's version and queues its SMS
+    in its own transaction, so a second run closes the case once or says why not. Not close_with_otp:
+    it counts a wrong code in a transaction of its own, and the officer types again."""
+    return db.once_more_if_busy(engine, act)
 
 
 def send_otp(engine: Engine, actor_id: str, todo_id: str, version: int, outcome: str, comment: str) -> OtpSent:

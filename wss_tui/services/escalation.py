@@ -26,16 +26,11 @@ def sweep(engine: Engine, at: datetime | None = None, batch: int = BATCH) -> Swe
     by, and a sweep stopped half-way leaves whole batches done and the rest for the next run.
     """
     at = at or clock.now()
-    report = db.once_more_if_busy(lambda: _unit(engine, escalation.prepare, at))
+    # Each step run once more if Busy: everything it writes is keyed on the level each case reached,
+    # so a second run does the rest, never anything twice.
+    report = db.once_more_if_busy(engine, lambda s: escalation.prepare(s, at))
     with db.read(engine) as session:
         due = escalation.due_case_ids(session, at)
     for start in range(0, len(due), batch):
-        report += db.once_more_if_busy(lambda: _unit(engine, escalation.escalate, at, due[start : start + batch]))
+        report += db.once_more_if_busy(engine, lambda s: escalation.escalate(s, at, due[start : start + batch]))
     return report
-
-
-def _unit(engine: Engine, step, *args) -> SweepReport:
-    """One step of the sweep in its own unit of work. Run once more if Busy: everything it writes is
-    keyed on the level each case reached, so a second run does the rest, never anything twice."""
-    with db.write(engine) as session:
-        return step(session, *args)

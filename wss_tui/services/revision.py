@@ -54,12 +54,8 @@ def preview(engine: Engine, actor_id: str, account_id: str, bill_no: str, correc
 def _on_todo(engine: Engine, actor_id: str, todo_id: str, act: Callable[..., RevisionInfo]) -> Decided:
     """Run once more if Busy, as a To Do action is (services/todos.py): it names the To Do's version,
     and its SMS and To Dos are written in its own transaction."""
-    def unit() -> Decided:
-        with db.write(engine) as session:
-            return Decided(act(session))
-
     try:
-        return db.once_more_if_busy(unit)
+        return Decided(db.once_more_if_busy(engine, act))
     except Stale as exc:
         return Decided(None, sheet(engine, actor_id, todo_id), str(exc))
 

@@ -118,12 +118,8 @@ def _act(engine: Engine, actor_id: str, todo_id: str, version: int, action: Call
     """One action in one unit of work; run once more if the database gave up on it as Busy (a
     deadlock left to chance): it names the version the user saw, so the second run does what they
     asked or says who changed the To Do, and it writes nothing outside its transaction."""
-    def unit() -> Acted:
-        with db.write(engine) as session:
-            return Acted(action(session, actor_id, todo_id, version, *args, **kwargs))
-
     try:
-        return db.once_more_if_busy(unit)
+        return Acted(db.once_more_if_busy(engine, lambda s: action(s, actor_id, todo_id, version, *args, **kwargs)))
     except Stale as exc:
         return Acted(get(engine, actor_id, todo_id), stale=str(exc))
 

@@ -225,11 +225,15 @@ def busy() -> Busy:
 T = TypeVar("T")
 
 
-def once_more_if_busy(unit: Callable[[], T]) -> T:
-    """Run `unit` — whole units of work, opened by it — and run it once more if the database gave up
-    on it as `Busy`. Only for a unit that writes nothing outside its own transaction and that names
-    what its user saw (a To Do's version), so the second run does what was asked or says it changed;
-    a second Busy reaches the user as the one line."""
+def once_more_if_busy(engine: Engine, work: Callable[[Session], T]) -> T:
+    """`work(session)` in one write() unit of work, run once more in a new one if the database gave up
+    on the first as `Busy`. Only for work that writes nothing outside its own transaction and that
+    names what its user saw (a To Do's version, a case's level), so the second run does what was asked
+    or says it changed; a second Busy reaches the user as the one line."""
+    def unit() -> T:
+        with write(engine) as session:
+            return work(session)
+
     try:
         return unit()
     except Busy:
