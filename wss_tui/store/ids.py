@@ -106,3 +106,15 @@ def new_todo_id(session: Session, rng: random.Random = _system_random) -> str:
         candidate = str(rng.randrange(10 ** (TODO_ID_DIGITS - 1), 10**TODO_ID_DIGITS))
         if session.scalar(select(ToDo.todo_id).where(ToDo.todo_id == candidate)) is None:
             return candidate
+
+
+def new_todo_ids(session: Session, n: int, rng: random.Random = _system_random) -> list[str]:
+    """`n` To Do IDs not yet used, consecutive from a random start (the escalation sweep's thousands):
+    they go into the ID indexes side by side, a few pages written, where as many random IDs write a
+    page each all over them; one range read checks them all. IDs of one length compare as numbers."""
+    low, high = 10 ** (TODO_ID_DIGITS - 1), 10**TODO_ID_DIGITS
+    while True:
+        start = rng.randrange(low, high - n + 1)
+        first, last = str(start), str(start + n - 1)
+        if session.scalar(select(ToDo.todo_id).where(ToDo.todo_id.between(first, last)).limit(1)) is None:
+            return [str(start + i) for i in range(n)]

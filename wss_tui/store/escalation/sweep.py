@@ -12,7 +12,6 @@ so a second run at the same time finds nothing to do and changes nothing.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -40,13 +39,13 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from .. import clock, config, db, pending_days, routing, sla, timefmt
+from .. import clock, config, db, ids, pending_days, routing, sla, timefmt
 from ..codes import Channel
 from ..errors import Invalid
 from ..models import BEING_WORKED_ON, COMPLETE, OPEN, Account, Case, CaseLog, Office, ToDo, ToDoCharacteristic, ToDoLog
 from ..models.sms import SmsOutbox
 from ..sms import outbox
-from .matrix import Level, Matrix, matrix
+from .matrix import Matrix, matrix
 
 ESCALATED = "Escalated"
 CLOSED_CAPS_WINDOW = timedelta(days=7)  # how far back the sweep records caps of cases closed late
@@ -223,7 +222,6 @@ def escalate(session: Session, at: datetime | None = None, case_ids: list[str] |
         # Without statistics the planners take the temporary table for a big one and walk todo and
         # case in full to join it, instead of looking up each decision's rows by their indexes.
         conn.execute(text(f"ANALYZE {_DUE.name}"))
-        _unique_todo_ids(conn)
         raised = _apply(conn, mx, at)
         told = _tell_consumers(conn, mx, at)
     finally:
@@ -234,38 +232,41 @@ def escalate(session: Session, at: datetime | None = None, case_ids: list[str] |
 def _decide(session: Session, due: list, mx: Matrix, at: datetime, counts: dict[int, int]) -> list[tuple]:
     """Each case's escalation as a row of _DUE (in _DUE_COLUMNS order): the level, the office, the
     words of the logs, and who it is routed to. The one per-case step left in Python, because each
-    routing pick counts toward the next; what repeats (offices, levels, type names) is worked out once."""
-    offices: dict[tuple[str, int], str] = {}
-
-    def office_of(path: str, level: Level) -> str:
-        key = (path, level.number)
-        code = offices.get(key)
-        if code is None:
-            code = offices[key] = _ancestor(path, level.office_level)
-        return code
-
+    routing pick counts toward the next; what repeats (each sub-division's office and routing target
+    per level, the level's words, type names) is worked out once."""
     levels = {lv.number: lv for lv in mx.levels}
+    targets: dict[tuple[str, int], routing.Target] = {}
+    for row in due:
+        if (row.path, row.reached) not in targets:
+            level = levels[row.reached]
+            targets[row.path, row.reached] = routing.Target(level.role, _ancestor(row.path, level.office_level))
     plan = routing.planner(session)  # one grouped count per (role, office); each pick counts toward the next
-    plan.prefetch(list({routing.Target(levels[r.reached].role, office_of(r.path, levels[r.reached])) for r in due}))
+    plan.prefetch(list(dict.fromkeys(targets.values())))
     names = {code: rt.name for code, rt in config.request_types().items()}
-    ids = iter(_random_todo_ids(len(due)))
+    heads: dict[tuple[int, int], str] = {}
+    pendings: dict[int, str] = {}
+    show = timefmt.show
     day = timedelta(days=1)
     rows = []
-    for row in due:
-        level = levels[row.reached]
-        office_code = office_of(row.path, level)
-        counts[level.number] += 1
-        days = (at - row.created_at) // day
-        pending = f"{days} day{'s' if days != 1 else ''}"
-        what = (
-            f"Level {level.number}{_passed(row.escalation_level, level.number)}: pending {pending} since "
-            f"{timefmt.show(row.created_at)}, due {timefmt.show(row.due_at)}; escalated to {level.role} of {office_code}"
-        )
-        related = f"{row.account_id}, {row.bill_no}" if row.bill_no else row.account_id
-        routed = plan.pick(session, routing.Target(level.role, office_code))
-        message = f"Escalated L{level.number}: {names.get(row.request_type, row.request_type)} pending {pending} ({related})"
-        rows.append((row.case_id, next(ids), row.escalation_level, level.number, office_code, level.role, level.priority,
-                     row.account_id, row.bill_no, what, message[:200], routed.user_id, routed.why))
+    for (case_id, account_id, bill_no, request_type, created_at, due_at, was, reached, path), todo_id in zip(
+        due, ids.new_todo_ids(session, len(due))
+    ):
+        level = levels[reached]
+        target = targets[path, reached]
+        counts[reached] += 1
+        days = (at - created_at) // day
+        pending = pendings.get(days)
+        if pending is None:
+            pending = pendings[days] = f"{days} day{'s' if days != 1 else ''}"
+        head = heads.get((was, reached))
+        if head is None:
+            head = heads[was, reached] = f"Level {reached}{_passed(was, reached)}: pending "
+        what = f"{head}{pending} since {show(created_at)}, due {show(due_at)}; escalated to {level.role} of {target.office_code}"
+        related = f"{account_id}, {bill_no}" if bill_no else account_id
+        routed = plan.pick(session, target)
+        message = f"Escalated L{reached}: {names.get(request_type, request_type)} pending {pending} ({related})"
+        rows.append((case_id, todo_id, was, reached, target.office_code, level.role, level.priority,
+                     account_id, bill_no, what, message[:200], routed.user_id, routed.why))
     return rows
 
 
@@ -453,26 +454,6 @@ def _record_mis_columns(conn: Connection, at: datetime) -> tuple[int, int]:
         .values(compensation_cap_paise=sla.cap_sql(_case))
     ).rowcount
     return offices_filled, caps_recorded
-
-
-def _random_todo_ids(n: int) -> list[str]:
-    """`n` distinct fresh 14-digit To Do IDs; _unique_todo_ids() then replaces any already taken."""
-    chosen: set[str] = set()
-    while len(chosen) < n:
-        chosen.update(str(secrets.randbelow(9 * 10**13) + 10**13) for _ in range(n - len(chosen)))
-    return list(chosen)
-
-
-def _unique_todo_ids(conn: Connection) -> None:
-    """Give a new ID to each decision whose To Do ID is taken: one join per round, not a statement per
-    ID (at 1,000,000 To Dos one ID in 75 million clashes, so a second round all but never runs)."""
-    d = _DUE.c
-    while clashes := conn.scalars(select(d.case_id).join(_todo, _todo.c.todo_id == d.todo_id)).all():
-        for case_id in clashes:
-            new_id = _random_todo_ids(1)[0]
-            while conn.scalar(select(func.count()).select_from(_DUE).where(d.todo_id == new_id)):
-                new_id = _random_todo_ids(1)[0]
-            conn.execute(update(_DUE).where(d.case_id == case_id).values(todo_id=new_id))
 
 
 def _ancestor(path: str, level: str) -> str:

@@ -82,8 +82,19 @@ class _Planner:
     now: datetime
     loads: dict[str, _Load] = field(default_factory=dict)
     pools: dict[tuple[str, str], dict[str, _Load]] = field(default_factory=dict)  # (role, office) -> candidates
+    # A target nobody may take (or kept in its queue) gets the same answer every time in this unit of
+    # work: the pools are read once, so a sweep of thousands asks the rules once per target.
+    queued: dict[Target, Pick] = field(default_factory=dict)
 
     def pick(self, session: Session, target: Target) -> Pick:
+        chosen = self.queued.get(target)
+        if chosen is None:
+            chosen = self._pick(session, target)
+            if chosen.user_id is None and target.approval is None:
+                self.queued[target] = chosen
+        return chosen
+
+    def _pick(self, session: Session, target: Target) -> Pick:
         queue = f"Left in the {target.role} queue of {target.office_code}"
         policy = config.routing_rules().policy(target.office_code, target.role)
         if policy.kind == config.QUEUE:
