@@ -49,6 +49,7 @@ from .matrix import Matrix, matrix
 
 ESCALATED = "Escalated"
 CLOSED_CAPS_WINDOW = timedelta(days=7)  # how far back the sweep records caps of cases closed late
+SQLITE_CACHE_KB = 256_000  # the sweep's page cache on SQLite (_room_for_pages)
 CAPS_BATCH = 5_000  # cases per UPDATE recording caps (SQLite's limit of bound parameters is 32,766)
 
 _case = Case.__table__
@@ -138,6 +139,7 @@ def _due_cases(cut: dict[int, datetime], mx: Matrix, by_id: bool = False):
             _case.c.escalation_level,
             reached.label("reached"),
             _office.c.path,
+            _case.c.channel,
         )
         # Every open case has its office by now: _record_mis_columns() ran first.
         .select_from(_case.join(_office, _office.c.code == _case.c.office_code))
@@ -151,6 +153,14 @@ def _due_cases(cut: dict[int, datetime], mx: Matrix, by_id: bool = False):
     if by_id:
         stmt = stmt.where(_case.c.case_id.in_(bindparam("ids", expanding=True)))
     return stmt, {f"cut_{n}": t for n, t in cut.items()}
+
+
+def _room_for_pages(conn: Connection) -> None:
+    """SQLite: a page cache (a cap) that holds the pages a unit writes — thousands of case and To Do
+    rows and their index entries, scattered — so none is spilled to the WAL and read back before the
+    commit (the default holds 2,000 pages). As the bills import's connection does."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
 
 
 def _moment(at: datetime | None) -> datetime:
@@ -174,6 +184,7 @@ def prepare(session: Session, at: datetime | None = None) -> SweepReport:
     # Sweeps on several hosts take turns unit by unit: each locks thousands of case, To Do and MIS
     # rows in an order of the planner's choosing, and two at once deadlocked on PostgreSQL.
     db.one_at_a_time(session, "escalation sweep")
+    _room_for_pages(session.connection())
     offices_filled, caps_recorded = _record_mis_columns(session.connection(), at)
     from ..revision import late  # the revision package imports the To Do store, which imports this one
 
@@ -205,6 +216,7 @@ def escalate(session: Session, at: datetime | None = None, case_ids: list[str] |
         return SweepReport(at=at, escalated=counts)
     db.one_at_a_time(session, "escalation sweep")
     conn = session.connection()
+    _room_for_pages(conn)
     stmt, params = _due_cases(cutoffs(at, mx), mx, by_id=case_ids is not None)
     if case_ids is not None:
         params["ids"] = case_ids
@@ -245,10 +257,10 @@ def _decide(session: Session, due: list, mx: Matrix, at: datetime, counts: dict[
     names = {code: rt.name for code, rt in config.request_types().items()}
     heads: dict[tuple[int, int], str] = {}
     pendings: dict[int, str] = {}
-    show = timefmt.show
+    show = timefmt.shower()
     day = timedelta(days=1)
     rows = []
-    for (case_id, account_id, bill_no, request_type, created_at, due_at, was, reached, path), todo_id in zip(
+    for (case_id, account_id, bill_no, request_type, created_at, due_at, was, reached, path, channel), todo_id in zip(
         due, ids.new_todo_ids(session, len(due))
     ):
         level = levels[reached]
@@ -266,7 +278,7 @@ def _decide(session: Session, due: list, mx: Matrix, at: datetime, counts: dict[
         routed = plan.pick(session, target)
         message = f"Escalated L{reached}: {names.get(request_type, request_type)} pending {pending} ({related})"
         rows.append((case_id, todo_id, was, reached, target.office_code, level.role, level.priority,
-                     account_id, bill_no, what, message[:200], routed.user_id, routed.why))
+                     account_id, bill_no, what, message[:200], routed.user_id, routed.why, channel))
     return rows
 
 
@@ -287,6 +299,7 @@ _DUE = Table(
     Column("message", String(200), nullable=False),
     Column("assigned_to", String(20)),  # None: left in the role queue (store/routing.py)
     Column("routed", Text, nullable=False),  # the "Assigned" entry, or why it waits in the queue
+    Column("channel", String(10), nullable=False),  # the case's, as read: an officer's own case has no complainant
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
@@ -398,7 +411,7 @@ def _tell_consumers(conn: Connection, mx: Matrix, at: datetime) -> int:
     """An SMS to each complainant whose case _DUE escalated, saying to whom (one INSERT … SELECT, the
     text rendered in SQL per level and language: sms.outbox.render_sql). Not for an officer's own case,
     which has no complainant, nor an account without a registered mobile. Returns how many."""
-    d, c, a = _DUE.c, _case.c, _account.c
+    d, a = _DUE.c, _account.c
     columns = {"request_id": d.case_id, "account_id": d.account_id}
     text_sql = case(*((d.level == lv.number, outbox.render_sql(SMS_TEMPLATE, a.language, columns, authority=lv.role))
                       for lv in mx.levels))
@@ -408,8 +421,8 @@ def _tell_consumers(conn: Connection, mx: Matrix, at: datetime) -> int:
             ["case_id", "mobile", "template", "language", "text", "created_at", "status", "tries", "next_try_at"],
             select(d.case_id, a.mobile, literal(SMS_TEMPLATE), outbox.language_sql(SMS_TEMPLATE, a.language), text_sql,
                    when, literal(outbox.QUEUED), literal(0), when)
-            .select_from(_DUE.join(_case, c.case_id == d.case_id).join(_account, a.account_id == d.account_id))
-            .where(c.channel != Channel.OFFICER, a.mobile.is_not(None), func.length(a.mobile) == 10)
+            .select_from(_DUE.join(_account, a.account_id == d.account_id))
+            .where(d.channel != Channel.OFFICER, a.mobile.is_not(None), func.length(a.mobile) == 10)
             .order_by(d.case_id),
         ).execution_options(preserve_rowcount=True)  # psycopg's INSERT count is dropped without it
     ).rowcount
