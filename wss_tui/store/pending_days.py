@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, Table, and_, func, select, update
+from sqlalchemy import Connection, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import sla
@@ -186,25 +186,15 @@ def _office_sql():
 
 
 def escalated(conn: Connection, moves: Table) -> None:
-    """The sweep's cases moving up: `moves` has case_id, from_level and level. Called before the
-    sweep updates case.escalation_level, on the same condition (the level it was read at)."""
-    c = _case.c
-    office = func.coalesce(
-        c.office_code,
-        select(_account.c.subdivision_code).where(_account.c.account_id == c.account_id).scalar_subquery(),
-    )
-    base = (
-        _case.join(moves, moves.c.case_id == c.case_id),
-        and_(c.escalation_level == moves.c.from_level, c.closed_at.is_(None)),
-    )
-    for level_col, sign in ((moves.c.from_level, -1), (moves.c.level, 1)):
-        cols = (office, c.request_type, c.channel, day_sql(c.created_at), day_sql(c.due_at), level_col)
-        _add(
-            conn,
-            # In key order: each row is locked as it is upserted, and the same rows in two orders deadlock.
-            select(*cols, func.count() * sign, func.count() * sign).select_from(base[0]).where(base[1]).group_by(*cols)
-            .order_by(*cols),
-        )
+    """The sweep's cases moving up: `moves` has, per case, its key as the sweep read it with the case
+    locked in its unit of work (`case_office`, request_type, channel, created_day and due_day, as
+    day_number() gives them), from_level and level. Counted from `moves` alone: joining the cases
+    again would read 28,000 case rows twice for what the sweep's read already holds."""
+    m = moves.c
+    for level_col, sign in ((m.from_level, -1), (m.level, 1)):
+        cols = (m.case_office, m.request_type, m.channel, m.created_day, m.due_day, level_col)
+        # In key order: each row is locked as it is upserted, and the same rows in two orders deadlock.
+        _add(conn, select(*cols, func.count() * sign, func.count() * sign).group_by(*cols).order_by(*cols))
 
 
 def rebuild(conn: Connection) -> int:

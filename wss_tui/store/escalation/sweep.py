@@ -139,6 +139,7 @@ def _due_cases(cut: dict[int, datetime], mx: Matrix, by_id: bool = False):
             _case.c.escalation_level,
             reached.label("reached"),
             _office.c.path,
+            _case.c.office_code,
             _case.c.channel,
         )
         # Every open case has its office by now: _record_mis_columns() ran first.
@@ -258,9 +259,10 @@ def _decide(session: Session, due: list, mx: Matrix, at: datetime, counts: dict[
     heads: dict[tuple[int, int], str] = {}
     pendings: dict[int, str] = {}
     show = timefmt.shower()
+    day_number = pending_days.day_number
     day = timedelta(days=1)
     rows = []
-    for (case_id, account_id, bill_no, request_type, created_at, due_at, was, reached, path, channel), todo_id in zip(
+    for (case_id, account_id, bill_no, request_type, created_at, due_at, was, reached, path, case_office, channel), todo_id in zip(
         due, ids.new_todo_ids(session, len(due))
     ):
         level = levels[reached]
@@ -278,7 +280,8 @@ def _decide(session: Session, due: list, mx: Matrix, at: datetime, counts: dict[
         routed = plan.pick(session, target)
         message = f"Escalated L{reached}: {names.get(request_type, request_type)} pending {pending} ({related})"
         rows.append((case_id, todo_id, was, reached, target.office_code, level.role, level.priority,
-                     account_id, bill_no, what, message[:200], routed.user_id, routed.why, channel))
+                     account_id, bill_no, what, message[:200], routed.user_id, routed.why,
+                     case_office, request_type, channel, day_number(created_at), day_number(due_at)))
     return rows
 
 
@@ -299,7 +302,13 @@ _DUE = Table(
     Column("message", String(200), nullable=False),
     Column("assigned_to", String(20)),  # None: left in the role queue (store/routing.py)
     Column("routed", Text, nullable=False),  # the "Assigned" entry, or why it waits in the queue
-    Column("channel", String(10), nullable=False),  # the case's, as read: an officer's own case has no complainant
+    # The case's key in the MIS's counts (pending_days.escalated), as read; its channel also says
+    # whether it has a complainant to tell (an officer's own case has none).
+    Column("case_office", String(16), nullable=False),
+    Column("request_type", String(30), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("created_day", Integer, nullable=False),
+    Column("due_day", Integer, nullable=False),
     prefixes=["TEMPORARY"],
     postgresql_on_commit="DROP",
 )
