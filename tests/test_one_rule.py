@@ -1,20 +1,21 @@
 """Small rules live once: IDs (ids.py), OTP codes, mobiles and their masking, sizes (numbers.size_text),
-money (money.py) and bill months (timefmt.show_month). Each rule alone, and the places that once had
-their own copy now agreeing with it."""
+money (money.py), bill months (timefmt.show_month) and times (timefmt.shower as show). Each rule alone,
+and the places that once had their own copy now agreeing with it."""
 
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from wss_tui.store import accounts, cases, db, ids, money, numbers, otp, timefmt, todos
 from wss_tui.store.errors import Invalid, NotFound
 from wss_tui.store.importing.fields import Bad, Mobile, Rupees
-from wss_tui.store.models import BEING_WORKED_ON
+from wss_tui.store.models import BEING_WORKED_ON, ToDo
 from wss_tui.store.todos import SearchFilter
 
 from .tui_helpers import CLERK
@@ -200,3 +201,24 @@ def test_the_cli_and_the_screens_show_a_bill_month_alike():
     for module in (cli_account, account, intake, revision):
         source = inspect.getsource(module)
         assert "show_month(" in source and "%b %Y" not in source and "%m-%Y" not in source, module.__name__
+
+
+# --- times ---------------------------------------------------------------------------------------
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 2), max_value=datetime(2199, 12, 30), timezones=st.just(UTC)))
+@settings(max_examples=500)
+def test_many_times_are_shown_as_one_is(at):
+    """timefmt.shower, the sweep's way to format thousands of log times, writes what show() writes."""
+    show = timefmt.shower()
+    assert show(at) == timefmt.show(at)
+    assert show(at + timedelta(hours=12)) == timefmt.show(at + timedelta(hours=12))  # the day's text, cached
+
+
+def test_a_run_of_todo_ids_is_fresh_and_of_the_todo_id_form(engine):
+    with db.read(engine) as session:
+        taken = set(session.scalars(select(ToDo.todo_id)))
+        run = ids.new_todo_ids(session, 500)
+    assert len(set(run)) == 500 and not taken & set(run)
+    assert all(ids.is_digits(t, ids.TODO_ID_DIGITS) for t in run)
+    assert [int(t) for t in run] == list(range(int(run[0]), int(run[0]) + 500))
