@@ -8,6 +8,7 @@ and exit status; the server serves its own uid only and outlives a session that 
 
 from __future__ import annotations
 
+import grp
 import os
 import signal
 import subprocess
@@ -27,14 +28,18 @@ CLIENT = Path(forkclient.__file__)
 
 
 class Server:
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, *, clerks_group: str | None = None, python: str = sys.executable) -> None:
         self.dir = tmp_path / "run"  # the server's socket directory (0700), of which tmp_path holds nothing else
         self.dir.mkdir(mode=0o700)
+        command = [python, "-m", "wss_tui.forkserver", "--socket", str(self.dir / "fork.sock")]
+        if clerks_group is not None:  # SSH's: root's and the clerks' group's, as systemd's RuntimeDirectory makes it
+            os.chown(self.dir, 0, grp.getgrnam(clerks_group).gr_gid)
+            os.chmod(self.dir, 0o750)
+            command += ["--clerks-group", clerks_group]
         self.socket = self.dir / "fork.sock"
         self.log = tmp_path / "forkserver.log"
         with self.log.open("wb") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "wss_tui.forkserver", "--socket", str(self.socket)],
-                                         stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
         ready = self.proc.stdout.readline()  # after its imports; a busy machine takes seconds
         assert ready == b"ready\n", self.log.read_text()
 
