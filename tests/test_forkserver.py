@@ -247,3 +247,55 @@ def test_the_server_will_not_start_on_a_directory_others_can_enter(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == (f"error: {shared} must belong to uid {os.getuid()} with mode 0700 (it is uid "
                                      f"{os.getuid()}, mode 0755); make it with `install -d -m 0700`")
+
+
+@pytest.fixture
+def clerks_server():
+    """The SSH sessions' server (--clerks-group, as root) for a throwaway group with one clerk in it."""
+    from .e2e.sshd import Office
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root: the SSH sessions' server drops each session to its clerk's account")
+    office = Office()
+    try:
+        office.create_account()
+        s = Server(office.shared, clerks_group=office.group)
+        try:
+            yield s, office
+        finally:
+            s.stop()
+    finally:
+        office.close()
+
+
+def test_the_ssh_sessions_server_serves_its_group_and_never_root(clerks_server):
+    server, office = clerks_server
+    assert _connect_as(65534, server.socket) == "PermissionError"  # the 0750 directory: the group's only
+    os.chmod(server.dir, 0o755)  # a careless administrator
+    os.chmod(server.socket, 0o666)
+    assert _connect_as(65534, server.socket) == (
+        f"refused: nobody is not in the group {office.group}; this fork server serves the group {office.group}")
+    assert _connect_as(0, server.socket) == (
+        f"refused: sessions are not run as root; this fork server serves the group {office.group}")
+    log = server.log.read_text()
+    assert f"connection from uid 65534 refused (nobody is not in the group {office.group})" in log
+    assert "connection from uid 0 refused (sessions are not run as root)" in log
+    assert server.children() == []
+
+
+def test_the_ssh_sessions_server_will_not_start_on_a_directory_the_group_can_write(clerks_server):
+    server, office = clerks_server
+    run = office.shared / "loose"
+    run.mkdir()
+    os.chmod(run, 0o770)
+    result = subprocess.run([sys.executable, "-m", "wss_tui.forkserver", "--socket", str(run / "fork.sock"),
+                             "--clerks-group", office.group], check=False, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: {run} must belong to root and the group {office.group} with mode 0750 (it is uid 0, gid 0, "
+        f"mode 0770); make it with `install -d -m 0750 -g {office.group}`")
+    result = subprocess.run([sys.executable, "-m", "wss_tui.forkserver", "--socket", str(run / "fork.sock"),
+                             "--clerks-group", "wss-no-such-group"], check=False, capture_output=True, text=True,
+                            timeout=60)
+    assert (result.returncode, result.stderr.strip()) == (
+        1, "error: there is no Unix group 'wss-no-such-group'; make it with `groupadd wss-no-such-group`")
