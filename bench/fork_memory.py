@@ -18,7 +18,7 @@ server's PSS) / N. Linux and tmux only.
 
 `--ssh-group GROUP --ssh-account NAME` (as root; the account a member of the group, made beforehand,
 e.g. `groupadd wss-bench && useradd -M -s /bin/sh -G wss-bench wssbench`) measures "forked" as the SSH
-sessions' server runs: `--clerks-group GROUP` as root, each client run as the account (`runuser`), each
+sessions' server runs: `--clerks-group GROUP` as root, each client run as the account (`setpriv`), each
 session dropped to it. Both run a venv of the system Python over this one's packages, which the
 account can read (a pyenv under root's 0700 home it cannot).
 """
@@ -172,10 +172,14 @@ def run(n: int, forked: bool, url: str, clerk: str, env: dict[str, str], tmp: Pa
         python, clerks, as_account = sys.executable, [], []
         if ssh is not None:
             import grp
+            import pwd
 
             os.chown(run_dir, 0, grp.getgrnam(ssh.group).gr_gid)
             os.chmod(run_dir, 0o750)
-            python, clerks, as_account = ssh.python, ["--clerks-group", ssh.group], ["runuser", "-u", ssh.account, "--"]
+            # setpriv execs the client in its place, as sshd's session would be: the pane's hang-up reaches it.
+            gid = pwd.getpwnam(ssh.account).pw_gid
+            python, clerks = ssh.python, ["--clerks-group", ssh.group]
+            as_account = ["setpriv", f"--reuid={ssh.account}", f"--regid={gid}", "--init-groups"]
         server = subprocess.Popen([python, "-m", "wss_tui.forkserver", "--socket", str(sock), *clerks],
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         assert server.stdout.readline() == b"ready\n"
@@ -197,12 +201,28 @@ def run(n: int, forked: bool, url: str, clerk: str, env: dict[str, str], tmp: Pa
         else:
             parts = {"session": [smaps(p) for p in clients]}
     finally:
+        left = children(server.pid) if server is not None else []
         tmux.close()
         if server is not None:
             server.terminate()
             server.wait(15)
+        _end(left)
     total_pss = sum(m["pss"] for ms in parts.values() for m in ms)
     return {"parts": parts, "per_session_pss": total_pss / n}
+
+
+def _end(pids: list[int], wait: float = 10.0) -> None:
+    """Sessions whose terminal closed end by themselves; any still there after `wait` s are killed, so a
+    run never leaves work behind for the next one to be measured beside."""
+    deadline = time.monotonic() + wait
+    while (alive := [p for p in pids if Path(f"/proc/{p}").exists()]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in alive:
+        print(f"  session {pid} still running {wait:g} s after its terminal closed: killed", file=sys.stderr)
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
 
 
 @contextmanager
