@@ -299,3 +299,21 @@ def test_the_ssh_sessions_server_will_not_start_on_a_directory_the_group_can_wri
                             timeout=60)
     assert (result.returncode, result.stderr.strip()) == (
         1, "error: there is no Unix group 'wss-no-such-group'; make it with `groupadd wss-no-such-group`")
+
+
+def test_the_ssh_sessions_unit_and_the_sshd_snippet_agree():
+    """The shipped unit serves the group the snippet matches, on the socket its ForceCommand names."""
+    import re
+
+    repo = Path(__file__).resolve().parents[1]
+    unit = (repo / "deploy" / "systemd" / "wss-ssh-sessions.service").read_text()
+    snippet = (repo / "deploy" / "sshd_config.d" / "wss.conf").read_text()
+    (start,) = re.findall(r"^ExecStart=(.*)$", unit, re.M)
+    assert start.split()[1:] == ["-m", "wss_tui.forkserver", "--socket", "/run/wss-ssh/fork.sock",
+                                 "--clerks-group", "wss-clerks"]
+    assert "\nRuntimeDirectory=wss-ssh\n" in unit and "\nRuntimeDirectoryMode=0750\n" in unit
+    assert "\nGroup=wss-clerks\n" in unit and "\nKillMode=process\n" in unit  # a restart leaves sessions open
+    (forked,) = re.findall(r"^\s*# ForceCommand (.*forkclient\.py.*)$", snippet, re.M)
+    assert forked.split()[1:3] == ["-I", "-S"] and forked.split()[4:] == [
+        "--socket", "/run/wss-ssh/fork.sock", "tui", "--ssh-user"]
+    assert "Match Group wss-clerks" in snippet
