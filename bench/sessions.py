@@ -96,6 +96,7 @@ async def _session(url, user_id, sdo, rounds, think, gate, all_in, rng, work_for
 
     action = {"now": "login"}
     store: dict[str, list[float]] = defaultdict(list)
+    store_cpu: dict[str, list[float]] = defaultdict(list)  # the unit's own thread on a CPU, of that wall time
     painted: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     stalls: list[str] = []
@@ -104,13 +105,14 @@ async def _session(url, user_id, sdo, rounds, think, gate, all_in, rng, work_for
     def timed(unit):
         @contextmanager
         def wrapper(engine):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.thread_time()
             try:
                 with unit(engine) as s:
                     yield s
             finally:
                 with lock:
                     store[action["now"]].append((time.perf_counter() - start) * 1000)
+                    store_cpu[action["now"]].append((time.thread_time() - cpu) * 1000)
         return wrapper
 
     db.read, db.write = timed(db.read), timed(db.write)  # every screen calls db.read / db.write
@@ -192,7 +194,7 @@ async def _session(url, user_id, sdo, rounds, think, gate, all_in, rng, work_for
                 if name == "open" and app.screen.__class__.__name__ != "TodoEntryScreen":
                     break  # nothing left in the clerk's list: a search again next round
         rss_end = rss_mb()
-    return {"user": user_id, "errors": errors, "store": dict(store), "painted": dict(painted),
+    return {"user": user_id, "errors": errors, "store": dict(store), "store_cpu": dict(store_cpu), "painted": dict(painted),
             "rss_login": rss_login, "rss_end": rss_end, "stalls": stalls}
 
 
@@ -299,11 +301,17 @@ def main() -> None:
     if stalls:
         print(f"driver stalls (Pilot waited 30 s for the app to take a key; the machine, not an error): "
               f"{len(stalls)} {dict(Counter(stalls))}")
-    print(f"{'action':<9} {'n':>5} {'store p50':>10} {'store p95':>10} {'painted p50':>12} {'painted p95':>12}  (ms)")
+    print("store: the wall time of each unit of work an action ran (db.read / db.write: connection, SQL, the\n"
+          "store's Python, and any wait for a CPU or for the session's own painting); store CPU: of that, the\n"
+          "time its thread was running")
+    print(f"{'action':<9} {'n':>5} {'store p50':>10} {'store p95':>10} {'CPU p50':>8} {'CPU p95':>8} "
+          f"{'painted p50':>12} {'painted p95':>12}  (ms)")
     for action in ("login", "search", "open", "take", "log", "forward", "back"):
         s = [v for r in got for v in r["store"].get(action, [])]
+        c = [v for r in got for v in r.get("store_cpu", {}).get(action, [])]
         p = [v for r in got for v in r["painted"].get(action, [])]
-        print(f"{action:<9} {len(s):>5} {pct(s, 50):>10.1f} {pct(s, 95):>10.1f} {pct(p, 50):>12.0f} {pct(p, 95):>12.0f}")
+        print(f"{action:<9} {len(s):>5} {pct(s, 50):>10.1f} {pct(s, 95):>10.1f} {pct(c, 50):>8.1f} {pct(c, 95):>8.1f} "
+              f"{pct(p, 50):>12.0f} {pct(p, 95):>12.0f}")
     rl = [r["rss_login"] for r in got if r["rss_login"]]
     re_ = [r["rss_end"] for r in got if r["rss_end"]]
     print(f"PostgreSQL connections to the database, most seen: {peak['all']} (running a statement: {peak['active']})")
