@@ -401,7 +401,8 @@ def measure_sweep(path: Path) -> list[str]:
     if not ONE_UNIT:
         hourly_times, hourly = _sweeps(path, [NOW - timedelta(hours=h) for h in range(23, -1, -1)])
         lines = [f"  the same day swept hourly: {sum(r.cases for r in hourly):,} cases in 24 runs, "
-                 f"slowest {max(hourly_times):.3f}, median {statistics.median(hourly_times):.3f}, all {sum(hourly_times):.1f}"]
+                 f"slowest {max(hourly_times):.3f}, median {statistics.median(hourly_times):.3f}, "
+                 f"all {sum(hourly_times):.1f}"]
     return [
         f"Sweep at {NOW:%d-%m-%Y %H:%M} UTC, a day after the last (on a copy of the file), "
         f"{'one unit of work' if ONE_UNIT else f'batches of {BATCH:,}'}, seconds:",
@@ -621,7 +622,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pg", metavar="URL", help="PostgreSQL instead of SQLite: a database of its own (it is emptied), e.g. …/wss_bench_mis")
     parser.add_argument("--batch", type=int, default=sweeping.BATCH, help="cases per unit of work of the sweep")
     parser.add_argument("--sweep-only", action="store_true", help="measure the sweep alone (skip the MIS)")
-    parser.add_argument("--one-unit", action="store_true", help="the sweep in one unit of work instead of batches (no hourly runs)")
+    parser.add_argument("--one-unit", action="store_true",
+                        help="the sweep in one unit of work instead of batches (no hourly runs)")
     parser.add_argument("--no-sweep", action="store_true", help="PostgreSQL: measure the MIS only")
     parser.add_argument("--accounts", type=int, help="accounts instead of the scale's (at least pending / 12: a bill each)")
     args = parser.parse_args(argv)

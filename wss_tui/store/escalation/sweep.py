@@ -262,9 +262,9 @@ def _decide(session: Session, due: list, mx: Matrix, at: datetime, counts: dict[
     day_number = pending_days.day_number
     day = timedelta(days=1)
     rows = []
-    for (case_id, account_id, bill_no, request_type, created_at, due_at, was, reached, path, case_office, channel), todo_id in zip(
-        due, ids.new_todo_ids(session, len(due))
-    ):
+    todo_ids = ids.new_todo_ids(session, len(due))
+    for row, todo_id in zip(due, todo_ids):
+        case_id, account_id, bill_no, request_type, created_at, due_at, was, reached, path, case_office, channel = row
         level = levels[reached]
         target = targets[path, reached]
         counts[reached] += 1
@@ -275,7 +275,8 @@ def _decide(session: Session, due: list, mx: Matrix, at: datetime, counts: dict[
         head = heads.get((was, reached))
         if head is None:
             head = heads[was, reached] = f"Level {reached}{_passed(was, reached)}: pending "
-        what = f"{head}{pending} since {show(created_at)}, due {show(due_at)}; escalated to {level.role} of {target.office_code}"
+        what = (f"{head}{pending} since {show(created_at)}, due {show(due_at)}; "
+                f"escalated to {level.role} of {target.office_code}")
         related = f"{account_id}, {bill_no}" if bill_no else account_id
         routed = plan.pick(session, target)
         message = f"Escalated L{reached}: {names.get(request_type, request_type)} pending {pending} ({related})"
