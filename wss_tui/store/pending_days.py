@@ -154,14 +154,15 @@ def capped(conn: Connection, recorded) -> int:
     return n
 
 
-def _add_capped(conn: Connection, where: list, day, sign: int) -> None:
+def _add_capped(conn: Connection, where: list, day, sign: int, accruing: bool = True) -> None:
     """Each case `where` picks (with its cap recorded) added (sign 1) to or taken (-1) from the row of
     `day`."""
     c = _case.c
     cols = (_office_sql(), c.request_type, c.channel, day)
     _upsert_capped(conn, select(*cols, func.count() * sign, func.sum(sla.capped_owed_sql(_case)) * sign)
                    .where(*where).group_by(*cols).order_by(*cols))
-    _add_accruing(conn, where, day, sign)
+    if accruing:
+        _add_accruing(conn, where, day, sign)
 
 
 def _add_accruing(conn: Connection, where: list, day, sign: int) -> None:
@@ -261,7 +262,7 @@ def rebuild(conn: Connection) -> int:
     return rows
 
 
-def recount_capped(conn: Connection) -> None:
+def recount_capped(conn: Connection, *, accruing: bool = True) -> None:
     """Each open case's day of reaching its recorded cap worked out again (a rule changed, or a case
     written behind the writers' backs), and mis_capped_day recounted from them."""
     c = _case.c
@@ -277,8 +278,9 @@ def recount_capped(conn: Connection) -> None:
         .values(compensation_capped_day=None)
     )
     conn.execute(_capped.delete())
-    conn.execute(_accruing.delete())
-    _add_capped(conn, [c.closed_at.is_(None), c.compensation_capped_day.is_not(None)], c.compensation_capped_day, 1)
+    if accruing:  # migration 0014 recounts before 0015 makes mis_accruing
+        conn.execute(_accruing.delete())
+    _add_capped(conn, [c.closed_at.is_(None), c.compensation_capped_day.is_not(None)], c.compensation_capped_day, 1, accruing)
 
 
 def recount_accruing(conn: Connection) -> None:
