@@ -8,8 +8,9 @@ open, registered over the last 60 days, 70% bill-correction complaints (each on 
 the others closed 1 to 20 days after registration (registered over two years, a tenth over the last 60
 days), a case whose closing would fall after "now" moved back, registration and closing, by its window
 of registration (730 or 60 whole days), so each day's closings are about a day's intake, as in a
-real office, where cases still open at "now" are the pending ones — each with its To Do, written in registration order as they would arrive; then the state the nightly sweeps leave: levels reached by yesterday (the
-matrix's own cutoffs), caps recorded for the open cases past due and those closed late in the last
+real office, where cases still open at "now" are the pending ones — each with its To Do, written in
+registration order as they would arrive; then the state the nightly sweeps leave: levels reached by
+yesterday (the matrix's own cutoffs), caps recorded for the open cases past due and those closed late in the last
 45 days, and the MIS's summary (pending_days.rebuild). Pseudo-random numbers are hashes of the row
 number (hashint8extended), so a seed gives the same data every time. No escalation To Dos: the MIS
 does not read them.
