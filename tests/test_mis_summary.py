@@ -217,3 +217,33 @@ def test_the_day_recorded_is_the_day_the_case_reaches_its_cap(engine):
             assert sla.for_case(s, r.case_id, at(r.compensation_capped_day + 1)).owed_paise == full, r
             if full:
                 assert sla.for_case(s, r.case_id, at(r.compensation_capped_day) - timedelta(seconds=1)).owed_paise < full, r
+
+
+def test_the_cases_still_accruing_owe_the_same_at_any_second_of_their_due_hour(engine):
+    """mis_accruing's hour rows give the days late of every hour but now's: at a second before and
+    after a still-accruing case's due time of day, and at its due second itself, the report from the
+    summaries equals the one counted from every case; and as of a moment before some of those cases
+    fell due (counting below 0 days), too."""
+    from wss_tui.store.mis import summed
+
+    swept = clock.now() + timedelta(days=20)
+    with db.write(engine) as s:
+        escalation.sweep(s, swept)
+    with db.read(engine) as s:
+        due = s.scalars(
+            select(Case.due_at).where(Case.closed_at.is_(None), Case.compensation_capped_day > pending_days.day_number(swept) + 1,
+                                      Case.request_type == "bill-correction").order_by(Case.due_at.desc()).limit(1)
+        ).one()
+        day_of_due = swept.replace(hour=due.hour, minute=due.minute, second=due.second, microsecond=0)
+        if day_of_due < swept:
+            day_of_due += timedelta(days=1)
+        for at in (day_of_due - timedelta(seconds=1), day_of_due, day_of_due + timedelta(seconds=1),
+                   day_of_due + timedelta(microseconds=999_999)):
+            bounds = s.connection().execute(summed.accruing_bounds(at)).one()
+            assert summed.accruing_summable(at, bounds)
+            a, b = mis.report(s, None, now=at), mis.report(s, None, now=at, summary=False)
+            assert a.rows == b.rows, at
+            assert a.total.compensation_paise > 0
+        before = due - timedelta(hours=1)
+        assert not summed.accruing_summable(before, s.connection().execute(summed.accruing_bounds(before)).one())
+        assert mis.report(s, None, now=before).rows == mis.report(s, None, now=before, summary=False).rows
