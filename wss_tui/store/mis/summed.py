@@ -85,8 +85,10 @@ def summary_statement(place: Place, row_level: str, n_levels: int, now: datetime
     return rolled_up(per_sub.subquery("summed"), [name for name, _ in metrics], row_level)
 
 
-def on_bound_days(now: datetime):
-    """SQL: a case registered on a day an ageing bound falls in, or due today."""
+def bound_day_ranges(now: datetime) -> list:
+    """SQL: the cases registered on a day an ageing bound falls in or due today, as conditions no case
+    meets twice, each one index range: registered on each bound's day, and due today registered on
+    none of them."""
     c = _case.c
     when = c.created_at.type
     age, today = bounds(now)
@@ -94,7 +96,9 @@ def on_bound_days(now: datetime):
     def within(column, day):
         return and_(column >= literal(_at(day), when), column < literal(_at(day + 1), when))
 
-    return or_(*(within(c.created_at, day) for day in sorted(set(age.values()))), within(c.due_at, today))
+    days = sorted(set(age.values()))
+    return [*(within(c.created_at, day) for day in days),
+            and_(within(c.due_at, today), *(~within(c.created_at, day) for day in days))]
 
 
 def compensation_where(now: datetime) -> list:
