@@ -5,7 +5,9 @@
 
 It builds a SQLite file of generated data (SQLAlchemy Core executemany in batches): the offices, a few
 staff per sub-division, 200,000 accounts with a year of monthly bills each (the compensation cap reads
-them), 1,000,000 cases in registration order on random accounts — 600,000 closed over two years,
+them), 1,000,000 cases in registration order on random accounts — 600,000 closed over two years (each
+1 to 20 days after its registration, and never after "now": a case that would close later is moved
+back, registration and closing, by its window of registration, so every day closes about a day's intake),
 400,000 pending registered over the last 60 days, 70% of them bill-correction complaints — each with
 its To Do, then the state the nightly sweeps would have left: caps recorded for the cases closed late,
 and yesterday's `escalation.sweep()` (levels, escalation To Dos, caps of the open cases then due).
@@ -111,19 +113,26 @@ def build(engine: Engine, *, seed: int = 1) -> None:
                            duty_paise=4_500 * load, arrear_paise=0, amount_paise=105_500 * load, state="ISSUED")
 
     # Cases go in as they would arrive: in registration order, on any account, with random IDs.
+    # A closed case is registered over the window of its kind and closed 1 to 20 days later; one whose
+    # closing would fall after NOW goes back, with its registration, by that window (whole days), so
+    # the closings of each day are about a day's intake, as in a real office — not piled up at NOW.
+    def closed_case() -> tuple[datetime, bool, timedelta]:
+        window = timedelta(days=PENDING_DAYS if rng.random() < 0.1 else 730)
+        created = NOW - timedelta(seconds=rng.randrange(int(window.total_seconds())))
+        takes = timedelta(hours=rng.randrange(24, 24 * 20))
+        return (created - window if created + takes > NOW else created), False, takes
+
     registered = sorted(
-        [(NOW - timedelta(seconds=rng.randrange(PENDING_DAYS * 86400)), True) for _ in range(N_PENDING)]
-        + [
-            (NOW - timedelta(seconds=rng.randrange(PENDING_DAYS * 86400 if rng.random() < 0.1 else 730 * 86400)), False)
-            for _ in range(N_CASES - N_PENDING)
-        ]
+        [(NOW - timedelta(seconds=rng.randrange(PENDING_DAYS * 86400)), True, None) for _ in range(N_PENDING)]
+        + [closed_case() for _ in range(N_CASES - N_PENDING)],
+        key=lambda r: r[0],
     )
     ids = rng.sample(range(10**9, 10**10), N_CASES)
     disputed: dict[int, int] = {}  # account -> bills of it under an open complaint (uq_case_open_bill)
     case_logs: list[dict] = []
 
     def cases_and_todos() -> Iterator[tuple[dict, dict]]:
-        for i, (created, pending) in enumerate(registered):
+        for i, (created, pending, takes) in enumerate(registered):
             account = rng.randrange(N_ACCOUNTS)
             bill_correction = rng.random() < 0.7
             bill_no = None
@@ -134,7 +143,7 @@ def build(engine: Engine, *, seed: int = 1) -> None:
                 else:
                     disputed[account] = back
                     bill_no = str(100_000_000_000 + account * BILL_MONTHS + back)
-            closed_at = None if pending else min(created + timedelta(hours=rng.randrange(24, 24 * 20)), NOW - timedelta(minutes=1))
+            closed_at = None if pending else created + takes
             rejected = not pending and rng.random() < 0.25
             sub = account_sub[account]
             case_id = str(ids[i])

@@ -4,9 +4,13 @@ take minutes, not hours.
 
 The same shape as mis_escalation.build() (which inserts row by row from Python, for SQLite): the
 offices and staff, accounts with 12 monthly bills each, cases in the last two years — `n_pending`
-open, registered over the last 60 days, 70% bill-correction complaints (each on a bill of its own) —
-each with its To Do, written in registration order as they would arrive; then the state the nightly sweeps leave: levels reached by yesterday (the
-matrix's own cutoffs), caps recorded for the open cases past due and those closed late in the last
+open, registered over the last 60 days, 70% bill-correction complaints (each on a bill of its own);
+the others closed 1 to 20 days after registration (registered over two years, a tenth over the last 60
+days), a case whose closing would fall after "now" moved back, registration and closing, by its window
+of registration (730 or 60 whole days), so each day's closings are about a day's intake, as in a
+real office, where cases still open at "now" are the pending ones — each with its To Do, written in
+registration order as they would arrive; then the state the nightly sweeps leave: levels reached by
+yesterday (the matrix's own cutoffs), caps recorded for the open cases past due and those closed late in the last
 45 days, and the MIS's summary (pending_days.rebuild). Pseudo-random numbers are hashes of the row
 number (hashint8extended), so a seed gives the same data every time. No escalation To Dos: the MIS
 does not read them.
@@ -90,17 +94,21 @@ def build(engine: Engine, *, now: datetime, n_cases: int, n_pending: int, n_acco
         # bill (i div n_acc) + 1 of account i mod n_acc, so no two open complaints share a bill.
         conn.execute(text("""
             CREATE TEMP TABLE bench_case ON COMMIT DROP AS
-            SELECT r.*, r.created + make_interval(days => CASE WHEN r.bill_case THEN :sla_bill ELSE :sla_other END) AS due,
-                CASE WHEN NOT r.pending THEN least(r.created + make_interval(hours => (24 + (r.h / 7) % (24 * 19))::int),
-                                                   CAST(:now AS timestamptz) - interval '1 minute') END AS closed
-            FROM (SELECT i, i < :n_pend AS pending,
-                    CASE WHEN i < :n_pend THEN i % :n_acc ELSE (hashint8extended(i, :seed + 1) & 2147483647) % :n_acc END AS a,
-                    (hashint8extended(i, :seed + 2) & 2147483647) % 10 < 7 AS bill_case,
-                    CAST(:now AS timestamptz) - make_interval(secs => (hashint8extended(i, :seed + 3) & 2147483647)::bigint %
-                        CASE WHEN i < :n_pend OR (hashint8extended(i, :seed + 4) & 2147483647) % 10 = 0 THEN :pend_s
-                             ELSE 730 * 86400 END) AS created,
-                    (hashint8extended(i, :seed + 5) & 2147483647) AS h
-                  FROM generate_series(CAST(0 AS bigint), :n_cases - 1) i) r"""),
+            SELECT r.i, r.pending, r.a, r.bill_case, r.h, r.created,
+                r.created + make_interval(days => CASE WHEN r.bill_case THEN :sla_bill ELSE :sla_other END) AS due,
+                CASE WHEN NOT r.pending THEN r.created + r.takes END AS closed
+            FROM (SELECT q.*, q.drawn - CASE WHEN NOT q.pending AND q.drawn + q.takes > CAST(:now AS timestamptz)
+                                             THEN make_interval(secs => q.win) ELSE interval '0' END AS created
+                  FROM (SELECT p.*, make_interval(hours => (24 + (p.h / 7) % (24 * 19))::int) AS takes,
+                            CAST(:now AS timestamptz) - make_interval(secs => (hashint8extended(p.i, :seed + 3) & 2147483647)::bigint
+                                                                              % p.win) AS drawn
+                        FROM (SELECT i, i < :n_pend AS pending,
+                                CASE WHEN i < :n_pend THEN i % :n_acc ELSE (hashint8extended(i, :seed + 1) & 2147483647) % :n_acc END AS a,
+                                (hashint8extended(i, :seed + 2) & 2147483647) % 10 < 7 AS bill_case,
+                                CASE WHEN i < :n_pend OR (hashint8extended(i, :seed + 4) & 2147483647) % 10 = 0 THEN :pend_s
+                                     ELSE 730 * 86400 END AS win,
+                                (hashint8extended(i, :seed + 5) & 2147483647) AS h
+                              FROM generate_series(CAST(0 AS bigint), :n_cases - 1) i) p) q) r"""),
             {**params, "sla_bill": sla_days["bill-correction"], "sla_other": sla_days["mobile-email"]})
         # The level yesterday's sweep left (the matrix's cutoffs) and the cap the sweeps recorded — on
         # the open cases due by yesterday and those closed late in the last 45 days — written with the

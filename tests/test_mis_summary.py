@@ -1,4 +1,4 @@
-"""The MIS from its summaries (mis_day, mis_closed_day, mis_capped_day) equals the MIS counted from every case, after random runs of
+"""The MIS from its summaries (mis_day, mis_closed_day, mis_capped_day, mis_accruing) equals the MIS counted from every case, after random runs of
 intakes, closings, sweeps and officers' own cases through the store's writers, at random moments
 (times of day near the ageing and due bounds too), for every level, kind and channel."""
 
@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from wss_tui.store import clock, db, escalation, intake, mis, pending_days, sla, todos
 from wss_tui.store.errors import WssError
-from wss_tui.store.models import Bill, Case, MisCappedDay, MisClosedDay, MisDay, Staff, ToDo
+from wss_tui.store.models import Bill, Case, MisAccruing, MisCappedDay, MisClosedDay, MisDay, Staff, ToDo
 from wss_tui.store.revision import closure
 
 LEVELS = ("discom", "zone", "circle", "division", "subdivision")
@@ -54,6 +54,8 @@ def summary_matches_cases(engine) -> None:
             {tuple(r) for r in conn.execute(select(MisDay.__table__)) if r.cases},
             {tuple(r) for r in conn.execute(select(MisClosedDay.__table__)) if r.closed},
             {tuple(r) for r in conn.execute(select(MisCappedDay.__table__)) if r.cases},
+            # The bounds only ever widen (a closing leaves them): the counts and sums must be exact.
+            {tuple(r)[:7] for r in conn.execute(select(MisAccruing.__table__)) if r.cases},
             set(conn.execute(select(Case.case_id, Case.compensation_capped_day).where(Case.closed_at.is_(None))).all()),
         )
 
@@ -215,3 +217,33 @@ def test_the_day_recorded_is_the_day_the_case_reaches_its_cap(engine):
             assert sla.for_case(s, r.case_id, at(r.compensation_capped_day + 1)).owed_paise == full, r
             if full:
                 assert sla.for_case(s, r.case_id, at(r.compensation_capped_day) - timedelta(seconds=1)).owed_paise < full, r
+
+
+def test_the_cases_still_accruing_owe_the_same_at_any_second_of_their_due_hour(engine):
+    """mis_accruing's hour rows give the days late of every hour but now's: at a second before and
+    after a still-accruing case's due time of day, and at its due second itself, the report from the
+    summaries equals the one counted from every case; and as of a moment before some of those cases
+    fell due (counting below 0 days), too."""
+    from wss_tui.store.mis import summed
+
+    swept = clock.now() + timedelta(days=20)
+    with db.write(engine) as s:
+        escalation.sweep(s, swept)
+    with db.read(engine) as s:
+        due = s.scalars(
+            select(Case.due_at).where(Case.closed_at.is_(None), Case.compensation_capped_day > pending_days.day_number(swept) + 1,
+                                      Case.request_type == "bill-correction").order_by(Case.due_at.desc()).limit(1)
+        ).one()
+        day_of_due = swept.replace(hour=due.hour, minute=due.minute, second=due.second, microsecond=0)
+        if day_of_due < swept:
+            day_of_due += timedelta(days=1)
+        for at in (day_of_due - timedelta(seconds=1), day_of_due, day_of_due + timedelta(seconds=1),
+                   day_of_due + timedelta(microseconds=999_999)):
+            bounds = s.connection().execute(summed.accruing_bounds(at)).one()
+            assert summed.accruing_summable(at, bounds)
+            a, b = mis.report(s, None, now=at), mis.report(s, None, now=at, summary=False)
+            assert a.rows == b.rows, at
+            assert a.total.compensation_paise > 0
+        before = due - timedelta(hours=1)
+        assert not summed.accruing_summable(before, s.connection().execute(summed.accruing_bounds(before)).one())
+        assert mis.report(s, None, now=before).rows == mis.report(s, None, now=before, summary=False).rows

@@ -11,7 +11,10 @@ cases (migration 0011, `wss demo`, a bench's generated data).
 `mis_capped_day` sums the compensation of the open cases that owe their cap and no more, per office
 and IST day they reached it (case.compensation_capped_day, sla.capped_at_sql): the sweep adds a case
 when it records its cap (`capped`), the closing takes it away (`closed`). The MIS sums the rows of
-the days before today and reads one by one only the cases still accruing (store/mis/summed.py).
+the days before today. `mis_accruing` counts the same cases per IST day they reach their cap × UTC
+hour of the day they fell due, with the sum of their due days: the MIS sums what the cases reaching
+their cap after today owe from it, and reads one by one only those of today and of now's hour
+(store/mis/summed.py). Both are written by the same calls.
 
 A case is counted under its sub-division as known when it changes (its own office_code, else its
 account's): an account moved to another sub-division afterwards moves none of its counts.
@@ -25,17 +28,20 @@ from sqlalchemy import Connection, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import sla
-from .models import Account, Case, MisCappedDay, MisClosedDay, MisDay
+from .models import Account, Case, MisAccruing, MisCappedDay, MisClosedDay, MisDay
 
 IST_OFFSET_SECONDS = 19_800  # IST is UTC+5:30 all year
 SECONDS_PER_DAY = 86_400
 KEY = ("office_code", "request_type", "channel", "created_day", "due_day", "level")
 CLOSED_KEY = ("office_code", "request_type", "channel", "closed_day")
 CAPPED_KEY = ("office_code", "request_type", "channel", "capped_day")
+ACCRUING_KEY = ("capped_day", "due_hour", "office_code", "request_type", "channel")
+SECONDS_PER_HOUR = 3_600
 
 _day = MisDay.__table__
 _closed = MisClosedDay.__table__
 _capped = MisCappedDay.__table__
+_accruing = MisAccruing.__table__
 _case = Case.__table__
 _account = Account.__table__
 
@@ -116,33 +122,75 @@ def recording_caps(cap) -> tuple[dict, tuple]:
     is reached) and returns for capped(): one statement, so each case's row is written once."""
     c = _case.c
     values = {"compensation_cap_paise": cap, "compensation_capped_day": capped_day_sql(cap)}
-    return values, (_office_sql(), c.request_type, c.channel, c.compensation_capped_day, sla.capped_owed_sql(_case))
+    return values, (_office_sql(), c.request_type, c.channel, c.compensation_capped_day, sla.capped_owed_sql(_case),
+                    sla.epoch_sql(c.due_at))
 
 
 def capped(conn: Connection, recorded) -> int:
     """The rows the sweep's recording of caps returned (recording_caps): each case added to
     mis_capped_day, in the sweep's transaction. Returns how many."""
     sums: dict[tuple, list[int]] = {}
+    hours: dict[tuple, list[int]] = {}
     n = 0
-    for office, request_type, channel, day, owed in recorded:  # a day's newly due cases: a few rows per office
+    for office, request_type, channel, day, owed, due in recorded:  # a day's newly due cases: a few rows per office
         n += 1
         row = sums.setdefault((office, request_type, channel, day), [0, 0])
         row[0] += 1
         row[1] += int(owed)
+        due_day, second = divmod(int(due), SECONDS_PER_DAY)
+        hour = hours.setdefault((day, second // SECONDS_PER_HOUR, office, request_type, channel), [0, 0, due_day, int(due)])
+        hour[0] += 1
+        hour[1] += due_day
+        hour[2] = min(hour[2], due_day)
+        hour[3] = max(hour[3], int(due))
     # In key order, as every writer of the MIS's day rows takes them (store/locking.py).
     rows = [{**dict(zip(CAPPED_KEY, key)), "cases": cases, "owed_paise": owed} for key, (cases, owed) in sorted(sums.items())]
     for i in range(0, len(rows), 1000):
         _upsert_capped(conn, rows[i:i + 1000])
+    rows = [{**dict(zip(ACCRUING_KEY, key)), "cases": v[0], "due_days": v[1], "first_due_day": v[2], "last_due": v[3]}
+            for key, v in sorted(hours.items())]
+    for i in range(0, len(rows), 1000):
+        _upsert_accruing(conn, rows[i:i + 1000])
     return n
 
 
-def _add_capped(conn: Connection, where: list, day, sign: int) -> None:
+def _add_capped(conn: Connection, where: list, day, sign: int, accruing: bool = True) -> None:
     """Each case `where` picks (with its cap recorded) added (sign 1) to or taken (-1) from the row of
     `day`."""
     c = _case.c
     cols = (_office_sql(), c.request_type, c.channel, day)
     _upsert_capped(conn, select(*cols, func.count() * sign, func.sum(sla.capped_owed_sql(_case)) * sign)
-                   .where(*where).group_by(*cols))
+                   .where(*where).group_by(*cols).order_by(*cols))
+    if accruing:
+        _add_accruing(conn, where, day, sign)
+
+
+def _add_accruing(conn: Connection, where: list, day, sign: int) -> None:
+    c = _case.c
+    due = sla.epoch_sql(c.due_at)
+    cols = (day, (due % SECONDS_PER_DAY) // SECONDS_PER_HOUR, _office_sql(), c.request_type, c.channel)
+    _upsert_accruing(conn, select(*cols, func.count() * sign, func.sum(due // SECONDS_PER_DAY) * sign,
+                                  func.min(due // SECONDS_PER_DAY), func.max(due))
+                     .where(*where).group_by(*cols).order_by(*cols))
+
+
+def _upsert_accruing(conn: Connection, rows) -> None:
+    """rows: a list of dicts, or a SELECT of ACCRUING_KEY + cases + due_days + first_due_day + last_due;
+    each added to its row, the bounds widened (never narrowed: a closing leaves them as they were)."""
+    pg = conn.dialect.name == "postgresql"
+    stmt = (postgresql if pg else sqlite).insert(_accruing)
+    names = ["cases", "due_days", "first_due_day", "last_due"]
+    stmt = stmt.values(rows) if isinstance(rows, list) else stmt.from_select([*ACCRUING_KEY, *names], rows)
+    a = _accruing.c
+    least, greatest = (func.least, func.greatest) if pg else (func.min, func.max)  # SQLite's two-argument min/max
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=list(ACCRUING_KEY),
+            set_={"cases": a.cases + stmt.excluded.cases, "due_days": a.due_days + stmt.excluded.due_days,
+                  "first_due_day": least(a.first_due_day, stmt.excluded.first_due_day),
+                  "last_due": greatest(a.last_due, stmt.excluded.last_due)},
+        )
+    )
 
 
 def _upsert_capped(conn: Connection, rows) -> None:
@@ -204,7 +252,7 @@ def rebuild(conn: Connection) -> int:
     return rows
 
 
-def recount_capped(conn: Connection) -> None:
+def recount_capped(conn: Connection, *, accruing: bool = True) -> None:
     """Each open case's day of reaching its recorded cap worked out again (a rule changed, or a case
     written behind the writers' backs), and mis_capped_day recounted from them."""
     c = _case.c
@@ -220,7 +268,16 @@ def recount_capped(conn: Connection) -> None:
         .values(compensation_capped_day=None)
     )
     conn.execute(_capped.delete())
-    _add_capped(conn, [c.closed_at.is_(None), c.compensation_capped_day.is_not(None)], c.compensation_capped_day, 1)
+    if accruing:  # migration 0014 recounts before 0015 makes mis_accruing
+        conn.execute(_accruing.delete())
+    _add_capped(conn, [c.closed_at.is_(None), c.compensation_capped_day.is_not(None)], c.compensation_capped_day, 1, accruing)
+
+
+def recount_accruing(conn: Connection) -> None:
+    """mis_accruing recounted from the open cases' recorded cap days (migration 0015)."""
+    c = _case.c
+    conn.execute(_accruing.delete())
+    _add_accruing(conn, [c.closed_at.is_(None), c.compensation_capped_day.is_not(None)], c.compensation_capped_day, 1)
 
 
 def recount_days(conn: Connection) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy import Select, and_, exists, func, literal, select, union_all
 from .. import offices, sla, sms
 from ..clock import IST
 from ..codes import CaseStatus
-from ..models import (APPROVED, Account, BillRevision, Case, CaseClosure, MisCappedDay, MisClosedDay, MisDay, Office,
+from ..models import (APPROVED, Account, BillRevision, Case, CaseClosure, MisAccruing, MisCappedDay, MisClosedDay, MisDay, Office,
                       SmsOutbox, ToDo)
 from ..revision import closure
 from . import kinds, summed
@@ -114,7 +114,7 @@ def closed_metrics() -> list[tuple[str, object]]:
 
 
 def statements(place: Place, row_level: str, n_levels: int, now: datetime, start: datetime, end: datetime,
-               which: list = (), which_on=None) -> list[Select]:
+               which: list = (), which_on=None, accruing=None) -> list[Select]:
     """Statements each one pass over an index range: the open cases (from the summaries, mis_day and
     mis_closed_day, when `which_on(table)` gives the kind's conditions on them — summed.py — else every open case from ix_case_pending), the
     cases received in the period (ix_case_received), those closed in it (ix_case_closed_at), the
@@ -124,7 +124,7 @@ def statements(place: Place, row_level: str, n_levels: int, now: datetime, start
     when = _case.c.created_at.type
     in_period = (literal(start, when), literal(end, when))
     return [
-        *pending_statements(place, row_level, n_levels, now, list(which), which_on),
+        *pending_statements(place, row_level, n_levels, now, list(which), which_on, accruing),
         *received_statements(place, row_level, start, end, list(which), which_on),
         *closed_statements(place, row_level, start, end, list(which), which_on),
         _revisions(place, row_level, in_period, list(which)),
@@ -135,21 +135,42 @@ def statements(place: Place, row_level: str, n_levels: int, now: datetime, start
 
 
 def pending_statements(place: Place, row_level: str, n_levels: int, now: datetime,
-                       which: list, which_on) -> list[Select]:
+                       which: list, which_on, accruing=None) -> list[Select]:
+    """`accruing`: summed.accruing_bounds()'s row (None: the cases reaching their cap after today are
+    read one by one)."""
     metrics = pending_metrics(n_levels, now)
     if which_on is None or row_level == OFFICER:  # who holds a case is no figure of the summary
         return [grouped(place, row_level, [_case.c.closed_at.is_(None), *which], metrics)]
     per_case = [m for m in metrics if m[0] != "compensation_paise"]
     capped_day = _case.c.compensation_capped_day
+    summable = accruing is not None and summed.accruing_summable(now, accruing)
+    if summable:
+        # From mis_accruing, but the cases reaching their cap today (which may owe less than days x
+        # rate by now) and the correction for now's hour.
+        accruing_stmts = [
+            summed.accruing_statement(place, row_level, now, which_on(MisAccruing.__table__), _rolled_up),
+            grouped(place, row_level, [*summed.compensation_where(now), capped_day == summed.today(now), *which],
+                    [("compensation_paise", func.sum(sla.owed_sql(_case, now, recorded_cap=True)))]),
+        ]
+        hour = summed.now_hour_statement(place, row_level, now, accruing, which, _rolled_up)
+        if hour is not None:
+            accruing_stmts.append(hour)
+    else:
+        accruing_stmts = [
+            grouped(place, row_level, [*summed.compensation_where(now), capped_day >= summed.today(now), *which],
+                    [("compensation_paise", func.sum(sla.owed_sql(_case, now, recorded_cap=True)))]),
+        ]
     return [
         summed.summary_statement(place, row_level, n_levels, now, which_on(MisDay.__table__), _rolled_up),
-        grouped(place, row_level, [_case.c.closed_at.is_(None), summed.on_bound_days(now), *which], per_case),
+        # One statement per range: PostgreSQL reads each from its covering index alone, where their OR
+        # made a bitmap of all four and read the cases from the table.
+        *(grouped(place, row_level, [_case.c.closed_at.is_(None), bound, *which], per_case)
+          for bound in summed.bound_day_ranges(now)),
         # The compensation: the caps of the cases that reached theirs before today, from
         # mis_capped_day; case by case, those reaching it today or later, and those whose cap the
         # sweep has not recorded yet (from their bills).
         summed.capped_statement(place, row_level, now, which_on(MisCappedDay.__table__), _rolled_up),
-        grouped(place, row_level, [*summed.compensation_where(now), capped_day >= summed.today(now), *which],
-                [("compensation_paise", func.sum(sla.owed_sql(_case, now, recorded_cap=True)))]),
+        *accruing_stmts,
         grouped(place, row_level, [*summed.compensation_where(now), capped_day.is_(None), *which],
                 [("compensation_paise", func.sum(sla.owed_sql(_case, now)))]),
     ]

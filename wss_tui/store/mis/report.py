@@ -70,8 +70,10 @@ def report(
         # rows that spilled to disk at the default 4 MB.
         session.connection().exec_driver_sql("SET LOCAL work_mem = '64MB'")
     which_on = (lambda table: kinds.which(kind, channel, table)) if summary else None
+    # The bounds of mis_accruing's rows that count (summed.now_hour_statement reads the cases between them).
+    accruing = session.connection().execute(summed.accruing_bounds(now)).one() if summary else None
     found: dict[str, dict] = {}
-    for stmt in statements(place, row_level, n_levels, now, start, end, which, which_on):
+    for stmt in statements(place, row_level, n_levels, now, start, end, which, which_on, accruing):
         for r in session.connection().execute(stmt):
             values = found.setdefault(r.key, {})
             for name, value in r._mapping.items():

@@ -10,25 +10,33 @@ a day's cases, not with the pending cases.
 The compensation accrued: each case's days late turn over at its own time of day and its cap is its
 own, so no count per day gives what a case still accruing owes. But a case that reached its cap owes
 the cap from then on: mis_capped_day sums those caps per office and IST day reached
-(pending_days.capped), and every case that reached it before today owes it now. Read one by one are
-the cases reaching it today or later, and those whose cap the sweep has not recorded yet
-(ix_case_accruing's two ranges).
+(pending_days.capped), and every case that reached it before today owes it now. A case reaching it
+after today owes (days late) x (its rate), and the days late of the cases due in one hour of the UTC
+day (whole seconds) are, for every hour but now's, today's day number - their due day (one fewer for
+an hour later in the day than now's): mis_accruing sums their due days per IST day of reaching the
+cap × hour due × office, so the compensation is its rows' cases x today - due days. Read one by one
+are the cases reaching their cap today (from ix_case_accruing), the cases of now's hour due later in
+their day than now (one fewer day each: one index range per cap day × due day), and those whose cap
+the sweep has not recorded yet (ix_case_accruing's NULL range). If a row holds a case due after now
+(a report as of a past moment), the cases reaching their cap after today are read one by one too.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
 
 from .. import offices, pending_days, sla
-from ..models import Case, MisCappedDay, MisClosedDay, MisDay
+from ..models import Account, Case, MisAccruing, MisCappedDay, MisClosedDay, MisDay
 from . import kinds
 from .scope import Place
 
 _day = MisDay.__table__
 _closed = MisClosedDay.__table__
 _capped = MisCappedDay.__table__
+_accruing = MisAccruing.__table__
+_account = Account.__table__
 _case = Case.__table__
 _AGE_FROM = (8, 16, 31)  # query._AGE_FROM's bounds after the first
 
@@ -77,8 +85,10 @@ def summary_statement(place: Place, row_level: str, n_levels: int, now: datetime
     return rolled_up(per_sub.subquery("summed"), [name for name, _ in metrics], row_level)
 
 
-def on_bound_days(now: datetime):
-    """SQL: a case registered on a day an ageing bound falls in, or due today."""
+def bound_day_ranges(now: datetime) -> list:
+    """SQL: the cases registered on a day an ageing bound falls in or due today, as conditions no case
+    meets twice, each one index range: registered on each bound's day, and due today registered on
+    none of them."""
     c = _case.c
     when = c.created_at.type
     age, today = bounds(now)
@@ -86,7 +96,9 @@ def on_bound_days(now: datetime):
     def within(column, day):
         return and_(column >= literal(_at(day), when), column < literal(_at(day + 1), when))
 
-    return or_(*(within(c.created_at, day) for day in sorted(set(age.values()))), within(c.due_at, today))
+    days = sorted(set(age.values()))
+    return [*(within(c.created_at, day) for day in days),
+            and_(within(c.due_at, today), *(~within(c.created_at, day) for day in days))]
 
 
 def compensation_where(now: datetime) -> list:
@@ -184,3 +196,78 @@ def closed_elsewhere(start: datetime, end: datetime) -> list:
     if first > last:
         return inside
     return [*inside, or_(c.closed_at < literal(_at(first), when), c.closed_at >= literal(_at(last + 1), when))]
+
+
+def accruing_bounds(now: datetime) -> Select:
+    """One row: the earliest UTC day and the latest second any case reaching its cap after today fell
+    due, and the last such cap day (NULLs: none)."""
+    a = _accruing.c
+    return select(func.min(a.first_due_day), func.max(a.last_due), func.max(a.capped_day)).where(a.capped_day > today(now))
+
+
+def accruing_summable(now: datetime, bounds) -> bool:
+    """Whether mis_accruing gives the compensation of the cases reaching their cap after today: none
+    of them fell due after `now` (whose days late would count below 0)."""
+    return bounds[1] is None or bounds[1] <= int(now.timestamp() // 1)
+
+
+def accruing_statement(place: Place, row_level: str, now: datetime, which_day: list, rolled_up) -> Select:
+    """What the cases reaching their cap after today owe at `now`, from mis_accruing: each row's
+    rate x (cases x today's UTC day - their due days - cases, if due later in the day than now's hour)."""
+    a = _accruing.c
+    day, second = divmod(int(now.timestamp() // 1), pending_days.SECONDS_PER_DAY)
+    hour = second // pending_days.SECONDS_PER_HOUR
+    days = a.cases * day - a.due_days - case((a.due_hour > hour, a.cases), else_=0)
+    where = [a.capped_day > today(now), *which_day]
+    if place.path != "/":
+        where.append(a.office_code.in_(offices.subtree_codes(place.path)))
+    per_sub = (
+        select(a.office_code.label("key"), func.sum(sla.rate_sql(_accruing) * days).label("compensation_paise"))
+        .where(*where)
+        .group_by(a.office_code)
+    )
+    return rolled_up(per_sub.subquery("accruing"), ["compensation_paise"], row_level)
+
+
+def now_hour_statement(place: Place, row_level: str, now: datetime, bounds, which: list, rolled_up) -> Select | None:
+    """The cases reaching their cap after today that fell due in now's hour of the day but later in it
+    than now: accruing_statement() counted each a day late more than it is, so each takes its rate
+    off. One index range of ix_case_accruing per cap day × due day (the rows' bounds)."""
+    first_due_day, _, last_cap_day = bounds
+    if first_due_day is None:
+        return None
+    day, second = divmod(int(now.timestamp() // 1), pending_days.SECONDS_PER_DAY)
+    hour_end = (second // pending_days.SECONDS_PER_HOUR + 1) * pending_days.SECONDS_PER_HOUR
+    if second + 1 >= hour_end:
+        return None
+    c = _case.c
+    when = c.due_at.type
+
+    def at(s: int):
+        return literal(datetime.fromtimestamp(s, UTC), when)
+
+    # A due time of whole second s is later in its day than now's when s mod 86400 > now's second:
+    # due_at >= day start + now's second + 1 (microseconds are dropped by the whole seconds).
+    def rows(selects: list) -> Select:
+        return union_all(*selects) if len(selects) > 1 else selects[0]
+
+    cap_days = rows([select(literal(d).label("day")) for d in range(today(now) + 1, last_cap_day + 1)]).subquery("cap_days")
+    due = rows([
+        select(literal(d).label("day"), at(d * pending_days.SECONDS_PER_DAY + second + 1).label("lo"),
+               at(d * pending_days.SECONDS_PER_DAY + hour_end).label("hi"))
+        for d in range(first_due_day, day + 1)
+    ]).subquery("due_windows")
+    w = select(cap_days.c.day.label("cap_day"), due.c.lo, due.c.hi).where(due.c.day <= cap_days.c.day).subquery("windows")
+    office = func.coalesce(
+        c.office_code, select(_account.c.subdivision_code).where(_account.c.account_id == c.account_id).scalar_subquery()
+    )
+    where = [c.closed_at.is_(None), *which]
+    if place.path != "/":
+        where.append(office.in_(offices.subtree_codes(place.path)))
+    per_sub = (
+        select(office.label("key"), func.sum(-sla.rate_sql(_case)).label("compensation_paise"))
+        .select_from(w.join(_case, and_(c.compensation_capped_day == w.c.cap_day, c.due_at >= w.c.lo, c.due_at < w.c.hi)))
+        .where(*where)
+        .group_by(office)
+    )
+    return rolled_up(per_sub.subquery("now_hour"), ["compensation_paise"], row_level)

@@ -11,7 +11,7 @@ from .accounts import Account, Bill
 from .base import UTCDateTime
 from .cases import Attachment, Case, CaseClosure, CaseLog, CaseOtp, CustomerContact
 from .marks import DbMark
-from .mis import MisCappedDay, MisClosedDay, MisDay
+from .mis import MisAccruing, MisCappedDay, MisClosedDay, MisDay
 from .revision import APPROVED, PROPOSED, REJECTED, BillHold, BillRevision, BillRevisionMonth
 from .sms import SmsOutbox
 from .staff import Office, Staff, StaffChange, UserFilter
@@ -37,6 +37,7 @@ __all__ = [
     "CaseOtp",
     "CustomerContact",
     "DbMark",
+    "MisAccruing",
     "MisCappedDay",
     "MisClosedDay",
     "MisDay",

@@ -52,3 +52,25 @@ class MisCappedDay(SQLModel, table=True):
     capped_day: int = Field(primary_key=True)
     cases: int = Field(default=0, sa_type=BigInteger)
     owed_paise: int = Field(default=0, sa_type=BigInteger)  # their caps (0 for a case owing nothing)
+
+
+class MisAccruing(SQLModel, table=True):
+    """The open cases with their cap recorded, counted per IST day they reach it × UTC hour of the day
+    they fell due × office, with the sum of their due days: a case reaching its cap after today owes
+    (days late) x (its rate), and the days late of a whole hour's cases sum to cases x (today's
+    number) - their due days (minus their count for an hour later in the day than now) — exact for
+    every hour but now's, whose cases the MIS reads one by one (store/mis/summed.py). Kept with
+    mis_capped_day by the sweep that records the cap and by the closing (store/pending_days.py)."""
+
+    __tablename__ = "mis_accruing"
+    capped_day: int = Field(primary_key=True)  # first in the key: the MIS reads the days after today
+    due_hour: int = Field(primary_key=True)  # hour of the UTC day of due_at (whole seconds), 0-23
+    office_code: str = Field(primary_key=True, max_length=16)
+    request_type: str = Field(primary_key=True, max_length=30)
+    channel: str = Field(primary_key=True, max_length=10)
+    cases: int = Field(default=0, sa_type=BigInteger)
+    due_days: int = Field(default=0, sa_type=BigInteger)  # sum of floor(due seconds since 1970 / 86400)
+    # Bounds, only ever widened (a closing leaves them): the earliest UTC day and the latest second
+    # (since 1970) any of the row's cases fell due.
+    first_due_day: int = Field(default=0, sa_type=BigInteger)
+    last_due: int = Field(default=0, sa_type=BigInteger)

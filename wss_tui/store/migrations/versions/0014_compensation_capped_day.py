@@ -48,7 +48,7 @@ def upgrade() -> None:
     )
     from wss_tui.store import pending_days
 
-    pending_days.recount_capped(op.get_bind())
+    pending_days.recount_capped(op.get_bind(), accruing=False)  # mis_accruing: migration 0015
     if op.get_bind().dialect.name == "postgresql":
         # The planner's figures for the new column: without them it takes every case with no cap day
         # (the closed ones too) for a candidate and reads the whole table instead of the index.
