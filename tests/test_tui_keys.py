@@ -184,3 +184,64 @@ async def test_the_key_list_names_each_section_whole_and_each_key_once(engine):
         assert all(len(k) <= KEY_WIDTH for k in keys)
         palette = [what for what in listed if "command palette" in what]
         assert palette == ["Find any action by name (command palette)"]
+
+
+# --- dialogs: their own keys, not the screen's underneath ------------------------------------------
+
+ENTRY_KEYS = ("t Take", "f Forward", "c Complete", "esc Back")
+
+
+async def test_a_dialog_footer_shows_the_dialogs_keys_and_what_enter_does_now(engine):
+    """The footer under a dialog named the To Do Entry's keys (t Take, f Forward …), which do nothing
+    while it is open; it names the dialog's, and Enter as what it does on the field in focus."""
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, "entry")
+        await pilot.press("f")
+        await settle(pilot)
+        footer = screen_lines(app)[-1]
+        assert not any(key in footer for key in ENTRY_KEYS), footer
+        assert footer.strip() == "⏎ Next field ? Help esc Cancel ^s Forward", footer
+        app.screen.query_one("#note").focus()  # the last field: Enter forwards
+        await settle(pilot)
+        footer = screen_lines(app)[-1]
+        assert footer.strip() == "⏎ Forward ? Help esc Cancel", footer
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen_lines(app)[-1].strip().startswith(FOOTERS["entry"])
+
+
+async def test_enter_moves_field_to_field_then_submits_as_the_footer_says(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, "entry")
+        await pilot.press("f")
+        await settle(pilot)
+        dialog = app.screen
+        await pilot.press(*"INR1-XYZ", "enter")
+        await settle(pilot)
+        assert app.focused.id == "note"
+        await pilot.press("enter")  # the last field, empty: refused in the dialog, which stays
+        await settle(pilot)
+        assert app.screen is dialog
+        assert "Note: say why" in str(dialog.query_one(".dialog-error").content)
+
+
+async def test_a_confirmation_footer_says_yes_and_no(engine):
+    from wss_tui.screens.dialogs import ConfirmDialog
+
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, "entry")
+        app.push_screen(ConfirmDialog("Complete To Do", "Complete it?", yes="Complete"))
+        await settle(pilot)
+        assert screen_lines(app)[-1].strip() == "? Help y Complete n No"
+
+
+async def test_the_key_list_has_its_own_footer(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, "entry")
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert screen_lines(app)[-1].strip() == "esc Close"
