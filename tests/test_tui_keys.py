@@ -245,3 +245,24 @@ async def test_the_key_list_has_its_own_footer(engine):
         await pilot.press("question_mark")
         await settle(pilot)
         assert screen_lines(app)[-1].strip() == "esc Close"
+
+
+async def test_the_key_list_explains_the_short_words_on_screen(engine):
+    """"Rel" (search) and "LPS" (revision) were explained nowhere a clerk at 80x24 could read."""
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, "search")
+        await pilot.press("question_mark")
+        await settle(pilot)
+        keys, listed = column(app, "#help-keys", "key"), column(app, "#help-keys", "what")
+        assert "On screen" in keys
+        assert listed[keys.index("Rel")] == "Related: other To Dos on the same case or account"
+        await pilot.press("escape")
+        await settle(pilot)
+        await open_screen(app, pilot, engine, "revision")
+        await pilot.press("question_mark")
+        await settle(pilot)
+        keys, listed = column(app, "#help-keys", "key"), column(app, "#help-keys", "what")
+        assert listed[keys.index("LPS")].startswith("Late payment surcharge")
+        # every explanation is read whole in the 76-column box, without scrolling sideways
+        assert all(len(what) <= 60 for what in listed), max(listed, key=len)

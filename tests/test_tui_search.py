@@ -212,8 +212,10 @@ async def test_each_row_shows_its_due_and_the_preview_its_warning(engine):
         assert app.current_theme.error.lower() in str(cell.style).lower()  # late: the theme's error colour
         table(app, "#todos").move_cursor(row=rows.index(late))
         await settle(pilot)
+        related = f" · Rel {late.related}: {late.related} other To Do{'s' if late.related != 1 else ''} on its " \
+                  "case or account" if late.related else ""
         assert text_of(app, "#preview-message") == (
-            f"Due {short_time(late.due.due_at)} · {late.due.warning} — {late.message}"
+            f"Due {short_time(late.due.due_at)} · {late.due.warning}{related} — {late.message}"
         )
 
 
@@ -285,3 +287,22 @@ async def test_a_counter_operator_has_no_mis(engine):
         await settle(pilot)
         assert not isinstance(app.screen, MisScreen)
         assert "TR-OPR does not work complaints, so has no MIS; ask your SDO" in notifications(app)
+
+
+async def test_the_preview_says_what_rel_counts(engine):
+    """At 80 columns the related count is a 3-wide "Rel" column: under the list it is said in words."""
+    flt = SearchFilter(user_filter="role", status=None)
+    with db.read(engine) as session:
+        rows = todos.search(session, CLERK, flt).rows
+    related = next((r for r in rows if r.related), None)
+    assert related is not None, "the demo data has To Dos sharing a case or an account"
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await choose(pilot, "#user-filter", "role")
+        await choose(pilot, "#status", "*")
+        table(app, "#todos").move_cursor(row=row_keys(app, "#todos").index(related.todo_id))
+        await settle(pilot)
+        n = related.related
+        said = f"Rel {n}: {n} other To Do{'s' if n != 1 else ''} on its case or account — "
+        assert said in text_of(app, "#preview-message"), text_of(app, "#preview-message")

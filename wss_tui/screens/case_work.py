@@ -19,7 +19,6 @@ from wss_tui.services import closure as service
 from wss_tui.store import timefmt
 from wss_tui.store.errors import Stale, WssError
 from wss_tui.store.codes import ClosureMethod, RevisionStatus
-from wss_tui.store.models import BEING_WORKED_ON
 from wss_tui.store.otp import OtpSent
 from wss_tui.store.revision import closure
 from wss_tui.store.revision.closure import CaseWork, Closed
@@ -64,10 +63,6 @@ class CaseWorkActions:
     def revision_enabled(self) -> bool | None:
         if self.case_work is None:
             return self.detail is not None or None  # still reading: the key waits for it (work_known)
-        d = self.detail
-        if self.case_work.kind == closure.CASE and d is not None and d.status == BEING_WORKED_ON \
-                and d.assigned_to != self.who.user_id:
-            return False  # someone else's to propose (todos.holder_refusal): not offered
         return self.case_work.can_revise or None  # None: shown greyed out, so the key is still learnt
 
     def closes_case(self) -> bool:

@@ -1,4 +1,5 @@
-"""`?`: every key of the screen it was opened on, including the ones the footer has no room for."""
+"""`?`: every key of the screen it was opened on, including the ones the footer has no room for, and
+what the screen's short words mean (`HELP_TERMS`: "Rel", "LPS" …)."""
 
 from __future__ import annotations
 
@@ -54,7 +55,12 @@ class HelpScreen(DialogScreen[None]):
                 entry = (entry[0], "Find any action by name (command palette)")
             groups[group].append(entry)
         name = getattr(screen, "HELP_TITLE", None) or screen.__class__.__name__
-        return cls(f"Keys: {name}", [(title, rows) for title, rows in groups.items() if rows])
+        sections = [(title, rows) for title, rows in groups.items() if rows]
+        # The screen's short words (column heads, abbreviations) that 80 columns leave unexplained.
+        terms = list(getattr(screen, "HELP_TERMS", ()))
+        if terms:
+            sections.append(("On screen", terms))
+        return cls(f"Keys: {name}", sections)
 
     def compose_dialog(self) -> ComposeResult:
         with Vertical(id="help-box", classes="dialog"):

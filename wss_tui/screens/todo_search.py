@@ -29,7 +29,8 @@ PAGE_SIZE = 50
 
 
 def preview_text(row: TodoRow, theme) -> Text:
-    """The row's message, after its case's due time, escalation level and warning (while it is open)."""
+    """The row's message, after its case's due time, escalation level and warning (while it is open)
+    and how many To Dos are related to it (the "Rel" column, in words)."""
     text = Text()
     due = row.due
     if due is not None and row.status != COMPLETE:
@@ -39,6 +40,11 @@ def preview_text(row: TodoRow, theme) -> Text:
         if due.warning:
             colour = theme.error if due.urgency == "late" else theme.warning
             text.append(f" · {due.warning}", style=f"bold {colour}" if due.urgency else "")
+    if row.related:
+        text.append(" · " if text else "")
+        n = row.related
+        text.append(f"Rel {n}: {n} other To Do{'s' if n != 1 else ''} on its case or account")
+    if text:
         text.append(" — ")
     text.append_text(plain(row.message))
     return text
@@ -47,6 +53,13 @@ def preview_text(row: TodoRow, theme) -> Text:
 class TodoSearchScreen(SearchMemory, AssignNext, WssScreen):
     CSS_PATH = "todo_search.tcss"
     HELP_TITLE = "To Do Search"
+    HELP_TERMS = [
+        ("Pri", "Priority: 10 is worked first, 50 last"),
+        ("Rel", "Related: other To Dos on the same case or account"),
+        ("Status", "Working: Being Worked On"),
+        ("Due", "Time left to its case's due date, or how late"),
+        ("Esc", "Escalation level of its case (wide terminals only)"),
+    ]
     AUTO_FOCUS = "#todos"
     COMMANDS = {SavedSearchCommands}
     # The footer's order (widgets/key_footer.py): all but Refresh fit at 80 columns.

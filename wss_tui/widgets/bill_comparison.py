@@ -129,7 +129,7 @@ class BillComparison(DataTable):
         self.add_row(plain("Due date"), plain(timefmt.show_date(t.due_before)), plain(due),
                      Text("new", style="bold", justify="right"), key="due")
         if t.lps.paise:
-            self.add_row(plain("LPS on disputed"), plain(money(t.lps.paise), justify="right"),
+            self.add_row(plain("Surcharge (LPS)"), plain(money(t.lps.paise), justify="right"),
                          plain(money(0), justify="right"),
                          Text("-" + money(t.lps.paise), style="bold", justify="right"),
                          key="lps")

@@ -64,6 +64,7 @@ from .common import (
     not_an_index_key,
     scope_codes,
     scope_prefix,
+    staff_text,
 )
 from .detail import LogEntry, TodoDetail, get, resolve
 from .search import Cursor, Page, SearchFilter, TodoRow, search, todo_types
@@ -73,6 +74,6 @@ __all__ = [
     "MAX_PAGE", "MAX_TEXT", "PRIORITIES", "STATUS_OPEN", "TODO_STATUSES", "USER_FILTERS",
     "Actor", "Changes", "Cursor", "LogEntry", "Page", "SearchFilter", "TodoDetail", "TodoRow", "Watch",
     "add_log", "assign_next", "change_priority", "changes", "complete", "forward", "get", "holder_refusal",
-    "load_actor", "load_actor_scope", "not_an_index_key", "resolve", "scope_codes", "scope_prefix", "search", "send_back",
+    "load_actor", "load_actor_scope", "not_an_index_key", "resolve", "scope_codes", "scope_prefix", "search", "staff_text", "send_back",
     "stale_line", "take", "todo_types", "watch", "with_rights", "working_todo_types", "allowed",
 ]

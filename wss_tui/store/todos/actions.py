@@ -31,6 +31,7 @@ from .common import (
     load_actor,
     not_an_index_key,
     scope_codes,
+    staff_text,
 )
 from .detail import TodoDetail, _detail, _load
 from .search import _KEY
@@ -101,7 +102,7 @@ def stale_line(conn: Connection, todo_id: str) -> str:
     if last is None:
         who = "someone else"
     else:
-        who = last.name or last.user_id or "the system"
+        who = staff_text(last.user_id, last.name) if last.user_id else "the system"
     when = f" at {timefmt.show(last.at)}" if last is not None else ""
     return f"To Do {todo_id} was changed by {who}{when}"
 
@@ -129,7 +130,7 @@ def _apply(conn: Connection, actor: Actor, row, log_type: str, details: str, **v
 
 
 def _holder_name(conn: Connection, row) -> str:
-    return _names(conn, {row.assigned_to}).get(row.assigned_to, row.assigned_to)
+    return staff_text(row.assigned_to, _names(conn, {row.assigned_to}).get(row.assigned_to))
 
 
 def _held_by_other(todo_id: str, holder: str) -> Denied:
@@ -144,7 +145,8 @@ def holder_refusal(detail: TodoDetail, actor_id: str, doing: str) -> Denied | No
     if detail.status == BEING_WORKED_ON and detail.assigned_to == actor_id:
         return None
     if detail.status == BEING_WORKED_ON:
-        return _held_by_other(detail.todo_id, detail.assigned_to_name or detail.assigned_to or "someone else")
+        holder = staff_text(detail.assigned_to, detail.assigned_to_name) if detail.assigned_to else "someone else"
+        return _held_by_other(detail.todo_id, holder)
     return Denied("assigned to", f"take To Do {detail.todo_id} first (t): only the one working it {doing}")
 
 
