@@ -422,3 +422,22 @@ async def test_the_new_keys_are_in_help_and_the_palette(engine):
         await pilot.press("f1")  # "?" would be typed into the reading, where the cursor is
         await settle(pilot)
         assert "Propose" in column(app, "#help-keys", "what")
+
+
+async def test_the_revision_form_opens_clear_of_the_last_screens_toasts(engine):
+    """A toast from the To Do (here "Taken …", 6 s) sat over the form's bottom rows, the reading and
+    remark fields, while the clerk typed into them."""
+    from .tui_helpers import screen_lines
+
+    c = complaint(engine)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, c.todo_id)
+        app.screen.notify("Taken: it is yours, Being Worked On", timeout=6)
+        await settle(pilot)
+        assert any("Taken" in line for line in screen_lines(app))
+        await pilot.press("v")
+        await settle(pilot)
+        assert isinstance(app.screen, RevisionScreen)
+        assert notifications(app) == []
+        assert not any("Taken" in line for line in screen_lines(app))
