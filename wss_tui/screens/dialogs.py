@@ -402,8 +402,6 @@ class OtpDialog(Dialog[OtpAnswer]):
             yield Label("OTP the consumer reads out")
             yield Input(id="otp", placeholder="6 digits" if self.digits == 6 else f"{self.digits} digits",
                         max_length=12, compact=True)
-            more = "ctrl+r: send a new OTP" + (" · ctrl+o: close without OTP (EE)" if self.may_skip else "")
-            yield Static(more, classes="dialog-hint")
             yield from self.buttons("Close case")
 
     def on_mount(self) -> None:

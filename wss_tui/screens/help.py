@@ -66,7 +66,6 @@ class HelpScreen(DialogScreen[None]):
         with Vertical(id="help-box", classes="dialog"):
             yield Static(plain(self.title_text), classes="dialog-title")
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=False)
-            yield Static("esc: close", classes="dialog-hint")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

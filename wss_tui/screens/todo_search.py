@@ -41,9 +41,9 @@ def preview_text(row: TodoRow, theme) -> Text:
             colour = theme.error if due.urgency == "late" else theme.warning
             text.append(f" · {due.warning}", style=f"bold {colour}" if due.urgency else "")
     if row.related:
+        # Short: the message after it must still fit the two lines at 80 columns; `?` says the rest.
         text.append(" · " if text else "")
-        n = row.related
-        text.append(f"Rel {n}: {n} other To Do{'s' if n != 1 else ''} on its case or account")
+        text.append(f"{row.related} related")
     if text:
         text.append(" — ")
     text.append_text(plain(row.message))
