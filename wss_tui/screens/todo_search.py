@@ -28,9 +28,12 @@ from wss_tui.widgets.todo_table import TodoTable, page_label, short_time
 PAGE_SIZE = 50
 
 
-def preview_text(row: TodoRow, theme) -> Text:
-    """The row's message, after its case's due time, escalation level and warning (while it is open)
-    and how many To Dos are related to it (the "Rel" column, in words)."""
+PREVIEW_LINES = 2  # todo_search.tcss #preview-message max-height
+
+
+def preview_text(row: TodoRow, theme, fits=lambda text: True) -> Text:
+    """The row's message, after its case's due time, escalation level and warning (while it is open),
+    then how many To Dos are related to it (the "Rel" column, in words) where `fits` says it fits whole."""
     text = Text()
     due = row.due
     if due is not None and row.status != COMPLETE:
@@ -40,13 +43,15 @@ def preview_text(row: TodoRow, theme) -> Text:
         if due.warning:
             colour = theme.error if due.urgency == "late" else theme.warning
             text.append(f" · {due.warning}", style=f"bold {colour}" if due.urgency else "")
-    if row.related:
-        # Short: the message after it must still fit the two lines at 80 columns; `?` says the rest.
-        text.append(" · " if text else "")
-        text.append(f"{row.related} related")
-    if text:
         text.append(" — ")
     text.append_text(plain(row.message))
+    if row.related:
+        # Last, and whole or not at all: the lines at 80 columns go to the message first; `?` says
+        # what the "Rel" column counts whatever the width.
+        n = row.related
+        more = text + Text(f" · Rel {n}: {n} other To Do{'s' if n != 1 else ''} on its case or account")
+        if fits(more):
+            return more
     return text
 
 
@@ -163,7 +168,12 @@ class TodoSearchScreen(SearchMemory, AssignNext, WssScreen):
         elif row.assigned_to:
             parts.append(f"→ {row.assigned_to}")
         keys.update(plain(" ".join(parts)))
-        message.update(preview_text(row, self.app.current_theme))
+        width = message.content_size.width or max(self.size.width - 2, 20)
+
+        def fits(text: Text) -> bool:
+            return len(text.wrap(self.app.console, width)) <= PREVIEW_LINES
+
+        message.update(preview_text(row, self.app.current_theme, fits))
 
     # --- actions ----------------------------------------------------------------------------------
 
