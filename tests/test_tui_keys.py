@@ -25,7 +25,8 @@ OPERATOR = "INR1-OPR"
 FOOTERS = {
     "login": "? Help",
     "search": "⏎ Open ? Help / Filters n Next To Do o Open ID m MIS ] Next page [ Prev page",
-    "entry": "? Help t Take u Note f Forward c Complete v Revise k Keys g Log a A/c esc Back",
+    # A To Do of the clerk's own: no `t Take` (it is theirs), no `b Send back` (nobody forwarded it).
+    "entry": "? Help u Note f Forward c Complete v Revise k Keys g Log a A/c esc Back",
     "account": "? Help h Activity b Bills o Open To Dos v Revise bill esc Back r Reload",
     "mis": "? Help esc Up a level p Period r Reload",
     "intake": "? Help ^s Register ^l Look up ^n New request",
@@ -77,7 +78,7 @@ async def test_the_entry_footer_at_120_columns_has_room_for_the_rest(engine):
     async with app.run_test(size=(120, 40)) as pilot:
         await open_screen(app, pilot, engine, "entry")
         footer = screen_lines(app)[-1]
-        assert FOOTERS["entry"] + " b Send back p Priority n Next r Reload" in footer, footer
+        assert FOOTERS["entry"] + " p Priority n Next r Reload" in footer, footer
 
 
 @pytest.mark.parametrize("key", ["question_mark", "f1"])
@@ -105,7 +106,8 @@ async def test_help_lists_the_long_names_the_footer_shortens(engine):
         await pilot.press("question_mark")
         await settle(pilot)
         listed = column(app, "#help-keys", "what")
-        for what in ("Add log entry", "Bill revision", "Keys/Values", "Account", "Send back", "Priority",
+        # (no "Send back": nobody forwarded this To Do, so there is no one to send it back to)
+        for what in ("Add log entry", "Bill revision", "Keys/Values", "Account", "Priority",
                      "Next To Do", "Reload", "Back"):
             assert what in listed, what
 
@@ -180,7 +182,7 @@ async def test_the_key_list_names_each_section_whole_and_each_key_once(engine):
         await settle(pilot)
         keys, listed = column(app, "#help-keys", "key"), column(app, "#help-keys", "what")
         sections = [k for k, what in zip(keys, listed, strict=True) if not what]
-        assert sections == ["This screen", "Everywhere", "This list"]
+        assert sections == ["This screen", "Everywhere", "This list", "On screen"]
         assert all(len(k) <= KEY_WIDTH for k in keys)
         palette = [what for what in listed if "command palette" in what]
         assert palette == ["Find any action by name (command palette)"]

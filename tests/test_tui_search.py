@@ -315,3 +315,16 @@ async def test_the_preview_says_what_rel_counts(engine):
         table(app, "#todos").move_cursor(row=row_keys(app, "#todos").index(related.todo_id))
         await settle(pilot)
         assert any(f"Rel {n}: {n} other To Do" in line for line in screen_lines(app))
+
+
+async def test_the_status_line_shows_each_key_of_the_row_whole(engine):
+    """At 80 columns the status line ended "… IMITCASE A/c", the account number cut off."""
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        row = table(app, "#todos")
+        for i in range(row.row_count):
+            row.move_cursor(row=i)
+            await settle(pilot, rounds=1)
+            status = screen_lines(app)[-4].rstrip()
+            assert not status.endswith(("A/c", "Case", "by", "since")), status

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -26,6 +27,26 @@ from wss_tui.widgets.key_footer import KeyFooter
 from wss_tui.widgets.todo_table import TodoTable, page_label, short_time
 
 PAGE_SIZE = 50
+
+
+class KeyParts(Label):
+    """The row's keys (To Do ID, type, account, case, holder), each whole or not at all, as many as the
+    status line has room for: at 80 columns it ended "… IMITCASE A/c", the account number cut off."""
+
+    parts: list[str] = []
+
+    def show(self, parts: list[str]) -> None:
+        self.parts = parts
+        self._fit()
+
+    def on_resize(self) -> None:  # the queue count beside it comes and goes
+        self._fit()
+
+    def _fit(self) -> None:
+        shown, room = list(self.parts), self.size.width
+        while room and len(shown) > 1 and cell_len(" ".join(shown)) > room:
+            shown.pop()
+        self.update(plain(" ".join(shown)))
 
 
 PREVIEW_LINES = 2  # todo_search.tcss #preview-message max-height
@@ -97,7 +118,7 @@ class TodoSearchScreen(SearchMemory, AssignNext, WssScreen):
         with Horizontal(id="status-line"):
             yield Label("searching…", id="page-label")
             yield Label("", id="waiting", markup=False)
-            yield Label("", id="preview-keys", markup=False)
+            yield KeyParts("", id="preview-keys", markup=False)
         yield Static("", id="preview-message", markup=False)
         yield KeyFooter()
 
@@ -152,22 +173,25 @@ class TodoSearchScreen(SearchMemory, AssignNext, WssScreen):
     @on(DataTable.RowHighlighted, "#todos")
     def _preview(self) -> None:
         row = self.query_one(TodoTable).current()
-        keys = self.query_one("#preview-keys", Label)
+        keys = self.query_one("#preview-keys", KeyParts)
         message = self.query_one("#preview-message", Static)
         if row is None:
-            keys.update("")
+            keys.show([])
             message.update("No To Dos match these filters." if self.filter else "")
             return
-        parts = [row.todo_id, row.todo_type]
+        # In the order they give way when the line is short: who else holds it matters before the keys.
+        parts = [row.todo_id]
+        theirs = row.status == BEING_WORKED_ON and row.assigned_to and row.assigned_to != self.who.user_id
+        if theirs:
+            parts.append(f"Being worked on by {row.assigned_to} since {short_time(row.last_assigned_at)}")
+        parts.append(row.todo_type)
         if row.account_id:
             parts.append(f"A/c {row.account_id}")
         if row.case_id:
             parts.append(f"Case {row.case_id}")
-        if row.status == BEING_WORKED_ON and row.assigned_to and row.assigned_to != self.who.user_id:
-            parts.append(f"Being worked on by {row.assigned_to} since {short_time(row.last_assigned_at)}")
-        elif row.assigned_to:
+        if row.assigned_to and not theirs:
             parts.append(f"→ {row.assigned_to}")
-        keys.update(plain(" ".join(parts)))
+        keys.show(parts)
         width = message.content_size.width or max(self.size.width - 2, 20)
 
         def fits(text: Text) -> bool:
