@@ -15,11 +15,18 @@ the first To Do and goes back, and then reads /proc/PID/smaps_rollup of every pr
 
 For the forked sessions the cost per session is (the children's PSS + the clients' PSS + the fork
 server's PSS) / N. Linux and tmux only.
+
+`--ssh-group GROUP --ssh-account NAME` (as root; the account a member of the group, made beforehand,
+e.g. `groupadd wss-bench && useradd -M -s /bin/sh -G wss-bench wssbench`) measures "forked" as the SSH
+sessions' server runs: `--clerks-group GROUP` as root, each client run as the account (`setpriv`), each
+session dropped to it. Both run a venv of the system Python over this one's packages, which the
+account can read (a pyenv under root's 0700 home it cannot).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -28,6 +35,7 @@ import tempfile
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -134,16 +142,48 @@ def python_of(pid: int) -> int:
     return pid
 
 
-def run(n: int, forked: bool, url: str, clerk: str, env: dict[str, str], tmp: Path) -> dict:
+@dataclass(frozen=True)
+class SshClerks:
+    group: str
+    account: str
+    python: str  # readable by the account
+
+
+def readable_python(tmp: Path) -> str:
+    """A venv of the system Python (same version) over this interpreter's site-packages."""
+    import sysconfig
+
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    venv = tmp / "venv"
+    subprocess.run([f"/usr/bin/{version}", "-m", "venv", "--without-pip", str(venv)], check=True)
+    installed = sysconfig.get_paths()["purelib"]
+    (venv / "lib" / version / "site-packages" / "wss_installed.pth").write_text(
+        f"import site; site.addsitedir({installed!r}); import sys; sys.path.insert(0, {str(HERE.parent)!r})\n")
+    return str(venv / "bin" / "python")
+
+
+def run(n: int, forked: bool, url: str, clerk: str, env: dict[str, str], tmp: Path,
+        ssh: SshClerks | None = None) -> dict:
     server = None
     if forked:
         run_dir = tmp / f"run-{uuid.uuid4().hex[:6]}"
         run_dir.mkdir(mode=0o700)
         sock = run_dir / "fork.sock"
-        server = subprocess.Popen([sys.executable, "-m", "wss_tui.forkserver", "--socket", str(sock)],
+        python, clerks, as_account = sys.executable, [], []
+        if ssh is not None:
+            import grp
+            import pwd
+
+            os.chown(run_dir, 0, grp.getgrnam(ssh.group).gr_gid)
+            os.chmod(run_dir, 0o750)
+            # setpriv execs the client in its place, as sshd's session would be: the pane's hang-up reaches it.
+            gid = pwd.getpwnam(ssh.account).pw_gid
+            python, clerks = ssh.python, ["--clerks-group", ssh.group]
+            as_account = ["setpriv", f"--reuid={ssh.account}", f"--regid={gid}", "--init-groups"]
+        server = subprocess.Popen([python, "-m", "wss_tui.forkserver", "--socket", str(sock), *clerks],
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         assert server.stdout.readline() == b"ready\n"
-        command = [sys.executable, "-I", "-S", str(CLIENT), "--socket", str(sock), "--db", url, "tui"]
+        command = [*as_account, python, "-I", "-S", str(CLIENT), "--socket", str(sock), "--db", url, "tui"]
     else:
         command = [sys.executable, "-m", "wss_tui", "--db", url, "tui"]
     tmux = Tmux(env)
@@ -161,12 +201,28 @@ def run(n: int, forked: bool, url: str, clerk: str, env: dict[str, str], tmp: Pa
         else:
             parts = {"session": [smaps(p) for p in clients]}
     finally:
+        left = children(server.pid) if server is not None else []
         tmux.close()
         if server is not None:
             server.terminate()
             server.wait(15)
+        _end(left)
     total_pss = sum(m["pss"] for ms in parts.values() for m in ms)
     return {"parts": parts, "per_session_pss": total_pss / n}
+
+
+def _end(pids: list[int], wait: float = 10.0) -> None:
+    """Sessions whose terminal closed end by themselves; any still there after `wait` s are killed, so a
+    run never leaves work behind for the next one to be measured beside."""
+    deadline = time.monotonic() + wait
+    while (alive := [p for p in pids if Path(f"/proc/{p}").exists()]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in alive:
+        print(f"  session {pid} still running {wait:g} s after its terminal closed: killed", file=sys.stderr)
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
 
 
 @contextmanager
@@ -202,7 +258,11 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=2000)
     ap.add_argument("--pg", metavar="URL", help="PostgreSQL instead of SQLite: the demo in a database of its own "
                                                "there (created and dropped; the URL's database is only connected to)")
+    ap.add_argument("--ssh-group", help="forked as the SSH sessions' server does, for this group (as root)")
+    ap.add_argument("--ssh-account", help="the group's member each client runs as")
     args = ap.parse_args()
+    if bool(args.ssh_group) != bool(args.ssh_account) or (args.ssh_group and os.geteuid() != 0):
+        sys.exit("error: --ssh-group and --ssh-account go together, as root")
     if shutil.which("tmux") is None:
         sys.exit("error: tmux is not installed")
 
@@ -213,9 +273,18 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp_name, scratch_database(args.pg) as pg_url:
         tmp = Path(tmp_name)
-        url = pg_url or f"sqlite:///{tmp}/demo.db"
+        ssh = None
+        if args.ssh_group:
+            tmp.chmod(0o755)  # the account reaches its venv, the socket and the SQLite file
+            ssh = SshClerks(args.ssh_group, args.ssh_account, readable_python(tmp))
+            (tmp / "db").mkdir()
+            shutil.chown(tmp / "db", args.ssh_account)
+        url = pg_url or f"sqlite:///{tmp}/{'db/' if ssh else ''}demo.db"
         engine = db.make_engine(url)
         demo.build(engine, seed=11, accounts=args.accounts)
+        if ssh and not pg_url:
+            for made in (tmp / "db").iterdir():
+                shutil.chown(made, args.ssh_account)
         with db.read(engine) as s:
             clerk = s.execute(select(Staff.user_id).where(Staff.role == "TR-SDC").order_by(Staff.user_id)).scalar()
         engine.dispose()
@@ -227,11 +296,11 @@ def main() -> None:
               f"{'server PSS':>11} {'cost per session (PSS)':>23}")
         for n in args.sessions:
             for forked in (False, True):
-                got = run(n, forked, url, clerk, env, tmp)
+                got = run(n, forked, url, clerk, env, tmp, ssh)
                 p = got["parts"]
                 client = f"{med(p['client'], 'pss'):9.1f}MB" if forked else f"{'':11}"
                 server = f"{p['server'][0]['pss']:9.1f}MB" if forked else f"{'':11}"
-                print(f"{n:>3} {'forked' if forked else 'alone':8} {med(p['session'], 'rss'):10.1f}MB "
+                print(f"{n:>3} {('ssh-fork' if ssh else 'forked') if forked else 'alone':8} {med(p['session'], 'rss'):10.1f}MB "
                       f"{med(p['session'], 'pss'):5.1f}MB {med(p['session'], 'uss'):5.1f}MB {client} {server} "
                       f"{got['per_session_pss']:21.1f}MB", flush=True)
 

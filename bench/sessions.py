@@ -2,6 +2,8 @@
 80x24 (Textual's run_test) in a process of its own, driven as a person would: log in, then again and
 again search (F5), open the first To Do (Enter), take it (t), add a log entry (u), forward it to the
 SDO (f), back (Escape), with a random think time between actions and at most M acting at once.
+`--working W` makes only the first W sessions work; the others log in and stay at their To Do Search,
+idle (a clerk reading a paper file), until the working ones are done: "200 logged in, 20 working".
 
     .venv/bin/python bench/sessions.py --url postgresql+psycopg://postgres@127.0.0.1:6432/DB \\
         --admin-url postgresql+psycopg://postgres@127.0.0.1:5432/DB --sessions 20 --active 5 --rounds 4
@@ -64,14 +66,15 @@ def rss_mb() -> float:
 
 
 def session(url: str, user_id: str, sdo: str, rounds: int, think: tuple[float, float], gate, all_in, results,
-            seed: int, work_for: float) -> None:
+            seed: int, work_for: float, idle_until=None) -> None:
     try:
-        results.put(asyncio.run(_session(url, user_id, sdo, rounds, think, gate, all_in, random.Random(seed),
-                                         work_for)))
+        got = asyncio.run(_session(url, user_id, sdo, rounds, think, gate, all_in, random.Random(seed), work_for,
+                                   idle_until))
     except BaseException as exc:  # reported, never lost
         _arrive(all_in)
-        results.put({"user": user_id, "errors": [f"session died: {exc.__class__.__name__}: {exc}"],
-                     "store": {}, "painted": {}, "rss_login": 0.0, "rss_end": 0.0})
+        got = {"user": user_id, "errors": [f"session died: {exc.__class__.__name__}: {exc}"],
+               "store": {}, "painted": {}, "rss_login": 0.0, "rss_end": 0.0}
+    results.put({**got, "working": idle_until is None})
 
 
 def _arrive(all_in) -> None:
@@ -83,7 +86,7 @@ def _arrive(all_in) -> None:
         pass
 
 
-async def _session(url, user_id, sdo, rounds, think, gate, all_in, rng, work_for: float) -> dict:
+async def _session(url, user_id, sdo, rounds, think, gate, all_in, rng, work_for: float, idle_until) -> dict:
     from textual.pilot import WaitForScreenTimeout
 
     from wss_tui.app import make_app
@@ -93,6 +96,7 @@ async def _session(url, user_id, sdo, rounds, think, gate, all_in, rng, work_for
 
     action = {"now": "login"}
     store: dict[str, list[float]] = defaultdict(list)
+    store_cpu: dict[str, list[float]] = defaultdict(list)  # the unit's own thread on a CPU, of that wall time
     painted: dict[str, list[float]] = defaultdict(list)
     errors: list[str] = []
     stalls: list[str] = []
@@ -101,13 +105,14 @@ async def _session(url, user_id, sdo, rounds, think, gate, all_in, rng, work_for
     def timed(unit):
         @contextmanager
         def wrapper(engine):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.thread_time()
             try:
                 with unit(engine) as s:
                     yield s
             finally:
                 with lock:
                     store[action["now"]].append((time.perf_counter() - start) * 1000)
+                    store_cpu[action["now"]].append((time.thread_time() - cpu) * 1000)
         return wrapper
 
     db.read, db.write = timed(db.read), timed(db.write)  # every screen calls db.read / db.write
@@ -169,6 +174,9 @@ async def _session(url, user_id, sdo, rounds, think, gate, all_in, rng, work_for
             return {"user": user_id, "errors": errors, "store": {}, "painted": {}, "rss_login": rss_mb(),
                     "rss_end": rss_mb(), "stalls": stalls}
         rss_login = rss_mb()
+        if idle_until is not None:  # logged in and left alone until the working sessions are done
+            await asyncio.to_thread(idle_until.wait, work_for + ALL_IN_WAIT)
+            rounds = 0
         stop_at = time.monotonic() + work_for  # counted from the moment all are logged in
         for n in range(rounds):
             if time.monotonic() > stop_at:
@@ -186,7 +194,7 @@ async def _session(url, user_id, sdo, rounds, think, gate, all_in, rng, work_for
                 if name == "open" and app.screen.__class__.__name__ != "TodoEntryScreen":
                     break  # nothing left in the clerk's list: a search again next round
         rss_end = rss_mb()
-    return {"user": user_id, "errors": errors, "store": dict(store), "painted": dict(painted),
+    return {"user": user_id, "errors": errors, "store": dict(store), "store_cpu": dict(store_cpu), "painted": dict(painted),
             "rss_login": rss_login, "rss_end": rss_end, "stalls": stalls}
 
 
@@ -206,6 +214,8 @@ def main() -> None:
     ap.add_argument("--admin-url", required=True, help="straight to PostgreSQL: builds, samples, drops")
     ap.add_argument("--sessions", type=int, default=20)
     ap.add_argument("--active", type=int, default=5, help="sessions acting at the same moment, at most")
+    ap.add_argument("--working", type=int, help="sessions that work (the first W); the rest stay logged in, idle "
+                                                "(default: all)")
     ap.add_argument("--rounds", type=int, default=3, help="search-open-take-log-forward-back rounds each")
     ap.add_argument("--think", type=float, nargs=2, default=(1.0, 4.0), help="seconds between actions (min max)")
     ap.add_argument("--accounts", type=int, default=2000)
@@ -236,6 +246,8 @@ def main() -> None:
         print(f"demo: {args.accounts} accounts, {len(clerks)} clerks, built in {time.perf_counter() - t0:.0f} s")
 
         gate, all_in, results = SPAWN.Semaphore(args.active), SPAWN.Barrier(args.sessions), SPAWN.Queue()
+        working = args.sessions if args.working is None else min(args.working, args.sessions)
+        workers_done = SPAWN.Event()
         peak = {"all": 0, "active": 0, "mem_used": 0.0}
         available_before = mem_available_mb()
         stop = threading.Event()
@@ -256,11 +268,16 @@ def main() -> None:
         for i in range(args.sessions):
             user, office = clerks[i % len(clerks)]
             p = SPAWN.Process(target=session, args=(pooled, user, sdos.get(office, ""), args.rounds,
-                                                    tuple(args.think), gate, all_in, results, i, args.work_for))
+                                                    tuple(args.think), gate, all_in, results, i, args.work_for,
+                                                    None if i < working else workers_done))
             p.start()
             procs.append(p)
             time.sleep(args.login_gap)
-        got = [results.get(timeout=1800) for _ in procs]
+        got = []
+        while len(got) < len(procs):
+            got.append(results.get(timeout=1800))
+            if sum(r["working"] for r in got) == working:
+                workers_done.set()
         for p in procs:
             p.join(30)
         wall = time.perf_counter() - t0
@@ -274,7 +291,8 @@ def main() -> None:
     errors = [e for r in got for e in r["errors"]]
     print(f"load average at the end: {' '.join(Path('/proc/loadavg').read_text().split()[:3])} "
           f"({multiprocessing.cpu_count()} cores)")
-    print(f"{args.sessions} sessions, at most {args.active} acting at once, {args.rounds} rounds, "
+    print(f"{args.sessions} sessions logged in, {working} of them working, at most {args.active} acting at once, "
+          f"{args.rounds} rounds, "
           f"think {args.think[0]:g}–{args.think[1]:g} s: {wall:.0f} s")
     print(f"errors: {len(errors)}")
     for e, n in Counter(errors).most_common(10):
@@ -283,11 +301,17 @@ def main() -> None:
     if stalls:
         print(f"driver stalls (Pilot waited 30 s for the app to take a key; the machine, not an error): "
               f"{len(stalls)} {dict(Counter(stalls))}")
-    print(f"{'action':<9} {'n':>5} {'store p50':>10} {'store p95':>10} {'painted p50':>12} {'painted p95':>12}  (ms)")
+    print("store: the wall time of each unit of work an action ran (db.read / db.write: connection, SQL, the\n"
+          "store's Python, and any wait for a CPU or for the session's own painting); store CPU: of that, the\n"
+          "time its thread was running")
+    print(f"{'action':<9} {'n':>5} {'store p50':>10} {'store p95':>10} {'CPU p50':>8} {'CPU p95':>8} "
+          f"{'painted p50':>12} {'painted p95':>12}  (ms)")
     for action in ("login", "search", "open", "take", "log", "forward", "back"):
         s = [v for r in got for v in r["store"].get(action, [])]
+        c = [v for r in got for v in r.get("store_cpu", {}).get(action, [])]
         p = [v for r in got for v in r["painted"].get(action, [])]
-        print(f"{action:<9} {len(s):>5} {pct(s, 50):>10.1f} {pct(s, 95):>10.1f} {pct(p, 50):>12.0f} {pct(p, 95):>12.0f}")
+        print(f"{action:<9} {len(s):>5} {pct(s, 50):>10.1f} {pct(s, 95):>10.1f} {pct(c, 50):>8.1f} {pct(c, 95):>8.1f} "
+              f"{pct(p, 50):>12.0f} {pct(p, 95):>12.0f}")
     rl = [r["rss_login"] for r in got if r["rss_login"]]
     re_ = [r["rss_end"] for r in got if r["rss_end"]]
     print(f"PostgreSQL connections to the database, most seen: {peak['all']} (running a statement: {peak['active']})")

@@ -8,6 +8,7 @@ and exit status; the server serves its own uid only and outlives a session that 
 
 from __future__ import annotations
 
+import grp
 import os
 import signal
 import subprocess
@@ -27,14 +28,18 @@ CLIENT = Path(forkclient.__file__)
 
 
 class Server:
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, *, clerks_group: str | None = None, python: str = sys.executable) -> None:
         self.dir = tmp_path / "run"  # the server's socket directory (0700), of which tmp_path holds nothing else
         self.dir.mkdir(mode=0o700)
+        command = [python, "-m", "wss_tui.forkserver", "--socket", str(self.dir / "fork.sock")]
+        if clerks_group is not None:  # SSH's: root's and the clerks' group's, as systemd's RuntimeDirectory makes it
+            os.chown(self.dir, 0, grp.getgrnam(clerks_group).gr_gid)
+            os.chmod(self.dir, 0o750)
+            command += ["--clerks-group", clerks_group]
         self.socket = self.dir / "fork.sock"
         self.log = tmp_path / "forkserver.log"
         with self.log.open("wb") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "wss_tui.forkserver", "--socket", str(self.socket)],
-                                         stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL)
         ready = self.proc.stdout.readline()  # after its imports; a busy machine takes seconds
         assert ready == b"ready\n", self.log.read_text()
 
@@ -242,3 +247,73 @@ def test_the_server_will_not_start_on_a_directory_others_can_enter(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == (f"error: {shared} must belong to uid {os.getuid()} with mode 0700 (it is uid "
                                      f"{os.getuid()}, mode 0755); make it with `install -d -m 0700`")
+
+
+@pytest.fixture
+def clerks_server():
+    """The SSH sessions' server (--clerks-group, as root) for a throwaway group with one clerk in it."""
+    from .e2e.sshd import Office
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root: the SSH sessions' server drops each session to its clerk's account")
+    office = Office()
+    try:
+        office.create_account()
+        s = Server(office.shared, clerks_group=office.group)
+        try:
+            yield s, office
+        finally:
+            s.stop()
+    finally:
+        office.close()
+
+
+def test_the_ssh_sessions_server_serves_its_group_and_never_root(clerks_server):
+    server, office = clerks_server
+    assert _connect_as(65534, server.socket) == "PermissionError"  # the 0750 directory: the group's only
+    os.chmod(server.dir, 0o755)  # a careless administrator
+    os.chmod(server.socket, 0o666)
+    assert _connect_as(65534, server.socket) == (
+        f"refused: nobody is not in the group {office.group}; this fork server serves the group {office.group}")
+    assert _connect_as(0, server.socket) == (
+        f"refused: sessions are not run as root; this fork server serves the group {office.group}")
+    log = server.log.read_text()
+    assert f"connection from uid 65534 refused (nobody is not in the group {office.group})" in log
+    assert "connection from uid 0 refused (sessions are not run as root)" in log
+    assert server.children() == []
+
+
+def test_the_ssh_sessions_server_will_not_start_on_a_directory_the_group_can_write(clerks_server):
+    server, office = clerks_server
+    run = office.shared / "loose"
+    run.mkdir()
+    os.chmod(run, 0o770)
+    result = subprocess.run([sys.executable, "-m", "wss_tui.forkserver", "--socket", str(run / "fork.sock"),
+                             "--clerks-group", office.group], check=False, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: {run} must belong to root and the group {office.group} with mode 0750 (it is uid 0, gid 0, "
+        f"mode 0770); make it with `install -d -m 0750 -g {office.group}`")
+    result = subprocess.run([sys.executable, "-m", "wss_tui.forkserver", "--socket", str(run / "fork.sock"),
+                             "--clerks-group", "wss-no-such-group"], check=False, capture_output=True, text=True,
+                            timeout=60)
+    assert (result.returncode, result.stderr.strip()) == (
+        1, "error: there is no Unix group 'wss-no-such-group'; make it with `groupadd wss-no-such-group`")
+
+
+def test_the_ssh_sessions_unit_and_the_sshd_snippet_agree():
+    """The shipped unit serves the group the snippet matches, on the socket its ForceCommand names."""
+    import re
+
+    repo = Path(__file__).resolve().parents[1]
+    unit = (repo / "deploy" / "systemd" / "wss-ssh-sessions.service").read_text()
+    snippet = (repo / "deploy" / "sshd_config.d" / "wss.conf").read_text()
+    (start,) = re.findall(r"^ExecStart=(.*)$", unit, re.M)
+    assert start.split()[1:] == ["-m", "wss_tui.forkserver", "--socket", "/run/wss-ssh/fork.sock",
+                                 "--clerks-group", "wss-clerks"]
+    assert "\nRuntimeDirectory=wss-ssh\n" in unit and "\nRuntimeDirectoryMode=0750\n" in unit
+    assert "\nGroup=wss-clerks\n" in unit and "\nKillMode=process\n" in unit  # a restart leaves sessions open
+    (forked,) = re.findall(r"^\s*# ForceCommand (.*forkclient\.py.*)$", snippet, re.M)
+    assert forked.split()[1:3] == ["-I", "-S"] and forked.split()[4:] == [
+        "--socket", "/run/wss-ssh/fork.sock", "tui", "--ssh-user"]
+    assert "Match Group wss-clerks" in snippet

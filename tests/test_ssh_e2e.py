@@ -13,6 +13,8 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,8 @@ from wss_tui.store.models import BEING_WORKED_ON, OPEN, ToDo
 
 from .conftest import FIXED_NOW
 from .e2e.sshd import Office, require_sshd, ssh_command
-from .e2e.tmux import Terminal, require_tmux_and_wss
+from .e2e.tmux import WSS, Terminal, require_tmux_and_wss
+from .test_forkserver import CLIENT, Server
 from .tui_helpers import CLERK, PASSWORDS, SDO
 
 
@@ -66,7 +69,30 @@ def office():
         office.close()
 
 
-def test_a_clerk_over_ssh_takes_a_to_do_and_a_dropped_line_leaves_nothing_half_done(office, demo_url, tmp_path):
+def forked_sessions(office: Office, wss: Path) -> tuple[Server, str]:
+    """The SSH sessions' fork server for the office's clerks' group (as deploy/systemd/wss-ssh-sessions.service
+    runs it), and the ForceCommand that reaches it (the snippet's commented-out line).
+
+    A session reads what it has not imported yet as the clerk, so the server runs the Python behind the
+    `wss` the clerk can run (as /opt/wss/bin/python is in an office)."""
+    python = sys.executable if wss == WSS else str(wss.parent / "python")
+    if not office.runs("test", "-r", str(CLIENT)):
+        pytest.skip(f"the clerk's account cannot read {CLIENT}")
+    home = office.shared / "fork"  # the socket's directory must be reachable by the clerk
+    home.mkdir(mode=0o755)
+    server = Server(home, clerks_group=office.group, python=python)
+    return server, f"{python} -I -S {CLIENT} --socket {server.socket} tui --ssh-user"
+
+
+def uid_of(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Uid:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no Uid line for {pid}")
+
+
+@pytest.mark.parametrize("started", ["on its own", "forked"])
+def test_a_clerk_over_ssh_takes_a_to_do_and_a_dropped_line_leaves_nothing_half_done(office, demo_url, tmp_path, started):
     sshd, office = office
     todo_id = open_clerk_todo(demo_url)
     url = demo_url
@@ -82,10 +108,11 @@ def test_a_clerk_over_ssh_takes_a_to_do_and_a_dropped_line_leaves_nothing_half_d
     mapping.write_text(f'unlisted = "refuse"\n[users]\n{office.user} = "{CLERK.lower()}"\n')
     mapping.chmod(0o644)
     wss = office.runnable_wss()
+    server, force_command = forked_sessions(office, wss) if started == "forked" else (None, None)
     key = tmp_path / "client_key"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     port = office.start_sshd(
-        sshd, tmp_path, wss=wss, client_key=key,
+        sshd, tmp_path, wss=wss, client_key=key, force_command=force_command,
         env={"WSS_DATABASE_URL": url, "WSS_SSH_USERS": str(mapping), "WSS_NOW": FIXED_NOW.isoformat()},
     )
 
@@ -121,11 +148,22 @@ def test_a_clerk_over_ssh_takes_a_to_do_and_a_dropped_line_leaves_nothing_half_d
         term.wait_for("please approve")
         running = office.processes()
         assert running, "the forced wss runs as the clerk's account"
+        if server is not None:  # the session is the server's child, dropped to the clerk's account
+            (session,) = server.children()
+            assert uid_of(session) == office.uid
+            assert f"session {session} started for {office.user}" in server.log.read_text()
         os.kill(ssh_client_pid(term), signal.SIGKILL)
         left = office.wait_until_no_processes()
         assert not left, f"processes of the clerk outlived the session: {left}"
+        if server is not None:
+            deadline = time.monotonic() + 15
+            while server.children() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert server.children() == [], "the forked session outlived the line"
     finally:
         term.close()
+        if server is not None:
+            server.stop()
 
     with db.read(engine) as s:
         after = todos.get(s, CLERK, todo_id)

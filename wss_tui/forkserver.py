@@ -1,6 +1,8 @@
-"""A preloaded fork server for many `wss tui` sessions of one OS user (`wss serve`'s browsers).
+"""A preloaded fork server for many `wss tui` sessions: of one OS user (`wss serve`'s browsers), or of
+the clerks who log in over SSH, each session dropped to its clerk's own account.
 
     python -m wss_tui.forkserver --socket PATH [--watch-parent]
+    python -m wss_tui.forkserver --socket PATH --clerks-group wss-clerks      (as root, for SSH)
 
 One process imports what a session uses (Textual, SQLAlchemy and the models with their mappers
 configured, every screen, argon2), freezes it out of the garbage collector's reach (`gc.freeze()`,
@@ -15,21 +17,31 @@ its environment, working directory and umask, the same uid (this one's, checked)
 session is decided in the server: no database connection before the fork, and whatever settings the
 warm-up read are forgotten in the child, which reads them under the client's environment. A child
 that crashes is reaped and logged; the server goes on.
+
+For SSH (`--clerks-group`): each clerk has a Unix account of their own, and sshd's ForceCommand runs
+the thin client as that account. The server runs as root, its socket directory is root's and the
+group's (0750), and a connection is served when its peer uid is a member of the group and not root.
+The child drops to the peer's account (its groups, gid and uid) before it touches anything the client
+sent, so the session is exactly the process `wss tui --ssh-user` would have been under that account —
+the same files, the same user ID — while the pages of code it shares with the server are not copied.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import grp
 import importlib
 import json
 import logging
 import os
+import pwd
 import signal
 import socket
 import stat
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from wss_tui.forkclient import send_frame
@@ -84,19 +96,70 @@ def _warm_up() -> None:
     engine.dispose()
 
 
-def check_socket_dir(path: Path) -> None:
-    """The socket's directory must be this user's alone: that, not the socket's own mode, is what keeps
-    other users from connecting on every system."""
+@dataclass(frozen=True)
+class Clerks:
+    """Whom a root server forks sessions for: members of one Unix group, each as their own account."""
+
+    group: str
+    gid: int
+
+    @classmethod
+    def named(cls, group: str) -> Clerks:
+        if os.geteuid() != 0:
+            raise SystemExit("error: --clerks-group needs root: each session is dropped to its clerk's own "
+                             "account, which only root can do; run it as the systemd unit "
+                             "deploy/systemd/wss-ssh-sessions.service does")
+        try:
+            return cls(group, grp.getgrnam(group).gr_gid)
+        except KeyError:
+            raise SystemExit(f"error: there is no Unix group {group!r}; make it with `groupadd {group}`") from None
+
+    def account(self, uid: int) -> pwd.struct_passwd | str:
+        """The account to run a session as for a peer of this uid, or why it is refused."""
+        if uid == 0:
+            return "sessions are not run as root"
+        try:
+            account = pwd.getpwuid(uid)
+        except KeyError:
+            return f"uid {uid} has no account"
+        if self.gid not in os.getgrouplist(account.pw_name, account.pw_gid):
+            return f"{account.pw_name} is not in the group {self.group}"
+        return account
+
+
+def check_socket_dir(path: Path, clerks: Clerks | None = None) -> None:
+    """The socket's directory must be this user's alone (or root's and the clerks' group's, unwritable
+    by the group): that, not the socket's own mode, is what keeps other users from connecting on every
+    system."""
     info = path.parent.stat()
-    if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) & 0o077:
-        raise SystemExit(f"error: {path.parent} must belong to uid {os.getuid()} with mode 0700 "
-                         f"(it is uid {info.st_uid}, mode {stat.S_IMODE(info.st_mode):04o}); "
-                         "make it with `install -d -m 0700`")
+    mode = stat.S_IMODE(info.st_mode)
+    if clerks is None:
+        if info.st_uid != os.getuid() or mode & 0o077:
+            raise SystemExit(f"error: {path.parent} must belong to uid {os.getuid()} with mode 0700 "
+                             f"(it is uid {info.st_uid}, mode {mode:04o}); make it with `install -d -m 0700`")
+    elif info.st_uid != 0 or info.st_gid != clerks.gid or mode & 0o027 or not mode & 0o010:
+        raise SystemExit(f"error: {path.parent} must belong to root and the group {clerks.group} with mode 0750 "
+                         f"(it is uid {info.st_uid}, gid {info.st_gid}, mode {mode:04o}); "
+                         f"make it with `install -d -m 0750 -g {clerks.group}`")
 
 
 def peer_uid(conn: socket.socket) -> int:
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
     return int.from_bytes(creds[4:8], sys.byteorder)
+
+
+def drop_to(account: pwd.struct_passwd) -> None:
+    """Become `account` for good: its groups, gid and uid, with no way back to root."""
+    os.setgroups(os.getgrouplist(account.pw_name, account.pw_gid))
+    os.setgid(account.pw_gid)
+    os.setuid(account.pw_uid)
+    if os.getuid() != account.pw_uid or os.geteuid() != account.pw_uid or os.getegid() != account.pw_gid:
+        raise SystemExit(f"could not become {account.pw_name}")
+    try:
+        os.setuid(0)
+    except PermissionError:
+        return
+    raise SystemExit(f"still able to become root after dropping to {account.pw_name}")
 
 
 def _reap(signum, frame) -> None:
@@ -113,14 +176,18 @@ def _reap(signum, frame) -> None:
             log.info("session %d ended (exit %d)", pid, os.waitstatus_to_exitcode(status))
 
 
-def serve(path: Path, *, watch_parent: bool = False) -> None:
-    check_socket_dir(path)
+def serve(path: Path, *, watch_parent: bool = False, clerks: Clerks | None = None) -> None:
+    check_socket_dir(path, clerks)
     preload()
     if path.exists() or path.is_symlink():
         path.unlink()
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
-    os.chmod(path, 0o600)
+    if clerks is None:
+        os.chmod(path, 0o600)
+    else:  # connecting needs write permission on the socket
+        os.chown(path, 0, clerks.gid)
+        os.chmod(path, 0o660)
     listener.listen(64)
     parent = os.getppid()
     signal.signal(signal.SIGCHLD, _reap)
@@ -142,7 +209,7 @@ def serve(path: Path, *, watch_parent: bool = False) -> None:
             with conn:
                 conn.settimeout(10)
                 try:
-                    _accept(listener, conn)
+                    _accept(listener, conn, clerks)
                 except OSError as exc:  # no memory to fork, a client gone mid-request: that one fails, not the server
                     log.warning("fork server: a session could not start (%s)", exc)
     finally:
@@ -150,12 +217,19 @@ def serve(path: Path, *, watch_parent: bool = False) -> None:
             path.unlink()
 
 
-def _accept(listener: socket.socket, conn: socket.socket) -> None:
+def _accept(listener: socket.socket, conn: socket.socket, clerks: Clerks | None = None) -> None:
     uid = peer_uid(conn)
-    if uid != os.getuid():
+    account = None
+    if clerks is None and uid != os.getuid():
         log.warning("fork server: connection from uid %d refused (only uid %d)", uid, os.getuid())
         send_frame(conn, {"refused": f"this fork server serves uid {os.getuid()} only"})
         return
+    if clerks is not None:
+        account = clerks.account(uid)
+        if isinstance(account, str):
+            log.warning("fork server: connection from uid %d refused (%s)", uid, account)
+            send_frame(conn, {"refused": f"{account}; this fork server serves the group {clerks.group}"})
+            return
     try:
         request, fds = _request(conn)
     except (OSError, ValueError) as exc:
@@ -169,6 +243,8 @@ def _accept(listener: socket.socket, conn: socket.socket) -> None:
         if pid == 0:
             try:
                 listener.close()
+                if account is not None:
+                    drop_to(account)
                 _child(conn, request, fds)
             except BaseException:  # noqa: BLE001 — before the session ran: a defect of this server, shown where it happened
                 import traceback
@@ -176,7 +252,8 @@ def _accept(listener: socket.socket, conn: socket.socket) -> None:
                 traceback.print_exc()
             finally:
                 os._exit(70)
-        log.info("session %d started", pid)  # not its arguments: a --db URL may hold a password
+        # Not its arguments: a --db URL may hold a password.
+        log.info("session %d started%s", pid, "" if account is None else f" for {account.pw_name}")
     finally:
         for fd in fds:
             os.close(fd)
@@ -279,9 +356,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m wss_tui.forkserver", description=__doc__.split("\n\n")[0])
     ap.add_argument("--socket", required=True, type=Path, help="the UNIX socket to listen on (its directory 0700)")
     ap.add_argument("--watch-parent", action="store_true", help="stop when the process that started it ends")
+    ap.add_argument("--clerks-group", metavar="GROUP",
+                    help="as root: serve the members of GROUP (SSH clerks), each session as their own account")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    serve(args.socket.absolute(), watch_parent=args.watch_parent)
+    clerks = Clerks.named(args.clerks_group) if args.clerks_group else None
+    serve(args.socket.absolute(), watch_parent=args.watch_parent, clerks=clerks)
 
 
 if __name__ == "__main__":

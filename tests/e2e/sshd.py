@@ -25,6 +25,7 @@ from .tmux import WSS
 
 REPO = Path(__file__).resolve().parents[2]
 SNIPPET = REPO / "deploy" / "sshd_config.d" / "wss.conf"
+FORK_CLIENT = "wss_tui/forkclient.py --socket /run/wss-ssh/fork.sock tui --ssh-user"
 SBIN = "/usr/sbin:/sbin:/usr/bin:/bin"
 TOOLS = ("ssh", "ssh-keygen", "useradd", "userdel", "groupadd", "groupdel", "runuser")
 
@@ -111,7 +112,8 @@ class Office:
             pytest.skip(f"the installed packages ({installed}) cannot be read by other accounts")
         return script
 
-    def start_sshd(self, sshd: str, workdir: Path, *, wss: Path, env: dict[str, str], client_key: Path) -> int:
+    def start_sshd(self, sshd: str, workdir: Path, *, wss: Path, env: dict[str, str], client_key: Path,
+                   force_command: str | None = None) -> int:
         """sshd on 127.0.0.1 with the shipped snippet, the clerk's group and wss path put in; its port."""
         host_key = workdir / "host_key"
         out = _run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(host_key))
@@ -137,7 +139,7 @@ class Office:
                 f"AllowUsers {self.user}",
                 "LogLevel VERBOSE",
                 "",
-                self.snippet(wss, env),
+                self.snippet(wss, env, force_command),
             ])
         )
         if not Path("/run/sshd").exists():  # privilege separation directory; systemd makes it for the service
@@ -157,8 +159,9 @@ class Office:
                     raise AssertionError(f"sshd did not start: {self.log.read_text() if self.log.exists() else ''}") from None
                 time.sleep(0.1)
 
-    def snippet(self, wss: Path, env: dict[str, str]) -> str:
-        """deploy/sshd_config.d/wss.conf as shipped, with this test's group, command and settings."""
+    def snippet(self, wss: Path, env: dict[str, str], force_command: str | None = None) -> str:
+        """deploy/sshd_config.d/wss.conf as shipped, with this test's group, command and settings;
+        `force_command`: the snippet's commented-out line for the fork server, made to run this test's."""
         text = SNIPPET.read_text()
         lines = text.splitlines()
         setenv = [n for n, line in enumerate(lines) if line.strip().startswith("SetEnv ")]
@@ -167,6 +170,12 @@ class Office:
         )
         indent = lines[setenv[0]][: len(lines[setenv[0]]) - len(lines[setenv[0]].lstrip())]
         lines[setenv[0]] = indent + "SetEnv " + " ".join(f"{k}={v}" for k, v in env.items())
+        if force_command is not None:
+            forced = [n for n, line in enumerate(lines) if line.strip().startswith("ForceCommand ")]
+            forked = [n for n, line in enumerate(lines) if line.strip().startswith("# ForceCommand ") and FORK_CLIENT in line]
+            assert len(forced) == 1 and len(forked) == 1, "the shipped snippet's ForceCommand lines changed shape"
+            lines[forced[0]] = indent + "# " + lines[forced[0]].strip()
+            lines[forked[0]] = indent + "ForceCommand " + force_command
         return (
             "\n".join(lines)
             .replace("Match Group wss-clerks", f"Match Group {self.group}")
