@@ -153,7 +153,8 @@ async def test_a_clerk_sees_the_stored_text_as_typed_and_clicks_run_nothing(engi
         t.move_cursor(row=[str(k.value) for k in t.rows].index(planted.todo_id))
         await settle(pilot)
         shows_exactly(t.get_cell(planted.todo_id, "message"), data.MESSAGE)
-        assert label(app, "#preview-message").plain.endswith(visible(data.MESSAGE))
+        preview = label(app, "#preview-message").plain  # the message, then (room allowing) what Rel counts
+        assert preview.split(" · Rel ")[0].endswith(visible(data.MESSAGE)), preview
         check_screen(app, parsed, data.STAFF_NAME)
 
         app.open_todo(planted.todo_id)

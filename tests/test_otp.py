@@ -183,7 +183,8 @@ def test_a_rejected_complaint_leaves_the_bill_issued(engine):
 
 def test_only_the_one_working_the_todo_closes_it(engine):
     c = revised(engine)
-    holder = detail(engine, CLERK, c.todo_id).assigned_to_name
+    d = detail(engine, CLERK, c.todo_id)
+    holder = f"{d.assigned_to_name} ({d.assigned_to})"
     # Held by someone else: taking it would be refused too, so the refusal names who to ask.
     with pytest.raises(Denied) as refused:
         send(engine, c, actor=CLERK2)

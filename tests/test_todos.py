@@ -6,6 +6,8 @@ store's SQL is checked against an independent reading of the same rules.
 
 from __future__ import annotations
 
+import re
+
 import threading
 from datetime import timedelta
 
@@ -484,7 +486,7 @@ def test_take_of_my_own_to_do_changes_nothing(engine):
 def test_take_of_someone_elses_to_do_is_refused(engine):
     todo = first_todo(engine, status=BEING_WORKED_ON, assigned_to=CLERK2)
     before = stored(engine, todo.todo_id)
-    with pytest.raises(Denied, match=f"being worked on by {name_of(engine, CLERK2)}; ask them to forward it"):
+    with pytest.raises(Denied, match=re.escape(f"being worked on by {name_of(engine, CLERK2)} ({CLERK2}); ask them to forward it")):
         act(engine, todos.take, CLERK, todo.todo_id, todo.version)
     assert stored(engine, todo.todo_id) == before
 
@@ -551,7 +553,7 @@ def test_only_the_assignee_sends_it_back_in_plain_words(engine):
     with pytest.raises(Denied) as refused:
         act(engine, todos.send_back, CLERK2, sent.todo_id, sent.version, "not mine")
     assert str(refused.value) == (
-        f"assigned to: To Do {sent.todo_id} is being worked on by {name_of(engine, SDO)}; only they can send it back"
+        f"assigned to: To Do {sent.todo_id} is being worked on by {name_of(engine, SDO)} ({SDO}); only they can send it back"
     )
 
 
@@ -689,7 +691,7 @@ def test_the_second_of_two_people_gets_stale_and_nothing_is_lost(engine):
         with pytest.raises(Stale) as err:
             act(engine, action, CLERK2, todo.todo_id, seen_by_clerk2.version, *args)
         assert str(err.value) == (
-            f"To Do {todo.todo_id} was changed by {name_of(engine, CLERK)} at 28-11-2026 11:00:00AM; "
+            f"To Do {todo.todo_id} was changed by {name_of(engine, CLERK)} ({CLERK}) at 28-11-2026 11:00:00AM; "
             "reloaded — look again and retry"
         )
     assert stored(engine, todo.todo_id) == after_first

@@ -176,7 +176,9 @@ async def test_a_refused_role_forward_keeps_the_role_choice(engine):
     assert stored(engine, todo_id).status == BEING_WORKED_ON
 
 
-async def test_a_refused_complete_keeps_the_comment_until_the_to_do_is_taken(engine):
+async def test_complete_is_offered_once_the_to_do_is_taken(engine):
+    """`c` on an Open To Do asked for a comment only for the store to say "take it first"; now it is
+    not offered until the To Do is taken, and then completes it."""
     from ._revision_data import caseless_todo
 
     todo_id = caseless_todo(engine)
@@ -186,26 +188,18 @@ async def test_a_refused_complete_keeps_the_comment_until_the_to_do_is_taken(eng
     comment = "Feeder register checked; readings match"
     app = app_as(engine)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_entry(pilot, todo_id)
+        screen = await open_entry(pilot, todo_id)
+        assert "c complete" not in footer_keys(app)
         await pilot.press("c")
         await settle(pilot)
-        await fill(pilot, text=comment)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("y")
-        await settle(pilot)
-        assert isinstance(app.screen, TextDialog)
-        assert text_of(app, ".dialog-error") == f"status: To Do {todo_id} is Open; take it before completing it"
-        assert text_of(app, "#text") == comment
-        await pilot.press("escape")  # to take it first: what was typed is kept for the next c
-        await settle(pilot)
+        assert app.screen is screen  # nothing to refuse
         await pilot.press("t")
         await settle(pilot)
         assert text_of(app, "#f-status") == BEING_WORKED_ON
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, TextDialog)
-        assert (text_of(app, "#text"), text_of(app, ".dialog-error")) == (comment, "")
+        await fill(pilot, text=comment)
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("y")
@@ -437,3 +431,78 @@ def test_an_officer_case_shows_the_office_target_and_no_sla():
     shown = due_values(SimpleNamespace(due=due, compensation=object()))
     assert shown["due"].startswith("office target ") and shown["escalation"] == "officer case · never escalates"
     assert str(shown["sla"]) == "officer case: no consumer due date, no compensation"
+
+
+# --- the footer offers what the store allows --------------------------------------------------------
+
+
+def footer_keys(app) -> set[str]:
+    """The keys the footer offers now (enabled), as `key action`."""
+    return {f"{key} {active.binding.action}" for key, active in app.screen.active_bindings.items()
+            if active.binding.show and active.enabled}
+
+
+async def test_after_forwarding_the_footer_offers_no_work_on_it(engine):
+    """Forwarded to the SDO, the To Do is theirs: t, f, c and b went on being offered, and each was
+    refused by the store with a line. The footer offers what is left: a note, the views, back."""
+    todo_id = one_of_mine(engine)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_entry(pilot, todo_id)
+        mine = footer_keys(app)
+        assert {"f forward", "c complete"} <= mine, mine
+        assert "t take" not in mine  # already theirs
+        await pilot.press("f")
+        await settle(pilot)
+        await fill(pilot, target="INR1-SDO", note="Needs the SDO's decision")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen and text_of(app, "#f-assigned").endswith("(INR1-SDO)")
+        left = footer_keys(app)
+        # `v` stays: the bill opens to look at, saying who may propose (test_tui_revision).
+        for gone in ("t take", "f forward", "c complete", "b send_back"):
+            assert gone not in left, left
+        assert {"u user_details", "escape back"} <= left, left
+        before = stored(engine, todo_id)
+        await pilot.press("f", "c", "t")  # not offered: nothing opens, nothing is refused
+        await settle(pilot)
+        assert app.screen is screen
+        assert not [n for n in notifications(app) if "being worked on" in n]
+    assert stored(engine, todo_id).version == before.version
+
+
+async def test_an_open_to_do_offers_take_and_not_complete(engine):
+    todo_id = an_open_one(engine)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        keys = footer_keys(app)
+        assert "t take" in keys and "c complete" not in keys, keys
+        await pilot.press("t")
+        await settle(pilot)
+        keys = footer_keys(app)
+        assert "t take" not in keys and "c complete" in keys, keys
+
+
+async def test_take_on_a_to_do_already_yours_says_so_and_changes_nothing(engine):
+    todo_id = one_of_mine(engine)
+    before = stored(engine, todo_id)
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_entry(pilot, todo_id)
+        await pilot.press("t")
+        await settle(pilot)
+        said = notifications(app)
+        assert any("already yours" in n for n in said), said
+        assert not any(n.startswith("Taken") for n in said), said
+    after = stored(engine, todo_id)
+    assert (after.version, len(after.log)) == (before.version, len(before.log))
+
+
+def test_the_store_takes_a_to_do_already_yours_without_a_log_entry(engine):
+    todo_id = one_of_mine(engine)
+    before = stored(engine, todo_id)
+    with db.write(engine) as session:
+        again = todos.take(session, CLERK, todo_id, before.version)
+    assert (again.version, len(again.log)) == (before.version, len(before.log))
+    assert len(stored(engine, todo_id).log) == len(before.log)

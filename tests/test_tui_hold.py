@@ -63,7 +63,9 @@ async def test_a_clerk_is_told_who_holds_bills_and_gets_no_dialog(engine):
     app = app_as(engine, CLERK)
     async with app.run_test(size=(80, 24)) as pilot:
         await on_bill(pilot, account_id, bill_no)
-        await pilot.press("H")
+        # Not offered (footer, `?`, palette) to a role that does not hold bills ...
+        assert not any(a.binding.description == "Hold bill" for a in app.screen.active_bindings.values())
+        await pilot.press("H")  # ... and pressed anyway, the store says who does
         await settle(pilot)
         assert isinstance(app.screen, AccountScreen)
         assert any("TR-SDC does not put bills on hold; TR-SDO or TR-EE does" in n for n in notifications(app))

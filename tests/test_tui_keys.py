@@ -25,7 +25,8 @@ OPERATOR = "INR1-OPR"
 FOOTERS = {
     "login": "? Help",
     "search": "⏎ Open ? Help / Filters n Next To Do o Open ID m MIS ] Next page [ Prev page",
-    "entry": "? Help t Take u Note f Forward c Complete v Revise k Keys g Log a A/c esc Back",
+    # A To Do of the clerk's own: no `t Take` (it is theirs), no `b Send back` (nobody forwarded it).
+    "entry": "? Help u Note f Forward c Complete v Revise k Keys g Log a A/c esc Back",
     "account": "? Help h Activity b Bills o Open To Dos v Revise bill esc Back r Reload",
     "mis": "? Help esc Up a level p Period r Reload",
     "intake": "? Help ^s Register ^l Look up ^n New request",
@@ -77,7 +78,7 @@ async def test_the_entry_footer_at_120_columns_has_room_for_the_rest(engine):
     async with app.run_test(size=(120, 40)) as pilot:
         await open_screen(app, pilot, engine, "entry")
         footer = screen_lines(app)[-1]
-        assert FOOTERS["entry"] + " b Send back p Priority n Next r Reload" in footer, footer
+        assert FOOTERS["entry"] + " p Priority n Next r Reload" in footer, footer
 
 
 @pytest.mark.parametrize("key", ["question_mark", "f1"])
@@ -105,7 +106,8 @@ async def test_help_lists_the_long_names_the_footer_shortens(engine):
         await pilot.press("question_mark")
         await settle(pilot)
         listed = column(app, "#help-keys", "what")
-        for what in ("Add log entry", "Bill revision", "Keys/Values", "Account", "Send back", "Priority",
+        # (no "Send back": nobody forwarded this To Do, so there is no one to send it back to)
+        for what in ("Add log entry", "Bill revision", "Keys/Values", "Account", "Priority",
                      "Next To Do", "Reload", "Back"):
             assert what in listed, what
 
@@ -180,7 +182,89 @@ async def test_the_key_list_names_each_section_whole_and_each_key_once(engine):
         await settle(pilot)
         keys, listed = column(app, "#help-keys", "key"), column(app, "#help-keys", "what")
         sections = [k for k, what in zip(keys, listed, strict=True) if not what]
-        assert sections == ["This screen", "Everywhere", "This list"]
+        assert sections == ["This screen", "Everywhere", "This list", "On screen"]
         assert all(len(k) <= KEY_WIDTH for k in keys)
         palette = [what for what in listed if "command palette" in what]
         assert palette == ["Find any action by name (command palette)"]
+
+
+# --- dialogs: their own keys, not the screen's underneath ------------------------------------------
+
+ENTRY_KEYS = ("t Take", "f Forward", "c Complete", "esc Back")
+
+
+async def test_a_dialog_footer_shows_the_dialogs_keys_and_what_enter_does_now(engine):
+    """The footer under a dialog named the To Do Entry's keys (t Take, f Forward …), which do nothing
+    while it is open; it names the dialog's, and Enter as what it does on the field in focus."""
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, "entry")
+        await pilot.press("f")
+        await settle(pilot)
+        footer = screen_lines(app)[-1]
+        assert not any(key in footer for key in ENTRY_KEYS), footer
+        assert footer.strip() == "⏎ Next field ? Help esc Cancel ^s Forward", footer
+        app.screen.query_one("#note").focus()  # the last field: Enter forwards
+        await settle(pilot)
+        footer = screen_lines(app)[-1]
+        assert footer.strip() == "⏎ Forward ? Help esc Cancel", footer
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen_lines(app)[-1].strip().startswith(FOOTERS["entry"])
+
+
+async def test_enter_moves_field_to_field_then_submits_as_the_footer_says(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, "entry")
+        await pilot.press("f")
+        await settle(pilot)
+        dialog = app.screen
+        await pilot.press(*"INR1-XYZ", "enter")
+        await settle(pilot)
+        assert app.focused.id == "note"
+        await pilot.press("enter")  # the last field, empty: refused in the dialog, which stays
+        await settle(pilot)
+        assert app.screen is dialog
+        assert "Note: say why" in str(dialog.query_one(".dialog-error").content)
+
+
+async def test_a_confirmation_footer_says_yes_and_no(engine):
+    from wss_tui.screens.dialogs import ConfirmDialog
+
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, "entry")
+        app.push_screen(ConfirmDialog("Complete To Do", "Complete it?", yes="Complete"))
+        await settle(pilot)
+        assert screen_lines(app)[-1].strip() == "? Help y Complete n No"
+
+
+async def test_the_key_list_has_its_own_footer(engine):
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, "entry")
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert screen_lines(app)[-1].strip() == "esc Close"
+
+
+async def test_the_key_list_explains_the_short_words_on_screen(engine):
+    """"Rel" (search) and "LPS" (revision) were explained nowhere a clerk at 80x24 could read."""
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_screen(app, pilot, engine, "search")
+        await pilot.press("question_mark")
+        await settle(pilot)
+        keys, listed = column(app, "#help-keys", "key"), column(app, "#help-keys", "what")
+        assert "On screen" in keys
+        assert listed[keys.index("Rel")] == "Related: other To Dos on the same case or account"
+        await pilot.press("escape")
+        await settle(pilot)
+        await open_screen(app, pilot, engine, "revision")
+        await pilot.press("question_mark")
+        await settle(pilot)
+        keys, listed = column(app, "#help-keys", "key"), column(app, "#help-keys", "what")
+        assert listed[keys.index("LPS")].startswith("Late payment surcharge")
+        # every explanation is read whole in the 76-column box, without scrolling sideways
+        assert all(len(what) <= 60 for what in listed), max(listed, key=len)

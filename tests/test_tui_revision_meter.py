@@ -89,4 +89,4 @@ async def test_the_lps_reversed_and_the_new_due_date_in_the_comparison(engine):
         assert (cell(app, "lps", "bill"), cell(app, "lps", "revised"), cell(app, "lps", "change")) == (
             "3.75", "0.00", "-3.75")
         assert (cell(app, "due", "bill"), cell(app, "due", "revised")) == ("20-08-2026", "approval + 15 days")
-        assert "· LPS -3.75 · -103.75INR credit" in text_of(app, "#rev-summary")
+        assert "· surcharge (LPS) -3.75 · -103.75INR credit" in text_of(app, "#rev-summary")

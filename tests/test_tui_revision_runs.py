@@ -34,7 +34,7 @@ async def test_the_clerk_spreads_a_reading_over_a_run_and_the_sdo_approves_it(en
         assert run.row_count == 4  # three months and the total
         assert str(run.get_cell(bills[1], "units")) == "300 → 150"
         assert str(run.get_cell("total", "change")) == "-2,765.70"
-        assert text_of(app, "#rev-summary") == ("3 bills, units spread by days · 6,136.89 → 3,371.19 · LPS -34.65 · "
+        assert text_of(app, "#rev-summary") == ("3 bills, units spread by days · 6,136.89 → 3,371.19 · surcharge (LPS) -34.65 · "
                                                 "-2,800.35INR credit · approval: TR-SDO ESD-INR-1")
         await typed(pilot, remark=SPREAD_REMARK)
         await pilot.press("ctrl+s")

@@ -15,8 +15,8 @@ from wss_tui.store.todos import SearchFilter
 from wss_tui.widgets.todo_table import short_time
 
 from .conftest import FIXED_NOW
-from .tui_helpers import (ADMIN, CLERK, OTHER_CLERK, app_as, column, notifications, row_keys, settle, table,
-                          text_of)
+from .tui_helpers import (ADMIN, CLERK, OTHER_CLERK, app_as, column, notifications, row_keys, screen_lines, settle,
+                          table, text_of)
 
 
 def store_ids(engine, actor: str, flt: SearchFilter) -> list[str]:
@@ -212,9 +212,8 @@ async def test_each_row_shows_its_due_and_the_preview_its_warning(engine):
         assert app.current_theme.error.lower() in str(cell.style).lower()  # late: the theme's error colour
         table(app, "#todos").move_cursor(row=rows.index(late))
         await settle(pilot)
-        assert text_of(app, "#preview-message") == (
-            f"Due {short_time(late.due.due_at)} · {late.due.warning} — {late.message}"
-        )
+        said = text_of(app, "#preview-message")
+        assert said.startswith(f"Due {short_time(late.due.due_at)} · {late.due.warning} — {late.message}"), said
 
 
 async def test_wide_terminals_show_due_and_escalation_level(engine):
@@ -285,3 +284,47 @@ async def test_a_counter_operator_has_no_mis(engine):
         await settle(pilot)
         assert not isinstance(app.screen, MisScreen)
         assert "TR-OPR does not work complaints, so has no MIS; ask your SDO" in notifications(app)
+
+
+async def test_the_preview_says_what_rel_counts(engine):
+    """At 80 columns the related count is a 3-wide "Rel" column: under the list it is said in words
+    after the message, which keeps the two lines first (`?` lists what "Rel" counts at any width)."""
+    flt = SearchFilter(user_filter="role", status=None)
+    with db.read(engine) as session:
+        rows = todos.search(session, CLERK, flt).rows
+    related = next((r for r in rows if r.related), None)
+    assert related is not None, "the demo data has To Dos sharing a case or an account"
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await choose(pilot, "#user-filter", "role")
+        await choose(pilot, "#status", "*")
+        table(app, "#todos").move_cursor(row=row_keys(app, "#todos").index(related.todo_id))
+        await settle(pilot)
+        said = text_of(app, "#preview-message")
+        # whole or not at all, after the message, which always shows whole
+        assert said.endswith(related.message) or said.endswith(" on its case or account"), said
+        shown = " ".join(screen_lines(app)[-3:-1])
+        assert related.message.split()[-1] in shown, shown
+    n = related.related
+    app = app_as(engine)
+    async with app.run_test(size=(120, 40)) as pilot:  # room for it on screen
+        await settle(pilot)
+        await choose(pilot, "#user-filter", "role")
+        await choose(pilot, "#status", "*")
+        table(app, "#todos").move_cursor(row=row_keys(app, "#todos").index(related.todo_id))
+        await settle(pilot)
+        assert any(f"Rel {n}: {n} other To Do" in line for line in screen_lines(app))
+
+
+async def test_the_status_line_shows_each_key_of_the_row_whole(engine):
+    """At 80 columns the status line ended "… IMITCASE A/c", the account number cut off."""
+    app = app_as(engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        row = table(app, "#todos")
+        for i in range(row.row_count):
+            row.move_cursor(row=i)
+            await settle(pilot, rounds=1)
+            status = screen_lines(app)[-4].rstrip()
+            assert not status.endswith(("A/c", "Case", "by", "since")), status

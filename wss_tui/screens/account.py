@@ -23,6 +23,7 @@ from wss_tui.store import money, timefmt
 from wss_tui.store.accounts import AccountContext, Activity
 from wss_tui.store.codes import AccountStatus
 from wss_tui.store.errors import WssError
+from wss_tui.store.revision import hold
 from wss_tui.store.revision.rules import rules as revision_rules
 from wss_tui.widgets.fields import FieldGrid
 from wss_tui.widgets.header import UserHeader
@@ -86,6 +87,8 @@ class AccountScreen(WssScreen):
         Binding("escape", "back", "Back"),
         Binding("r,f5", "reload", "Reload"),
         Binding("H", "hold_bill", "Hold bill"),  # an officer's, now and then: last, so 80 columns keep Reload
+        # Not offered to a role that does not hold bills; pressed anyway, the store says who does.
+        Binding("H", "hold_refused", show=False),
     ]
 
     busy = reactive(False, bindings=True)  # reading the account
@@ -211,6 +214,16 @@ class AccountScreen(WssScreen):
             return
         self.app.push_screen(RevisionScreen.for_bill(self.account_id, bill_no),
                              lambda changed: self._load() if changed else None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hold_bill":  # a clerk was offered H (in `?`) only for the store to refuse it
+            return hold.may_hold(self.who.role)
+        if action == "hold_refused":
+            return not hold.may_hold(self.who.role)
+        return True
+
+    def action_hold_refused(self) -> None:
+        self.action_hold_bill()
 
     @work(exclusive=True, group="hold", exit_on_error=False)
     async def action_hold_bill(self, error: str = "", value: str = "") -> None:

@@ -41,6 +41,15 @@ class WssScreen(Screen):
     # field takes, so it shows even while the cursor is in a field; `?` is WssApp.on_event's.
     BINDINGS = [HELP_BINDING]
 
+    # A screen the user types a form into (bill revision, walk-in intake). Toasts stack at the bottom
+    # right for up to 10 s, just over where these forms end, so the ones left from the screen before
+    # are cleared as a form opens, and the form says its own outcomes in its own lines, not in toasts.
+    FORM = False
+
+    def on_screen_resume(self) -> None:
+        if self.FORM:
+            self.app.clear_notifications()
+
     @property
     def wss(self) -> WssApp:
         return self.app  # type: ignore[return-value]

@@ -8,7 +8,7 @@ kept in the screen's `Drafts` for the next press of the key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -16,10 +16,11 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from wss_tui.help_key import HELP_BINDING
 from wss_tui.plain import plain
+from wss_tui.screens.modal import DialogScreen
 from wss_tui.store import ids
 from wss_tui.store.errors import Invalid
 from wss_tui.store.todos import PRIORITIES
@@ -36,20 +37,28 @@ class ForwardTo:
     note: str
 
 
-class Dialog(ModalScreen[T | None], Generic[T]):
+class Dialog(DialogScreen[T | None], Generic[T]):
     """Every title, hint and question is shown as plain text (`plain`): they quote stored and typed text.
 
     Escape cancels (dismisses with None); ctrl+s, the OK button or Enter on the last field submits
-    through `action_submit`, which each dialog defines.
+    through `action_submit`, which each dialog defines; Enter on an earlier field moves to the next.
+    The footer says which of the two Enter does now, under the dialog's own word for OK (`OK`).
 
     `error` is a refusal from the store to show on opening, `error_field` the store's name of the field
     it is about (`WssError.field`), focused through FIELD_WIDGETS."""
 
-    CSS_PATH = "dialogs.tcss"
     BINDINGS = [
+        HELP_BINDING,
+        # Priority, so that Enter is the dialog's before the field's; hidden (check_action) on a button
+        # or a drop-down, which take Enter themselves.
+        Binding("enter", "enter_ok", "OK", key_display="⏎", priority=True),
+        Binding("enter", "enter_next", "Next field", key_display="⏎", priority=True),
         Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "submit", "OK"),
+        # ctrl+s submits from any field; shown only where Enter does not already say it.
+        Binding("ctrl+s", "submit_shown", "OK"),
+        Binding("ctrl+s", "submit", "OK", show=False),
     ]
+    OK = "OK"  # the OK button's word, as the footer says it (a dialog with a variable one sets `ok`)
     # The store's field names → the widget that holds that field.
     FIELD_WIDGETS: dict[str, str] = {}
 
@@ -68,6 +77,7 @@ class Dialog(ModalScreen[T | None], Generic[T]):
         return None
 
     def buttons(self, ok: str) -> ComposeResult:
+        self._say_ok(ok)
         yield Label("", classes="dialog-error", markup=False)
         with Horizontal(classes="dialog-buttons"):
             yield Button(ok, id="ok", variant="primary")
@@ -92,13 +102,46 @@ class Dialog(ModalScreen[T | None], Generic[T]):
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
-        # Enter moves to the next field; on the last one it submits.
         event.stop()
-        inputs = list(self.query(Input))
-        if event.input is inputs[-1]:
+        if self._enter_submits():
             self.action_submit()
         else:
             self.focus_next()
+
+    # --- Enter, as the footer says it ------------------------------------------------------------
+
+    def _say_ok(self, ok: str) -> None:
+        """The footer's Enter and ctrl+s say the OK button's word ("Forward", "Close case" …)."""
+        keys = self._bindings.key_to_bindings  # this dialog's own copy of the class's map
+        for key in ("enter", "ctrl+s"):
+            keys[key] = [replace(b, description=ok) if b.description == "OK" else b for b in keys[key]]
+
+    def _enter_submits(self) -> bool | None:
+        """On a field: True on the last one (Enter submits), False before it (Enter moves on);
+        None elsewhere (a button presses itself, a drop-down opens)."""
+        focused = self.focused
+        if not isinstance(focused, Input):
+            return None
+        inputs = list(self.query(Input))
+        return focused is inputs[-1]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "enter_ok":
+            return self._enter_submits() is True
+        if action == "enter_next":
+            return self._enter_submits() is False
+        if action == "submit_shown":
+            return self._enter_submits() is not True
+        return True
+
+    def action_enter_ok(self) -> None:
+        self.action_submit()
+
+    def action_enter_next(self) -> None:
+        self.focus_next()
+
+    def action_submit_shown(self) -> None:
+        self.action_submit()
 
 
 class Drafts:
@@ -138,7 +181,7 @@ class TextDialog(Dialog[str]):
         self.title_text, self.label, self.hint, self.value = title, label, hint, value
         self.placeholder, self.ok, self.max_length, self.min_length = placeholder, ok, max_length, min_length
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(plain(self.title_text), classes="dialog-title")
             if self.hint:
@@ -180,7 +223,7 @@ class ForwardDialog(Dialog[ForwardTo]):
             return "e.g. TR-SDO"
         return self.roles[0] if len(self.roles) == 1 else ", ".join(self.roles[:-1]) + " or " + self.roles[-1]
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         by_role = self.start.to_role is not None
         with Vertical(classes="dialog"):
             yield Static("Forward To Do", classes="dialog-title")
@@ -233,7 +276,7 @@ class PriorityDialog(Dialog[tuple[int, str]]):
         self.current = current
         self.chosen, self.note = draft or (current, "")
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Change priority", classes="dialog-title")
             yield Static(f"Now: {self.current}. 10 is worked first.", classes="dialog-hint")
@@ -257,20 +300,23 @@ class PriorityDialog(Dialog[tuple[int, str]]):
         self.dismiss((int(priority), self.query_one("#note", Input).value.strip()))
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(DialogScreen[bool]):
     """A yes/no question; `y` or Enter on Yes confirms, `n` or Escape declines."""
 
-    CSS_PATH = "dialogs.tcss"
     BINDINGS = [
+        HELP_BINDING,
         Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
+        Binding("n", "answer(False)", "No"),
+        Binding("escape", "answer(False)", "No", show=False),
     ]
 
     def __init__(self, title: str, question: str, yes: str = "Yes") -> None:
         super().__init__()
         self.title_text, self.question, self.yes = title, question, yes
+        keys = self._bindings.key_to_bindings  # this dialog's own copy: `y` says what it confirms
+        keys["y"] = [replace(b, description=yes) for b in keys["y"]]
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(plain(self.title_text), classes="dialog-title")
             yield Static(plain(self.question), classes="dialog-question", markup=False)
@@ -304,7 +350,7 @@ class CloseCaseDialog(Dialog[tuple[str, str]]):
         outcome, self.comment = draft or (outcomes[0], "")
         self.outcome = outcome if outcome in outcomes else outcomes[0]
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(plain(f"Close case {self.case_id}"), classes="dialog-title")
             yield Static(plain(self.hint), classes="dialog-hint")
@@ -349,15 +395,13 @@ class OtpDialog(Dialog[OtpAnswer]):
         super().__init__(error=error)
         self.title_text, self.hint, self.digits, self.may_skip = title, hint, digits, may_skip
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(plain(self.title_text), classes="dialog-title")
             yield Static(plain(self.hint), classes="dialog-hint", markup=False)
             yield Label("OTP the consumer reads out")
             yield Input(id="otp", placeholder="6 digits" if self.digits == 6 else f"{self.digits} digits",
                         max_length=12, compact=True)
-            more = "ctrl+r: send a new OTP" + (" · ctrl+o: close without OTP (EE)" if self.may_skip else "")
-            yield Static(more, classes="dialog-hint")
             yield from self.buttons("Close case")
 
     def on_mount(self) -> None:
@@ -366,7 +410,7 @@ class OtpDialog(Dialog[OtpAnswer]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "skip":
             return self.may_skip
-        return True
+        return super().check_action(action, parameters)
 
     def action_submit(self) -> None:
         try:

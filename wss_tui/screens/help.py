@@ -1,14 +1,16 @@
-"""`?`: every key of the screen it was opened on, including the ones the footer has no room for."""
+"""`?`: every key of the screen it was opened on, including the ones the footer has no room for, and
+what the screen's short words mean (`HELP_TERMS`: "Rel", "LPS" …)."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from wss_tui.plain import plain
+from wss_tui.screens.modal import DialogScreen
 
 
 # What Textual gives every screen (focus moves, copy): listed with the app-wide keys, not the screen's.
@@ -16,8 +18,7 @@ SCREEN_DEFAULTS = {binding.action for binding in Screen.BINDINGS if isinstance(b
 KEY_WIDTH = 12
 
 
-class HelpScreen(ModalScreen[None]):
-    CSS_PATH = "dialogs.tcss"
+class HelpScreen(DialogScreen[None]):
     BINDINGS = [
         Binding("escape,question_mark,f1,q", "close", "Close", key_display="esc"),
     ]
@@ -54,13 +55,17 @@ class HelpScreen(ModalScreen[None]):
                 entry = (entry[0], "Find any action by name (command palette)")
             groups[group].append(entry)
         name = getattr(screen, "HELP_TITLE", None) or screen.__class__.__name__
-        return cls(f"Keys: {name}", [(title, rows) for title, rows in groups.items() if rows])
+        sections = [(title, rows) for title, rows in groups.items() if rows]
+        # The screen's short words (column heads, abbreviations) that 80 columns leave unexplained.
+        terms = list(getattr(screen, "HELP_TERMS", ()))
+        if terms:
+            sections.append(("On screen", terms))
+        return cls(f"Keys: {name}", sections)
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Vertical(id="help-box", classes="dialog"):
             yield Static(plain(self.title_text), classes="dialog-title")
             yield DataTable(id="help-keys", cursor_type="row", zebra_stripes=False)
-            yield Static("esc: close", classes="dialog-hint")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

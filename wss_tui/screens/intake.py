@@ -42,6 +42,7 @@ def read_back(request_id: str) -> str:
 
 class IntakeScreen(WssScreen):
     CSS_PATH = "intake.tcss"
+    FORM = True
     HELP_TITLE = "Walk-in request"
     AUTO_FOCUS = "#account"
     BINDINGS = [
@@ -207,8 +208,7 @@ class IntakeScreen(WssScreen):
             f"{config.request_types()[request_type].name} · A/c {account_id} · {r.status} · {sms} · "
             f"due {timefmt.show_date(r.due_at)}"))
         receipt.display = True
-        self._error("")
-        self.notify(f"Registered: request ID {r.request_id}", timeout=8)
+        self._error("")  # the receipt above says it: a toast would cover the form's last rows
         self.query_one("#reason", Input).value = ""
         self.query_one("#attach", Input).value = ""
         self._look_up(account_id)  # its bill now shows the open case

@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker, WorkerState
 
 from wss_tui.plain import plain
 from wss_tui.screens.base import describe_error
+from wss_tui.screens.modal import DialogScreen
 from wss_tui.services import auth
 from wss_tui.store.errors import WssError
 
@@ -25,7 +25,7 @@ class Refused(Message):
         self.text = text
 
 
-class LockScreen(ModalScreen[bool]):
+class LockScreen(DialogScreen[bool]):
     """Dismissed with True once the password is right; "Log out" (F10) is the app's own key."""
 
     DEFAULT_CSS = """
@@ -36,14 +36,17 @@ class LockScreen(ModalScreen[bool]):
     #lock-error { color: $text-error; height: auto; min-height: 1; width: 100%; }
     """
     AUTO_FOCUS = "#lock-password"
-    BINDINGS = [Binding("escape", "nothing", show=False)]  # Escape must not uncover the screen
+    BINDINGS = [
+        Binding("escape", "nothing", show=False),  # Escape must not uncover the screen
+        Binding("f10", "app.log_out", "Log out"),  # the app's own key, named here where it is the way out
+    ]
 
     def __init__(self, user_id: str, minutes: str) -> None:
         super().__init__()
         self.user_id = user_id
         self.minutes = minutes
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         with Center():
             with Vertical(id="lock-box"):
                 yield Static("Session locked", id="lock-title")

@@ -25,7 +25,7 @@ class ReassignDialog(Dialog[ForwardTo]):
         self.count, self.source = count, source
         self.start = draft or ForwardTo(None, None, "")
 
-    def compose(self) -> ComposeResult:
+    def compose_dialog(self) -> ComposeResult:
         by_role = self.start.to_role is not None
         what = "1 To Do" if self.count == 1 else f"{self.count} To Dos"
         with Vertical(classes="dialog"):

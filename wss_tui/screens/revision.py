@@ -43,6 +43,11 @@ def terms_of(rev: RevisionInfo) -> Terms:
 class RevisionScreen(WssScreen):
     CSS_PATH = "revision.tcss"
     HELP_TITLE = "Bill revision"
+    FORM = True
+    HELP_TERMS = [
+        ("LPS", "Late payment surcharge (reversed on what a revision cuts)"),
+        ("Mult. factor", "Multiplying factor: units = reading change x factor"),
+    ]
     BINDINGS = [
         Binding("ctrl+s", "propose", "Propose"),
         Binding("a", "approve", "Approve"),

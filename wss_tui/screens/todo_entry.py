@@ -27,7 +27,7 @@ from wss_tui.screens.next_todo import AssignNext
 from wss_tui.services import todos as service
 from wss_tui.store import money, timefmt, todo_rights
 from wss_tui.store.errors import WssError
-from wss_tui.store.models import COMPLETE
+from wss_tui.store.models import BEING_WORKED_ON, COMPLETE
 from wss_tui.store.todos import TodoDetail
 from wss_tui.widgets.fields import FieldGrid
 from wss_tui.widgets.header import UserHeader
@@ -108,6 +108,7 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
     # day's keys come first, with short words; `?` lists them all with the longer tooltip.
     BINDINGS = [
         Binding("t", "take", "Take"),
+        Binding("t", "already_yours", show=False),  # `t` on a To Do already yours says so
         Binding("u", "user_details", "Note", tooltip="Add log entry"),
         Binding("f", "forward", "Forward"),
         Binding("c", "complete", "Complete"),
@@ -184,14 +185,31 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
     # --- actions ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The footer offers what the store says the user may do with the To Do now (`detail.may`):
+        once it is forwarded, sent back, taken by someone else or complete, its keys go."""
         if action == "revision":
             return self.revision_enabled()
+        if action == "already_yours":
+            return self.is_mine() and "take" not in self._may()
         if action in ACTIONS:
             if self.detail is None:
                 return None
-            # A completed To Do has nothing left to do; the keys go from the footer.
-            return self.detail.status != COMPLETE
+            if action == "complete" and self.decides_revision():
+                return True  # approving or rejecting completes it, Open or taken (revision screen)
+            return action in self._may()
         return True
+
+    def is_mine(self) -> bool:
+        d = self.detail
+        return d is not None and d.status == BEING_WORKED_ON and d.assigned_to == self.who.user_id
+
+    def _may(self) -> frozenset[str]:
+        d = self.detail
+        if d is None:
+            return frozenset()
+        if d.may is None:  # not asked: as before, everything but on a completed To Do
+            return frozenset() if d.status == COMPLETE else frozenset(ACTIONS)
+        return d.may
 
     def _start(self, action: Callable[..., service.Acted], done: str, *args,
                retry: tuple[str, Any] | None = None, **kwargs) -> None:
@@ -235,6 +253,9 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
 
     def action_take(self) -> None:
         self._start(service.take, "Taken: it is yours, Being Worked On")
+
+    def action_already_yours(self) -> None:
+        self.notify(f"To Do {self.todo_id} is already yours (Being Worked On); nothing changed", timeout=4)
 
     # Each dialog opens with what the store last refused (its draft) and why (`error`, `error_field`).
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,8 +29,32 @@ from wss_tui.widgets.todo_table import TodoTable, page_label, short_time
 PAGE_SIZE = 50
 
 
-def preview_text(row: TodoRow, theme) -> Text:
-    """The row's message, after its case's due time, escalation level and warning (while it is open)."""
+class KeyParts(Label):
+    """The row's keys (To Do ID, type, account, case, holder), each whole or not at all, as many as the
+    status line has room for: at 80 columns it ended "… IMITCASE A/c", the account number cut off."""
+
+    parts: list[str] = []
+
+    def show(self, parts: list[str]) -> None:
+        self.parts = parts
+        self._fit()
+
+    def on_resize(self) -> None:  # the queue count beside it comes and goes
+        self._fit()
+
+    def _fit(self) -> None:
+        shown, room = list(self.parts), self.size.width
+        while room and len(shown) > 1 and cell_len(" ".join(shown)) > room:
+            shown.pop()
+        self.update(plain(" ".join(shown)))
+
+
+PREVIEW_LINES = 2  # todo_search.tcss #preview-message max-height
+
+
+def preview_text(row: TodoRow, theme, fits=lambda text: True) -> Text:
+    """The row's message, after its case's due time, escalation level and warning (while it is open),
+    then how many To Dos are related to it (the "Rel" column, in words) where `fits` says it fits whole."""
     text = Text()
     due = row.due
     if due is not None and row.status != COMPLETE:
@@ -41,12 +66,26 @@ def preview_text(row: TodoRow, theme) -> Text:
             text.append(f" · {due.warning}", style=f"bold {colour}" if due.urgency else "")
         text.append(" — ")
     text.append_text(plain(row.message))
+    if row.related:
+        # Last, and whole or not at all: the lines at 80 columns go to the message first; `?` says
+        # what the "Rel" column counts whatever the width.
+        n = row.related
+        more = text + Text(f" · Rel {n}: {n} other To Do{'s' if n != 1 else ''} on its case or account")
+        if fits(more):
+            return more
     return text
 
 
 class TodoSearchScreen(SearchMemory, AssignNext, WssScreen):
     CSS_PATH = "todo_search.tcss"
     HELP_TITLE = "To Do Search"
+    HELP_TERMS = [
+        ("Pri", "Priority: 10 is worked first, 50 last"),
+        ("Rel", "Related: other To Dos on the same case or account"),
+        ("Status", "Working: Being Worked On"),
+        ("Due", "Time left to its case's due date, or how late"),
+        ("Esc", "Escalation level of its case (wide terminals only)"),
+    ]
     AUTO_FOCUS = "#todos"
     COMMANDS = {SavedSearchCommands}
     # The footer's order (widgets/key_footer.py): all but Refresh fit at 80 columns.
@@ -79,7 +118,7 @@ class TodoSearchScreen(SearchMemory, AssignNext, WssScreen):
         with Horizontal(id="status-line"):
             yield Label("searching…", id="page-label")
             yield Label("", id="waiting", markup=False)
-            yield Label("", id="preview-keys", markup=False)
+            yield KeyParts("", id="preview-keys", markup=False)
         yield Static("", id="preview-message", markup=False)
         yield KeyFooter()
 
@@ -134,23 +173,31 @@ class TodoSearchScreen(SearchMemory, AssignNext, WssScreen):
     @on(DataTable.RowHighlighted, "#todos")
     def _preview(self) -> None:
         row = self.query_one(TodoTable).current()
-        keys = self.query_one("#preview-keys", Label)
+        keys = self.query_one("#preview-keys", KeyParts)
         message = self.query_one("#preview-message", Static)
         if row is None:
-            keys.update("")
+            keys.show([])
             message.update("No To Dos match these filters." if self.filter else "")
             return
-        parts = [row.todo_id, row.todo_type]
+        # In the order they give way when the line is short: who else holds it matters before the keys.
+        parts = [row.todo_id]
+        theirs = row.status == BEING_WORKED_ON and row.assigned_to and row.assigned_to != self.who.user_id
+        if theirs:
+            parts.append(f"Being worked on by {row.assigned_to} since {short_time(row.last_assigned_at)}")
+        parts.append(row.todo_type)
         if row.account_id:
             parts.append(f"A/c {row.account_id}")
         if row.case_id:
             parts.append(f"Case {row.case_id}")
-        if row.status == BEING_WORKED_ON and row.assigned_to and row.assigned_to != self.who.user_id:
-            parts.append(f"Being worked on by {row.assigned_to} since {short_time(row.last_assigned_at)}")
-        elif row.assigned_to:
+        if row.assigned_to and not theirs:
             parts.append(f"→ {row.assigned_to}")
-        keys.update(plain(" ".join(parts)))
-        message.update(preview_text(row, self.app.current_theme))
+        keys.show(parts)
+        width = message.content_size.width or max(self.size.width - 2, 20)
+
+        def fits(text: Text) -> bool:
+            return len(text.wrap(self.app.console, width)) <= PREVIEW_LINES
+
+        message.update(preview_text(row, self.app.current_theme, fits))
 
     # --- actions ----------------------------------------------------------------------------------
 

@@ -88,15 +88,19 @@ def delete_search(engine: Engine, actor_id: str, name: str) -> None:
 # --- one To Do ---------------------------------------------------------------------------------------
 
 
+# Each To Do a screen shows comes with what the user may do with it (`TodoDetail.may`), so that the
+# screen offers those keys only.
+
+
 def get(engine: Engine, actor_id: str, todo_id: str) -> TodoDetail:
     with db.read_rows(engine) as conn:
-        return todos.get(conn, actor_id, todo_id)
+        return todos.with_rights(conn, actor_id, todos.get(conn, actor_id, todo_id))
 
 
 def find(engine: Engine, actor_id: str, typed: str) -> TodoDetail:
     """The To Do that a typed To Do ID or request ID means (todos.resolve), read in the same unit of work."""
     with db.read_rows(engine) as conn:
-        return todos.get(conn, actor_id, todos.resolve(conn, actor_id, typed))
+        return todos.with_rights(conn, actor_id, todos.get(conn, actor_id, todos.resolve(conn, actor_id, typed)))
 
 
 def resolve(engine: Engine, actor_id: str, typed: str) -> str:
@@ -119,7 +123,8 @@ def _act(engine: Engine, actor_id: str, todo_id: str, version: int, action: Call
     deadlock left to chance): it names the version the user saw, so the second run does what they
     asked or says who changed the To Do, and it writes nothing outside its transaction."""
     try:
-        return Acted(db.once_more_if_busy(engine, lambda s: action(s, actor_id, todo_id, version, *args, **kwargs)))
+        return Acted(db.once_more_if_busy(
+            engine, lambda s: todos.with_rights(s, actor_id, action(s, actor_id, todo_id, version, *args, **kwargs))))
     except Stale as exc:
         return Acted(get(engine, actor_id, todo_id), stale=str(exc))
 
@@ -155,7 +160,8 @@ def complete(engine: Engine, actor_id: str, todo_id: str, version: int, comment:
 def assign_next(engine: Engine, actor_id: str) -> TodoDetail | None:
     """The highest-priority, oldest Open To Do of the actor's roles and offices, now theirs; None: none waits."""
     with db.write(engine) as session:
-        return todos.assign_next(session, actor_id)
+        detail = todos.assign_next(session, actor_id)
+        return None if detail is None else todos.with_rights(session, actor_id, detail)
 
 
 # --- the officers' workload (store/workload.py, store/todo_manage.py) ---------------------------------

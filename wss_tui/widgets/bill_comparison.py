@@ -77,6 +77,11 @@ def change(key: str, before: BillFigures, after: BillFigures) -> Text:
     return Text(("+" if delta > 0 else "") + shown, style="bold", justify="right")
 
 
+# The late payment surcharge as the summary line says it: "LPS" alone, the CC&B term, was explained
+# nowhere on the screen (the table's "Surcharge (LPS)" row is often scrolled out of view at 80x24).
+LPS_WORDS = "surcharge (LPS)"
+
+
 def difference_text(paise: int) -> str:
     if paise == 0:
         return "no change in the amount"
@@ -84,9 +89,9 @@ def difference_text(paise: int) -> str:
 
 
 def amounts_text(before: BillFigures, after: BillFigures, lps_paise: int = 0) -> str:
-    """`Amount 847.00 → 760.38 · -86.62INR credit`, with `· LPS -1.08` before the balance change when a
+    """`Amount 847.00 → 760.38 · -86.62INR credit`, with `· surcharge (LPS) -1.08` before the balance change when a
     surcharge is reversed: the line that matters, whatever the table shows."""
-    lps = f" · LPS -{money(lps_paise)}" if lps_paise else ""
+    lps = f" · {LPS_WORDS} -{money(lps_paise)}" if lps_paise else ""
     return (f"Amount {money(before.amount_paise)} → {money(after.amount_paise)}{lps} · "
             f"{difference_text(after.amount_paise - before.amount_paise - lps_paise)}")
 
@@ -129,7 +134,7 @@ class BillComparison(DataTable):
         self.add_row(plain("Due date"), plain(timefmt.show_date(t.due_before)), plain(due),
                      Text("new", style="bold", justify="right"), key="due")
         if t.lps.paise:
-            self.add_row(plain("LPS on disputed"), plain(money(t.lps.paise), justify="right"),
+            self.add_row(plain("Surcharge (LPS)"), plain(money(t.lps.paise), justify="right"),
                          plain(money(0), justify="right"),
                          Text("-" + money(t.lps.paise), style="bold", justify="right"),
                          key="lps")

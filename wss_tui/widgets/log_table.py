@@ -9,14 +9,14 @@ from textual.widgets import DataTable
 
 from wss_tui.plain import plain
 from wss_tui.store import timefmt
-from wss_tui.store.todos import LogEntry
+from wss_tui.store.todos import LogEntry, staff_text
 from wss_tui.widgets.todo_table import WIDE_AT, short_time
 
 
 def user_text(user_id: str | None, name: str | None, *, wide: bool) -> str:
     if not user_id:
         return ""
-    return f"{name} ({user_id})" if name and wide else user_id
+    return staff_text(user_id, name) if wide else user_id
 
 
 class LogTable(DataTable):

@@ -11,7 +11,7 @@ from wss_tui.store.revision.calc import number
 from wss_tui.store.revision.run import Month
 from wss_tui.store.timefmt import show_month
 
-from .bill_comparison import difference_text, money
+from .bill_comparison import LPS_WORDS, difference_text, money
 
 COLUMNS = (("month", "Month", 7), ("bill", "Bill", 14), ("units", "Units", 13), ("old", "Bill amt", 10),
            ("new", "Revised", 10), ("change", "Change", 10))
@@ -22,12 +22,12 @@ def signed(paise: int) -> str:
 
 
 def run_text(months: tuple[Month, ...], run_basis: str | None, lps_paise: int = 0) -> str:
-    """`3 bills, units spread by days · 6,136.89 → 3,371.19 · LPS -34.65 · -2,800.35INR credit`: as
+    """`3 bills, units spread by days · 6,136.89 → 3,371.19 · surcharge (LPS) -34.65 · -2,800.35INR credit`: as
     `amounts_text` says it of one bill, the surcharge reversed on the run's months taken off too."""
     old = sum(m.before.amount_paise for m in months)
     new = sum(m.after.amount_paise for m in months)
     how = "units spread by days" if run_basis == RunBasis.SPREAD else "each re-billed"
-    lps = f" · LPS -{money(lps_paise)}" if lps_paise else ""
+    lps = f" · {LPS_WORDS} -{money(lps_paise)}" if lps_paise else ""
     return f"{len(months)} bills, {how} · {money(old)} → {money(new)}{lps} · {difference_text(new - old - lps_paise)}"
 
 

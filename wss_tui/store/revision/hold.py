@@ -122,11 +122,17 @@ def held_line(session: Session, bill: Bill) -> str:
     return f"bill {bill.bill_no} was put on hold by {last.user_id} on {timefmt.show(last.at)}"
 
 
+def may_hold(role: str) -> bool:
+    """Whether `role` puts bills on hold at all (data/revision.toml): the account screen offers the key
+    to those roles only."""
+    return role in rules().hold_roles
+
+
 def hold_refusal(session: Session, actor: Staff, bill: Bill) -> Invalid | Denied | None:
-    """Why `actor` may not put this bill on hold now, or None (the account screen greys the key)."""
+    """Why `actor` may not put this bill on hold now, or None."""
     from .sheet import open_case_on  # sheet imports the revision package's reading side; this stays light
 
-    if actor.role not in rules().hold_roles:
+    if not may_hold(actor.role):
         return Denied("role", f"{actor.role} does not put bills on hold; {' or '.join(rules().hold_roles)} does")
     if bill.state == HELD:
         return Invalid("bill", held_line(session, bill) + "; release it through a bill-on-hold case")

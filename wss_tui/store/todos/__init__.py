@@ -40,6 +40,7 @@ from __future__ import annotations
 from ..models import TODO_STATUSES
 from .actions import (
     add_log,
+    allowed,
     assign_next,
     change_priority,
     complete,
@@ -48,6 +49,7 @@ from .actions import (
     send_back,
     stale_line,
     take,
+    with_rights,
     working_todo_types,
 )
 from .common import (
@@ -62,6 +64,7 @@ from .common import (
     not_an_index_key,
     scope_codes,
     scope_prefix,
+    staff_text,
 )
 from .detail import LogEntry, TodoDetail, get, resolve
 from .search import Cursor, Page, SearchFilter, TodoRow, search, todo_types
@@ -71,6 +74,6 @@ __all__ = [
     "MAX_PAGE", "MAX_TEXT", "PRIORITIES", "STATUS_OPEN", "TODO_STATUSES", "USER_FILTERS",
     "Actor", "Changes", "Cursor", "LogEntry", "Page", "SearchFilter", "TodoDetail", "TodoRow", "Watch",
     "add_log", "assign_next", "change_priority", "changes", "complete", "forward", "get", "holder_refusal",
-    "load_actor", "load_actor_scope", "not_an_index_key", "resolve", "scope_codes", "scope_prefix", "search", "send_back",
-    "stale_line", "take", "todo_types", "watch", "working_todo_types",
+    "load_actor", "load_actor_scope", "not_an_index_key", "resolve", "scope_codes", "scope_prefix", "search", "staff_text", "send_back",
+    "stale_line", "take", "todo_types", "watch", "with_rights", "working_todo_types", "allowed",
 ]

@@ -3,6 +3,8 @@ version compared (`errors.Stale`), the To Do log written."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import Connection, insert, select, update
 from sqlmodel import Session
 
@@ -29,6 +31,7 @@ from .common import (
     load_actor,
     not_an_index_key,
     scope_codes,
+    staff_text,
 )
 from .detail import TodoDetail, _detail, _load
 from .search import _KEY
@@ -99,7 +102,7 @@ def stale_line(conn: Connection, todo_id: str) -> str:
     if last is None:
         who = "someone else"
     else:
-        who = last.name or last.user_id or "the system"
+        who = staff_text(last.user_id, last.name) if last.user_id else "the system"
     when = f" at {timefmt.show(last.at)}" if last is not None else ""
     return f"To Do {todo_id} was changed by {who}{when}"
 
@@ -127,7 +130,7 @@ def _apply(conn: Connection, actor: Actor, row, log_type: str, details: str, **v
 
 
 def _holder_name(conn: Connection, row) -> str:
-    return _names(conn, {row.assigned_to}).get(row.assigned_to, row.assigned_to)
+    return staff_text(row.assigned_to, _names(conn, {row.assigned_to}).get(row.assigned_to))
 
 
 def _held_by_other(todo_id: str, holder: str) -> Denied:
@@ -142,14 +145,19 @@ def holder_refusal(detail: TodoDetail, actor_id: str, doing: str) -> Denied | No
     if detail.status == BEING_WORKED_ON and detail.assigned_to == actor_id:
         return None
     if detail.status == BEING_WORKED_ON:
-        return _held_by_other(detail.todo_id, detail.assigned_to_name or detail.assigned_to or "someone else")
+        holder = staff_text(detail.assigned_to, detail.assigned_to_name) if detail.assigned_to else "someone else"
+        return _held_by_other(detail.todo_id, holder)
     return Denied("assigned to", f"take To Do {detail.todo_id} first (t): only the one working it {doing}")
 
 
+def _hands_on(row, user_id: str) -> bool:
+    """An Open To Do is anyone's in scope; one being worked on is its assignee's alone."""
+    return not (row.status == BEING_WORKED_ON and row.assigned_to != user_id)
+
+
 def _require_holder(conn: Connection, actor: Actor, row, doing: str) -> None:
-    """An Open To Do is anyone's in scope; one being worked on is its assignee's alone.
-    `doing` is the action with its object in place: "forward it", "send it back"."""
-    if row.status == BEING_WORKED_ON and row.assigned_to != actor.user_id:
+    """`doing` is the action with its object in place: "forward it", "send it back"."""
+    if not _hands_on(row, actor.user_id):
         raise Denied(
             "assigned to",
             f"To Do {row.todo_id} is being worked on by {_holder_name(conn, row)}; only they can {doing}",
@@ -178,6 +186,41 @@ def _colleague(session: Session, user_id: str | None, row, field_name: str) -> S
     return staff
 
 
+def _is_theirs(row, user_id: str) -> bool:
+    return row.status == BEING_WORKED_ON and row.assigned_to == user_id
+
+
+def allowed(session: Session, actor_id: str, detail: TodoDetail) -> frozenset[str]:
+    """What `actor_id` may do with the To Do as `detail` shows it, by the rules the actions below
+    apply — so that a screen offers those keys and no others. "take" is not offered on a To Do
+    already theirs: taking it again changes nothing."""
+    if detail.status == COMPLETE:
+        return frozenset()
+    actor = load_actor(session, actor_id)
+    may = {"user_details"}  # a note obstructs nobody (add_log: note_only)
+    if todo_rights.work_refusal(session, actor.user_id, actor.role, detail) is not None:
+        return frozenset(may)
+    may.add("priority")
+    if detail.status == OPEN:
+        may.add("take")
+    if _hands_on(detail, actor.user_id):
+        may.add("forward")
+    if _is_theirs(detail, actor.user_id):
+        may.add("complete")
+        if detail.sent_by and detail.sent_by != actor.user_id:  # send_back's own refusals
+            may.add("send_back")
+    return frozenset(may)
+
+
+def with_rights(unit: Session | Connection, actor_id: str, detail: TodoDetail) -> TodoDetail:
+    """`detail` with what the actor may do with it (`allowed`), read in the same unit of work (an
+    approval's rights read the revision and the actor's powers through a Session)."""
+    if isinstance(unit, Connection):
+        with Session(bind=unit) as session:
+            return replace(detail, may=allowed(session, actor_id, detail))
+    return replace(detail, may=allowed(unit, actor_id, detail))
+
+
 def take(session: Session, actor_id: str, todo_id: str, version: int) -> TodoDetail:
     """Open → Being Worked On, assigned to the actor."""
     actor, conn, row = _begin(session, actor_id, todo_id, version)
@@ -186,8 +229,8 @@ def take(session: Session, actor_id: str, todo_id: str, version: int) -> TodoDet
 
 def _take(conn: Connection, actor: Actor, row, details: str) -> TodoDetail:
     if row.status == BEING_WORKED_ON:
-        if row.assigned_to == actor.user_id:
-            return _detail(conn, row)  # already the actor's: nothing to change
+        if _is_theirs(row, actor.user_id):
+            return _detail(conn, row)  # already the actor's: nothing to change, nothing logged
         raise _held_by_other(row.todo_id, _holder_name(conn, row))
     now = clock.now()
     return _apply(

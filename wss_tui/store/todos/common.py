@@ -159,6 +159,12 @@ def _text(value: str | None, field_name: str, what: str) -> str:
 _NAMES = select(_staff.c.user_id, _staff.c.name).where(_staff.c.user_id.in_(bindparam("ids", expanding=True)))
 
 
+def staff_text(user_id: str, name: str | None) -> str:
+    """A staff member as staff name each other, everywhere a screen or a message names one:
+    "VERMA,HARISH (INR1-SDC2)" — the name, and the user ID they know each other by."""
+    return f"{name} ({user_id})" if name else user_id
+
+
 def _names(conn: Connection, user_ids: set[str | None]) -> dict[str, str]:
     wanted = [u for u in user_ids if u]
     if not wanted:

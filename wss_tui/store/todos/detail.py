@@ -74,6 +74,9 @@ class TodoDetail:
     # warnings, and the SLA compensation accrued so far. None when it carries no case.
     due: escalation.DueInfo | None = None
     compensation: sla.Compensation | None = None
+    # What the reader may do with it now (actions.allowed: "take", "forward", "send_back",
+    # "user_details", "priority", "complete"); None where nobody asked (with_rights).
+    may: frozenset[str] | None = None
 
 
 # --- one To Do -----------------------------------------------------------------------------------
