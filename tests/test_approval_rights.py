@@ -361,24 +361,22 @@ async def test_the_maker_presses_t_on_the_approval_and_is_told_why_not(engine):
     assert approve(engine, SDO, info).status == "APPROVED"  # the SDO's queue still has it, and decides it
 
 
-async def test_the_maker_cannot_lower_the_approvals_priority_and_sees_why_in_the_dialog(engine):
-    from wss_tui.screens.dialogs import PriorityDialog
+async def test_the_maker_is_not_offered_the_approvals_priority_and_p_says_why(engine):
+    from wss_tui.screens.todo_entry import TodoEntryScreen
 
-    from .test_tui_entry import fill, open_entry
-    from .tui_helpers import app_as, settle, text_of
+    from .test_tui_entry import footer_keys, open_entry
+    from .tui_helpers import app_as, notifications, settle
 
     _, info = proposed(engine)
     todo_id = info.approval_todo_id
     app = app_as(engine, CLERK)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_entry(pilot, todo_id)
+        assert "p priority" not in footer_keys(app)
         await pilot.press("p")
         await settle(pilot)
-        await fill(pilot, priority=50)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert isinstance(app.screen, PriorityDialog)
-        assert text_of(app, ".dialog-error").startswith(f"approver: revision {info.revision_id} waits for TR-SDO")
+        assert isinstance(app.screen, TodoEntryScreen)  # no dialog to fill only to be refused
+        assert notifications(app)[-1].startswith(f"approver: revision {info.revision_id} waits for TR-SDO")
     assert detail(engine, SDO, todo_id).priority == rules().approval_priority
 
 

@@ -444,7 +444,8 @@ def footer_keys(app) -> set[str]:
 
 async def test_after_forwarding_the_footer_offers_no_work_on_it(engine):
     """Forwarded to the SDO, the To Do is theirs: t, f, c and b went on being offered, and each was
-    refused by the store with a line. The footer offers what is left: a note, the views, back."""
+    refused by the store with a line. The footer offers what is left: a note, the views, back; a key
+    it no longer offers says why in the store's words, and changes nothing."""
     todo_id = one_of_mine(engine)
     app = app_as(engine)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -464,10 +465,15 @@ async def test_after_forwarding_the_footer_offers_no_work_on_it(engine):
             assert gone not in left, left
         assert {"u user_details", "escape back"} <= left, left
         before = stored(engine, todo_id)
-        await pilot.press("f", "c", "t")  # not offered: nothing opens, nothing is refused
+        await pilot.press("f", "c", "t")  # not offered: nothing opens; each says why, as the store would
         await settle(pilot)
         assert app.screen is screen
-        assert not [n for n in notifications(app) if "being worked on" in n]
+        said = [n for n in notifications(app) if "being worked on" in n]
+        holder = "GUPTA,SHALINI (INR1-SDO)"
+        assert said[-3:] == [f"assigned to: To Do {todo_id} is being worked on by {holder}; only they can forward it",
+                             f"assigned to: To Do {todo_id} is being worked on by {holder}; only they can complete it",
+                             f"assigned to: To Do {todo_id} is being worked on by {holder}; ask them to forward it "
+                             "or send it back"]
     assert stored(engine, todo_id).version == before.version
 
 

@@ -285,17 +285,19 @@ async def test_a_refused_closure_keeps_the_comment_and_says_why(engine):
 
 async def test_closing_a_case_held_by_someone_else_is_not_offered(engine):
     """`c` on a case someone else works opened the close dialog only for the store to refuse it; the
-    footer no longer offers it, and the To Do says who works it (name and user ID)."""
+    footer no longer offers it, the To Do says who works it (name and user ID), and `c` says why."""
     c = complaint(engine)
     app = app_as(engine, "INR1-SDC2")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_entry(pilot, c.todo_id)
         holder = text_of(app, "#f-assigned")
         assert holder.endswith(f"({CLERK})")
-        assert "c" not in app.screen.active_bindings
+        assert not [b for b in app.screen.active_bindings.values() if b.binding.key == "c" and b.binding.show]
         await pilot.press("c")
         await settle(pilot)
         assert app.screen is screen
+        assert notifications(app)[-1] == (f"assigned to: To Do {c.todo_id} is being worked on by {holder}; "
+                                          "only they can complete it")
 
 
 async def test_the_ee_closes_without_the_otp_giving_a_reason(engine):

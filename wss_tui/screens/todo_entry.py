@@ -28,7 +28,7 @@ from wss_tui.services import todos as service
 from wss_tui.store import money, timefmt, todo_rights
 from wss_tui.store.errors import WssError
 from wss_tui.store.models import BEING_WORKED_ON, COMPLETE
-from wss_tui.store.todos import TodoDetail
+from wss_tui.store.todos import ACTIONS, TodoDetail
 from wss_tui.widgets.fields import FieldGrid
 from wss_tui.widgets.header import UserHeader
 from wss_tui.widgets.key_footer import KeyFooter
@@ -49,7 +49,6 @@ FIELDS = [
     ("comment", "Comment", True),
     ("chars", "Chars", True),
 ]
-ACTIONS = {"take", "forward", "send_back", "user_details", "priority", "complete"}
 
 
 def field_values(d: TodoDetail) -> dict[str, str | Content]:
@@ -108,7 +107,6 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
     # day's keys come first, with short words; `?` lists them all with the longer tooltip.
     BINDINGS = [
         Binding("t", "take", "Take"),
-        Binding("t", "already_yours", show=False),  # `t` on a To Do already yours says so
         Binding("u", "user_details", "Note", tooltip="Add log entry"),
         Binding("f", "forward", "Forward"),
         Binding("c", "complete", "Complete"),
@@ -119,6 +117,10 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
         Binding("escape", "back", "Back"),
         Binding("b", "send_back", "Send back"),
         Binding("p", "priority", "Priority"),
+        # A key the footer does not offer on this To Do says why (the store's line), instead of nothing.
+        *(Binding(key, f"refused('{action}')", show=False) for key, action in (
+            ("t", "take"), ("u", "user_details"), ("f", "forward"), ("c", "complete"), ("b", "send_back"),
+            ("p", "priority"))),
         Binding("n", "assign_next", "Next", tooltip="Next To Do"),
         Binding("r,f5", "reload", "Reload"),
     ]
@@ -189,8 +191,8 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
         once it is forwarded, sent back, taken by someone else or complete, its keys go."""
         if action == "revision":
             return self.revision_enabled()
-        if action == "already_yours":
-            return self.is_mine() and "take" not in self._may()
+        if action == "refused":
+            return self.detail is not None and bool(self.detail.refused) and parameters[0] in self.detail.refused
         if action in ACTIONS:
             if self.detail is None:
                 return None
@@ -254,8 +256,8 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
     def action_take(self) -> None:
         self._start(service.take, "Taken: it is yours, Being Worked On")
 
-    def action_already_yours(self) -> None:
-        self.notify(f"To Do {self.todo_id} is already yours (Being Worked On); nothing changed", timeout=4)
+    def action_refused(self, action: str) -> None:
+        self.notify(self.detail.refused[action], severity="warning", timeout=5)
 
     # Each dialog opens with what the store last refused (its draft) and why (`error`, `error_field`).
 

@@ -39,8 +39,10 @@ from __future__ import annotations
 
 from ..models import TODO_STATUSES
 from .actions import (
+    ACTIONS,
     add_log,
     allowed,
+    refusals,
     assign_next,
     change_priority,
     complete,
@@ -71,9 +73,9 @@ from .search import Cursor, Page, SearchFilter, TodoRow, search, todo_types
 from .watch import Changes, Watch, changes, watch
 
 __all__ = [
-    "MAX_PAGE", "MAX_TEXT", "PRIORITIES", "STATUS_OPEN", "TODO_STATUSES", "USER_FILTERS",
+    "ACTIONS", "MAX_PAGE", "MAX_TEXT", "PRIORITIES", "STATUS_OPEN", "TODO_STATUSES", "USER_FILTERS",
     "Actor", "Changes", "Cursor", "LogEntry", "Page", "SearchFilter", "TodoDetail", "TodoRow", "Watch",
     "add_log", "assign_next", "change_priority", "changes", "complete", "forward", "get", "holder_refusal",
     "load_actor", "load_actor_scope", "not_an_index_key", "resolve", "scope_codes", "scope_prefix", "search", "staff_text", "send_back",
-    "stale_line", "take", "todo_types", "watch", "with_rights", "working_todo_types", "allowed",
+    "stale_line", "take", "todo_types", "watch", "with_rights", "working_todo_types", "allowed", "refusals",
 ]

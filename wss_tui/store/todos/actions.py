@@ -155,13 +155,31 @@ def _hands_on(row, user_id: str) -> bool:
     return not (row.status == BEING_WORKED_ON and row.assigned_to != user_id)
 
 
-def _require_holder(conn: Connection, actor: Actor, row, doing: str) -> None:
+def _only_holder(todo_id: str, holder: str, doing: str) -> Denied:
     """`doing` is the action with its object in place: "forward it", "send it back"."""
+    return Denied("assigned to", f"To Do {todo_id} is being worked on by {holder}; only they can {doing}")
+
+
+def _require_holder(conn: Connection, actor: Actor, row, doing: str) -> None:
     if not _hands_on(row, actor.user_id):
-        raise Denied(
-            "assigned to",
-            f"To Do {row.todo_id} is being worked on by {_holder_name(conn, row)}; only they can {doing}",
-        )
+        raise _only_holder(row.todo_id, _holder_name(conn, row), doing)
+
+
+def _open_first(todo_id: str) -> Denied:
+    return Denied("status", f"To Do {todo_id} is Open; take it before completing it")
+
+
+def _already_yours(todo_id: str) -> str:
+    return f"To Do {todo_id} is already yours (Being Worked On); nothing changed"
+
+
+def _send_back_refusal(row, user_id: str) -> Invalid | None:
+    if row.sent_by is None:
+        return Invalid("sent by", f"nobody forwarded To Do {row.todo_id}, so there is no one to send it back to; "
+                                  "forward it instead")
+    if row.sent_by == user_id:
+        return Invalid("sent by", f"you forwarded To Do {row.todo_id} last; forward it to someone else instead")
+    return None
 
 
 def _colleague(session: Session, user_id: str | None, row, field_name: str) -> Staff:
@@ -190,35 +208,53 @@ def _is_theirs(row, user_id: str) -> bool:
     return row.status == BEING_WORKED_ON and row.assigned_to == user_id
 
 
-def allowed(session: Session, actor_id: str, detail: TodoDetail) -> frozenset[str]:
-    """What `actor_id` may do with the To Do as `detail` shows it, by the rules the actions below
-    apply — so that a screen offers those keys and no others. "take" is not offered on a To Do
-    already theirs: taking it again changes nothing."""
+ACTIONS = frozenset({"take", "forward", "send_back", "user_details", "priority", "complete"})
+
+
+def refusals(session: Session, actor_id: str, detail: TodoDetail) -> dict[str, str]:
+    """Why `actor_id` may not do each action with the To Do as `detail` shows it — the line the action
+    itself would refuse with (`str` of its error) — so that a screen offers only the others and
+    answers a key it does not offer. An action not in the map is allowed. "take" on a To Do already
+    theirs is refused here (taking it again changes nothing), though the action accepts it."""
+    tid = detail.todo_id
     if detail.status == COMPLETE:
-        return frozenset()
+        return dict.fromkeys(ACTIONS, str(Denied("status", f"To Do {tid} is Complete; nothing more is done on it")))
     actor = load_actor(session, actor_id)
-    may = {"user_details"}  # a note obstructs nobody (add_log: note_only)
-    if todo_rights.work_refusal(session, actor.user_id, actor.role, detail) is not None:
-        return frozenset(may)
-    may.add("priority")
+    work = todo_rights.work_refusal(session, actor.user_id, actor.role, detail)
+    if work is not None:  # a note obstructs nobody (add_log: note_only)
+        return dict.fromkeys(ACTIONS - {"user_details"}, str(work))
+    holder = staff_text(detail.assigned_to, detail.assigned_to_name) if detail.assigned_to else "someone else"
+    refused = {}
+    if detail.status != OPEN:
+        refused["take"] = _already_yours(tid) if _is_theirs(detail, actor.user_id) else str(_held_by_other(tid, holder))
+    if not _hands_on(detail, actor.user_id):
+        refused["forward"] = str(_only_holder(tid, holder, "forward it"))
+        refused["send_back"] = str(_only_holder(tid, holder, "send it back"))
+    elif (back := _send_back_refusal(detail, actor.user_id)) is not None:
+        refused["send_back"] = str(back)
     if detail.status == OPEN:
-        may.add("take")
-    if _hands_on(detail, actor.user_id):
-        may.add("forward")
-    if _is_theirs(detail, actor.user_id):
-        may.add("complete")
-        if detail.sent_by and detail.sent_by != actor.user_id:  # send_back's own refusals
-            may.add("send_back")
-    return frozenset(may)
+        refused["complete"] = str(_open_first(tid))
+    elif not _is_theirs(detail, actor.user_id):
+        refused["complete"] = str(_only_holder(tid, holder, "complete it"))
+    return refused
+
+
+def allowed(session: Session, actor_id: str, detail: TodoDetail) -> frozenset[str]:
+    """What `actor_id` may do with the To Do now: the actions `refusals` does not refuse."""
+    return ACTIONS - refusals(session, actor_id, detail).keys()
 
 
 def with_rights(unit: Session | Connection, actor_id: str, detail: TodoDetail) -> TodoDetail:
-    """`detail` with what the actor may do with it (`allowed`), read in the same unit of work (an
-    approval's rights read the revision and the actor's powers through a Session)."""
+    """`detail` with what the actor may not do with it and why (`refusals`), read in the same unit of
+    work (an approval's rights read the revision and the actor's powers through a Session)."""
     if isinstance(unit, Connection):
         with Session(bind=unit) as session:
-            return replace(detail, may=allowed(session, actor_id, detail))
-    return replace(detail, may=allowed(unit, actor_id, detail))
+            return _with(detail, refusals(session, actor_id, detail))
+    return _with(detail, refusals(unit, actor_id, detail))
+
+
+def _with(detail: TodoDetail, refused: dict[str, str]) -> TodoDetail:
+    return replace(detail, may=ACTIONS - refused.keys(), refused=refused)
 
 
 def take(session: Session, actor_id: str, todo_id: str, version: int) -> TodoDetail:
@@ -295,10 +331,8 @@ def send_back(session: Session, actor_id: str, todo_id: str, version: int, note:
     note = _text(note, "note", "say why you send it back")
     actor, conn, row = _begin(session, actor_id, todo_id, version)
     _require_holder(conn, actor, row, "send it back")
-    if row.sent_by is None:
-        raise Invalid("sent by", f"nobody forwarded To Do {row.todo_id}, so there is no one to send it back to; forward it instead")
-    if row.sent_by == actor.user_id:
-        raise Invalid("sent by", f"you forwarded To Do {row.todo_id} last; forward it to someone else instead")
+    if (refused := _send_back_refusal(row, actor.user_id)) is not None:
+        raise refused
     target = _colleague(session, row.sent_by, row, "sent by")
     return _apply(
         conn,
@@ -339,12 +373,9 @@ def complete(session: Session, actor_id: str, todo_id: str, version: int, commen
     comment = _text(comment, "comment", "say what was done")
     actor, conn, row = _begin(session, actor_id, todo_id, version)
     if row.status == OPEN:
-        raise Denied("status", f"To Do {row.todo_id} is Open; take it before completing it")
+        raise _open_first(row.todo_id)
     if row.assigned_to != actor.user_id:
-        raise Denied(
-            "assigned to",
-            f"To Do {row.todo_id} is being worked on by {_holder_name(conn, row)}; only they can complete it",
-        )
+        raise _only_holder(row.todo_id, _holder_name(conn, row), "complete it")
     _refuse_open_complaint(session, conn, row)
     now = clock.now()
     return _apply(conn, actor, row, "Completed", comment, status=COMPLETE, completed_at=now, comment=comment)

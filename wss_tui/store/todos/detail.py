@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -77,6 +78,8 @@ class TodoDetail:
     # What the reader may do with it now (actions.allowed: "take", "forward", "send_back",
     # "user_details", "priority", "complete"); None where nobody asked (with_rights).
     may: frozenset[str] | None = None
+    # Why each other action is refused, in the line the action would refuse it with (actions.refusals).
+    refused: Mapping[str, str] | None = None
 
 
 # --- one To Do -----------------------------------------------------------------------------------
