@@ -63,7 +63,6 @@ def busiest_clerk(engine) -> str:
 
 async def measure_app(engine, user_id: str, samples: int, max_pages: int | None, opens: int) -> dict:
     from wss_tui.app import make_app
-    from wss_tui.screens.todo_entry import TodoEntryScreen
     from wss_tui.screens.todo_search import TodoSearchScreen
     from wss_tui.widgets import filter_bar
     from wss_tui.widgets.filter_bar import FilterBar

@@ -11,7 +11,7 @@ import pytest
 
 from wss_tui.store import config, db, escalation, money, todo_rights, todos
 from wss_tui.store.errors import Denied, Invalid
-from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN, Staff
+from wss_tui.store.models import BEING_WORKED_ON, OPEN, Staff
 from wss_tui.store.revision import powers
 from wss_tui.store.revision.rules import rules
 

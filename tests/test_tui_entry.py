@@ -14,7 +14,7 @@ from wss_tui.store.models import BEING_WORKED_ON, COMPLETE, OPEN, ToDo, ToDoChar
 from wss_tui.store.todos import SearchFilter
 
 from .conftest import FIXED_NOW
-from .tui_helpers import (CLERK, CLERK2, OTHER_CLERK, SDO, app_as, column, notifications, row_keys, settle,
+from .tui_helpers import (CLERK, CLERK2, OTHER_CLERK, SDO, app_as, column, notifications, settle,
                           table, text_of)
 
 
