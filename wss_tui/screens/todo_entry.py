@@ -100,6 +100,13 @@ def due_values(d: TodoDetail) -> dict[str, str | Content]:
     }
 
 
+def _refused(offered: Binding) -> Binding:
+    """The key of `offered` when the footer does not offer it on this To Do: it says why, in the
+    store's line, instead of doing nothing; the key list (?) says so too."""
+    return Binding(offered.key, f"refused('{offered.action}')", offered.description, show=False,
+                   tooltip=f"{offered.tooltip or offered.description} (not on this To Do now: says why)")
+
+
 class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
     CSS_PATH = "todo_entry.tcss"
     HELP_TITLE = "To Do Entry"
@@ -117,13 +124,10 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
         Binding("escape", "back", "Back"),
         Binding("b", "send_back", "Send back"),
         Binding("p", "priority", "Priority"),
-        # A key the footer does not offer on this To Do says why (the store's line), instead of nothing.
-        *(Binding(key, f"refused('{action}')", show=False) for key, action in (
-            ("t", "take"), ("u", "user_details"), ("f", "forward"), ("c", "complete"), ("b", "send_back"),
-            ("p", "priority"))),
         Binding("n", "assign_next", "Next", tooltip="Next To Do"),
         Binding("r,f5", "reload", "Reload"),
     ]
+    BINDINGS += [_refused(b) for b in BINDINGS if b.action in ACTIONS]
 
     busy = reactive(False, bindings=True)  # an action is out: another key waits for it
 
