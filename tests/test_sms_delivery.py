@@ -249,9 +249,9 @@ def test_timeout_garbage_and_refusal_are_failed_tries(engine, gateway, at, mode,
     settings, sender = http_sender(gateway)
     gateway.mode = mode
     [sid] = queue(engine)
-    started = time.monotonic()
+    # For "slow" the error says the client's 0.5 s timeout, not the gateway's 1.5 s, ended the wait
+    # (a wall-clock bound here failed on a loaded machine).
     assert sms.deliver(engine, sender, settings).retrying == 1
-    assert time.monotonic() - started < 1.4  # the timeout, not the gateway's 1.5 s, ended the wait
     [row] = outbox(engine, [sid])
     assert (row.status, row.tries, row.last_error) == ("QUEUED", 1, error)
 
