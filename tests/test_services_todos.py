@@ -36,7 +36,7 @@ def test_a_stale_version_returns_the_to_do_as_it_is_now_and_writes_nothing(engin
     assert late.stale and "reload" in late.stale
     assert late.detail == service.get(engine, CLERK, todo_id)
     # The same To Do as the colleague's, each with what its own reader may do with it.
-    assert replace(late.detail, may=None, refused=None) == replace(first.detail, may=None, refused=None)
+    assert replace(late.detail, refused=None) == replace(first.detail, refused=None)
     assert all(entry.details != "called the consumer" for entry in late.detail.log)
 
 

@@ -27,7 +27,7 @@ from wss_tui.screens.next_todo import AssignNext
 from wss_tui.services import todos as service
 from wss_tui.store import money, timefmt, todo_rights
 from wss_tui.store.errors import WssError
-from wss_tui.store.models import BEING_WORKED_ON, COMPLETE
+from wss_tui.store.models import COMPLETE
 from wss_tui.store.todos import ACTIONS, TodoDetail
 from wss_tui.widgets.fields import FieldGrid
 from wss_tui.widgets.header import UserHeader
@@ -191,12 +191,12 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
     # --- actions ----------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The footer offers what the store says the user may do with the To Do now (`detail.may`):
+        """The footer offers what the store does not refuse the user on the To Do now (`detail.refused`):
         once it is forwarded, sent back, taken by someone else or complete, its keys go."""
         if action == "revision":
             return self.revision_enabled()
         if action == "refused":
-            return self.detail is not None and bool(self.detail.refused) and parameters[0] in self.detail.refused
+            return self.detail is not None and parameters[0] in (self.detail.refused or {})
         if action in ACTIONS:
             if self.detail is None:
                 return None
@@ -205,17 +205,13 @@ class TodoEntryScreen(CaseWorkActions, AssignNext, WssScreen):
             return action in self._may()
         return True
 
-    def is_mine(self) -> bool:
-        d = self.detail
-        return d is not None and d.status == BEING_WORKED_ON and d.assigned_to == self.who.user_id
-
     def _may(self) -> frozenset[str]:
         d = self.detail
         if d is None:
             return frozenset()
-        if d.may is None:  # not asked: as before, everything but on a completed To Do
-            return frozenset() if d.status == COMPLETE else frozenset(ACTIONS)
-        return d.may
+        if d.refused is None:  # not asked: as before, everything but on a completed To Do
+            return frozenset() if d.status == COMPLETE else ACTIONS
+        return ACTIONS - d.refused.keys()
 
     def _start(self, action: Callable[..., service.Acted], done: str, *args,
                retry: tuple[str, Any] | None = None, **kwargs) -> None:

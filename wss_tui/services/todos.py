@@ -88,8 +88,8 @@ def delete_search(engine: Engine, actor_id: str, name: str) -> None:
 # --- one To Do ---------------------------------------------------------------------------------------
 
 
-# Each To Do a screen shows comes with what the user may do with it (`TodoDetail.may`), so that the
-# screen offers those keys only.
+# Each To Do a screen shows comes with what the user may not do with it and why (`TodoDetail.refused`),
+# so that the screen offers the other keys only.
 
 
 def get(engine: Engine, actor_id: str, todo_id: str) -> TodoDetail:

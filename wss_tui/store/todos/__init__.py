@@ -41,7 +41,6 @@ from ..models import TODO_STATUSES
 from .actions import (
     ACTIONS,
     add_log,
-    allowed,
     refusals,
     assign_next,
     change_priority,
@@ -77,5 +76,5 @@ __all__ = [
     "Actor", "Changes", "Cursor", "LogEntry", "Page", "SearchFilter", "TodoDetail", "TodoRow", "Watch",
     "add_log", "assign_next", "change_priority", "changes", "complete", "forward", "get", "holder_refusal",
     "load_actor", "load_actor_scope", "not_an_index_key", "resolve", "scope_codes", "scope_prefix", "search", "staff_text", "send_back",
-    "stale_line", "take", "todo_types", "watch", "with_rights", "working_todo_types", "allowed", "refusals",
+    "stale_line", "take", "todo_types", "watch", "with_rights", "working_todo_types", "refusals",
 ]

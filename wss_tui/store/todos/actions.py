@@ -239,22 +239,13 @@ def refusals(session: Session, actor_id: str, detail: TodoDetail) -> dict[str, s
     return refused
 
 
-def allowed(session: Session, actor_id: str, detail: TodoDetail) -> frozenset[str]:
-    """What `actor_id` may do with the To Do now: the actions `refusals` does not refuse."""
-    return ACTIONS - refusals(session, actor_id, detail).keys()
-
-
 def with_rights(unit: Session | Connection, actor_id: str, detail: TodoDetail) -> TodoDetail:
     """`detail` with what the actor may not do with it and why (`refusals`), read in the same unit of
     work (an approval's rights read the revision and the actor's powers through a Session)."""
     if isinstance(unit, Connection):
         with Session(bind=unit) as session:
-            return _with(detail, refusals(session, actor_id, detail))
-    return _with(detail, refusals(unit, actor_id, detail))
-
-
-def _with(detail: TodoDetail, refused: dict[str, str]) -> TodoDetail:
-    return replace(detail, may=ACTIONS - refused.keys(), refused=refused)
+            return replace(detail, refused=refusals(session, actor_id, detail))
+    return replace(detail, refused=refusals(unit, actor_id, detail))
 
 
 def take(session: Session, actor_id: str, todo_id: str, version: int) -> TodoDetail:

@@ -75,10 +75,8 @@ class TodoDetail:
     # warnings, and the SLA compensation accrued so far. None when it carries no case.
     due: escalation.DueInfo | None = None
     compensation: sla.Compensation | None = None
-    # What the reader may do with it now (actions.allowed: "take", "forward", "send_back",
-    # "user_details", "priority", "complete"); None where nobody asked (with_rights).
-    may: frozenset[str] | None = None
-    # Why each other action is refused, in the line the action would refuse it with (actions.refusals).
+    # Why the reader may not do each of actions.ACTIONS now, in the line the action would refuse it
+    # with (actions.refusals); an action not in it is allowed. None where nobody asked (with_rights).
     refused: Mapping[str, str] | None = None
 
 
